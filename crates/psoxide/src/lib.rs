@@ -1,0 +1,56 @@
+//! # psoxide: psutil, oxidized
+//!
+//! Process and system information for Rust, with the semantics, field order and units
+//! of Python's psutil 8.0 on Linux.
+//!
+//! Every psutil system function exists under its psutil name, both flat at the crate
+//! root (`psoxide::virtual_memory()`) and in its area module
+//! (`psoxide::memory::virtual_memory()`). A psutil flag that changes the return type
+//! becomes a second function (`cpu_times()` / `cpu_times_percpu()`,
+//! `disk_io_counters()` / `disk_io_counters_perdisk()`). Each function also has an
+//! `_at` variant that takes the [`Roots`] to read from (psutil's `PROCFS_PATH`,
+//! generalised to sysfs, `/dev`, `/etc` and utmp).
+//!
+//! Named tuples become structs whose fields carry psutil's names in psutil's order;
+//! psutil dicts become [`IndexMap`]s (insertion order kept). Units are documented on
+//! every field. Nothing here panics on kernel data, and no error is turned into a zero:
+//! see [`Error`].
+//!
+//! ```no_run
+//! let m = psoxide::virtual_memory()?;
+//! println!("{} of {} bytes used ({}%)", m.used, m.total, m.percent);
+//! # Ok::<(), psoxide::Error>(())
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod constants;
+pub mod cpu;
+pub mod disk;
+mod error;
+pub mod heap;
+pub mod host;
+pub mod linux;
+pub mod memory;
+pub mod net;
+mod nowrap;
+pub mod roots;
+pub mod sensors;
+pub mod users;
+pub mod util;
+mod warning;
+
+pub use constants::*;
+pub use cpu::*;
+pub use disk::*;
+pub use error::{Error, Pid, Result};
+pub use heap::*;
+pub use host::*;
+pub use indexmap::IndexMap;
+pub use memory::*;
+pub use net::*;
+pub use roots::{procfs_path, roots, set_procfs_path, set_roots, Roots};
+pub use sensors::*;
+pub use users::*;
+pub use util::*;
+pub use warning::{capture_warnings, set_warning_handler, Warning};

@@ -1,0 +1,188 @@
+//! Reading kernel files with the fewest syscalls: one `openat`, as few `read`s as the
+//! file needs, one `close`, into a buffer that is reused across calls on a thread.
+//!
+//! `std::fs::read` sizes the file first (`statx`) and always reads once more at EOF;
+//! on /proc and /sys neither helps. Here the caller says whether the file is a
+//! single-record file (sysfs attributes, `/proc/meminfo`, `/proc/stat`, `/proc/PID/stat`
+//! ...), where a read that returns less than the space offered means the whole file
+//! was returned, or a multi-record seq_file (`/proc/diskstats`, `/proc/net/dev`,
+//! `/proc/self/mounts` ...), which the kernel hands out about a page per `read`, so it
+//! is read until a `read` returns 0.
+
+use crate::error::{Error, Result};
+use std::cell::Cell;
+use std::ffi::CString;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+/// How to tell that the whole file has been read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Eof {
+    /// The file is produced whole by the first read: a short read is the end.
+    ShortRead,
+    /// The file may come in several pieces: read until `read` returns 0.
+    Zero,
+}
+
+const INITIAL: usize = 16 * 1024;
+
+thread_local! {
+    static BUF: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+fn cstr(path: &Path) -> Result<CString> {
+    CString::new(path.as_os_str().as_bytes()).map_err(|_| {
+        Error::io(
+            path,
+            io::Error::new(io::ErrorKind::InvalidInput, "path contains a NUL byte"),
+        )
+    })
+}
+
+/// Opens `path` read-only with close-on-exec; returns the raw fd.
+pub(crate) fn open_ro(path: &Path) -> Result<libc::c_int> {
+    let c = cstr(path)?;
+    loop {
+        // SAFETY: `c` is a valid NUL-terminated string.
+        let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+        if fd >= 0 {
+            return Ok(fd);
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(Error::io(path, e));
+        }
+    }
+}
+
+/// Reads the whole of the open `fd` into `buf` (cleared first).
+pub(crate) fn read_fd_into(fd: libc::c_int, path: &Path, buf: &mut Vec<u8>, eof: Eof) -> Result<()> {
+    buf.clear();
+    if buf.capacity() < INITIAL {
+        buf.reserve(INITIAL);
+    }
+    loop {
+        if buf.len() == buf.capacity() {
+            buf.reserve(buf.capacity());
+        }
+        let spare = buf.capacity() - buf.len();
+        // SAFETY: the pointer and length describe the vector's spare capacity.
+        let n = unsafe { libc::read(fd, buf.as_mut_ptr().add(buf.len()) as *mut libc::c_void, spare) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(Error::io(path, e));
+        }
+        let n = n as usize;
+        // SAFETY: the kernel initialised `n` bytes of the spare capacity.
+        unsafe { buf.set_len(buf.len() + n) };
+        if n == 0 || (eof == Eof::ShortRead && n < spare) {
+            return Ok(());
+        }
+    }
+}
+
+/// Reads the whole file at `path` into `buf` (cleared first).
+pub(crate) fn read_into(path: &Path, buf: &mut Vec<u8>, eof: Eof) -> Result<()> {
+    let fd = open_ro(path)?;
+    let r = read_fd_into(fd, path, buf, eof);
+    // SAFETY: `fd` was opened above and is closed exactly once.
+    unsafe { libc::close(fd) };
+    r
+}
+
+/// Reads the file at `path` into this thread's reusable buffer and hands the bytes to
+/// `f`. Nested calls are fine (an inner call simply uses a fresh buffer).
+pub(crate) fn with_file<T>(path: &Path, eof: Eof, f: impl FnOnce(&[u8]) -> Result<T>) -> Result<T> {
+    let mut buf = BUF.with(|b| b.take());
+    let r = read_into(path, &mut buf, eof).and_then(|()| f(&buf));
+    if buf.capacity() <= 1 << 20 {
+        BUF.with(|b| b.set(buf));
+    }
+    r
+}
+
+/// Reads a whole file into a new vector.
+pub(crate) fn read_bytes(path: &Path, eof: Eof) -> Result<Vec<u8>> {
+    let mut v = Vec::new();
+    read_into(path, &mut v, eof)?;
+    Ok(v)
+}
+
+/// Reads a small text file (a sysfs attribute, say) and trims surrounding whitespace.
+/// Invalid UTF-8 is replaced with U+FFFD.
+pub(crate) fn read_trimmed(path: &Path) -> Result<String> {
+    with_file(path, Eof::ShortRead, |b| {
+        Ok(String::from_utf8_lossy(b).trim().to_string())
+    })
+}
+
+/// Reads a file holding one integer (surrounding whitespace allowed).
+pub(crate) fn read_i64(path: &Path) -> Result<i64> {
+    with_file(path, Eof::ShortRead, |b| {
+        let s = std::str::from_utf8(b).map_err(|_| Error::parse(path, "integer: not UTF-8"))?;
+        s.trim()
+            .parse::<i64>()
+            .map_err(|_| Error::parse(path, format!("integer: got {:?}", s.trim())))
+    })
+}
+
+/// True when `path` exists (follows symlinks), like Python's `os.path.exists`.
+pub(crate) fn exists(path: &Path) -> bool {
+    match cstr(path) {
+        // SAFETY: valid C string.
+        Ok(c) => unsafe { libc::access(c.as_ptr(), libc::F_OK) == 0 },
+        Err(_) => false,
+    }
+}
+
+/// Lists a directory's entry names (without `.` and `..`), in directory order.
+pub(crate) fn list_dir(path: &Path) -> Result<Vec<std::ffi::OsString>> {
+    let rd = std::fs::read_dir(path).map_err(|e| Error::io(path, e))?;
+    let mut out = Vec::new();
+    for ent in rd {
+        let ent = ent.map_err(|e| Error::io(path, e))?;
+        out.push(ent.file_name());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_small_and_large_files() {
+        let dir = std::env::temp_dir().join(format!("psoxide-read-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let small = dir.join("small");
+        std::fs::write(&small, b" 42\n").unwrap();
+        assert_eq!(read_i64(&small).unwrap(), 42);
+        assert_eq!(read_trimmed(&small).unwrap(), "42");
+        let big = dir.join("big");
+        let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&big, &data).unwrap();
+        assert_eq!(read_bytes(&big, Eof::Zero).unwrap(), data);
+        let n = with_file(&big, Eof::Zero, |b| Ok(b.len())).unwrap();
+        assert_eq!(n, data.len());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn errors_name_the_path() {
+        let e = read_i64(Path::new("/nonexistent/psoxide")).unwrap_err();
+        assert!(e.to_string().contains("/nonexistent/psoxide"), "{e}");
+        assert_eq!(e.exception_name(), "FileNotFoundError");
+    }
+
+    #[test]
+    fn reads_proc_meminfo_whole() {
+        let v = read_bytes(Path::new("/proc/meminfo"), Eof::ShortRead).unwrap();
+        let s = String::from_utf8(v).unwrap();
+        assert!(s.starts_with("MemTotal:"));
+        assert!(s.trim_end().lines().count() > 20);
+    }
+}

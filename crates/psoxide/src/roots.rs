@@ -1,0 +1,106 @@
+//! Where the library looks for kernel data.
+//!
+//! psutil reads `/proc` through the writable `psutil.PROCFS_PATH`; gopsutil has
+//! `HOST_PROC`. psoxide generalises that: a [`Roots`] value names the procfs root, the
+//! sysfs root, `/dev`, `/etc` and the utmp file. Every system function has a variant
+//! ending in `_at` that takes a `&Roots`, which is how the tests point the library at
+//! captured fixture trees. The plain functions use the process-wide roots returned by
+//! [`roots()`], which [`set_roots`] and [`set_procfs_path`] change (psutil's
+//! `PROCFS_PATH = ...`).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+/// The directories (and the utmp file) that kernel and system data are read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Roots {
+    /// The procfs mount, `/proc` by default (psutil's `PROCFS_PATH`).
+    pub procfs: PathBuf,
+    /// The sysfs mount, `/sys` by default.
+    pub sysfs: PathBuf,
+    /// The device directory, `/dev` by default (device-node existence checks, tty names).
+    pub dev: PathBuf,
+    /// The configuration directory, `/etc` by default (`/etc/mtab`, `/etc/passwd`).
+    pub etc: PathBuf,
+    /// The utmp database, `/var/run/utmp` by default (logged-in users).
+    pub utmp: PathBuf,
+}
+
+impl Default for Roots {
+    fn default() -> Self {
+        Roots {
+            procfs: PathBuf::from("/proc"),
+            sysfs: PathBuf::from("/sys"),
+            dev: PathBuf::from("/dev"),
+            etc: PathBuf::from("/etc"),
+            utmp: PathBuf::from("/var/run/utmp"),
+        }
+    }
+}
+
+impl Roots {
+    /// The live machine's roots: `/proc`, `/sys`, `/dev`, `/etc`, `/var/run/utmp`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Roots below one directory, as in a captured fixture tree: `DIR/proc`, `DIR/sys`,
+    /// `DIR/dev`, `DIR/etc` and `DIR/var/run/utmp`.
+    pub fn under(dir: impl AsRef<Path>) -> Self {
+        let d = dir.as_ref();
+        Roots {
+            procfs: d.join("proc"),
+            sysfs: d.join("sys"),
+            dev: d.join("dev"),
+            etc: d.join("etc"),
+            utmp: d.join("var/run/utmp"),
+        }
+    }
+
+    /// True when `procfs` is the literal `/proc` (psutil reads `/etc/mtab` only then).
+    pub fn is_default_procfs(&self) -> bool {
+        self.procfs == Path::new("/proc")
+    }
+
+    /// `procfs` joined with `rel`.
+    pub fn proc(&self, rel: impl AsRef<Path>) -> PathBuf {
+        self.procfs.join(rel)
+    }
+
+    /// `sysfs` joined with `rel`.
+    pub fn sys(&self, rel: impl AsRef<Path>) -> PathBuf {
+        self.sysfs.join(rel)
+    }
+}
+
+static GLOBAL: RwLock<Option<Arc<Roots>>> = RwLock::new(None);
+
+/// The process-wide roots used by every function without an explicit `&Roots`.
+pub fn roots() -> Arc<Roots> {
+    let guard = GLOBAL.read().unwrap_or_else(|e| e.into_inner());
+    match &*guard {
+        Some(r) => Arc::clone(r),
+        None => {
+            drop(guard);
+            let mut w = GLOBAL.write().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(w.get_or_insert_with(|| Arc::new(Roots::default())))
+        }
+    }
+}
+
+/// Replaces the process-wide roots.
+pub fn set_roots(r: Roots) {
+    *GLOBAL.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(r));
+}
+
+/// The process-wide procfs root (psutil's `PROCFS_PATH`).
+pub fn procfs_path() -> PathBuf {
+    roots().procfs.clone()
+}
+
+/// Changes only the process-wide procfs root (psutil's `PROCFS_PATH = path`).
+pub fn set_procfs_path(path: impl Into<PathBuf>) {
+    let mut r = (*roots()).clone();
+    r.procfs = path.into();
+    set_roots(r);
+}
