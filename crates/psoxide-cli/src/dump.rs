@@ -1,0 +1,152 @@
+//! `psoxide dump --json`: psutil's system functions as one JSON object.
+//!
+//! The keys, their order and the shape of every value are a contract documented in
+//! docs/dump-json.md and checked by the differential tests against real psutil.
+
+use clap::Args;
+use psoxide::Error;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use std::io::Write;
+
+/// Options of `psoxide dump`.
+#[derive(Args, Debug)]
+pub struct DumpArgs {
+    /// Print JSON (the only format; accepted for clarity and future formats).
+    #[arg(long)]
+    json: bool,
+    /// Indent the JSON for reading.
+    #[arg(long)]
+    pretty: bool,
+    /// Only these keys (comma-separated psutil function names, e.g. cpu_times,users).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+}
+
+/// Every key of the dump, in output order.
+pub const KEYS: &[&str] = &[
+    "cpu_times",
+    "cpu_times_percpu",
+    "cpu_count_logical",
+    "cpu_count_physical",
+    "cpu_stats",
+    "cpu_freq",
+    "cpu_freq_percpu",
+    "getloadavg",
+    "virtual_memory",
+    "swap_memory",
+    "disk_partitions",
+    "disk_partitions_all",
+    "disk_usage",
+    "disk_io_counters",
+    "disk_io_counters_perdisk",
+    "net_io_counters",
+    "net_io_counters_pernic",
+    "net_if_addrs",
+    "net_if_stats",
+    "sensors_temperatures",
+    "sensors_fans",
+    "sensors_battery",
+    "boot_time",
+    "users",
+];
+
+fn val<T: Serialize>(r: psoxide::Result<T>) -> Value {
+    match r {
+        Ok(v) => serde_json::to_value(v).unwrap_or_else(|e| error_value_msg("RuntimeError", &e.to_string())),
+        Err(e) => error_value(&e),
+    }
+}
+
+fn error_value(e: &Error) -> Value {
+    error_value_msg(e.exception_name(), &e.to_string())
+}
+
+fn error_value_msg(name: &str, msg: &str) -> Value {
+    json!({"error": name, "msg": msg})
+}
+
+fn disk_usage_all() -> Value {
+    match psoxide::disk_partitions(false) {
+        Err(e) => error_value(&e),
+        Ok(parts) => {
+            let mut m = Map::new();
+            for p in parts {
+                let v = val(psoxide::disk_usage(&p.mountpoint));
+                m.insert(p.mountpoint.clone(), v);
+            }
+            Value::Object(m)
+        }
+    }
+}
+
+/// Computes the value of one key of the dump.
+pub fn compute(key: &str) -> Option<Value> {
+    Some(match key {
+        "cpu_times" => val(psoxide::cpu_times()),
+        "cpu_times_percpu" => val(psoxide::cpu_times_percpu()),
+        "cpu_count_logical" => json!(psoxide::cpu_count()),
+        "cpu_count_physical" => json!(psoxide::cpu_count_physical()),
+        "cpu_stats" => val(psoxide::cpu_stats()),
+        "cpu_freq" => val(psoxide::cpu_freq()),
+        "cpu_freq_percpu" => val(psoxide::cpu_freq_percpu()),
+        "getloadavg" => val(psoxide::getloadavg()),
+        "virtual_memory" => val(psoxide::virtual_memory()),
+        "swap_memory" => val(psoxide::swap_memory()),
+        "disk_partitions" => val(psoxide::disk_partitions(false)),
+        "disk_partitions_all" => val(psoxide::disk_partitions(true)),
+        "disk_usage" => disk_usage_all(),
+        "disk_io_counters" => val(psoxide::disk_io_counters(true)),
+        "disk_io_counters_perdisk" => val(psoxide::disk_io_counters_perdisk(true)),
+        "net_io_counters" => val(psoxide::net_io_counters(true)),
+        "net_io_counters_pernic" => val(psoxide::net_io_counters_pernic(true)),
+        "net_if_addrs" => val(psoxide::net_if_addrs()),
+        "net_if_stats" => val(psoxide::net_if_stats()),
+        "sensors_temperatures" => val(psoxide::sensors_temperatures(false)),
+        "sensors_fans" => val(psoxide::sensors_fans()),
+        "sensors_battery" => val(psoxide::sensors_battery()),
+        "boot_time" => val(psoxide::boot_time()),
+        "users" => val(psoxide::users()),
+        _ => return None,
+    })
+}
+
+/// Runs `psoxide dump`.
+pub fn run(args: &DumpArgs) -> std::io::Result<()> {
+    let _ = args.json;
+    let keys: Vec<&str> = if args.only.is_empty() {
+        KEYS.to_vec()
+    } else {
+        let mut v = Vec::new();
+        for k in &args.only {
+            let k = k.trim();
+            match KEYS.iter().find(|x| **x == k) {
+                Some(x) => v.push(*x),
+                None => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!("unknown dump key {k:?}; accepted keys are: {}", KEYS.join(", ")),
+                    ))
+                }
+            }
+        }
+        v
+    };
+    let mut out = Map::new();
+    for k in keys {
+        if let Some(v) = compute(k) {
+            out.insert(k.to_string(), v);
+        }
+    }
+    let obj = Value::Object(out);
+    let text = if args.pretty {
+        serde_json::to_string_pretty(&obj)
+    } else {
+        serde_json::to_string(&obj)
+    }
+    .map_err(std::io::Error::other)?;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.write_all(b"\n")?;
+    stdout.flush()
+}
