@@ -39,7 +39,9 @@ fn parse_interval(s: &str) -> Result<f64, String> {
         .parse()
         .map_err(|_| format!("invalid interval {s:?}: expected a number of seconds, e.g. 1 or 0.5"))?;
     if !(v.is_finite() && v > 0.0 && v <= 3600.0) {
-        return Err(format!("invalid interval {s}: accepted values are > 0 and <= 3600 seconds"));
+        return Err(format!(
+            "invalid interval {s}: accepted values are > 0 and <= 3600 seconds"
+        ));
     }
     Ok(v)
 }

@@ -42,22 +42,34 @@ fn err_line(out: &mut String, what: &str, e: &psoxide::Error) {
 fn render(prev: &Sample, cur: &Sample, width: usize) -> String {
     let mut o = String::new();
     let dt = cur.at.duration_since(prev.at).as_secs_f64().max(1e-3);
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
 
     // Header: host, kernel, uptime, load, users.
     let (host, kernel) = uname();
-    let up = psoxide::boot_time().map(|b| term::duration(now - b)).unwrap_or_else(|_| "?".into());
+    let up = psoxide::boot_time()
+        .map(|b| term::duration(now - b))
+        .unwrap_or_else(|_| "?".into());
     let load = psoxide::getloadavg()
         .map(|l| format!("{:.2} {:.2} {:.2}", l[0], l[1], l[2]))
         .unwrap_or_else(|_| "?".into());
     let users = psoxide::users();
-    let nusers = users.as_ref().map(|u| u.len().to_string()).unwrap_or_else(|_| "?".into());
+    let nusers = users
+        .as_ref()
+        .map(|u| u.len().to_string())
+        .unwrap_or_else(|_| "?".into());
     let _ = writeln!(o, "{host}  {kernel}  up {up}  load {load}  users {nusers}");
     let _ = writeln!(o);
 
     // CPU.
-    let logical = psoxide::cpu_count().map(|n| n.to_string()).unwrap_or_else(|| "?".into());
-    let physical = psoxide::cpu_count_physical().map(|n| n.to_string()).unwrap_or_else(|| "?".into());
+    let logical = psoxide::cpu_count()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|| "?".into());
+    let physical = psoxide::cpu_count_physical()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|| "?".into());
     let freq = match psoxide::cpu_freq() {
         Ok(Some(f)) if f.current > 0.0 => format!(", {:.0} MHz", f.current),
         _ => String::new(),
@@ -75,7 +87,12 @@ fn render(prev: &Sample, cur: &Sample, width: usize) -> String {
     }
     if let Ok(percpu) = psoxide::cpu_percent_percpu(None) {
         for (i, p) in percpu.iter().enumerate() {
-            let _ = writeln!(o, "{:>5} {}", format!("{i}"), term::bar(*p, inner, &format!("{p:.1}%")));
+            let _ = writeln!(
+                o,
+                "{:>5} {}",
+                format!("{i}"),
+                term::bar(*p, inner, &format!("{p:.1}%"))
+            );
         }
     }
     if let Ok(t) = psoxide::cpu_times_percent(None) {
@@ -96,7 +113,12 @@ fn render(prev: &Sample, cur: &Sample, width: usize) -> String {
                 term::bar(
                     m.percent,
                     inner.saturating_sub(40).max(10),
-                    &format!("{}/{} {:.1}%", term::human(m.used), term::human(m.total), m.percent)
+                    &format!(
+                        "{}/{} {:.1}%",
+                        term::human(m.used),
+                        term::human(m.total),
+                        m.percent
+                    )
                 ),
                 term::human(m.available),
                 term::human(m.cached),
@@ -114,7 +136,12 @@ fn render(prev: &Sample, cur: &Sample, width: usize) -> String {
                 term::bar(
                     s.percent,
                     inner.saturating_sub(40).max(10),
-                    &format!("{}/{} {:.1}%", term::human(s.used), term::human(s.total), s.percent)
+                    &format!(
+                        "{}/{} {:.1}%",
+                        term::human(s.used),
+                        term::human(s.total),
+                        s.percent
+                    )
                 ),
                 term::human(s.sin),
                 term::human(s.sout)
@@ -147,7 +174,11 @@ fn render(prev: &Sample, cur: &Sample, width: usize) -> String {
                     ),
                     _ => String::new(),
                 };
-                let _ = writeln!(o, "  {:<20} {:<16} {:<6} {usage}{io}", p.device, p.mountpoint, p.fstype);
+                let _ = writeln!(
+                    o,
+                    "  {:<20} {:<16} {:<6} {usage}{io}",
+                    p.device, p.mountpoint, p.fstype
+                );
             }
         }
         Err(e) => err_line(&mut o, "disk_partitions", &e),
@@ -169,7 +200,11 @@ fn render(prev: &Sample, cur: &Sample, width: usize) -> String {
         let st = stats
             .get(name)
             .map(|s| {
-                let speed = if s.speed > 0 { format!(" {}Mb/s", s.speed) } else { String::new() };
+                let speed = if s.speed > 0 {
+                    format!(" {}Mb/s", s.speed)
+                } else {
+                    String::new()
+                };
                 format!("{}{speed} mtu {}", if s.isup { "up" } else { "down" }, s.mtu)
             })
             .unwrap_or_default();
@@ -177,7 +212,12 @@ fn render(prev: &Sample, cur: &Sample, width: usize) -> String {
             .get(name)
             .map(|v| {
                 v.iter()
-                    .filter(|a| matches!(a.family, psoxide::AddressFamily::Inet | psoxide::AddressFamily::Inet6))
+                    .filter(|a| {
+                        matches!(
+                            a.family,
+                            psoxide::AddressFamily::Inet | psoxide::AddressFamily::Inet6
+                        )
+                    })
                     .filter_map(|a| a.address.clone())
                     .collect()
             })

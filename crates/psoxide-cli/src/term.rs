@@ -12,14 +12,22 @@ pub fn width() -> usize {
     // SAFETY: TIOCGWINSZ fills a winsize struct we own.
     let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
     let r = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) };
-    let w = if r == 0 && ws.ws_col > 0 { ws.ws_col as usize } else { 80 };
+    let w = if r == 0 && ws.ws_col > 0 {
+        ws.ws_col as usize
+    } else {
+        80
+    };
     w.clamp(40, 200)
 }
 
 /// A bar `[|||||      text]` of `inner` columns, filled to `percent` (0-100), with
 /// `text` right-aligned inside it.
 pub fn bar(percent: f64, inner: usize, text: &str) -> String {
-    let p = if percent.is_finite() { percent.clamp(0.0, 100.0) } else { 0.0 };
+    let p = if percent.is_finite() {
+        percent.clamp(0.0, 100.0)
+    } else {
+        0.0
+    };
     let filled = ((p / 100.0) * inner as f64).round() as usize;
     let mut cells: Vec<char> = (0..inner).map(|i| if i < filled { '|' } else { ' ' }).collect();
     let t: Vec<char> = text.chars().collect();
@@ -46,7 +54,11 @@ pub fn rate(bytes: f64) -> String {
 
 /// Seconds as `3d 04:05:06` or `04:05:06`.
 pub fn duration(secs: f64) -> String {
-    let s = if secs.is_finite() && secs > 0.0 { secs as u64 } else { 0 };
+    let s = if secs.is_finite() && secs > 0.0 {
+        secs as u64
+    } else {
+        0
+    };
     let (d, h, m, sec) = (s / 86400, (s % 86400) / 3600, (s % 3600) / 60, s % 60);
     if d > 0 {
         format!("{d}d {h:02}:{m:02}:{sec:02}")
