@@ -141,3 +141,93 @@ impl Serialize for BatteryTime {
         s.serialize_i64(self.value())
     }
 }
+
+/// A process's scheduling state (psutil's `ProcessStatus`, a string enum; the
+/// `STATUS_*` constants). Serialized as psutil's string value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProcessStatus {
+    /// `STATUS_RUNNING` = "running" (state `R`).
+    Running,
+    /// `STATUS_SLEEPING` = "sleeping" (state `S`).
+    Sleeping,
+    /// `STATUS_DISK_SLEEP` = "disk-sleep" (state `D`).
+    DiskSleep,
+    /// `STATUS_STOPPED` = "stopped" (state `T`).
+    Stopped,
+    /// `STATUS_TRACING_STOP` = "tracing-stop" (state `t`).
+    TracingStop,
+    /// `STATUS_ZOMBIE` = "zombie" (state `Z`).
+    Zombie,
+    /// `STATUS_DEAD` = "dead" (states `X`, `x`).
+    Dead,
+    /// `STATUS_WAKE_KILL` = "wake-kill" (state `K`).
+    WakeKill,
+    /// `STATUS_WAKING` = "waking" (state `W`).
+    Waking,
+    /// `STATUS_IDLE` = "idle" (state `I`).
+    Idle,
+    /// `STATUS_PARKED` = "parked" (state `P`).
+    Parked,
+    /// `STATUS_LOCKED` = "locked" (never produced on Linux).
+    Locked,
+    /// `STATUS_WAITING` = "waiting" (never produced on Linux).
+    Waiting,
+    /// `STATUS_SUSPENDED` = "suspended" (never produced on Linux).
+    Suspended,
+    /// A state letter psutil does not know: psutil returns the plain string "?".
+    Unknown,
+}
+
+impl ProcessStatus {
+    /// Maps a `/proc/PID/stat` state letter.
+    pub fn from_state_letter(c: u8) -> ProcessStatus {
+        match c {
+            b'R' => ProcessStatus::Running,
+            b'S' => ProcessStatus::Sleeping,
+            b'D' => ProcessStatus::DiskSleep,
+            b'T' => ProcessStatus::Stopped,
+            b't' => ProcessStatus::TracingStop,
+            b'Z' => ProcessStatus::Zombie,
+            b'X' | b'x' => ProcessStatus::Dead,
+            b'K' => ProcessStatus::WakeKill,
+            b'W' => ProcessStatus::Waking,
+            b'I' => ProcessStatus::Idle,
+            b'P' => ProcessStatus::Parked,
+            _ => ProcessStatus::Unknown,
+        }
+    }
+
+    /// psutil's string value ("running", "disk-sleep", ..., or "?").
+    pub fn value(self) -> &'static str {
+        match self {
+            ProcessStatus::Running => "running",
+            ProcessStatus::Sleeping => "sleeping",
+            ProcessStatus::DiskSleep => "disk-sleep",
+            ProcessStatus::Stopped => "stopped",
+            ProcessStatus::TracingStop => "tracing-stop",
+            ProcessStatus::Zombie => "zombie",
+            ProcessStatus::Dead => "dead",
+            ProcessStatus::WakeKill => "wake-kill",
+            ProcessStatus::Waking => "waking",
+            ProcessStatus::Idle => "idle",
+            ProcessStatus::Parked => "parked",
+            ProcessStatus::Locked => "locked",
+            ProcessStatus::Waiting => "waiting",
+            ProcessStatus::Suspended => "suspended",
+            ProcessStatus::Unknown => "?",
+        }
+    }
+}
+
+impl std::fmt::Display for ProcessStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.value())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl Serialize for ProcessStatus {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.value())
+    }
+}

@@ -186,3 +186,93 @@ mod tests {
         assert!(s.trim_end().lines().count() > 20);
     }
 }
+
+/// An open directory (normally the procfs root) that per-process files are opened
+/// relative to with `openat`, so the kernel resolves `PID/stat` from the held
+/// directory instead of walking the absolute path each time.
+#[derive(Debug)]
+pub(crate) struct DirFd {
+    fd: std::os::fd::OwnedFd,
+    path: std::path::PathBuf,
+}
+
+impl DirFd {
+    /// Opens `path` as an `O_PATH | O_DIRECTORY` descriptor.
+    pub(crate) fn open(path: &Path) -> Result<DirFd> {
+        use std::os::fd::FromRawFd;
+        let c = cstr(path)?;
+        // SAFETY: valid C string; the returned fd is owned below.
+        let fd = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) };
+        if fd < 0 {
+            return Err(Error::io(path, io::Error::last_os_error()));
+        }
+        // SAFETY: `fd` is a fresh descriptor that nothing else owns.
+        Ok(DirFd {
+            fd: unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) },
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The held descriptor.
+    pub(crate) fn borrow(&self) -> std::os::fd::BorrowedFd<'_> {
+        use std::os::fd::AsFd;
+        self.fd.as_fd()
+    }
+
+    /// The directory's path (for error messages).
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Opens `rel` (relative to this directory) read-only. Returns the raw errno on
+    /// failure so that callers can translate it (process errors need the errno).
+    pub(crate) fn openat_raw(&self, rel: &std::ffi::CStr) -> std::result::Result<libc::c_int, io::Error> {
+        use std::os::fd::AsRawFd;
+        loop {
+            // SAFETY: valid dirfd and C string.
+            let fd = unsafe {
+                libc::openat(
+                    self.fd.as_raw_fd(),
+                    rel.as_ptr(),
+                    libc::O_RDONLY | libc::O_CLOEXEC,
+                )
+            };
+            if fd >= 0 {
+                return Ok(fd);
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        }
+    }
+
+    /// Reads `rel` whole into `buf`; the error is the raw I/O error (errno kept).
+    pub(crate) fn read_raw(
+        &self,
+        rel: &std::ffi::CStr,
+        buf: &mut Vec<u8>,
+        eof: Eof,
+    ) -> std::result::Result<(), io::Error> {
+        let fd = self.openat_raw(rel)?;
+        let r = read_fd_into(fd, Path::new(""), buf, eof).map_err(|e| match e {
+            Error::Io { source, .. } => source,
+            other => io::Error::other(other.to_string()),
+        });
+        // SAFETY: `fd` was opened above and is closed exactly once.
+        unsafe { libc::close(fd) };
+        r
+    }
+}
+
+/// Takes this thread's reusable buffer (or a new one); give it back with [`put_buf`].
+pub(crate) fn take_buf() -> Vec<u8> {
+    BUF.with(|b| b.take())
+}
+
+/// Returns a buffer taken with [`take_buf`] for reuse (huge buffers are dropped).
+pub(crate) fn put_buf(buf: Vec<u8>) {
+    if buf.capacity() <= 1 << 20 {
+        BUF.with(|b| b.set(buf));
+    }
+}

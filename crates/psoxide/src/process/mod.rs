@@ -1,0 +1,525 @@
+//! Processes: the `Process` handle (psutil's `Process` class).
+//!
+//! A handle is the pair (PID, start time in clock ticks since boot, field 22 of
+//! `/proc/PID/stat`). Ticks are exact, so identity never depends on wall-clock
+//! floats. Read-only getters report whatever process owns the PID now (as psutil
+//! does); every action checks the identity first.
+//!
+//! Errors follow psutil's translation rule (spec 0.3): EACCES/EPERM give
+//! `AccessDenied`; ESRCH gives `ZombieProcess` when the process is a zombie, else
+//! `NoSuchProcess`; ENOENT gives the same zombie check, then `NoSuchProcess` when
+//! `/proc/PID/stat` is gone, else the original I/O error.
+
+mod procroot;
+mod types;
+mod users;
+
+pub use types::*;
+
+use crate::constants::ProcessStatus;
+use crate::error::{Error, Pid, Result};
+use crate::linux::parse::pid_files::{parse_pid_io, parse_statm, split_cmdline, split_environ};
+use crate::linux::parse::pid_stat::parse_pid_stat;
+use crate::linux::parse::pid_status::{parse_pid_status, PidStatus};
+use crate::linux::read::{put_buf, take_buf, Eof};
+use crate::roots::Roots;
+use indexmap::IndexMap;
+use procroot::ProcRoot;
+use std::ffi::OsString;
+use std::io;
+use std::os::unix::ffi::OsStringExt;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// A process on this machine, identified by its PID and its start time.
+#[derive(Debug)]
+pub struct Process {
+    pid: Pid,
+    /// Start time in clock ticks since boot (field 22 of `/proc/PID/stat`).
+    start_ticks: u64,
+    root: Arc<ProcRoot>,
+    state: Mutex<State>,
+}
+
+/// Mutable per-handle state.
+#[derive(Debug, Default)]
+struct State {
+    /// The last name seen, for error messages (psutil's `_name`).
+    name: Option<String>,
+    /// Set once the process is known gone or its PID reused.
+    gone: bool,
+    /// `create_time()` once computed (psutil caches it).
+    create_time: Option<f64>,
+    /// `exe()` once read successfully (psutil caches it).
+    exe: Option<PathBuf>,
+}
+
+/// The stat fields a `Process` keeps after one read (owned, so they outlive the buffer).
+#[derive(Clone, Debug)]
+struct Stat {
+    comm: Vec<u8>,
+    state: u8,
+    ppid: i64,
+    tty_nr: i64,
+    minflt: u64,
+    majflt: u64,
+    utime: u64,
+    stime: u64,
+    cutime: u64,
+    cstime: u64,
+    starttime: u64,
+    processor: Option<i64>,
+    delayacct: Option<u64>,
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+impl Process {
+    /// The process with this PID, read from the process-wide roots.
+    ///
+    /// Errors: PID 0 or a PID that does not exist gives `NoSuchProcess` with psutil's
+    /// message "process PID not found"; a PID above the kernel's `pid_t` range gives
+    /// "process PID out of range". Zombies and thread IDs are accepted, as in psutil.
+    pub fn new(pid: Pid) -> Result<Process> {
+        Self::new_at(&crate::roots::roots(), pid)
+    }
+
+    /// The calling process.
+    pub fn current() -> Result<Process> {
+        Self::new(std::process::id())
+    }
+
+    /// Like [`Process::new`], reading from `roots`.
+    pub fn new_at(roots: &Roots, pid: Pid) -> Result<Process> {
+        let not_found = |msg: &str| Error::NoSuchProcess {
+            pid,
+            name: None,
+            msg: msg.into(),
+        };
+        if pid > i32::MAX as u32 {
+            return Err(not_found("process PID out of range"));
+        }
+        if pid == 0 {
+            return Err(not_found("process PID not found"));
+        }
+        let root = ProcRoot::get(roots)?;
+        let mut buf = take_buf();
+        let r = match root.read(pid, "stat", &mut buf, Eof::ShortRead) {
+            Ok(()) => {
+                let path = root.path(pid, "stat");
+                parse_pid_stat(&buf, &path).map(|s| (s.starttime, lossy(s.comm)))
+            }
+            Err(e) => match e.raw_os_error() {
+                Some(libc::ENOENT) | Some(libc::ESRCH) => Err(not_found("process PID not found")),
+                Some(libc::EACCES) | Some(libc::EPERM) => Err(Error::access_denied(Some(pid), None, "")),
+                _ => Err(Error::io(root.path(pid, "stat"), e)),
+            },
+        };
+        put_buf(buf);
+        let (start_ticks, comm) = r?;
+        Ok(Process {
+            pid,
+            start_ticks,
+            root,
+            state: Mutex::new(State {
+                name: Some(comm),
+                ..Default::default()
+            }),
+        })
+    }
+
+    /// The process ID.
+    pub fn pid(&self) -> Pid {
+        self.pid
+    }
+
+    /// The start time in clock ticks after boot: with the PID, the process's identity.
+    pub fn start_ticks(&self) -> u64 {
+        self.start_ticks
+    }
+
+    fn st(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn known_name(&self) -> Option<String> {
+        self.st().name.clone()
+    }
+
+    /// True when `/proc/PID/stat` says the process is a zombie.
+    fn is_zombie(&self) -> bool {
+        let mut buf = take_buf();
+        let z = self.root.read(self.pid, "stat", &mut buf, Eof::ShortRead).is_ok()
+            && parse_pid_stat(&buf, &self.root.path(self.pid, "stat"))
+                .map(|s| s.state == b'Z')
+                .unwrap_or(false);
+        put_buf(buf);
+        z
+    }
+
+    /// psutil's error translation for a failed read of `PID/rel` (spec 0.3).
+    fn translate(&self, rel: &str, e: io::Error) -> Error {
+        let name = self.known_name();
+        match e.raw_os_error() {
+            Some(libc::EACCES) | Some(libc::EPERM) => Error::access_denied(
+                Some(self.pid),
+                name,
+                self.root.path(self.pid, rel).display().to_string(),
+            ),
+            Some(libc::ESRCH) => {
+                if self.is_zombie() {
+                    Error::zombie(self.pid, name, None)
+                } else {
+                    self.st().gone = true;
+                    Error::no_such_process(self.pid, name)
+                }
+            }
+            Some(libc::ENOENT) => {
+                if self.is_zombie() {
+                    Error::zombie(self.pid, name, None)
+                } else if !self.root.exists(self.pid, "stat") {
+                    self.st().gone = true;
+                    Error::no_such_process(self.pid, name)
+                } else {
+                    Error::io(self.root.path(self.pid, rel), e)
+                }
+            }
+            _ => Error::io(self.root.path(self.pid, rel), e),
+        }
+    }
+
+    /// Reads `PID/rel` and hands the bytes to `f`, translating errors.
+    fn with<T>(
+        &self,
+        rel: &str,
+        eof: Eof,
+        f: impl FnOnce(&[u8], &std::path::Path) -> Result<T>,
+    ) -> Result<T> {
+        let mut buf = take_buf();
+        let r = match self.root.read(self.pid, rel, &mut buf, eof) {
+            Ok(()) => f(&buf, &self.root.path(self.pid, rel)),
+            Err(e) => Err(self.translate(rel, e)),
+        };
+        put_buf(buf);
+        r
+    }
+
+    fn stat(&self) -> Result<Stat> {
+        let s = self.with("stat", Eof::ShortRead, |b, p| {
+            let s = parse_pid_stat(b, p)?;
+            Ok(Stat {
+                comm: s.comm.to_vec(),
+                state: s.state,
+                ppid: s.ppid,
+                tty_nr: s.tty_nr,
+                minflt: s.minflt,
+                majflt: s.majflt,
+                utime: s.utime,
+                stime: s.stime,
+                cutime: s.cutime,
+                cstime: s.cstime,
+                starttime: s.starttime,
+                processor: s.processor,
+                delayacct: s.delayacct_blkio_ticks,
+            })
+        })?;
+        self.st().name = Some(lossy(&s.comm));
+        Ok(s)
+    }
+
+    fn with_status<T>(&self, f: impl FnOnce(&PidStatus<'_>) -> Result<T>) -> Result<T> {
+        self.with("status", Eof::ShortRead, |b, p| f(&parse_pid_status(b, p)?))
+    }
+
+    /// The process name (psutil's `name()`): the kernel's 15-byte `comm`, extended to
+    /// the basename of `cmdline[0]` when `comm` is 15 bytes or longer and that
+    /// basename starts with it. Not cached: names can change.
+    pub fn name(&self) -> Result<String> {
+        let s = self.stat()?;
+        let comm = lossy(&s.comm);
+        if s.comm.len() >= 15 {
+            match self.cmdline_bytes() {
+                Ok(args) => {
+                    if let Some(first) = args.first() {
+                        let base = first.rsplit(|&c| c == b'/').next().unwrap_or(first);
+                        if base.starts_with(&s.comm) {
+                            let full = lossy(base);
+                            self.st().name = Some(full.clone());
+                            return Ok(full);
+                        }
+                    }
+                }
+                Err(Error::AccessDenied { .. }) | Err(Error::ZombieProcess { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(comm)
+    }
+
+    /// The scheduling state (psutil's `status()`).
+    pub fn status(&self) -> Result<ProcessStatus> {
+        match self.stat() {
+            Ok(s) => Ok(ProcessStatus::from_state_letter(s.state)),
+            Err(Error::ZombieProcess { .. }) => Ok(ProcessStatus::Zombie),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The parent PID as currently reported (field 4 of `/proc/PID/stat`; 0 for PID 1
+    /// and kernel threads).
+    pub fn ppid(&self) -> Result<Pid> {
+        let s = self.stat()?;
+        u32::try_from(s.ppid)
+            .map_err(|_| Error::parse(self.root.path(self.pid, "stat"), format!("ppid {}", s.ppid)))
+    }
+
+    /// Creation time in seconds since the epoch: start ticks / CLK_TCK + boot time.
+    /// Cached after the first call, as psutil does.
+    pub fn create_time(&self) -> Result<f64> {
+        if let Some(t) = self.st().create_time {
+            return Ok(t);
+        }
+        let bt = boot_time_secs(&self.root.roots)?;
+        let t = self.start_ticks as f64 / self.root.clk_tck + bt;
+        self.st().create_time = Some(t);
+        Ok(t)
+    }
+
+    /// CPU times (psutil's `cpu_times()`), seconds.
+    pub fn cpu_times(&self) -> Result<ProcessCpuTimes> {
+        let s = self.stat()?;
+        let t = self.root.clk_tck;
+        Ok(ProcessCpuTimes {
+            user: s.utime as f64 / t,
+            system: s.stime as f64 / t,
+            children_user: s.cutime as f64 / t,
+            children_system: s.cstime as f64 / t,
+            iowait: s.delayacct.unwrap_or(0) as f64 / t,
+        })
+    }
+
+    /// The CPU the process last ran on (psutil's `cpu_num()`).
+    pub fn cpu_num(&self) -> Result<u32> {
+        let s = self.stat()?;
+        s.processor.and_then(|p| u32::try_from(p).ok()).ok_or_else(|| {
+            Error::parse(
+                self.root.path(self.pid, "stat"),
+                "field 39 (processor) missing or negative",
+            )
+        })
+    }
+
+    /// Minor and major page faults (psutil 8.0's `page_faults()`), counts.
+    pub fn page_faults(&self) -> Result<PageFaults> {
+        let s = self.stat()?;
+        Ok(PageFaults {
+            minor: s.minflt,
+            major: s.majflt,
+        })
+    }
+
+    /// The controlling terminal's device number (field 7 of `/proc/PID/stat`), 0 if none.
+    pub fn tty_nr(&self) -> Result<i64> {
+        Ok(self.stat()?.tty_nr)
+    }
+
+    /// Real, effective and saved user IDs (psutil's `uids()`).
+    pub fn uids(&self) -> Result<Uids> {
+        self.with_status(|s| {
+            let [real, effective, saved] = s
+                .uids
+                .ok_or_else(|| Error::parse(self.root.path(self.pid, "status"), "Uid line missing"))?;
+            Ok(Uids {
+                real,
+                effective,
+                saved,
+            })
+        })
+    }
+
+    /// Real, effective and saved group IDs (psutil's `gids()`).
+    pub fn gids(&self) -> Result<Gids> {
+        self.with_status(|s| {
+            let [real, effective, saved] = s
+                .gids
+                .ok_or_else(|| Error::parse(self.root.path(self.pid, "status"), "Gid line missing"))?;
+            Ok(Gids {
+                real,
+                effective,
+                saved,
+            })
+        })
+    }
+
+    /// The name of the real user (psutil's `username()`); the UID as text when the
+    /// user database has no entry for it.
+    pub fn username(&self) -> Result<String> {
+        let uid = self.uids()?.real;
+        Ok(users::user_name(uid))
+    }
+
+    /// Number of threads (psutil's `num_threads()`).
+    pub fn num_threads(&self) -> Result<u64> {
+        self.with_status(|s| {
+            s.threads
+                .ok_or_else(|| Error::parse(self.root.path(self.pid, "status"), "Threads line missing"))
+        })
+    }
+
+    /// Voluntary and involuntary context switches (psutil's `num_ctx_switches()`).
+    pub fn num_ctx_switches(&self) -> Result<CtxSwitches> {
+        self.with_status(|s| match (s.voluntary_ctxt_switches, s.nonvoluntary_ctxt_switches) {
+            (Some(voluntary), Some(involuntary)) => Ok(CtxSwitches { voluntary, involuntary }),
+            _ => Err(Error::unsupported("'voluntary_ctxt_switches' and 'nonvoluntary_ctxt_switches' lines were not found in /proc/PID/status; the kernel is probably older than 2.6.23")),
+        })
+    }
+
+    /// Memory from `/proc/PID/statm` (psutil's `memory_info()`), bytes.
+    pub fn memory_info(&self) -> Result<MemoryInfo> {
+        let ps = self.root.page_size;
+        self.with("statm", Eof::ShortRead, |b, p| {
+            let m = parse_statm(b, p)?;
+            Ok(MemoryInfo {
+                rss: m.resident.saturating_mul(ps),
+                vms: m.size.saturating_mul(ps),
+                shared: m.shared.saturating_mul(ps),
+                text: m.text.saturating_mul(ps),
+                data: m.data.saturating_mul(ps),
+            })
+        })
+    }
+
+    /// `memory_info()` plus peaks and the RSS breakdown from `/proc/PID/status`
+    /// (psutil 8.0's `memory_info_ex()`), bytes; absent lines count as 0.
+    pub fn memory_info_ex(&self) -> Result<MemoryInfoEx> {
+        let m = self.memory_info()?;
+        self.with_status(|s| {
+            Ok(MemoryInfoEx {
+                rss: m.rss,
+                vms: m.vms,
+                shared: m.shared,
+                text: m.text,
+                data: m.data,
+                peak_rss: s.vm_hwm.unwrap_or(0),
+                peak_vms: s.vm_peak.unwrap_or(0),
+                rss_anon: s.rss_anon.unwrap_or(0),
+                rss_file: s.rss_file.unwrap_or(0),
+                rss_shmem: s.rss_shmem.unwrap_or(0),
+                swap: s.vm_swap.unwrap_or(0),
+                hugetlb: s.hugetlb.unwrap_or(0),
+            })
+        })
+    }
+
+    /// I/O counters from `/proc/PID/io` (psutil's `io_counters()`).
+    pub fn io_counters(&self) -> Result<ProcessIoCounters> {
+        self.with("io", Eof::ShortRead, |b, p| {
+            let io = parse_pid_io(b, p)?;
+            Ok(ProcessIoCounters {
+                read_count: io.syscr,
+                write_count: io.syscw,
+                read_bytes: io.read_bytes,
+                write_bytes: io.write_bytes,
+                read_chars: io.rchar,
+                write_chars: io.wchar,
+            })
+        })
+    }
+
+    fn cmdline_bytes(&self) -> Result<Vec<Vec<u8>>> {
+        let args = self.with("cmdline", Eof::Zero, |b, _| {
+            Ok(split_cmdline(b)
+                .into_iter()
+                .map(<[u8]>::to_vec)
+                .collect::<Vec<_>>())
+        })?;
+        if args.is_empty() && self.is_zombie() {
+            return Err(Error::zombie(self.pid, self.known_name(), None));
+        }
+        Ok(args)
+    }
+
+    /// The command line (psutil's `cmdline()`), split by psutil's rules; `[]` for
+    /// kernel threads; `ZombieProcess` for zombies. Arguments keep their raw bytes.
+    pub fn cmdline(&self) -> Result<Vec<OsString>> {
+        Ok(self
+            .cmdline_bytes()?
+            .into_iter()
+            .map(OsString::from_vec)
+            .collect())
+    }
+
+    /// The initial environment (psutil's `environ()`), in file order.
+    pub fn environ(&self) -> Result<IndexMap<OsString, OsString>> {
+        let env = self.with("environ", Eof::Zero, |b, _| {
+            Ok(split_environ(b)
+                .into_iter()
+                .map(|(k, v)| (OsString::from_vec(k.to_vec()), OsString::from_vec(v.to_vec())))
+                .collect::<IndexMap<_, _>>())
+        })?;
+        if env.is_empty() && self.is_zombie() {
+            return Err(Error::zombie(self.pid, self.known_name(), None));
+        }
+        Ok(env)
+    }
+
+    /// Number of open file descriptors (psutil's `num_fds()`).
+    pub fn num_fds(&self) -> Result<u64> {
+        let path = self.root.path(self.pid, "fd");
+        match std::fs::read_dir(&path) {
+            Ok(rd) => Ok(rd.count() as u64),
+            Err(e) => Err(self.translate("fd", e)),
+        }
+    }
+
+    /// Whether the process is still the same one (same PID and start time).
+    /// Zombies count as running. Once a handle sees its process gone or its PID
+    /// reused, it stays not running.
+    pub fn is_running(&self) -> bool {
+        if self.st().gone {
+            return false;
+        }
+        match Process::new_at(&self.root.roots, self.pid) {
+            Ok(p) if p.start_ticks == self.start_ticks => true,
+            Ok(_) | Err(Error::NoSuchProcess { .. }) => {
+                self.st().gone = true;
+                false
+            }
+            // AccessDenied or an I/O error: the process is there, we cannot tell more.
+            Err(_) => true,
+        }
+    }
+}
+
+impl PartialEq for Process {
+    /// Same PID and same start time (psutil 8.0 equality).
+    fn eq(&self, other: &Self) -> bool {
+        self.pid == other.pid && self.start_ticks == other.start_ticks
+    }
+}
+
+impl Eq for Process {}
+
+impl std::hash::Hash for Process {
+    /// psutil 8.0 hashes the PID only.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.pid.hash(state)
+    }
+}
+
+/// Boot time in seconds since the epoch, from the `btime` line of `{procfs}/stat`.
+fn boot_time_secs(roots: &Roots) -> Result<f64> {
+    let path = roots.proc("stat");
+    crate::linux::read::with_file(&path, Eof::ShortRead, |b| {
+        for line in b.split(|&c| c == b'\n') {
+            if let Some(rest) = line.strip_prefix(b"btime ") {
+                return crate::linux::parse::num::u64_dec(crate::linux::parse::num::trim(rest))
+                    .map(|v| v as f64)
+                    .ok_or_else(|| Error::parse(&path, "btime"));
+            }
+        }
+        Err(Error::parse(&path, "btime line missing"))
+    })
+}

@@ -1,0 +1,133 @@
+//! The procfs root a `Process` reads from: the `Roots`, an open directory descriptor
+//! for `openat`, and the constants every per-process parser needs.
+
+use crate::error::{Error, Pid, Result};
+use crate::linux::read::{DirFd, Eof};
+use crate::roots::Roots;
+use std::ffi::CString;
+use std::io;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// A procfs root with a held directory descriptor. Shared by every `Process` built
+/// from the same `Roots`.
+#[derive(Debug)]
+pub(crate) struct ProcRoot {
+    pub(crate) roots: Arc<Roots>,
+    pub(crate) dir: DirFd,
+    /// Clock ticks per second (`sysconf(_SC_CLK_TCK)`).
+    pub(crate) clk_tck: f64,
+    /// Page size in bytes (`sysconf(_SC_PAGESIZE)`).
+    pub(crate) page_size: u64,
+}
+
+static CACHE: Mutex<Vec<Arc<ProcRoot>>> = Mutex::new(Vec::new());
+
+/// `sysconf(_SC_CLK_TCK)`, 100 when unavailable.
+pub(crate) fn clk_tck() -> f64 {
+    // SAFETY: sysconf has no preconditions.
+    let v = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if v > 0 {
+        v as f64
+    } else {
+        100.0
+    }
+}
+
+/// `sysconf(_SC_PAGESIZE)`, 4096 when unavailable.
+pub(crate) fn page_size() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let v = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if v > 0 {
+        v as u64
+    } else {
+        4096
+    }
+}
+
+impl ProcRoot {
+    /// The shared `ProcRoot` for `roots` (opened on first use).
+    pub(crate) fn get(roots: &Roots) -> Result<Arc<ProcRoot>> {
+        let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(r) = cache.iter().find(|r| *r.roots == *roots) {
+            return Ok(Arc::clone(r));
+        }
+        let dir = DirFd::open(&roots.procfs)?;
+        let r = Arc::new(ProcRoot {
+            roots: Arc::new(roots.clone()),
+            dir,
+            clk_tck: clk_tck(),
+            page_size: page_size(),
+        });
+        // A handful of roots at most in practice; keep the newest few.
+        if cache.len() >= 8 {
+            cache.remove(0);
+        }
+        cache.push(Arc::clone(&r));
+        Ok(r)
+    }
+
+    /// `PID/rel` as a C string relative to the procfs root.
+    pub(crate) fn rel(pid: Pid, rel: &str) -> CString {
+        // Neither part can contain a NUL byte.
+        CString::new(format!("{pid}/{rel}")).unwrap_or_default()
+    }
+
+    /// The absolute path of `PID/rel`, for error messages.
+    pub(crate) fn path(&self, pid: Pid, rel: &str) -> PathBuf {
+        self.dir.path().join(format!("{pid}/{rel}"))
+    }
+
+    /// Reads `PID/rel` whole into `buf`, keeping the raw errno on failure.
+    pub(crate) fn read(&self, pid: Pid, rel: &str, buf: &mut Vec<u8>, eof: Eof) -> io::Result<()> {
+        self.dir.read_raw(&Self::rel(pid, rel), buf, eof)
+    }
+
+    /// `readlinkat` of `PID/rel`; the raw bytes of the target.
+    pub(crate) fn readlink(&self, pid: Pid, rel: &str) -> io::Result<Vec<u8>> {
+        use std::os::fd::AsRawFd;
+        let c = Self::rel(pid, rel);
+        let mut buf = vec![0u8; 256];
+        loop {
+            // SAFETY: valid dirfd, C string and buffer.
+            let n = unsafe {
+                libc::readlinkat(
+                    self.dir_fd().as_raw_fd(),
+                    c.as_ptr(),
+                    buf.as_mut_ptr() as *mut libc::c_char,
+                    buf.len(),
+                )
+            };
+            if n < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            let n = n as usize;
+            if n < buf.len() {
+                buf.truncate(n);
+                return Ok(buf);
+            }
+            if buf.len() >= 1 << 20 {
+                return Err(io::Error::from_raw_os_error(libc::ENAMETOOLONG));
+            }
+            buf.resize(buf.len() * 2, 0);
+        }
+    }
+
+    /// True when `PID/rel` exists (`faccessat(F_OK)`).
+    pub(crate) fn exists(&self, pid: Pid, rel: &str) -> bool {
+        use std::os::fd::AsRawFd;
+        let c = Self::rel(pid, rel);
+        // SAFETY: valid dirfd and C string.
+        unsafe { libc::faccessat(self.dir_fd().as_raw_fd(), c.as_ptr(), libc::F_OK, 0) == 0 }
+    }
+
+    fn dir_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.dir.borrow()
+    }
+
+    /// Wraps an error from a non-process read of this root.
+    #[allow(dead_code)]
+    pub(crate) fn io_error(&self, pid: Pid, rel: &str, e: io::Error) -> Error {
+        Error::io(self.path(pid, rel), e)
+    }
+}
