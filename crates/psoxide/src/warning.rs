@@ -18,7 +18,8 @@ pub struct Warning {
     pub message: String,
 }
 
-type Handler = Box<dyn Fn(&Warning) + Send + Sync>;
+/// A warning handler: called once per warning, from the thread that raised it.
+pub type Handler = Box<dyn Fn(&Warning) + Send + Sync>;
 
 static HANDLER: RwLock<Option<Handler>> = RwLock::new(None);
 
@@ -27,7 +28,7 @@ thread_local! {
 }
 
 /// Installs (or with `None` removes) the process-wide warning handler.
-pub fn set_warning_handler(handler: Option<Box<dyn Fn(&Warning) + Send + Sync>>) {
+pub fn set_warning_handler(handler: Option<Handler>) {
     *HANDLER.write().unwrap_or_else(|e| e.into_inner()) = handler;
 }
 
