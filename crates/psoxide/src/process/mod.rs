@@ -10,7 +10,9 @@
 //! `NoSuchProcess`; ENOENT gives the same zombie check, then `NoSuchProcess` when
 //! `/proc/PID/stat` is gone, else the original I/O error.
 
+mod links;
 mod procroot;
+mod tty;
 mod types;
 mod users;
 

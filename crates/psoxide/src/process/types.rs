@@ -126,3 +126,15 @@ pub struct ProcessIoCounters {
     /// Bytes passed to write-family syscalls (bytes).
     pub write_chars: u64,
 }
+
+/// One thread and its CPU times (psutil's `pthread`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+pub struct ThreadTimes {
+    /// The thread ID.
+    pub id: u32,
+    /// User-mode time (seconds).
+    pub user_time: f64,
+    /// Kernel-mode time (seconds).
+    pub system_time: f64,
+}

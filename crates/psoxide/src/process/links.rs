@@ -1,0 +1,191 @@
+//! `exe()`, `cwd()`, `terminal()`, `nice()`, `threads()`.
+
+use super::{tty, Process, ThreadTimes};
+use crate::error::{Error, Result};
+use crate::linux::parse::pid_stat::parse_pid_stat;
+use crate::linux::read::{put_buf, take_buf, Eof};
+use std::ffi::OsString;
+use std::io;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::PathBuf;
+
+/// Drops anything after a NUL, and a trailing " (deleted)" when the remaining path
+/// does not exist (psutil's clean-up of `exe` and `cwd` links).
+fn clean_link(mut b: Vec<u8>) -> PathBuf {
+    if let Some(i) = b.iter().position(|&c| c == 0) {
+        b.truncate(i);
+    }
+    const DELETED: &[u8] = b" (deleted)";
+    if b.ends_with(DELETED) {
+        let stripped = b[..b.len() - DELETED.len()].to_vec();
+        let p = PathBuf::from(OsString::from_vec(stripped.clone()));
+        if !p.exists() {
+            return p;
+        }
+    }
+    PathBuf::from(OsString::from_vec(b))
+}
+
+impl Process {
+    /// Reads the `PID/rel` symlink; ENOENT while `/proc/PID` exists means a zombie
+    /// (`ZombieProcess`) or a process without that link (empty path), as in psutil.
+    fn read_link(&self, rel: &str) -> Result<PathBuf> {
+        match self.root.readlink(self.pid, rel) {
+            Ok(b) => Ok(clean_link(b)),
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) && self.root.exists(self.pid, "") => {
+                if self.is_zombie() {
+                    Err(Error::zombie(self.pid, self.known_name(), None))
+                } else {
+                    Ok(PathBuf::new())
+                }
+            }
+            Err(e) => Err(self.translate(rel, e)),
+        }
+    }
+
+    /// `cmdline()[0]` when it is an absolute path to an executable regular file.
+    fn guess_exe(&self) -> Result<Option<PathBuf>> {
+        let args = self.cmdline()?;
+        let Some(first) = args.first() else {
+            return Ok(None);
+        };
+        let p = PathBuf::from(first);
+        if !p.is_absolute() || !p.is_file() {
+            return Ok(None);
+        }
+        let c =
+            std::ffi::CString::new(p.as_os_str().as_bytes()).map_err(|_| Error::invalid("NUL in path"))?;
+        // SAFETY: valid C string.
+        let exec_ok = unsafe { libc::access(c.as_ptr(), libc::X_OK) } == 0;
+        Ok(exec_ok.then_some(p))
+    }
+
+    /// The executable's absolute path (psutil's `exe()`); empty for kernel threads.
+    /// When the link cannot be read, psutil's guess from `cmdline()[0]` is used.
+    /// Cached after the first successful read of the link.
+    pub fn exe(&self) -> Result<PathBuf> {
+        if let Some(e) = self.st().exe.clone() {
+            return Ok(e);
+        }
+        let exe = match self.read_link("exe") {
+            Ok(p) => p,
+            Err(ad @ Error::AccessDenied { .. }) => {
+                return match self.guess_exe() {
+                    Ok(Some(p)) => Ok(p),
+                    _ => Err(ad),
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        let exe = if exe.as_os_str().is_empty() {
+            match self.guess_exe() {
+                Ok(Some(p)) => p,
+                Ok(None) | Err(Error::AccessDenied { .. }) | Err(Error::ZombieProcess { .. }) => exe,
+                Err(e) => return Err(e),
+            }
+        } else {
+            exe
+        };
+        self.st().exe = Some(exe.clone());
+        Ok(exe)
+    }
+
+    /// The current working directory (psutil's `cwd()`).
+    pub fn cwd(&self) -> Result<PathBuf> {
+        self.read_link("cwd")
+    }
+
+    /// The controlling terminal's path, e.g. `/dev/pts/0` (psutil's `terminal()`);
+    /// `None` when the process has none or the device is not under `/dev`.
+    pub fn terminal(&self) -> Result<Option<PathBuf>> {
+        let nr = self.tty_nr()?;
+        if nr == 0 {
+            return Ok(None);
+        }
+        Ok(tty::terminal_path(&self.root.roots.dev, nr as u64))
+    }
+
+    /// The nice value, -20 (highest priority) to 19 (psutil's `nice()` getter).
+    pub fn nice(&self) -> Result<i32> {
+        // getpriority can legitimately return -1, so errno must be cleared first.
+        // SAFETY: errno location is thread-local; getpriority has no memory effects.
+        unsafe { *libc::__errno_location() = 0 };
+        let v = unsafe { libc::getpriority(libc::PRIO_PROCESS, self.pid) };
+        if v == -1 {
+            let e = io::Error::last_os_error();
+            if e.raw_os_error().unwrap_or(0) != 0 {
+                return Err(self.syscall_error("getpriority", e));
+            }
+        }
+        Ok(v)
+    }
+
+    /// Threads with their CPU times (psutil's `threads()`), ordered as psutil orders
+    /// them: by thread ID compared as text.
+    pub fn threads(&self) -> Result<Vec<ThreadTimes>> {
+        let task = self.root.path(self.pid, "task");
+        let rd = match std::fs::read_dir(&task) {
+            Ok(rd) => rd,
+            Err(e) => return Err(self.translate("task", e)),
+        };
+        let mut tids: Vec<String> = rd
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        tids.sort();
+        let mut out = Vec::with_capacity(tids.len());
+        let mut vanished = false;
+        let mut buf = take_buf();
+        for tid in tids {
+            let Ok(id) = tid.parse::<u32>() else { continue };
+            let rel = format!("task/{tid}/stat");
+            match self.root.read(self.pid, &rel, &mut buf, Eof::ShortRead) {
+                Ok(()) => {
+                    let s = parse_pid_stat(&buf, &self.root.path(self.pid, &rel));
+                    match s {
+                        Ok(s) => out.push(ThreadTimes {
+                            id,
+                            user_time: s.utime as f64 / self.root.clk_tck,
+                            system_time: s.stime as f64 / self.root.clk_tck,
+                        }),
+                        Err(e) => {
+                            put_buf(buf);
+                            return Err(e);
+                        }
+                    }
+                }
+                Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ESRCH)) => {
+                    vanished = true
+                }
+                Err(e) => {
+                    put_buf(buf);
+                    return Err(self.translate(&rel, e));
+                }
+            }
+        }
+        put_buf(buf);
+        if vanished && !self.root.exists(self.pid, "") {
+            return Err(Error::no_such_process(self.pid, self.known_name()));
+        }
+        Ok(out)
+    }
+
+    /// Translates a failed syscall about this process (ESRCH, EPERM, ...).
+    pub(crate) fn syscall_error(&self, call: &str, e: io::Error) -> Error {
+        let name = self.known_name();
+        match e.raw_os_error() {
+            Some(libc::EACCES) | Some(libc::EPERM) => {
+                Error::access_denied(Some(self.pid), name, call.to_string())
+            }
+            Some(libc::ESRCH) => {
+                if self.is_zombie() {
+                    Error::zombie(self.pid, name, None)
+                } else {
+                    self.st().gone = true;
+                    Error::no_such_process(self.pid, name)
+                }
+            }
+            _ => Error::io(format!("{call}(pid={})", self.pid), e),
+        }
+    }
+}
