@@ -112,24 +112,6 @@ pub(crate) fn read_bytes(path: &Path, eof: Eof) -> Result<Vec<u8>> {
     Ok(v)
 }
 
-/// Reads a small text file (a sysfs attribute, say) and trims surrounding whitespace.
-/// Invalid UTF-8 is replaced with U+FFFD.
-pub(crate) fn read_trimmed(path: &Path) -> Result<String> {
-    with_file(path, Eof::ShortRead, |b| {
-        Ok(String::from_utf8_lossy(b).trim().to_string())
-    })
-}
-
-/// Reads a file holding one integer (surrounding whitespace allowed).
-pub(crate) fn read_i64(path: &Path) -> Result<i64> {
-    with_file(path, Eof::ShortRead, |b| {
-        let s = std::str::from_utf8(b).map_err(|_| Error::parse(path, "integer: not UTF-8"))?;
-        s.trim()
-            .parse::<i64>()
-            .map_err(|_| Error::parse(path, format!("integer: got {:?}", s.trim())))
-    })
-}
-
 /// True when `path` exists (follows symlinks), like Python's `os.path.exists`.
 pub(crate) fn exists(path: &Path) -> bool {
     match cstr(path) {
@@ -160,8 +142,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let small = dir.join("small");
         std::fs::write(&small, b" 42\n").unwrap();
-        assert_eq!(read_i64(&small).unwrap(), 42);
-        assert_eq!(read_trimmed(&small).unwrap(), "42");
+        assert_eq!(read_bytes(&small, Eof::ShortRead).unwrap(), b" 42\n");
         let big = dir.join("big");
         let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
         std::fs::write(&big, &data).unwrap();
@@ -173,7 +154,7 @@ mod tests {
 
     #[test]
     fn errors_name_the_path() {
-        let e = read_i64(Path::new("/nonexistent/psoxide")).unwrap_err();
+        let e = read_bytes(Path::new("/nonexistent/psoxide"), Eof::ShortRead).unwrap_err();
         assert!(e.to_string().contains("/nonexistent/psoxide"), "{e}");
         assert_eq!(e.exception_name(), "FileNotFoundError");
     }

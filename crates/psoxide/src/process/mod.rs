@@ -69,7 +69,6 @@ struct Stat {
     stime: u64,
     cutime: u64,
     cstime: u64,
-    starttime: u64,
     processor: Option<i64>,
     delayacct: Option<u64>,
 }
@@ -222,7 +221,6 @@ impl Process {
                 stime: s.stime,
                 cutime: s.cutime,
                 cstime: s.cstime,
-                starttime: s.starttime,
                 processor: s.processor,
                 delayacct: s.delayacct_blkio_ticks,
             })
@@ -283,7 +281,7 @@ impl Process {
         if let Some(t) = self.st().create_time {
             return Ok(t);
         }
-        let bt = boot_time_secs(&self.root.roots)?;
+        let bt = crate::host::boot_time_at(&self.root.roots)?;
         let t = self.start_ticks as f64 / self.root.clk_tck + bt;
         self.st().create_time = Some(t);
         Ok(t)
@@ -509,19 +507,4 @@ impl std::hash::Hash for Process {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.pid.hash(state)
     }
-}
-
-/// Boot time in seconds since the epoch, from the `btime` line of `{procfs}/stat`.
-fn boot_time_secs(roots: &Roots) -> Result<f64> {
-    let path = roots.proc("stat");
-    crate::linux::read::with_file(&path, Eof::ShortRead, |b| {
-        for line in b.split(|&c| c == b'\n') {
-            if let Some(rest) = line.strip_prefix(b"btime ") {
-                return crate::linux::parse::num::u64_dec(crate::linux::parse::num::trim(rest))
-                    .map(|v| v as f64)
-                    .ok_or_else(|| Error::parse(&path, "btime"));
-            }
-        }
-        Err(Error::parse(&path, "btime line missing"))
-    })
 }
