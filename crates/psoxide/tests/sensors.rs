@@ -314,9 +314,10 @@ fn opt(v: &Value) -> Option<f64> {
     v.as_f64()
 }
 
-fn temps_json(
-    m: &IndexMap<String, Vec<Temperature>>,
-) -> Vec<(String, Vec<(String, f64, Option<f64>, Option<f64>)>)> {
+/// One chip's sensors as (label, current, high, critical) rows.
+type TempRows = Vec<(String, Vec<(String, f64, Option<f64>, Option<f64>)>)>;
+
+fn temps_json(m: &IndexMap<String, Vec<Temperature>>) -> TempRows {
     m.iter()
         .map(|(k, v)| {
             (
@@ -329,7 +330,7 @@ fn temps_json(
         .collect()
 }
 
-fn psutil_temps(v: &Value) -> Vec<(String, Vec<(String, f64, Option<f64>, Option<f64>)>)> {
+fn psutil_temps(v: &Value) -> TempRows {
     v.as_array()
         .unwrap()
         .iter()
