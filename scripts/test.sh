@@ -39,6 +39,8 @@ cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
+export PSOXIDE_PYTHON="$VENV/bin/python"
+
 step "cargo test"
 cargo test --workspace --quiet 2>&1 | tee target/cargo-test.log
 grep -q "test result: ok" target/cargo-test.log

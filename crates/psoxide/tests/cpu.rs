@@ -4,6 +4,7 @@
 //! `std::fs` + `split_whitespace`), `getconf`, `lscpu`, `/proc/uptime` and, for
 //! `cpu_freq`, the real psutil when it is installed.
 
+mod common;
 use psoxide::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -724,9 +725,13 @@ fn live_getloadavg() {
 
 #[test]
 fn live_cpu_freq_matches_psutil_shape() {
-    let py = Path::new("/tmp/v/bin/python");
+    let py = common::psutil_python();
+    let py = Path::new(&py);
     if !py.exists() {
-        println!("SKIP: psutil reference interpreter /tmp/v/bin/python is not installed");
+        println!(
+            "SKIP: psutil reference interpreter {} is not installed",
+            py.display()
+        );
         return;
     }
     let out = Command::new(py)

@@ -14,7 +14,8 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const PYTHON: &str = "/tmp/v/bin/python";
+mod common;
+static PYTHON: std::sync::LazyLock<String> = std::sync::LazyLock::new(common::psutil_python);
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -269,8 +270,8 @@ print(json.dumps(out))
 
 /// Why psutil cannot be run here, if it cannot.
 fn psutil_unavailable(need_namespace: bool) -> Option<String> {
-    if !Path::new(PYTHON).exists() {
-        return Some(format!("{PYTHON} not found"));
+    if !Path::new(&*PYTHON).exists() {
+        return Some(format!("{} not found", &*PYTHON));
     }
     if need_namespace {
         // SAFETY: geteuid has no preconditions.
@@ -299,12 +300,15 @@ fn psutil_sensors(tree: Option<&Path>) -> Value {
             .args([
                 "sh".as_ref(),
                 dir.as_os_str(),
-                PYTHON.as_ref(),
+                PYTHON.as_str().as_ref(),
                 PSUTIL_SCRIPT.as_ref(),
             ])
             .output()
             .unwrap(),
-        None => Command::new(PYTHON).args(["-c", PSUTIL_SCRIPT]).output().unwrap(),
+        None => Command::new(&*PYTHON)
+            .args(["-c", PSUTIL_SCRIPT])
+            .output()
+            .unwrap(),
     };
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()

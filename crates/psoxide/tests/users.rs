@@ -11,7 +11,8 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const PYTHON: &str = "/tmp/v/bin/python";
+mod common;
+static PYTHON: std::sync::LazyLock<String> = std::sync::LazyLock::new(common::psutil_python);
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -96,10 +97,15 @@ fn psutil_users_json(utmp_dir: Option<&Path>) -> Vec<Value> {
         Some(dir) => Command::new("unshare")
             .args(["-m", "--propagation", "private", "sh", "-c"])
             .arg(r#"mount --bind "$1" /run && exec "$2" -c "$3""#)
-            .args(["sh".as_ref(), dir.as_os_str(), PYTHON.as_ref(), code.as_ref()])
+            .args([
+                "sh".as_ref(),
+                dir.as_os_str(),
+                PYTHON.as_str().as_ref(),
+                code.as_ref(),
+            ])
             .output()
             .unwrap(),
-        None => Command::new(PYTHON).args(["-c", code]).output().unwrap(),
+        None => Command::new(&*PYTHON).args(["-c", code]).output().unwrap(),
     };
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice::<Value>(&out.stdout)
@@ -116,8 +122,8 @@ fn as_json(us: &[User]) -> Vec<Value> {
 }
 
 fn unavailable(namespace: bool) -> Option<String> {
-    if !Path::new(PYTHON).exists() {
-        return Some(format!("{PYTHON} not found"));
+    if !Path::new(&*PYTHON).exists() {
+        return Some(format!("{} not found", &*PYTHON));
     }
     // SAFETY: geteuid has no preconditions.
     if namespace && unsafe { libc::geteuid() } != 0 {
