@@ -14,7 +14,6 @@ use crate::roots::{roots, Roots};
 use crate::util::round1;
 use crate::warning::warn;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// System memory usage: psutil's `svmem`. All amounts in bytes.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -63,18 +62,19 @@ pub struct SwapMemory {
     pub sout: u64,
 }
 
-/// `u64::MAX` means "never computed" (a real total is a multiple of 1024).
-static LAST_TOTAL: AtomicU64 = AtomicU64::new(u64::MAX);
+/// The procfs root and `total` of the most recent successful [`virtual_memory_at`] call.
+static LAST_TOTAL: std::sync::Mutex<Option<(std::path::PathBuf, u64)>> = std::sync::Mutex::new(None);
 
 /// The `total` of the most recent successful [`virtual_memory`] / [`virtual_memory_at`]
-/// call in this process, if any (psutil caches it module-wide as `_TOTAL_PHYMEM`).
-/// `Process::memory_percent()` divides by it, calling `virtual_memory()` first when
-/// this returns `None`.
-#[allow(dead_code)] // used by the process module (memory_percent)
-pub(crate) fn last_total_memory() -> Option<u64> {
-    match LAST_TOTAL.load(Ordering::Relaxed) {
-        u64::MAX => None,
-        t => Some(t),
+/// call for the same procfs root, if any (psutil caches it module-wide as
+/// `_TOTAL_PHYMEM`). `Process::memory_percent()` divides by it, calling
+/// `virtual_memory_at()` first when this returns `None`. Keyed by the procfs root so
+/// that reading a fixture tree never changes the live machine's total.
+pub(crate) fn last_total_memory(roots: &Roots) -> Option<u64> {
+    let g = LAST_TOTAL.lock().unwrap_or_else(|e| e.into_inner());
+    match &*g {
+        Some((p, t)) if *p == roots.procfs => Some(*t),
+        _ => None,
     }
 }
 
@@ -209,7 +209,7 @@ pub fn virtual_memory_at(roots: &Roots) -> Result<VirtualMemory> {
             if missing.len() == 1 { "was" } else { "were" }
         ));
     }
-    LAST_TOTAL.store(total, Ordering::Relaxed);
+    *LAST_TOTAL.lock().unwrap_or_else(|e| e.into_inner()) = Some((roots.procfs.clone(), total));
     Ok(VirtualMemory {
         total,
         available,
@@ -318,8 +318,8 @@ mod tests {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mem-old24");
         let m = virtual_memory_at(&Roots::under(&dir)).unwrap();
         assert_eq!(m.total, 2055464 * 1024);
-        assert_eq!(last_total_memory(), Some(m.total));
+        assert_eq!(last_total_memory(&Roots::under(&dir)), Some(m.total));
         let live = virtual_memory().unwrap();
-        assert_eq!(last_total_memory(), Some(live.total));
+        assert_eq!(last_total_memory(&crate::roots::roots()), Some(live.total));
     }
 }

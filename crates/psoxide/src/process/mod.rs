@@ -10,12 +10,15 @@
 //! `NoSuchProcess`; ENOENT gives the same zombie check, then `NoSuchProcess` when
 //! `/proc/PID/stat` is gone, else the original I/O error.
 
+mod family;
 mod links;
+mod memory;
 mod procroot;
 mod tty;
 mod types;
 mod users;
 
+pub use memory::{MemType, MemoryFootprint, MemoryMap};
 pub use types::*;
 
 use crate::constants::ProcessStatus;
@@ -54,6 +57,53 @@ struct State {
     create_time: Option<f64>,
     /// `exe()` once read successfully (psutil caches it).
     exe: Option<PathBuf>,
+    /// Nesting depth of [`Process::oneshot`]; the cache is used while it is > 0.
+    oneshot: u32,
+    /// Sources read inside `oneshot`, each at most once.
+    cache: Cache,
+    /// The previous `cpu_percent()` sample: when, and user + system seconds.
+    cpu_last: Option<(std::time::Instant, f64)>,
+}
+
+/// What `oneshot` keeps: each per-process source parsed once.
+#[derive(Debug, Default)]
+struct Cache {
+    stat: Option<Stat>,
+    status: Option<StatusData>,
+    statm: Option<MemoryInfo>,
+}
+
+/// An owned copy of the `/proc/PID/status` fields psoxide uses.
+#[derive(Clone, Debug)]
+struct StatusData {
+    s: PidStatus<'static>,
+    cpus_allowed_list: Option<Vec<u8>>,
+}
+
+impl StatusData {
+    fn from_parsed(p: PidStatus<'_>) -> StatusData {
+        StatusData {
+            cpus_allowed_list: p.cpus_allowed_list.map(<[u8]>::to_vec),
+            s: PidStatus {
+                tgid: p.tgid,
+                ppid: p.ppid,
+                uids: p.uids,
+                gids: p.gids,
+                threads: p.threads,
+                vm_peak: p.vm_peak,
+                vm_hwm: p.vm_hwm,
+                vm_rss: p.vm_rss,
+                rss_anon: p.rss_anon,
+                rss_file: p.rss_file,
+                rss_shmem: p.rss_shmem,
+                vm_swap: p.vm_swap,
+                hugetlb: p.hugetlb,
+                voluntary_ctxt_switches: p.voluntary_ctxt_switches,
+                nonvoluntary_ctxt_switches: p.nonvoluntary_ctxt_switches,
+                cpus_allowed_list: None,
+            },
+        }
+    }
 }
 
 /// The stat fields a `Process` keeps after one read (owned, so they outlive the buffer).
@@ -63,12 +113,14 @@ struct Stat {
     state: u8,
     ppid: i64,
     tty_nr: i64,
+    flags: u64,
     minflt: u64,
     majflt: u64,
     utime: u64,
     stime: u64,
     cutime: u64,
     cstime: u64,
+    starttime: u64,
     processor: Option<i64>,
     delayacct: Option<u64>,
 }
@@ -207,7 +259,48 @@ impl Process {
         r
     }
 
+    /// Runs `f` with this handle's sources cached: inside it, `/proc/PID/stat`,
+    /// `/proc/PID/status` and `/proc/PID/statm` are each read at most once, however
+    /// many methods use them (psutil's `oneshot()`). Re-entrant: nested calls share the
+    /// outer cache, which is dropped when the outermost call returns. Other threads
+    /// using the same handle meanwhile also see the cached values.
+    ///
+    /// As in psutil, a blocking `cpu_percent(Some(interval))` inside `oneshot` returns
+    /// 0.0, since both of its samples come from the one cached read.
+    pub fn oneshot<R>(&self, f: impl FnOnce(&Self) -> R) -> R {
+        self.st().oneshot += 1;
+        struct Exit<'a>(&'a Process);
+        impl Drop for Exit<'_> {
+            fn drop(&mut self) {
+                let mut st = self.0.st();
+                st.oneshot = st.oneshot.saturating_sub(1);
+                if st.oneshot == 0 {
+                    st.cache = Cache::default();
+                }
+            }
+        }
+        let _exit = Exit(self);
+        f(self)
+    }
+
     fn stat(&self) -> Result<Stat> {
+        {
+            let st = self.st();
+            if st.oneshot > 0 {
+                if let Some(s) = &st.cache.stat {
+                    return Ok(s.clone());
+                }
+            }
+        }
+        let s = self.read_stat()?;
+        let mut st = self.st();
+        if st.oneshot > 0 {
+            st.cache.stat = Some(s.clone());
+        }
+        Ok(s)
+    }
+
+    fn read_stat(&self) -> Result<Stat> {
         let s = self.with("stat", Eof::ShortRead, |b, p| {
             let s = parse_pid_stat(b, p)?;
             Ok(Stat {
@@ -215,12 +308,14 @@ impl Process {
                 state: s.state,
                 ppid: s.ppid,
                 tty_nr: s.tty_nr,
+                flags: s.flags,
                 minflt: s.minflt,
                 majflt: s.majflt,
                 utime: s.utime,
                 stime: s.stime,
                 cutime: s.cutime,
                 cstime: s.cstime,
+                starttime: s.starttime,
                 processor: s.processor,
                 delayacct: s.delayacct_blkio_ticks,
             })
@@ -229,8 +324,47 @@ impl Process {
         Ok(s)
     }
 
+    fn status_data(&self) -> Result<StatusData> {
+        {
+            let st = self.st();
+            if st.oneshot > 0 {
+                if let Some(s) = &st.cache.status {
+                    return Ok(s.clone());
+                }
+            }
+        }
+        let s = self.with("status", Eof::ShortRead, |b, p| {
+            Ok(StatusData::from_parsed(parse_pid_status(b, p)?))
+        })?;
+        let mut st = self.st();
+        if st.oneshot > 0 {
+            st.cache.status = Some(s.clone());
+        }
+        Ok(s)
+    }
+
     fn with_status<T>(&self, f: impl FnOnce(&PidStatus<'_>) -> Result<T>) -> Result<T> {
-        self.with("status", Eof::ShortRead, |b, p| f(&parse_pid_status(b, p)?))
+        let d = self.status_data()?;
+        let base: PidStatus<'_> = d.s.clone();
+        f(&PidStatus {
+            cpus_allowed_list: d.cpus_allowed_list.as_deref(),
+            ..base
+        })
+    }
+
+    /// Fails with psutil's "PID has been reused" `NoSuchProcess` when the process
+    /// now owning the PID started at another time than this handle's process; marks
+    /// the handle gone. `stat` is a fresh or oneshot-cached read.
+    fn check_same_start(&self, starttime: u64) -> Result<()> {
+        if starttime != self.start_ticks {
+            self.st().gone = true;
+            return Err(Error::NoSuchProcess {
+                pid: self.pid,
+                name: self.known_name(),
+                msg: "process no longer exists and its PID has been reused".into(),
+            });
+        }
+        Ok(())
     }
 
     /// The process name (psutil's `name()`): the kernel's 15-byte `comm`, extended to
@@ -269,8 +403,13 @@ impl Process {
 
     /// The parent PID as currently reported (field 4 of `/proc/PID/stat`; 0 for PID 1
     /// and kernel threads).
+    ///
+    /// Like psutil, this checks that the PID still belongs to this process (the check
+    /// uses the same `stat` read, so it costs nothing extra) and fails with
+    /// `NoSuchProcess` ("... PID has been reused") otherwise.
     pub fn ppid(&self) -> Result<Pid> {
         let s = self.stat()?;
+        self.check_same_start(s.starttime)?;
         u32::try_from(s.ppid)
             .map_err(|_| Error::parse(self.root.path(self.pid, "stat"), format!("ppid {}", s.ppid)))
     }
@@ -378,6 +517,23 @@ impl Process {
 
     /// Memory from `/proc/PID/statm` (psutil's `memory_info()`), bytes.
     pub fn memory_info(&self) -> Result<MemoryInfo> {
+        {
+            let st = self.st();
+            if st.oneshot > 0 {
+                if let Some(m) = st.cache.statm {
+                    return Ok(m);
+                }
+            }
+        }
+        let m = self.read_statm()?;
+        let mut st = self.st();
+        if st.oneshot > 0 {
+            st.cache.statm = Some(m);
+        }
+        Ok(m)
+    }
+
+    fn read_statm(&self) -> Result<MemoryInfo> {
         let ps = self.root.page_size;
         self.with("statm", Eof::ShortRead, |b, p| {
             let m = parse_statm(b, p)?;
@@ -451,14 +607,33 @@ impl Process {
             .collect())
     }
 
+    /// True when the process is a kernel thread (`PF_KTHREAD` in its stat flags).
+    pub fn is_kernel_thread(&self) -> Result<bool> {
+        Ok(self.stat()?.flags & 0x0020_0000 != 0)
+    }
+
     /// The initial environment (psutil's `environ()`), in file order.
+    ///
+    /// Kernel threads have no environment: psoxide returns an empty map for them.
+    /// (Recent kernels answer ESRCH when their `environ` is read, which psutil turns
+    /// into `NoSuchProcess` for a thread that is alive; psoxide does not copy that.)
     pub fn environ(&self) -> Result<IndexMap<OsString, OsString>> {
-        let env = self.with("environ", Eof::Zero, |b, _| {
-            Ok(split_environ(b)
+        let mut buf = take_buf();
+        let r = self.root.read(self.pid, "environ", &mut buf, Eof::Zero);
+        let env: IndexMap<OsString, OsString> = match r {
+            Ok(()) => split_environ(&buf)
                 .into_iter()
                 .map(|(k, v)| (OsString::from_vec(k.to_vec()), OsString::from_vec(v.to_vec())))
-                .collect::<IndexMap<_, _>>())
-        })?;
+                .collect(),
+            Err(e) => {
+                put_buf(buf);
+                if e.raw_os_error() == Some(libc::ESRCH) && matches!(self.is_kernel_thread(), Ok(true)) {
+                    return Ok(IndexMap::new());
+                }
+                return Err(self.translate("environ", e));
+            }
+        };
+        put_buf(buf);
         if env.is_empty() && self.is_zombie() {
             return Err(Error::zombie(self.pid, self.known_name(), None));
         }

@@ -138,3 +138,19 @@ pub struct ThreadTimes {
     /// Kernel-mode time (seconds).
     pub system_time: f64,
 }
+
+/// A regular file the process has open (psutil's `popenfile`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+pub struct OpenFile {
+    /// The file's absolute path.
+    pub path: std::path::PathBuf,
+    /// The file descriptor number.
+    pub fd: i32,
+    /// The file offset (bytes).
+    pub position: u64,
+    /// `r`, `w`, `a`, `r+` or `a+`, from the access mode and `O_APPEND`.
+    pub mode: String,
+    /// The open flags as the kernel reports them (includes `O_LARGEFILE`, `O_CLOEXEC`).
+    pub flags: u64,
+}

@@ -19,6 +19,8 @@ pub struct PidStat<'a> {
     pub ppid: i64,
     /// Field 7, the controlling terminal's device number (0: none).
     pub tty_nr: i64,
+    /// Field 9, the kernel's `PF_*` flags (`PF_KTHREAD` = 0x0020_0000 marks kernel threads).
+    pub flags: u64,
     /// Field 10, minor page faults (count).
     pub minflt: u64,
     /// Field 12, major page faults (count).
@@ -106,6 +108,7 @@ pub fn parse_pid_stat<'a>(data: &'a [u8], path: &Path) -> Result<PidStat<'a>> {
         state,
         ppid: s(1, "ppid")?,
         tty_nr: s(4, "tty_nr")?,
+        flags: u(6, "flags")?,
         minflt: u(7, "minflt")?,
         majflt: u(9, "majflt")?,
         utime: u(11, "utime")?,
@@ -144,6 +147,7 @@ mod tests {
         assert_eq!(s.state, b'R');
         assert_eq!(s.ppid, 7072);
         assert_eq!(s.tty_nr, 34816);
+        assert_eq!(s.flags, 4194304);
         assert_eq!((s.minflt, s.majflt), (100, 2));
         assert_eq!((s.utime, s.stime, s.cutime, s.cstime), (5, 3, 0, 0));
         assert_eq!((s.priority, s.nice, s.num_threads), (20, 0, 1));

@@ -1,0 +1,298 @@
+//! `parent()`, `parents()`, `children()`, `cpu_percent()` and `open_files()`.
+
+use super::{OpenFile, Process};
+use crate::error::{Error, Pid, Result};
+use crate::linux::parse::pid_files::parse_fdinfo;
+use crate::linux::parse::pid_stat::parse_pid_stat;
+use crate::linux::read::{put_buf, take_buf, Eof};
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Every numeric entry of the procfs root, ascending.
+pub(crate) fn list_pids(root: &super::ProcRoot) -> Result<Vec<Pid>> {
+    let dir = root.dir.path();
+    let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut v = Vec::with_capacity(512);
+    for ent in rd {
+        let ent = ent.map_err(|e| Error::io(dir, e))?;
+        let name = ent.file_name();
+        let b = std::os::unix::ffi::OsStrExt::as_bytes(name.as_os_str());
+        if let Some(n) = crate::linux::parse::num::u64_dec(b) {
+            if let Ok(p) = Pid::try_from(n) {
+                v.push(p);
+            }
+        }
+    }
+    v.sort_unstable();
+    Ok(v)
+}
+
+impl Process {
+    /// A handle for `pid` whose identity was just read elsewhere (no extra read).
+    fn from_identity(root: &Arc<super::ProcRoot>, pid: Pid, start_ticks: u64, comm: &[u8]) -> Process {
+        Process {
+            pid,
+            start_ticks,
+            root: Arc::clone(root),
+            state: Mutex::new(super::State {
+                name: Some(String::from_utf8_lossy(comm).into_owned()),
+                ..Default::default()
+            }),
+        }
+    }
+
+    /// The parent process (psutil's `parent()`): `None` for the lowest PID (1), when
+    /// the parent is gone, or when the PID in `ppid` now belongs to a process younger
+    /// than this one (the real parent died and its PID was reused). Start times are
+    /// compared in clock ticks, exactly.
+    pub fn parent(&self) -> Result<Option<Process>> {
+        if self.pid == 1 {
+            return Ok(None);
+        }
+        let ppid = self.ppid()?;
+        if ppid == 0 {
+            return Ok(None);
+        }
+        match Process::new_at(&self.root.roots, ppid) {
+            Ok(p) if p.start_ticks <= self.start_ticks => Ok(Some(p)),
+            Ok(_) => Ok(None),
+            Err(e) if e.is_no_such_process() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// All ancestors, nearest first (psutil's `parents()`).
+    pub fn parents(&self) -> Result<Vec<Process>> {
+        let mut out: Vec<Process> = Vec::new();
+        let mut cur = self.parent()?;
+        while let Some(p) = cur {
+            let next = match p.parent() {
+                Ok(n) => n,
+                Err(e) if e.is_no_such_process() => None,
+                Err(e) => return Err(e),
+            };
+            out.push(p);
+            cur = next;
+        }
+        Ok(out)
+    }
+
+    /// Reads `PID/stat` of every process: pid -> (ppid, start ticks, comm).
+    fn ppid_map(&self) -> Result<Vec<(Pid, Pid, u64, Vec<u8>)>> {
+        let pids = list_pids(&self.root)?;
+        let mut out = Vec::with_capacity(pids.len());
+        let mut buf = take_buf();
+        for pid in pids {
+            match self.root.read(pid, "stat", &mut buf, Eof::ShortRead) {
+                Ok(()) => {
+                    let path = self.root.path(pid, "stat");
+                    match parse_pid_stat(&buf, &path) {
+                        Ok(s) => {
+                            if let Ok(pp) = Pid::try_from(s.ppid) {
+                                out.push((pid, pp, s.starttime, s.comm.to_vec()));
+                            }
+                        }
+                        Err(e) => {
+                            put_buf(buf);
+                            return Err(e);
+                        }
+                    }
+                }
+                Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ESRCH)) => {}
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES) | Some(libc::EPERM)) => {
+                    put_buf(buf);
+                    return Err(Error::access_denied(
+                        Some(pid),
+                        None,
+                        self.root.path(pid, "stat").display().to_string(),
+                    ));
+                }
+                Err(e) => {
+                    put_buf(buf);
+                    return Err(Error::io(self.root.path(pid, "stat"), e));
+                }
+            }
+        }
+        put_buf(buf);
+        Ok(out)
+    }
+
+    /// Child processes (psutil's `children()`). Checks first that this handle's PID was
+    /// not reused. Candidates that started before this process are skipped (their PID
+    /// was reused). Without `recursive`: direct children by ascending PID. With it: all
+    /// descendants, in psutil's stack order (direct children first, then deeper levels).
+    pub fn children(&self, recursive: bool) -> Result<Vec<Process>> {
+        let me = self.stat()?;
+        self.check_same_start(me.starttime)?;
+        let map = self.ppid_map()?;
+        let mut out = Vec::new();
+        if !recursive {
+            for (pid, ppid, start, comm) in &map {
+                if *ppid == self.pid && *start >= self.start_ticks {
+                    out.push(Process::from_identity(&self.root, *pid, *start, comm));
+                }
+            }
+            return Ok(out);
+        }
+        let mut by_parent: HashMap<Pid, Vec<usize>> = HashMap::new();
+        for (i, (_, ppid, _, _)) in map.iter().enumerate() {
+            by_parent.entry(*ppid).or_default().push(i);
+        }
+        let mut seen = HashSet::new();
+        let mut stack = vec![self.pid];
+        while let Some(pid) = stack.pop() {
+            if !seen.insert(pid) {
+                continue;
+            }
+            for &i in by_parent.get(&pid).map(Vec::as_slice).unwrap_or(&[]) {
+                let (cpid, _, start, comm) = &map[i];
+                if *start >= self.start_ticks {
+                    out.push(Process::from_identity(&self.root, *cpid, *start, comm));
+                    stack.push(*cpid);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// CPU utilisation of this process in percent (psutil's `cpu_percent()`); can
+    /// exceed 100 on several CPUs (100 = one CPU fully busy). With an interval: blocks
+    /// for it and measures. Without: compares with this handle's previous call (the
+    /// first call returns 0.0). Rounded to 1 decimal like psutil.
+    pub fn cpu_percent(&self, interval: Option<Duration>) -> Result<f64> {
+        let ncpu = crate::cpu::cpu_count().unwrap_or(1).max(1) as f64;
+        let sample = |p: &Process| -> Result<(Instant, f64)> {
+            let t = p.cpu_times()?;
+            Ok((Instant::now(), t.user + t.system))
+        };
+        let (before, now) = match interval.filter(|d| !d.is_zero()) {
+            Some(d) => {
+                let a = sample(self)?;
+                std::thread::sleep(d);
+                let b = sample(self)?;
+                (Some(a), b)
+            }
+            None => {
+                let b = sample(self)?;
+                (self.st().cpu_last, b)
+            }
+        };
+        self.st().cpu_last = Some(now);
+        let Some((t1, c1)) = before else { return Ok(0.0) };
+        let (t2, c2) = now;
+        // psutil scales wall time by the CPU count, then multiplies back; the same
+        // order of operations keeps the float result identical.
+        let dt = t2.duration_since(t1).as_secs_f64() * ncpu;
+        if dt <= 0.0 {
+            return Ok(0.0);
+        }
+        let overall = (c2 - c1) / dt * 100.0;
+        Ok(crate::util::round1(overall * ncpu))
+    }
+
+    /// Regular files the process has open (psutil's `open_files()`), in `/proc/PID/fd`
+    /// order: path, fd, position, mode (`r`, `w`, `a`, `r+`, `a+`) and open flags.
+    pub fn open_files(&self) -> Result<Vec<OpenFile>> {
+        let fd_dir = self.root.path(self.pid, "fd");
+        let rd = match std::fs::read_dir(&fd_dir) {
+            Ok(rd) => rd,
+            Err(e) => return Err(self.translate("fd", e)),
+        };
+        let mut out = Vec::new();
+        let mut vanished = false;
+        for ent in rd.flatten() {
+            let name = ent.file_name().to_string_lossy().into_owned();
+            let Ok(fd) = name.parse::<i32>() else { continue };
+            let target = match self.root.readlink(self.pid, &format!("fd/{fd}")) {
+                Ok(t) => t,
+                Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ESRCH)) => {
+                    vanished = true;
+                    continue;
+                }
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL) | Some(libc::ENAMETOOLONG)) => {
+                    continue
+                }
+                Err(e) => return Err(self.translate(&format!("fd/{fd}"), e)),
+            };
+            if target.first() != Some(&b'/') {
+                continue;
+            }
+            let path = PathBuf::from(OsString::from_vec(target));
+            match std::fs::metadata(&path) {
+                Ok(md) if md.is_file() => {}
+                Ok(_) => continue,
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES) | Some(libc::EPERM)) => {
+                    return Err(Error::access_denied(
+                        Some(self.pid),
+                        self.known_name(),
+                        path.display().to_string(),
+                    ))
+                }
+                Err(_) => continue,
+            }
+            let rel = format!("fdinfo/{fd}");
+            let mut buf = take_buf();
+            let info = match self.root.read(self.pid, &rel, &mut buf, Eof::ShortRead) {
+                Ok(()) => Some(parse_fdinfo(&buf, &self.root.path(self.pid, &rel))),
+                Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ESRCH)) => None,
+                Err(e) => Some(Err(self.translate(&rel, e))),
+            };
+            put_buf(buf);
+            let Some(info) = info else {
+                vanished = true;
+                continue;
+            };
+            let info = info?;
+            out.push(OpenFile {
+                path,
+                fd,
+                position: info.pos,
+                mode: file_mode(info.flags).to_string(),
+                flags: info.flags,
+            });
+        }
+        if vanished && !self.root.exists(self.pid, "") {
+            return Err(Error::no_such_process(self.pid, self.known_name()));
+        }
+        Ok(out)
+    }
+}
+
+/// psutil's mode string for open flags.
+fn file_mode(flags: u64) -> &'static str {
+    let append = flags & libc::O_APPEND as u64 != 0;
+    match flags & libc::O_ACCMODE as u64 {
+        x if x == libc::O_WRONLY as u64 => {
+            if append {
+                "a"
+            } else {
+                "w"
+            }
+        }
+        x if x == libc::O_RDWR as u64 => {
+            if append {
+                "a+"
+            } else {
+                "r+"
+            }
+        }
+        _ => "r",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn modes() {
+        use super::file_mode;
+        assert_eq!(file_mode(0), "r");
+        assert_eq!(file_mode(libc::O_WRONLY as u64 | 0o100000), "w");
+        assert_eq!(file_mode((libc::O_WRONLY | libc::O_APPEND) as u64), "a");
+        assert_eq!(file_mode(libc::O_RDWR as u64), "r+");
+        assert_eq!(file_mode((libc::O_RDWR | libc::O_APPEND) as u64), "a+");
+    }
+}

@@ -1,0 +1,295 @@
+//! `memory_footprint()`, `memory_maps()`, `memory_percent()`.
+
+use super::Process;
+use crate::error::{Error, Result};
+use crate::linux::parse::smaps::{parse_smaps, parse_smaps_totals};
+use crate::linux::read::{put_buf, take_buf, Eof};
+use std::path::PathBuf;
+use std::str::FromStr;
+
+#[cfg(feature = "serde")]
+use serde::Serialize;
+
+/// Unique, proportional and swapped memory (psutil 8.0's `pfootprint`), bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+pub struct MemoryFootprint {
+    /// Unique set size: memory that would be freed if the process exited (bytes).
+    pub uss: u64,
+    /// Proportional set size: shared pages divided among their users (bytes).
+    pub pss: u64,
+    /// Swapped-out memory (bytes).
+    pub swap: u64,
+}
+
+/// One mapping or one path's mappings (psutil's `pmmap_ext` / `pmmap_grouped`), bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+pub struct MemoryMap {
+    /// `start-end` in hex (only for ungrouped maps; empty when grouped).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "String::is_empty"))]
+    pub addr: String,
+    /// Permissions such as `r-xp` (only for ungrouped maps; empty when grouped).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "String::is_empty"))]
+    pub perms: String,
+    /// The mapped file, a pseudo-path like `[heap]`, or `[anon]`.
+    pub path: String,
+    /// Resident (bytes).
+    pub rss: u64,
+    /// Mapped size (bytes).
+    pub size: u64,
+    /// Proportional resident share (bytes).
+    pub pss: u64,
+    /// Shared, clean (bytes).
+    pub shared_clean: u64,
+    /// Shared, dirty (bytes).
+    pub shared_dirty: u64,
+    /// Private, clean (bytes).
+    pub private_clean: u64,
+    /// Private, dirty (bytes).
+    pub private_dirty: u64,
+    /// Marked referenced (bytes).
+    pub referenced: u64,
+    /// Anonymous (bytes).
+    pub anonymous: u64,
+    /// Swapped out (bytes).
+    pub swap: u64,
+}
+
+/// What `memory_percent` divides (psutil's `memtype` argument).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum MemType {
+    /// `memory_info().rss` (the default).
+    #[default]
+    Rss,
+    /// `memory_info().vms`.
+    Vms,
+    /// `memory_info().shared`.
+    Shared,
+    /// `memory_info().text`.
+    Text,
+    /// `memory_info().data`.
+    Data,
+    /// `memory_info_ex().peak_rss`.
+    PeakRss,
+    /// `memory_info_ex().peak_vms`.
+    PeakVms,
+    /// `memory_info_ex().rss_anon`.
+    RssAnon,
+    /// `memory_info_ex().rss_file`.
+    RssFile,
+    /// `memory_info_ex().rss_shmem`.
+    RssShmem,
+    /// `memory_footprint().swap` (smaps, as psutil does; not `VmSwap`).
+    Swap,
+    /// `memory_info_ex().hugetlb`.
+    Hugetlb,
+    /// `memory_footprint().uss`.
+    Uss,
+    /// `memory_footprint().pss`.
+    Pss,
+}
+
+impl MemType {
+    /// Every memtype in psutil's order.
+    pub const ALL: [MemType; 14] = [
+        MemType::Rss,
+        MemType::Vms,
+        MemType::Shared,
+        MemType::Text,
+        MemType::Data,
+        MemType::PeakRss,
+        MemType::PeakVms,
+        MemType::RssAnon,
+        MemType::RssFile,
+        MemType::RssShmem,
+        MemType::Swap,
+        MemType::Hugetlb,
+        MemType::Uss,
+        MemType::Pss,
+    ];
+
+    /// psutil's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemType::Rss => "rss",
+            MemType::Vms => "vms",
+            MemType::Shared => "shared",
+            MemType::Text => "text",
+            MemType::Data => "data",
+            MemType::PeakRss => "peak_rss",
+            MemType::PeakVms => "peak_vms",
+            MemType::RssAnon => "rss_anon",
+            MemType::RssFile => "rss_file",
+            MemType::RssShmem => "rss_shmem",
+            MemType::Swap => "swap",
+            MemType::Hugetlb => "hugetlb",
+            MemType::Uss => "uss",
+            MemType::Pss => "pss",
+        }
+    }
+}
+
+impl FromStr for MemType {
+    type Err = Error;
+    /// Parses psutil's names; anything else is psutil's `ValueError` text listing the
+    /// valid names.
+    fn from_str(s: &str) -> Result<MemType> {
+        MemType::ALL
+            .iter()
+            .copied()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<String> = MemType::ALL.iter().map(|m| format!("'{}'", m.as_str())).collect();
+                Error::invalid(format!(
+                    "invalid memtype '{s}'; valid types are ({})",
+                    names.join(", ")
+                ))
+            })
+    }
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// psutil's clean-up of a smaps path: trimmed, `[anon]` when empty, " (deleted)"
+/// removed when the remaining path does not exist.
+fn map_path(raw: &[u8]) -> String {
+    if raw.is_empty() {
+        return "[anon]".to_string();
+    }
+    let p = lossy(raw);
+    if let Some(stripped) = p.strip_suffix(" (deleted)") {
+        if !PathBuf::from(stripped).exists() {
+            return stripped.to_string();
+        }
+    }
+    p
+}
+
+impl Process {
+    /// USS, PSS and swap from `/proc/PID/smaps_rollup`, or from every mapping of
+    /// `/proc/PID/smaps` when the kernel has no rollup (psutil 8.0's
+    /// `memory_footprint()`). Slow for large processes; other users' processes give
+    /// `AccessDenied`.
+    pub fn memory_footprint(&self) -> Result<MemoryFootprint> {
+        // psutil falls back to smaps when smaps_rollup fails with ENOENT (old kernel) or
+        // ESRCH (kernel threads answer ESRCH for it but give an empty smaps).
+        let mut buf = take_buf();
+        let rollup = self.root.read(self.pid, "smaps_rollup", &mut buf, Eof::Zero);
+        let totals = match rollup {
+            Ok(()) => parse_smaps_totals(&buf, &self.root.path(self.pid, "smaps_rollup")),
+            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ESRCH)) => {
+                self.with("smaps", Eof::Zero, |b, p| parse_smaps_totals(b, p))
+            }
+            Err(e) => Err(self.translate("smaps_rollup", e)),
+        };
+        put_buf(buf);
+        let totals = totals?;
+        Ok(MemoryFootprint {
+            uss: totals.uss(),
+            pss: totals.pss,
+            swap: totals.swap,
+        })
+    }
+
+    /// The memory mappings from `/proc/PID/smaps` (psutil's `memory_maps()`). With
+    /// `grouped`, one entry per path (first-seen order, counters summed, `addr` and
+    /// `perms` empty); otherwise one per mapping with `addr` and `perms`.
+    /// Zombies give `ZombieProcess`; kernel threads `[]`.
+    pub fn memory_maps(&self, grouped: bool) -> Result<Vec<MemoryMap>> {
+        let maps = self.with("smaps", Eof::Zero, |b, p| {
+            let mut out: Vec<MemoryMap> = Vec::new();
+            let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+            for m in parse_smaps(b, p)? {
+                let c = m.counters;
+                let path = map_path(m.path);
+                let entry = MemoryMap {
+                    addr: if grouped { String::new() } else { lossy(m.addr) },
+                    perms: if grouped { String::new() } else { lossy(m.perms) },
+                    path: path.clone(),
+                    rss: c.rss,
+                    size: c.size,
+                    pss: c.pss,
+                    shared_clean: c.shared_clean,
+                    shared_dirty: c.shared_dirty,
+                    private_clean: c.private_clean,
+                    private_dirty: c.private_dirty,
+                    referenced: c.referenced,
+                    anonymous: c.anonymous,
+                    swap: c.swap,
+                };
+                if grouped {
+                    if let Some(&i) = index.get(&path) {
+                        let e = &mut out[i];
+                        e.rss = e.rss.saturating_add(c.rss);
+                        e.size = e.size.saturating_add(c.size);
+                        e.pss = e.pss.saturating_add(c.pss);
+                        e.shared_clean = e.shared_clean.saturating_add(c.shared_clean);
+                        e.shared_dirty = e.shared_dirty.saturating_add(c.shared_dirty);
+                        e.private_clean = e.private_clean.saturating_add(c.private_clean);
+                        e.private_dirty = e.private_dirty.saturating_add(c.private_dirty);
+                        e.referenced = e.referenced.saturating_add(c.referenced);
+                        e.anonymous = e.anonymous.saturating_add(c.anonymous);
+                        e.swap = e.swap.saturating_add(c.swap);
+                        continue;
+                    }
+                    index.insert(path, out.len());
+                }
+                out.push(entry);
+            }
+            Ok(out)
+        })?;
+        if maps.is_empty() && self.is_zombie() {
+            return Err(Error::zombie(self.pid, self.known_name(), None));
+        }
+        Ok(maps)
+    }
+
+    /// The chosen memory value as a percentage of total physical memory (psutil's
+    /// `memory_percent(memtype)`; not rounded). The total is the one from the last
+    /// `virtual_memory()` call for the same procfs root, or a fresh one.
+    pub fn memory_percent(&self, memtype: MemType) -> Result<f64> {
+        let value = match memtype {
+            MemType::Rss | MemType::Vms | MemType::Shared | MemType::Text | MemType::Data => {
+                let m = self.memory_info()?;
+                match memtype {
+                    MemType::Rss => m.rss,
+                    MemType::Vms => m.vms,
+                    MemType::Shared => m.shared,
+                    MemType::Text => m.text,
+                    _ => m.data,
+                }
+            }
+            MemType::Uss | MemType::Pss | MemType::Swap => {
+                let f = self.memory_footprint()?;
+                match memtype {
+                    MemType::Uss => f.uss,
+                    MemType::Pss => f.pss,
+                    _ => f.swap,
+                }
+            }
+            _ => {
+                let m = self.memory_info_ex()?;
+                match memtype {
+                    MemType::PeakRss => m.peak_rss,
+                    MemType::PeakVms => m.peak_vms,
+                    MemType::RssAnon => m.rss_anon,
+                    MemType::RssFile => m.rss_file,
+                    MemType::RssShmem => m.rss_shmem,
+                    _ => m.hugetlb,
+                }
+            }
+        };
+        let roots = &self.root.roots;
+        let total = match crate::memory::last_total_memory(roots) {
+            Some(t) => t,
+            None => crate::memory::virtual_memory_at(roots)?.total,
+        };
+        if total == 0 {
+            return Ok(0.0);
+        }
+        Ok(value as f64 / total as f64 * 100.0)
+    }
+}
