@@ -1,1 +1,873 @@
-//! (filled in by the owner of this module)
+//! CPU times, utilisation, counts, statistics, frequencies and the load average
+//! (psutil's `cpu_times`, `cpu_percent`, `cpu_times_percent`, `cpu_count`,
+//! `cpu_stats`, `cpu_freq` and `getloadavg`).
+//!
+//! Sources: `{procfs}/stat`, `{procfs}/cpuinfo`, `{procfs}/loadavg` and
+//! `{sysfs}/devices/system/cpu`. Unlike psutil, the sysfs paths also go through
+//! [`Roots`], so fixture trees can replace them.
+
+use crate::error::{Error, Result};
+use crate::linux::parse::cpuinfo::{count_processors, parse_cpuinfo_cores, parse_cpuinfo_mhz};
+use crate::linux::parse::cpulist::parse_cpu_words;
+use crate::linux::parse::loadavg::parse_loadavg;
+use crate::linux::parse::proc_stat::{count_cpu_lines, parse_proc_stat, CpuTicks, ProcStat};
+use crate::linux::read::{exists, list_dir, read_bytes, with_file, Eof};
+use crate::roots::{roots, Roots};
+use crate::util::round1;
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+// ---------------------------------------------------------------------------------
+// cpu_times
+// ---------------------------------------------------------------------------------
+
+/// Cumulative CPU times since boot (psutil's `scputimes`, in psutil 8.0's field
+/// order). All fields are seconds. The same type carries percentages (0-100) when
+/// returned by [`cpu_times_percent`].
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct CpuTimes {
+    /// Seconds in user mode (on Linux this already includes `guest`).
+    pub user: f64,
+    /// Seconds in kernel mode.
+    pub system: f64,
+    /// Seconds idle (not including `iowait`).
+    pub idle: f64,
+    /// Seconds in user mode at positive niceness (already includes `guest_nice`).
+    pub nice: f64,
+    /// Seconds idle while waiting for I/O to complete.
+    pub iowait: f64,
+    /// Seconds servicing hardware interrupts.
+    pub irq: f64,
+    /// Seconds servicing soft interrupts.
+    pub softirq: f64,
+    /// Seconds stolen by the hypervisor for other virtual machines.
+    pub steal: f64,
+    /// Seconds running a virtual CPU for a guest (counted inside `user` too).
+    pub guest: f64,
+    /// Seconds running a niced guest's virtual CPU (counted inside `nice` too).
+    pub guest_nice: f64,
+}
+
+impl CpuTimes {
+    /// The ten fields in psutil 8.0's order (user, system, idle, nice, iowait, irq,
+    /// softirq, steal, guest, guest_nice).
+    pub fn to_array(&self) -> [f64; 10] {
+        [
+            self.user,
+            self.system,
+            self.idle,
+            self.nice,
+            self.iowait,
+            self.irq,
+            self.softirq,
+            self.steal,
+            self.guest,
+            self.guest_nice,
+        ]
+    }
+
+    /// Builds the struct from ten values in psutil 8.0's order (see [`Self::to_array`]).
+    pub fn from_array(a: [f64; 10]) -> Self {
+        let [user, system, idle, nice, iowait, irq, softirq, steal, guest, guest_nice] = a;
+        CpuTimes {
+            user,
+            system,
+            idle,
+            nice,
+            iowait,
+            irq,
+            softirq,
+            steal,
+            guest,
+            guest_nice,
+        }
+    }
+
+    /// Converts one `/proc/stat` line (kernel column order: user, nice, system, idle,
+    /// iowait, irq, softirq, steal, guest, guest_nice) from ticks to seconds.
+    fn from_ticks(t: &CpuTicks, clk_tck: f64) -> Self {
+        let s = |i: usize| t.ticks[i] as f64 / clk_tck;
+        CpuTimes {
+            user: s(0),
+            nice: s(1),
+            system: s(2),
+            idle: s(3),
+            iowait: s(4),
+            irq: s(5),
+            softirq: s(6),
+            steal: s(7),
+            guest: s(8),
+            guest_nice: s(9),
+        }
+    }
+
+    /// Per-field `self - earlier`, negative differences clamped to 0 (counters that
+    /// went backwards, as psutil and top do).
+    fn deltas(&self, earlier: &CpuTimes) -> [f64; 10] {
+        let (a, b) = (earlier.to_array(), self.to_array());
+        let mut d = [0.0; 10];
+        for i in 0..10 {
+            let x = b[i] - a[i];
+            d[i] = if x > 0.0 { x } else { 0.0 };
+        }
+        d
+    }
+
+    /// The busy percentage between `earlier` and `self`, with psutil's formula:
+    /// per-field deltas clamped at 0; `total` = their sum minus `guest` and
+    /// `guest_nice` (already counted in `user` and `nice`); `busy` = `total` - `idle` -
+    /// `iowait`; result `busy / total * 100` rounded to one decimal, or 0.0 when
+    /// `total` is 0.
+    ///
+    /// The sum is taken left to right in field order, as Python 3.11's `sum()` does;
+    /// Python 3.12+ uses a compensated sum, which can differ in the last bit and so
+    /// (rarely) flip the rounding of the last decimal.
+    pub fn busy_percent_since(&self, earlier: &CpuTimes) -> f64 {
+        let d = self.deltas(earlier);
+        let total = total_of(&d);
+        if total == 0.0 {
+            return 0.0;
+        }
+        // d[2] = idle, d[4] = iowait.
+        let busy = total - d[2] - d[4];
+        round1(busy / total * 100.0)
+    }
+
+    /// Per-field percentages between `earlier` and `self` (psutil's
+    /// `cpu_times_percent` formula): each delta (clamped at 0) times
+    /// `100 / max(1, total)`, rounded to one decimal, then clamped to 0..=100.
+    /// `total` is computed as in [`Self::busy_percent_since`]. The `max(1, total)`
+    /// floor is in seconds, so over less than one CPU-second in total the fields add
+    /// up to less than 100 (psutil quirk, kept on purpose).
+    pub fn percent_since(&self, earlier: &CpuTimes) -> CpuTimes {
+        let d = self.deltas(earlier);
+        let total = total_of(&d);
+        let scale = if total > 1.0 { 100.0 / total } else { 100.0 };
+        let mut out = [0.0; 10];
+        for (o, x) in out.iter_mut().zip(d) {
+            *o = round1(x * scale).clamp(0.0, 100.0);
+        }
+        CpuTimes::from_array(out)
+    }
+}
+
+/// psutil's total CPU time of a delta: the sum of all fields minus guest and
+/// guest_nice (index 8 and 9 in 8.0 order).
+fn total_of(d: &[f64; 10]) -> f64 {
+    let mut s = 0.0;
+    for x in d {
+        s += x;
+    }
+    s - d[8] - d[9]
+}
+
+/// `sysconf(_SC_CLK_TCK)` as a float (normally 100).
+fn clock_ticks() -> Result<f64> {
+    static TCK: OnceLock<libc::c_long> = OnceLock::new();
+    // SAFETY: sysconf has no memory-safety preconditions.
+    let t = *TCK.get_or_init(|| unsafe { libc::sysconf(libc::_SC_CLK_TCK) });
+    if t <= 0 {
+        return Err(Error::unsupported("sysconf(_SC_CLK_TCK) gave no clock tick rate"));
+    }
+    Ok(t as f64)
+}
+
+/// Reads and parses `{procfs}/stat` in one pass.
+pub(crate) fn read_proc_stat(roots: &Roots, percpu: bool) -> Result<(PathBuf, ProcStat)> {
+    let path = roots.proc("stat");
+    let st = with_file(&path, Eof::ShortRead, |b| parse_proc_stat(b, &path, percpu))?;
+    Ok((path, st))
+}
+
+/// System-wide CPU times since boot (psutil's `cpu_times()`), from the `cpu` line of
+/// `/proc/stat` divided by `sysconf(_SC_CLK_TCK)`. Columns an old kernel does not
+/// print (steal before 2.6.11, guest before 2.6.24, guest_nice before 2.6.33) are 0.
+pub fn cpu_times() -> Result<CpuTimes> {
+    cpu_times_at(&roots())
+}
+
+/// [`cpu_times`] reading from `roots`. A missing `cpu` line is an [`Error::Parse`].
+pub fn cpu_times_at(roots: &Roots) -> Result<CpuTimes> {
+    let clk = clock_ticks()?;
+    let (path, st) = read_proc_stat(roots, false)?;
+    let t = st
+        .cpu
+        .ok_or_else(|| Error::parse(&path, "'cpu' line: not found"))?;
+    Ok(CpuTimes::from_ticks(&t, clk))
+}
+
+/// CPU times of each online CPU (psutil's `cpu_times(percpu=True)`), one entry per
+/// `cpuN` line of `/proc/stat` in file order. Offline CPUs have no line, so an index
+/// is not necessarily a CPU number.
+///
+/// Quirk 10.13: psutil builds per-CPU tuples from however many columns the kernel
+/// printed (which fails with 8.0's fixed ten fields on kernels before 2.6.33); here a
+/// missing column is 0, as on the aggregate line.
+pub fn cpu_times_percpu() -> Result<Vec<CpuTimes>> {
+    cpu_times_percpu_at(&roots())
+}
+
+/// [`cpu_times_percpu`] reading from `roots`.
+pub fn cpu_times_percpu_at(roots: &Roots) -> Result<Vec<CpuTimes>> {
+    let clk = clock_ticks()?;
+    let (_, st) = read_proc_stat(roots, true)?;
+    Ok(st.cpus.iter().map(|t| CpuTimes::from_ticks(t, clk)).collect())
+}
+
+// ---------------------------------------------------------------------------------
+// cpu_percent / cpu_times_percent
+// ---------------------------------------------------------------------------------
+
+/// Keeps the previous samples that [`cpu_percent`] and friends compare against, for
+/// Rust code that wants to hold that state itself (one sampler per consumer, no
+/// thread-local state involved).
+///
+/// Each of the four methods has its own baseline, like psutil's four functions. A
+/// method returns the utilisation since its previous call on this sampler and stores
+/// the new sample. The first call of a method has nothing to compare with: it stores
+/// the sample and returns 0.0 (or a list of zeros, one per online CPU). Use
+/// [`CpuSampler::primed`] to take all four baselines at construction instead (what
+/// psutil does at import time for the importing thread).
+///
+/// Per-CPU results pair the CPUs of the two samples by position and stop at the
+/// shorter list when the number of online CPUs changed in between (psutil `zip`s).
+#[derive(Clone, Debug)]
+pub struct CpuSampler {
+    roots: Roots,
+    percent: Option<CpuTimes>,
+    percent_percpu: Option<Vec<CpuTimes>>,
+    times: Option<CpuTimes>,
+    times_percpu: Option<Vec<CpuTimes>>,
+}
+
+fn step<S, T>(
+    slot: &mut Option<S>,
+    now: S,
+    calc: impl FnOnce(&S, &S) -> T,
+    first: impl FnOnce(&S) -> T,
+) -> T {
+    let out = match slot.as_ref() {
+        Some(prev) => calc(prev, &now),
+        None => first(&now),
+    };
+    *slot = Some(now);
+    out
+}
+
+fn percpu_busy(prev: &[CpuTimes], now: &[CpuTimes]) -> Vec<f64> {
+    prev.iter()
+        .zip(now)
+        .map(|(a, b)| b.busy_percent_since(a))
+        .collect()
+}
+
+fn percpu_times(prev: &[CpuTimes], now: &[CpuTimes]) -> Vec<CpuTimes> {
+    prev.iter().zip(now).map(|(a, b)| b.percent_since(a)).collect()
+}
+
+impl CpuSampler {
+    /// A sampler reading from `roots` with no baseline yet (no I/O is done here).
+    pub fn new(roots: Roots) -> Self {
+        CpuSampler {
+            roots,
+            percent: None,
+            percent_percpu: None,
+            times: None,
+            times_percpu: None,
+        }
+    }
+
+    /// A sampler whose four baselines are taken now (one read of `/proc/stat`), so
+    /// that the first call of each method measures since construction.
+    pub fn primed(roots: Roots) -> Result<Self> {
+        let clk = clock_ticks()?;
+        let (path, st) = read_proc_stat(&roots, true)?;
+        let t = st
+            .cpu
+            .ok_or_else(|| Error::parse(&path, "'cpu' line: not found"))?;
+        let total = CpuTimes::from_ticks(&t, clk);
+        let per: Vec<CpuTimes> = st.cpus.iter().map(|t| CpuTimes::from_ticks(t, clk)).collect();
+        Ok(CpuSampler {
+            roots,
+            percent: Some(total),
+            percent_percpu: Some(per.clone()),
+            times: Some(total),
+            times_percpu: Some(per),
+        })
+    }
+
+    /// The roots this sampler reads from.
+    pub fn roots(&self) -> &Roots {
+        &self.roots
+    }
+
+    /// System-wide busy percentage (0-100, one decimal) since the previous call; see
+    /// [`CpuTimes::busy_percent_since`]. First call: 0.0.
+    pub fn percent(&mut self) -> Result<f64> {
+        let now = cpu_times_at(&self.roots)?;
+        Ok(step(
+            &mut self.percent,
+            now,
+            |a, b| b.busy_percent_since(a),
+            |_| 0.0,
+        ))
+    }
+
+    /// Busy percentage of each online CPU since the previous call. First call: one
+    /// 0.0 per CPU.
+    pub fn percent_percpu(&mut self) -> Result<Vec<f64>> {
+        let now = cpu_times_percpu_at(&self.roots)?;
+        Ok(step(
+            &mut self.percent_percpu,
+            now,
+            |a, b| percpu_busy(a, b),
+            |n| vec![0.0; n.len()],
+        ))
+    }
+
+    /// System-wide per-field percentages since the previous call; see
+    /// [`CpuTimes::percent_since`]. First call: all fields 0.0.
+    pub fn times_percent(&mut self) -> Result<CpuTimes> {
+        let now = cpu_times_at(&self.roots)?;
+        Ok(step(
+            &mut self.times,
+            now,
+            |a, b| b.percent_since(a),
+            |_| CpuTimes::default(),
+        ))
+    }
+
+    /// Per-field percentages of each online CPU since the previous call. First call:
+    /// one all-zero entry per CPU.
+    pub fn times_percent_percpu(&mut self) -> Result<Vec<CpuTimes>> {
+        let now = cpu_times_percpu_at(&self.roots)?;
+        Ok(step(
+            &mut self.times_percpu,
+            now,
+            |a, b| percpu_times(a, b),
+            |n| vec![CpuTimes::default(); n.len()],
+        ))
+    }
+}
+
+thread_local! {
+    static SAMPLER: RefCell<Option<CpuSampler>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` on this thread's sampler for `roots` (a new, empty one if this thread has
+/// none yet or its sampler reads from other roots).
+fn with_sampler<T>(roots: &Roots, f: impl FnOnce(&mut CpuSampler) -> Result<T>) -> Result<T> {
+    SAMPLER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        match slot.as_mut() {
+            Some(s) if s.roots == *roots => f(s),
+            _ => f(slot.insert(CpuSampler::new(roots.clone()))),
+        }
+    })
+}
+
+fn blocking(interval: Option<Duration>) -> Option<Duration> {
+    interval.filter(|d| !d.is_zero())
+}
+
+/// System-wide CPU utilisation in percent, 0-100 for the whole machine, rounded to
+/// one decimal (psutil's `cpu_percent(interval)`).
+///
+/// * `interval` `Some(d)` with `d > 0`: samples `/proc/stat`, sleeps `d`, samples
+///   again and compares (blocking).
+/// * `None` or zero: compares with this thread's previous sample for this function
+///   and returns at once. psutil takes a baseline at import time for the importing
+///   thread; Rust has no import, so **the first non-blocking call on each thread
+///   returns 0.0** and stores the baseline (what psutil does for every other
+///   thread). Call it once at start-up, or use [`CpuSampler::primed`].
+///
+/// Every call, blocking or not, replaces this thread's baseline. The four functions
+/// [`cpu_percent`], [`cpu_percent_percpu`], [`cpu_times_percent`] and
+/// [`cpu_times_percent_percpu`] have separate baselines. Baselines are per thread
+/// (thread-local) and per [`Roots`]: calling with other roots on the same thread
+/// starts over. The formula is [`CpuTimes::busy_percent_since`]. psutil's
+/// `ValueError` for a negative interval cannot happen with a `Duration`.
+pub fn cpu_percent(interval: Option<Duration>) -> Result<f64> {
+    cpu_percent_at(&roots(), interval)
+}
+
+/// [`cpu_percent`] reading from `roots`.
+pub fn cpu_percent_at(roots: &Roots, interval: Option<Duration>) -> Result<f64> {
+    match blocking(interval) {
+        Some(d) => {
+            let t1 = cpu_times_at(roots)?;
+            std::thread::sleep(d);
+            let t2 = cpu_times_at(roots)?;
+            with_sampler(roots, |s| {
+                s.percent = Some(t2);
+                Ok(t2.busy_percent_since(&t1))
+            })
+        }
+        None => with_sampler(roots, CpuSampler::percent),
+    }
+}
+
+/// Per-CPU utilisation in percent, one entry per [`cpu_times_percpu`] entry
+/// (psutil's `cpu_percent(interval, percpu=True)`). Same `interval` and baseline
+/// rules as [`cpu_percent`] (first non-blocking call on a thread: zeros), with its
+/// own baseline. If the number of online CPUs changed between the two samples, the
+/// CPUs are paired by position and the result has the shorter length (psutil
+/// `zip`s the lists).
+pub fn cpu_percent_percpu(interval: Option<Duration>) -> Result<Vec<f64>> {
+    cpu_percent_percpu_at(&roots(), interval)
+}
+
+/// [`cpu_percent_percpu`] reading from `roots`.
+pub fn cpu_percent_percpu_at(roots: &Roots, interval: Option<Duration>) -> Result<Vec<f64>> {
+    match blocking(interval) {
+        Some(d) => {
+            let t1 = cpu_times_percpu_at(roots)?;
+            std::thread::sleep(d);
+            let t2 = cpu_times_percpu_at(roots)?;
+            let out = percpu_busy(&t1, &t2);
+            with_sampler(roots, |s| {
+                s.percent_percpu = Some(t2);
+                Ok(out)
+            })
+        }
+        None => with_sampler(roots, CpuSampler::percent_percpu),
+    }
+}
+
+/// System-wide percentage of time spent in each CPU state (psutil's
+/// `cpu_times_percent(interval)`), each field 0-100 rounded to one decimal; see
+/// [`CpuTimes::percent_since`] for the formula and its `max(1, total)` quirk (short
+/// intervals under-report). Same `interval` and baseline rules as [`cpu_percent`]
+/// (first non-blocking call on a thread: all zeros), with its own baseline.
+pub fn cpu_times_percent(interval: Option<Duration>) -> Result<CpuTimes> {
+    cpu_times_percent_at(&roots(), interval)
+}
+
+/// [`cpu_times_percent`] reading from `roots`.
+pub fn cpu_times_percent_at(roots: &Roots, interval: Option<Duration>) -> Result<CpuTimes> {
+    match blocking(interval) {
+        Some(d) => {
+            let t1 = cpu_times_at(roots)?;
+            std::thread::sleep(d);
+            let t2 = cpu_times_at(roots)?;
+            with_sampler(roots, |s| {
+                s.times = Some(t2);
+                Ok(t2.percent_since(&t1))
+            })
+        }
+        None => with_sampler(roots, CpuSampler::times_percent),
+    }
+}
+
+/// [`cpu_times_percent`] for each online CPU (psutil's `cpu_times_percent(interval,
+/// percpu=True)`), with its own baseline; CPUs are paired by position as in
+/// [`cpu_percent_percpu`].
+pub fn cpu_times_percent_percpu(interval: Option<Duration>) -> Result<Vec<CpuTimes>> {
+    cpu_times_percent_percpu_at(&roots(), interval)
+}
+
+/// [`cpu_times_percent_percpu`] reading from `roots`.
+pub fn cpu_times_percent_percpu_at(roots: &Roots, interval: Option<Duration>) -> Result<Vec<CpuTimes>> {
+    match blocking(interval) {
+        Some(d) => {
+            let t1 = cpu_times_percpu_at(roots)?;
+            std::thread::sleep(d);
+            let t2 = cpu_times_percpu_at(roots)?;
+            let out = percpu_times(&t1, &t2);
+            with_sampler(roots, |s| {
+                s.times_percpu = Some(t2);
+                Ok(out)
+            })
+        }
+        None => with_sampler(roots, CpuSampler::times_percent_percpu),
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// cpu_count
+// ---------------------------------------------------------------------------------
+
+/// The number of online logical CPUs (psutil's `cpu_count()`), or `None` when it
+/// cannot be determined. On the live machine this is `sysconf(_SC_NPROCESSORS_ONLN)`:
+/// it ignores the affinity mask and cgroup limits (the CPUs this process may use are
+/// `Process::cpu_affinity`). Not cached.
+pub fn cpu_count() -> Option<u32> {
+    cpu_count_at(&roots())
+}
+
+/// [`cpu_count`] for `roots`. With the default procfs (`/proc`) this is sysconf; with
+/// any other procfs (a fixture tree, a container's) it counts the `processor` lines
+/// of `{procfs}/cpuinfo`, then, if there are none, the `cpuN` lines of
+/// `{procfs}/stat` (psutil's fallbacks). Unreadable files count as 0 (psutil would
+/// raise, but its signature and ours promise a count or `None`).
+pub fn cpu_count_at(roots: &Roots) -> Option<u32> {
+    if roots.is_default_procfs() {
+        // SAFETY: sysconf has no memory-safety preconditions.
+        let n = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+        if n >= 1 {
+            return u32::try_from(n).ok();
+        }
+    }
+    let cpuinfo = roots.proc("cpuinfo");
+    let n = with_file(&cpuinfo, Eof::Zero, |b| Ok(count_processors(b))).unwrap_or(0);
+    if n > 0 {
+        return Some(n);
+    }
+    let stat = roots.proc("stat");
+    let n = with_file(&stat, Eof::ShortRead, |b| Ok(count_cpu_lines(b))).unwrap_or(0);
+    (n > 0).then_some(n)
+}
+
+/// Names in `dir` of the form `<prefix><digit>...` (what psutil's `cpu[0-9]*` and
+/// `policy[0-9]*` globs match), with the number made of the digits right after the
+/// prefix. A missing directory gives an empty list (a glob matching nothing).
+fn numbered_entries(dir: &Path, prefix: &str) -> Result<Vec<(String, u32)>> {
+    let names = match list_dir(dir) {
+        Ok(n) => n,
+        Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ENOTDIR)) => {
+            return Ok(Vec::new())
+        }
+        Err(e) => return Err(e),
+    };
+    let mut out = Vec::new();
+    for name in names {
+        let Some(name) = name.to_str() else { continue };
+        let Some(rest) = name.strip_prefix(prefix) else {
+            continue;
+        };
+        let digits: &str = &rest[..rest.bytes().take_while(u8::is_ascii_digit).count()];
+        if digits.is_empty() {
+            continue;
+        }
+        let Ok(n) = digits.parse::<u32>() else { continue };
+        out.push((name.to_string(), n));
+    }
+    out.sort_by_key(|(_, n)| *n);
+    Ok(out)
+}
+
+/// The number of physical cores (psutil's `cpu_count(logical=False)`), or `None`.
+///
+/// Counts the distinct contents of
+/// `{sysfs}/devices/system/cpu/cpu[0-9]*/topology/core_cpus_list` (or, when no CPU
+/// has that file, `thread_siblings_list`). When that gives 0, sums `cpu cores` over
+/// the distinct `physical id`s of `{procfs}/cpuinfo`. 0 becomes `None`. A topology
+/// file that exists but cannot be read is skipped and an unreadable cpuinfo counts
+/// as 0 (psutil would raise; the signature promises a count or `None`).
+pub fn cpu_count_physical() -> Option<u32> {
+    cpu_count_physical_at(&roots())
+}
+
+/// [`cpu_count_physical`] reading from `roots`.
+pub fn cpu_count_physical_at(roots: &Roots) -> Option<u32> {
+    let cpu_dir = roots.sys("devices/system/cpu");
+    let cpus = numbered_entries(&cpu_dir, "cpu").unwrap_or_default();
+    for file in ["core_cpus_list", "thread_siblings_list"] {
+        let mut seen: Vec<Vec<u8>> = Vec::new();
+        let mut any = false;
+        for (name, _) in &cpus {
+            let path = cpu_dir.join(name).join("topology").join(file);
+            if !exists(&path) {
+                continue;
+            }
+            any = true;
+            if let Ok(b) = read_bytes(&path, Eof::ShortRead) {
+                let t = b.trim_ascii().to_vec();
+                if !seen.contains(&t) {
+                    seen.push(t);
+                }
+            }
+        }
+        if any {
+            if !seen.is_empty() {
+                return u32::try_from(seen.len()).ok();
+            }
+            break;
+        }
+    }
+    let path = roots.proc("cpuinfo");
+    let n = with_file(&path, Eof::Zero, |b| parse_cpuinfo_cores(b, &path)).unwrap_or(0);
+    (n > 0).then_some(n)
+}
+
+// ---------------------------------------------------------------------------------
+// cpu_stats
+// ---------------------------------------------------------------------------------
+
+/// CPU event counters since boot (psutil's `scpustats`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct CpuStats {
+    /// Context switches (count; `ctxt` in `/proc/stat`).
+    pub ctx_switches: u64,
+    /// Hardware interrupts (count; the total on the `intr` line).
+    pub interrupts: u64,
+    /// Soft interrupts (count; the total on the `softirq` line).
+    pub soft_interrupts: u64,
+    /// System calls (count): always 0 on Linux, as in psutil.
+    pub syscalls: u64,
+}
+
+/// CPU statistics since boot (psutil's `cpu_stats()`), from `/proc/stat`.
+/// A missing `ctxt`, `intr` or `softirq` line is an [`Error::Parse`] (psutil would put
+/// `None` in that field; these lines exist on every 2.6+ kernel).
+pub fn cpu_stats() -> Result<CpuStats> {
+    cpu_stats_at(&roots())
+}
+
+/// [`cpu_stats`] reading from `roots`.
+pub fn cpu_stats_at(roots: &Roots) -> Result<CpuStats> {
+    let (path, st) = read_proc_stat(roots, false)?;
+    let need = |v: Option<u64>, label: &str| {
+        v.ok_or_else(|| Error::parse(&path, format!("'{label}' line: not found")))
+    };
+    Ok(CpuStats {
+        ctx_switches: need(st.ctxt, "ctxt")?,
+        interrupts: need(st.intr, "intr")?,
+        soft_interrupts: need(st.softirq, "softirq")?,
+        syscalls: 0,
+    })
+}
+
+// ---------------------------------------------------------------------------------
+// cpu_freq
+// ---------------------------------------------------------------------------------
+
+/// CPU clock frequency (psutil's `scpufreq`), in MHz.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct CpuFreq {
+    /// Current frequency in MHz (live on Linux).
+    pub current: f64,
+    /// Minimum frequency in MHz the governor may use (0.0 when unknown).
+    pub min: f64,
+    /// Maximum frequency in MHz the governor may use (0.0 when unknown).
+    pub max: f64,
+}
+
+/// Reads a kHz sysfs attribute. `Ok(None)` when it cannot be read at all (missing,
+/// permission denied: psutil's `fallback=None`); a value that is not an integer is an
+/// [`Error::Parse`].
+fn read_khz_opt(path: &Path) -> Result<Option<f64>> {
+    match read_bytes(path, Eof::ShortRead) {
+        Ok(b) => parse_khz(&b, path).map(Some),
+        Err(Error::Io { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn read_khz(path: &Path) -> Result<f64> {
+    let b = read_bytes(path, Eof::ShortRead)?;
+    parse_khz(&b, path)
+}
+
+fn parse_khz(b: &[u8], path: &Path) -> Result<f64> {
+    let t = b.trim_ascii();
+    let bad = || {
+        Error::parse(
+            path,
+            format!("frequency in kHz: got {:?}", String::from_utf8_lossy(t)),
+        )
+    };
+    if t.is_empty() || !t.iter().all(u8::is_ascii_digit) {
+        return Err(bad());
+    }
+    let khz: u64 = std::str::from_utf8(t)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(bad)?;
+    Ok(khz as f64 / 1000.0)
+}
+
+/// The frequency of each CPU (psutil's `cpu_freq(percpu=True)`); possibly empty.
+///
+/// psutil picks its method once at import; here it is decided on every call:
+///
+/// * **sysfs mode**, when `{sysfs}/devices/system/cpu/cpufreq/policy0` or
+///   `.../cpu0/cpufreq` exists. The policy directories are `cpufreq/policy[0-9]*`
+///   (else `cpu[0-9]*/cpufreq`); each governs the CPUs listed in its `affected_cpus`
+///   (or, without that file, the CPU numbered like the directory). One entry per CPU,
+///   sorted by CPU number. `current`: when the number of CPUs equals the number of
+///   MHz values in `/proc/cpuinfo`, the i-th cpuinfo value (truncated to whole kHz, as
+///   psutil does); else the policy's `scaling_cur_freq`, else `cpuinfo_cur_freq`
+///   (kHz / 1000; a file that cannot be read counts as absent). With neither, a CPU
+///   whose `cpuN/online` reads `0` is skipped, otherwise the call fails with
+///   [`Error::Unsupported`] "can't find current frequency file" (psutil's
+///   `NotImplementedError`). `min`/`max`: `scaling_min_freq`/`scaling_max_freq` in
+///   kHz / 1000; if missing, the I/O error is returned (as psutil's `OSError`).
+/// * **cpuinfo mode** otherwise: one entry per MHz value in `/proc/cpuinfo` (`cpu
+///   MHz`, ppc `clock`, s390x `cpu MHz dynamic`) with `min = max = 0.0`.
+pub fn cpu_freq_percpu() -> Result<Vec<CpuFreq>> {
+    cpu_freq_percpu_at(&roots())
+}
+
+/// [`cpu_freq_percpu`] reading from `roots`.
+pub fn cpu_freq_percpu_at(roots: &Roots) -> Result<Vec<CpuFreq>> {
+    let cpuinfo = roots.proc("cpuinfo");
+    let mhz = with_file(&cpuinfo, Eof::Zero, |b| parse_cpuinfo_mhz(b, &cpuinfo))?;
+    let cpu_dir = roots.sys("devices/system/cpu");
+    let sysfs_mode = exists(&cpu_dir.join("cpufreq/policy0")) || exists(&cpu_dir.join("cpu0/cpufreq"));
+    if !sysfs_mode {
+        return Ok(mhz
+            .into_iter()
+            .map(|current| CpuFreq {
+                current,
+                min: 0.0,
+                max: 0.0,
+            })
+            .collect());
+    }
+
+    let mut dirs: Vec<(PathBuf, u32)> = numbered_entries(&cpu_dir.join("cpufreq"), "policy")?
+        .into_iter()
+        .map(|(name, n)| (cpu_dir.join("cpufreq").join(name), n))
+        .collect();
+    if dirs.is_empty() {
+        dirs = numbered_entries(&cpu_dir, "cpu")?
+            .into_iter()
+            .map(|(name, n)| (cpu_dir.join(name).join("cpufreq"), n))
+            .filter(|(p, _)| exists(p))
+            .collect();
+    }
+
+    // (cpu number, index into dirs)
+    let mut cpus: Vec<(u32, usize)> = Vec::new();
+    for (idx, (dir, n)) in dirs.iter().enumerate() {
+        let path = dir.join("affected_cpus");
+        match read_bytes(&path, Eof::ShortRead) {
+            Ok(b) => cpus.extend(parse_cpu_words(&b, &path)?.into_iter().map(|c| (c, idx))),
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => cpus.push((*n, idx)),
+            Err(e) => return Err(e),
+        }
+    }
+    cpus.sort_by_key(|(c, _)| *c);
+    cpus.dedup_by_key(|(c, _)| *c);
+
+    let use_cpuinfo = cpus.len() == mhz.len();
+    let mut out = Vec::with_capacity(cpus.len());
+    for (i, (cpu, idx)) in cpus.iter().enumerate() {
+        let dir = &dirs[*idx].0;
+        let current = match (use_cpuinfo, mhz.get(i)) {
+            // psutil multiplies by 1000, truncates to an integer kHz, divides again.
+            (true, Some(m)) => Some((m * 1000.0).trunc() / 1000.0),
+            _ => match read_khz_opt(&dir.join("scaling_cur_freq"))? {
+                Some(c) => Some(c),
+                None => read_khz_opt(&dir.join("cpuinfo_cur_freq"))?,
+            },
+        };
+        let Some(current) = current else {
+            let online = cpu_dir.join(format!("cpu{cpu}/online"));
+            let offline = read_bytes(&online, Eof::ShortRead).is_ok_and(|b| b.trim_ascii() == b"0");
+            if offline {
+                continue;
+            }
+            return Err(Error::unsupported("can't find current frequency file"));
+        };
+        let max = read_khz(&dir.join("scaling_max_freq"))?;
+        let min = read_khz(&dir.join("scaling_min_freq"))?;
+        out.push(CpuFreq { current, min, max });
+    }
+    Ok(out)
+}
+
+/// The CPU frequency (psutil's `cpu_freq()`): `None` when no frequency is known, the
+/// single entry when there is one, else the mean of `current`, of `min` and of `max`
+/// over [`cpu_freq_percpu`].
+pub fn cpu_freq() -> Result<Option<CpuFreq>> {
+    cpu_freq_at(&roots())
+}
+
+/// [`cpu_freq`] reading from `roots`.
+pub fn cpu_freq_at(roots: &Roots) -> Result<Option<CpuFreq>> {
+    let all = cpu_freq_percpu_at(roots)?;
+    Ok(match all.as_slice() {
+        [] => None,
+        [one] => Some(*one),
+        many => {
+            let n = many.len() as f64;
+            let (mut c, mut lo, mut hi) = (0.0, 0.0, 0.0);
+            for f in many {
+                c += f.current;
+                lo += f.min;
+                hi += f.max;
+            }
+            Some(CpuFreq {
+                current: c / n,
+                min: lo / n,
+                max: hi / n,
+            })
+        }
+    })
+}
+
+// ---------------------------------------------------------------------------------
+// getloadavg
+// ---------------------------------------------------------------------------------
+
+/// The 1-, 5- and 15-minute load averages (psutil's `getloadavg()`).
+///
+/// With the default procfs this calls the C library's `getloadavg()` like psutil;
+/// glibc takes it from `sysinfo(2)`, which has more precision than the two decimals
+/// of `/proc/loadavg` (e.g. 0.087890625 where the file says 0.09). With any other
+/// procfs (see [`getloadavg_at`]) the first three numbers of `{procfs}/loadavg` are
+/// returned (psutil ignores `PROCFS_PATH` here).
+pub fn getloadavg() -> Result<[f64; 3]> {
+    getloadavg_at(&roots())
+}
+
+/// [`getloadavg`] for `roots`: libc for the default `/proc`, else `{procfs}/loadavg`.
+pub fn getloadavg_at(roots: &Roots) -> Result<[f64; 3]> {
+    if roots.is_default_procfs() {
+        let mut a = [0.0f64; 3];
+        // SAFETY: the pointer is valid for 3 doubles.
+        let n = unsafe { libc::getloadavg(a.as_mut_ptr(), 3) };
+        if n == 3 {
+            return Ok(a);
+        }
+        let e = if n < 0 {
+            std::io::Error::last_os_error()
+        } else {
+            std::io::Error::other(format!("returned {n} of 3 values"))
+        };
+        return Err(Error::io("getloadavg()", e));
+    }
+    let path = roots.proc("loadavg");
+    with_file(&path, Eof::ShortRead, |b| parse_loadavg(b, &path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deltas_clamp_and_order() {
+        let a = CpuTimes::from_array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0]);
+        assert_eq!(a.to_array(), [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0]);
+        let b = CpuTimes { user: 0.5, ..a };
+        assert_eq!(b.deltas(&a)[0], 0.0);
+        assert_eq!(a.deltas(&b)[0], 0.5);
+    }
+
+    #[test]
+    fn from_ticks_reorders() {
+        let t = CpuTicks {
+            ticks: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+            columns: 10,
+        };
+        let c = CpuTimes::from_ticks(&t, 100.0);
+        assert_eq!(
+            c.to_array(),
+            [0.01, 0.03, 0.04, 0.02, 0.05, 0.06, 0.07, 0.08, 0.09, 0.1]
+        );
+    }
+
+    #[test]
+    fn zero_total() {
+        let a = CpuTimes::default();
+        assert_eq!(a.busy_percent_since(&a), 0.0);
+        assert_eq!(a.percent_since(&a), CpuTimes::default());
+    }
+}

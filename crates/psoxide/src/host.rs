@@ -1,1 +1,23 @@
-//! (filled in by the owner of this module)
+//! Host-wide information: the boot time (psutil's `boot_time()`).
+
+use crate::cpu::read_proc_stat;
+use crate::error::{Error, Result};
+use crate::roots::{roots, Roots};
+
+/// When the system booted, in seconds since the Unix epoch (psutil's `boot_time()`):
+/// the `btime` line of `/proc/stat`, an integral value. It is derived from the wall
+/// clock, so it moves if the clock is changed. Nothing is cached: each call reads the
+/// file. A missing `btime` line is an [`Error::Parse`] naming the file (psutil's
+/// `RuntimeError`).
+pub fn boot_time() -> Result<f64> {
+    boot_time_at(&roots())
+}
+
+/// [`boot_time`] reading from `roots`.
+pub fn boot_time_at(roots: &Roots) -> Result<f64> {
+    let (path, st) = read_proc_stat(roots, false)?;
+    let btime = st
+        .btime
+        .ok_or_else(|| Error::parse(&path, "'btime' line: not found"))?;
+    Ok(btime as f64)
+}
