@@ -1,0 +1,612 @@
+//! `net_if_addrs()`: the `getifaddrs(3)` list turned into psutil's `snicaddr`s.
+//!
+//! The unsafe part only copies each entry out of the C list into [`RawEntry`]; the
+//! rest (formatting, ordering, psutil's special cases) is pure and unit-tested.
+
+use super::NicAddr;
+use crate::constants::AddressFamily;
+use crate::error::{Error, Result};
+use indexmap::IndexMap;
+use std::ffi::CStr;
+use std::io;
+
+/// One address as the C library stored it, decoded according to the entry's family.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum RawAddr {
+    /// IPv4, network byte order.
+    V4([u8; 4]),
+    /// IPv6 and its scope (interface index for link-local addresses, else usually 0).
+    V6 { addr: [u8; 16], scope_id: u32 },
+    /// A link-layer (hardware) address; may be empty.
+    Link(Vec<u8>),
+}
+
+/// One `struct ifaddrs` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct RawEntry {
+    /// `ifa_name`, decoded lossily.
+    pub name: String,
+    /// `ifa_flags` (`IFF_*`).
+    pub flags: u32,
+    /// `ifa_addr->sa_family`, or `AF_UNSPEC` when there is no `ifa_addr`.
+    pub family: i32,
+    /// `ifa_addr`, `None` when absent or of an unsupported family.
+    pub addr: Option<RawAddr>,
+    /// `ifa_netmask`.
+    pub netmask: Option<RawAddr>,
+    /// `ifa_broadaddr` / `ifa_dstaddr` (a union in C).
+    pub ifu: Option<RawAddr>,
+}
+
+/// Dotted-quad text of an IPv4 address.
+pub(super) fn fmt_ipv4(a: [u8; 4]) -> String {
+    format!("{}.{}.{}.{}", a[0], a[1], a[2], a[3])
+}
+
+/// The text glibc's `inet_ntop(AF_INET6)` produces: lower-case hex groups without
+/// leading zeros, the first longest run of at least two zero groups replaced by `::`,
+/// and the last 32 bits as a dotted quad for IPv4-compatible (`::a.b.c.d`) and
+/// IPv4-mapped (`::ffff:a.b.c.d`) addresses.
+pub(super) fn fmt_ipv6(a: [u8; 16]) -> String {
+    let mut words = [0u16; 8];
+    for (i, w) in words.iter_mut().enumerate() {
+        *w = u16::from_be_bytes([a[2 * i], a[2 * i + 1]]);
+    }
+    // First longest run of zero words (a later run must be strictly longer to win).
+    let (mut best_base, mut best_len) = (None::<usize>, 0usize);
+    let mut i = 0;
+    while i < 8 {
+        if words[i] == 0 {
+            let start = i;
+            while i < 8 && words[i] == 0 {
+                i += 1;
+            }
+            let len = i - start;
+            if best_base.is_none() || len > best_len {
+                best_base = Some(start);
+                best_len = len;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    if best_len < 2 {
+        best_base = None;
+    }
+    let mut out = String::with_capacity(46);
+    let mut i = 0;
+    while i < 8 {
+        if let Some(b) = best_base {
+            if i >= b && i < b + best_len {
+                if i == b {
+                    out.push(':');
+                }
+                i += 1;
+                continue;
+            }
+        }
+        if i != 0 {
+            out.push(':');
+        }
+        if i == 6 && best_base == Some(0) && (best_len == 6 || (best_len == 5 && words[5] == 0xffff)) {
+            out.push_str(&fmt_ipv4([a[12], a[13], a[14], a[15]]));
+            return out;
+        }
+        out.push_str(&format!("{:x}", words[i]));
+        i += 1;
+    }
+    if best_base.is_some_and(|b| b + best_len == 8) {
+        out.push(':');
+    }
+    out
+}
+
+/// IPv6 text as `getnameinfo(NI_NUMERICHOST)` gives it: [`fmt_ipv6`], then, when the
+/// scope id is not 0, `%` and the interface name for link-local (`fe80::/10`) and
+/// link-local multicast (`ffx2::/16`) addresses whose index has a name, else `%` and
+/// the number.
+pub(super) fn fmt_ipv6_scoped(
+    a: [u8; 16],
+    scope_id: u32,
+    scope_name: &dyn Fn(u32) -> Option<String>,
+) -> String {
+    let mut s = fmt_ipv6(a);
+    if scope_id != 0 {
+        let link_local = a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+        let mc_link_local = a[0] == 0xff && (a[1] & 0x0f) == 0x02;
+        s.push('%');
+        match (link_local || mc_link_local)
+            .then(|| scope_name(scope_id))
+            .flatten()
+        {
+            Some(name) => s.push_str(&name),
+            None => s.push_str(&scope_id.to_string()),
+        }
+    }
+    s
+}
+
+/// A hardware address as lower-case `xx:xx:...`; `None` when empty (psutil then
+/// reports the entry as `AF_UNSPEC`). Padding to six octets is done by [`pad_mac`].
+pub(super) fn fmt_mac(bytes: &[u8]) -> Option<String> {
+    if bytes.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Some(parts.join(":"))
+}
+
+/// Appends `:00` groups until the text has at least five `:` (six octets), as psutil
+/// does for short hardware addresses.
+pub(super) fn pad_mac(mut s: String) -> String {
+    while s.matches(':').count() < 5 {
+        s.push_str(":00");
+    }
+    s
+}
+
+fn fmt_raw(raw: Option<&RawAddr>, scope_name: &dyn Fn(u32) -> Option<String>) -> Option<String> {
+    match raw? {
+        RawAddr::V4(a) => Some(fmt_ipv4(*a)),
+        RawAddr::V6 { addr, scope_id } => Some(fmt_ipv6_scoped(*addr, *scope_id, scope_name)),
+        RawAddr::Link(b) => fmt_mac(b),
+    }
+}
+
+/// Builds psutil's result from the raw list: per-entry formatting (an entry whose
+/// address cannot be formatted becomes an all-`None` `AF_UNSPEC` entry), broadcast
+/// only with `IFF_BROADCAST`, else ptp only with `IFF_POINTOPOINT`, stable sort by
+/// numeric family, MAC padding, and no broadcast for an IPv4 /32.
+pub(super) fn build(
+    entries: Vec<RawEntry>,
+    scope_name: &dyn Fn(u32) -> Option<String>,
+) -> IndexMap<String, Vec<NicAddr>> {
+    let mut rows: Vec<(String, i32, NicAddr)> = Vec::with_capacity(entries.len());
+    for e in entries {
+        let unspec = NicAddr {
+            family: AddressFamily::Unspec,
+            address: None,
+            netmask: None,
+            broadcast: None,
+            ptp: None,
+        };
+        let family = match e.family {
+            libc::AF_INET => AddressFamily::Inet,
+            libc::AF_INET6 => AddressFamily::Inet6,
+            libc::AF_PACKET => AddressFamily::Link,
+            _ => {
+                rows.push((e.name, libc::AF_UNSPEC, unspec));
+                continue;
+            }
+        };
+        let Some(address) = fmt_raw(e.addr.as_ref(), scope_name) else {
+            rows.push((e.name, libc::AF_UNSPEC, unspec));
+            continue;
+        };
+        let netmask = fmt_raw(e.netmask.as_ref(), scope_name);
+        let (mut broadcast, ptp) = if e.flags & libc::IFF_BROADCAST as u32 != 0 {
+            (fmt_raw(e.ifu.as_ref(), scope_name), None)
+        } else if e.flags & libc::IFF_POINTOPOINT as u32 != 0 {
+            (None, fmt_raw(e.ifu.as_ref(), scope_name))
+        } else {
+            (None, None)
+        };
+        let address = if family == AddressFamily::Link {
+            pad_mac(address)
+        } else {
+            address
+        };
+        if family == AddressFamily::Inet && netmask.as_deref() == Some("255.255.255.255") {
+            // psutil 8.0: a /32 has no broadcast address.
+            broadcast = None;
+        }
+        rows.push((
+            e.name,
+            e.family,
+            NicAddr {
+                family,
+                address: Some(address),
+                netmask,
+                broadcast,
+                ptp,
+            },
+        ));
+    }
+    rows.sort_by_key(|r| r.1); // stable
+    let mut out: IndexMap<String, Vec<NicAddr>> = IndexMap::new();
+    for (name, _, a) in rows {
+        out.entry(name).or_default().push(a);
+    }
+    out
+}
+
+/// Owns the list returned by `getifaddrs` and frees it on every path.
+struct IfAddrsList(*mut libc::ifaddrs);
+
+impl Drop for IfAddrsList {
+    fn drop(&mut self) {
+        if !self.0.is_null() {
+            // SAFETY: the pointer came from a successful getifaddrs and is freed once.
+            unsafe { libc::freeifaddrs(self.0) };
+        }
+    }
+}
+
+/// Largest hardware address glibc and musl store in a `getifaddrs` link entry.
+const MAX_HWADDR: usize = 24;
+
+/// Copies the sockaddr at `sa` out, decoded as `family`.
+///
+/// # Safety
+/// `sa` must be null or point to a sockaddr of `family` as stored by `getifaddrs`
+/// (for `AF_PACKET`, with room for [`MAX_HWADDR`] address bytes).
+unsafe fn decode(sa: *const libc::sockaddr, family: i32) -> Option<RawAddr> {
+    if sa.is_null() {
+        return None;
+    }
+    match family {
+        libc::AF_INET => {
+            let sin = std::ptr::read_unaligned(sa as *const libc::sockaddr_in);
+            Some(RawAddr::V4(sin.sin_addr.s_addr.to_ne_bytes()))
+        }
+        libc::AF_INET6 => {
+            let sin6 = std::ptr::read_unaligned(sa as *const libc::sockaddr_in6);
+            Some(RawAddr::V6 {
+                addr: sin6.sin6_addr.s6_addr,
+                scope_id: sin6.sin6_scope_id,
+            })
+        }
+        libc::AF_PACKET => {
+            let ll = std::ptr::read_unaligned(sa as *const libc::sockaddr_ll);
+            let len = usize::from(ll.sll_halen).min(MAX_HWADDR);
+            let base = (sa as *const u8).add(std::mem::offset_of!(libc::sockaddr_ll, sll_addr));
+            Some(RawAddr::Link(std::slice::from_raw_parts(base, len).to_vec()))
+        }
+        _ => None,
+    }
+}
+
+/// Calls `getifaddrs` and copies every entry.
+fn read_ifaddrs() -> Result<Vec<RawEntry>> {
+    let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: `head` is a valid out-pointer.
+    if unsafe { libc::getifaddrs(&mut head) } != 0 {
+        return Err(Error::io("getifaddrs()", io::Error::last_os_error()));
+    }
+    let list = IfAddrsList(head);
+    let mut out = Vec::new();
+    let mut cur = list.0;
+    while !cur.is_null() {
+        // SAFETY: `cur` is a node of the live list owned by `list`.
+        let ifa = unsafe { &*cur };
+        let name = if ifa.ifa_name.is_null() {
+            String::new()
+        } else {
+            // SAFETY: getifaddrs stores NUL-terminated names.
+            String::from_utf8_lossy(unsafe { CStr::from_ptr(ifa.ifa_name) }.to_bytes()).into_owned()
+        };
+        let family = if ifa.ifa_addr.is_null() {
+            libc::AF_UNSPEC
+        } else {
+            // SAFETY: non-null sockaddr from getifaddrs.
+            i32::from(unsafe { (*ifa.ifa_addr).sa_family })
+        };
+        // SAFETY: the pointers come from getifaddrs and are decoded as the entry's family.
+        let (addr, netmask, ifu) = unsafe {
+            (
+                decode(ifa.ifa_addr, family),
+                decode(ifa.ifa_netmask, family),
+                decode(ifa.ifa_ifu, family),
+            )
+        };
+        out.push(RawEntry {
+            name,
+            flags: ifa.ifa_flags,
+            family,
+            addr,
+            netmask,
+            ifu,
+        });
+        cur = ifa.ifa_next;
+    }
+    drop(list);
+    Ok(out)
+}
+
+/// `if_indextoname`, as `getnameinfo` uses for the `%scope` suffix.
+fn index_to_name(index: u32) -> Option<String> {
+    let mut buf = [0 as libc::c_char; libc::IF_NAMESIZE];
+    // SAFETY: the buffer has IF_NAMESIZE bytes as the call requires.
+    let p = unsafe { libc::if_indextoname(index, buf.as_mut_ptr()) };
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: on success the buffer holds a NUL-terminated name.
+    let c = unsafe { CStr::from_ptr(buf.as_ptr()) };
+    Some(String::from_utf8_lossy(c.to_bytes()).into_owned())
+}
+
+pub(super) fn net_if_addrs_live() -> Result<IndexMap<String, Vec<NicAddr>>> {
+    Ok(build(read_ifaddrs()?, &index_to_name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    extern "C" {
+        fn inet_ntop(
+            af: libc::c_int,
+            src: *const libc::c_void,
+            dst: *mut libc::c_char,
+            size: libc::socklen_t,
+        ) -> *const libc::c_char;
+    }
+
+    fn libc_ntop6(a: [u8; 16]) -> String {
+        let mut buf = [0 as libc::c_char; 64];
+        // SAFETY: valid source and destination buffers.
+        let p = unsafe { inet_ntop(libc::AF_INET6, a.as_ptr().cast(), buf.as_mut_ptr(), 64) };
+        assert!(!p.is_null());
+        // SAFETY: inet_ntop wrote a NUL-terminated string.
+        unsafe { CStr::from_ptr(buf.as_ptr()) }
+            .to_str()
+            .unwrap()
+            .to_string()
+    }
+
+    fn v6(s: &str) -> [u8; 16] {
+        s.parse::<std::net::Ipv6Addr>().unwrap().octets()
+    }
+
+    #[test]
+    fn ipv6_text_matches_glibc_examples() {
+        for (input, want) in [
+            ("::", "::"),
+            ("::1", "::1"),
+            ("fe80::fc:ff:fe00:1", "fe80::fc:ff:fe00:1"),
+            ("ffff:ffff:ffff:ffff::", "ffff:ffff:ffff:ffff::"),
+            ("fd00::2", "fd00::2"),
+            ("1:0:2:0:3:0:4:0", "1:0:2:0:3:0:4:0"),
+            ("1:0:0:2:0:0:0:3", "1:0:0:2::3"),
+            ("1:0:0:2:3:0:0:4", "1::2:3:0:0:4"),
+            ("::ffff:192.0.2.1", "::ffff:192.0.2.1"),
+            ("::192.0.2.1", "::192.0.2.1"),
+            ("::1:2", "::0.1.0.2"),
+            ("2001:db8::", "2001:db8::"),
+            ("0:0:1::", "0:0:1::"),
+        ] {
+            assert_eq!(fmt_ipv6(v6(input)), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn ipv6_text_matches_libc_inet_ntop() {
+        // Deterministic pseudo-random addresses biased towards zero groups.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            let mut a = [0u8; 16];
+            for w in 0..8 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let v: u16 = match x % 5 {
+                    0 | 1 => 0,
+                    2 => 0xffff,
+                    3 => (x >> 16) as u16 & 0xff,
+                    _ => (x >> 24) as u16,
+                };
+                a[2 * w..2 * w + 2].copy_from_slice(&v.to_be_bytes());
+            }
+            assert_eq!(fmt_ipv6(a), libc_ntop6(a), "{a:?}");
+        }
+    }
+
+    #[test]
+    fn scope_suffix_like_getnameinfo() {
+        let named = |i: u32| (i == 4).then(|| "eth0".to_string());
+        assert_eq!(fmt_ipv6_scoped(v6("fe80::1"), 4, &named), "fe80::1%eth0");
+        assert_eq!(fmt_ipv6_scoped(v6("fe80::1"), 9, &named), "fe80::1%9");
+        assert_eq!(fmt_ipv6_scoped(v6("ff02::1"), 4, &named), "ff02::1%eth0");
+        assert_eq!(fmt_ipv6_scoped(v6("fd00::1"), 4, &named), "fd00::1%4");
+        assert_eq!(fmt_ipv6_scoped(v6("fe80::1"), 0, &named), "fe80::1");
+        assert_eq!(fmt_ipv6_scoped(v6("febf::1"), 4, &named), "febf::1%eth0");
+        assert_eq!(fmt_ipv6_scoped(v6("fec0::1"), 4, &named), "fec0::1%4");
+    }
+
+    #[test]
+    fn ipv4_and_mac_text() {
+        assert_eq!(fmt_ipv4([192, 0, 2, 255]), "192.0.2.255");
+        assert_eq!(fmt_ipv4([0, 0, 0, 0]), "0.0.0.0");
+        assert_eq!(
+            fmt_mac(&[0x02, 0xfc, 0, 0, 0, 0x01]).unwrap(),
+            "02:fc:00:00:00:01"
+        );
+        assert_eq!(fmt_mac(&[0xAB]).unwrap(), "ab");
+        assert_eq!(fmt_mac(&[]), None);
+        assert_eq!(pad_mac("ab".into()), "ab:00:00:00:00:00");
+        assert_eq!(pad_mac("01:02:03:04".into()), "01:02:03:04:00:00");
+        assert_eq!(pad_mac("01:02:03:04:05:06".into()), "01:02:03:04:05:06");
+        // longer hardware addresses (InfiniBand: 20 bytes) are kept whole
+        let ib = fmt_mac(&[0x80; 20]).unwrap();
+        assert_eq!(pad_mac(ib.clone()), ib);
+        assert_eq!(ib.len(), 20 * 3 - 1);
+    }
+
+    fn entry(
+        name: &str,
+        flags: i32,
+        family: i32,
+        addr: Option<RawAddr>,
+        mask: Option<RawAddr>,
+        ifu: Option<RawAddr>,
+    ) -> RawEntry {
+        RawEntry {
+            name: name.into(),
+            flags: flags as u32,
+            family,
+            addr,
+            netmask: mask,
+            ifu,
+        }
+    }
+
+    #[test]
+    fn build_follows_psutil_rules() {
+        use libc::{AF_INET, AF_INET6, AF_PACKET, AF_UNSPEC, IFF_BROADCAST, IFF_LOOPBACK, IFF_POINTOPOINT};
+        let bc = IFF_BROADCAST;
+        let raw = vec![
+            entry(
+                "lo",
+                IFF_LOOPBACK,
+                AF_PACKET,
+                Some(RawAddr::Link(vec![0; 6])),
+                None,
+                Some(RawAddr::Link(vec![0; 6])),
+            ),
+            entry(
+                "eth0",
+                bc,
+                AF_PACKET,
+                Some(RawAddr::Link(vec![2, 0xfc, 0, 0, 0, 1])),
+                None,
+                Some(RawAddr::Link(vec![0xff; 6])),
+            ),
+            // tunnel: zero-length hardware address
+            entry(
+                "tun0",
+                IFF_POINTOPOINT,
+                AF_PACKET,
+                Some(RawAddr::Link(vec![])),
+                None,
+                None,
+            ),
+            // no address at all
+            entry("tun1", IFF_POINTOPOINT, AF_UNSPEC, None, None, None),
+            // unknown family
+            entry("can0", 0, 29, None, None, None),
+            // short hardware address
+            entry(
+                "arc0",
+                bc,
+                AF_PACKET,
+                Some(RawAddr::Link(vec![0x42])),
+                None,
+                Some(RawAddr::Link(vec![0])),
+            ),
+            entry(
+                "lo",
+                IFF_LOOPBACK,
+                AF_INET,
+                Some(RawAddr::V4([127, 0, 0, 1])),
+                Some(RawAddr::V4([255, 0, 0, 0])),
+                None,
+            ),
+            entry(
+                "eth0",
+                bc,
+                AF_INET,
+                Some(RawAddr::V4([10, 0, 0, 2])),
+                Some(RawAddr::V4([255, 255, 255, 0])),
+                Some(RawAddr::V4([10, 0, 0, 255])),
+            ),
+            entry(
+                "eth0",
+                bc,
+                AF_INET,
+                Some(RawAddr::V4([10, 9, 0, 2])),
+                Some(RawAddr::V4([255; 4])),
+                Some(RawAddr::V4([10, 9, 0, 2])),
+            ),
+            entry(
+                "tun0",
+                IFF_POINTOPOINT,
+                AF_INET,
+                Some(RawAddr::V4([10, 8, 0, 1])),
+                Some(RawAddr::V4([255; 4])),
+                Some(RawAddr::V4([10, 8, 0, 2])),
+            ),
+            entry(
+                "eth0",
+                bc,
+                AF_INET6,
+                Some(RawAddr::V6 {
+                    addr: v6("fe80::1"),
+                    scope_id: 3,
+                }),
+                Some(RawAddr::V6 {
+                    addr: v6("ffff:ffff:ffff:ffff::"),
+                    scope_id: 0,
+                }),
+                None,
+            ),
+        ];
+        let names = |i: u32| (i == 3).then(|| "eth0".to_string());
+        let m = build(raw, &names);
+        let keys: Vec<_> = m.keys().map(String::as_str).collect();
+        // AF_UNSPEC entries sort first, then AF_INET, AF_INET6, AF_PACKET.
+        assert_eq!(keys, ["tun0", "tun1", "can0", "lo", "eth0", "arc0"]);
+        let na = |f, a: Option<&str>, m: Option<&str>, b: Option<&str>, p: Option<&str>| NicAddr {
+            family: f,
+            address: a.map(Into::into),
+            netmask: m.map(Into::into),
+            broadcast: b.map(Into::into),
+            ptp: p.map(Into::into),
+        };
+        use AddressFamily::*;
+        let unspec = na(Unspec, None, None, None, None);
+        assert_eq!(
+            m["tun0"],
+            vec![
+                unspec.clone(),
+                na(
+                    Inet,
+                    Some("10.8.0.1"),
+                    Some("255.255.255.255"),
+                    None,
+                    Some("10.8.0.2")
+                )
+            ]
+        );
+        assert_eq!(m["tun1"], vec![unspec.clone()]);
+        assert_eq!(m["can0"], vec![unspec]);
+        assert_eq!(
+            m["lo"],
+            vec![
+                na(Inet, Some("127.0.0.1"), Some("255.0.0.0"), None, None),
+                na(Link, Some("00:00:00:00:00:00"), None, None, None),
+            ]
+        );
+        assert_eq!(
+            m["eth0"],
+            vec![
+                na(
+                    Inet,
+                    Some("10.0.0.2"),
+                    Some("255.255.255.0"),
+                    Some("10.0.0.255"),
+                    None
+                ),
+                na(Inet, Some("10.9.0.2"), Some("255.255.255.255"), None, None),
+                na(
+                    Inet6,
+                    Some("fe80::1%eth0"),
+                    Some("ffff:ffff:ffff:ffff::"),
+                    None,
+                    None
+                ),
+                na(
+                    Link,
+                    Some("02:fc:00:00:00:01"),
+                    None,
+                    Some("ff:ff:ff:ff:ff:ff"),
+                    None
+                ),
+            ]
+        );
+        assert_eq!(
+            m["arc0"],
+            vec![na(Link, Some("42:00:00:00:00:00"), None, Some("00"), None)]
+        );
+    }
+}
