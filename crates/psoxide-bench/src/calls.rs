@@ -34,7 +34,9 @@ fn time_n<T>(n: u64, mut f: impl FnMut() -> T) -> u64 {
 /// A result as JSON; errors become `{"__error__": message}`.
 fn to_json<T: Serialize, E: std::fmt::Display>(r: Result<T, E>) -> Value {
     match r {
-        Ok(v) => serde_json::to_value(v).unwrap_or_else(|e| json!({ "__error__": format!("serialize: {e}") })),
+        Ok(v) => {
+            serde_json::to_value(v).unwrap_or_else(|e| json!({ "__error__": format!("serialize: {e}") }))
+        }
         Err(e) => json!({ "__error__": e.to_string() }),
     }
 }
@@ -138,7 +140,10 @@ pub fn compare_loose(reference: &Value, p: &Value, cmp: Cmp) -> Vec<String> {
 fn short(v: &Value) -> String {
     let s = v.to_string();
     if s.len() > 80 {
-        format!("{}...", &s[..s.char_indices().nth(77).map_or(s.len(), |(i, _)| i)])
+        format!(
+            "{}...",
+            &s[..s.char_indices().nth(77).map_or(s.len(), |(i, _)| i)]
+        )
     } else {
         s
     }
@@ -169,18 +174,34 @@ fn walk(path: &str, lo: &Value, p: &Value, hi: &Value, cmp: Cmp, ordered: bool, 
         }
         (Value::Array(a), Value::Array(b), Value::Array(c)) => {
             if a.len() != b.len() {
-                out.push(format!("{at}: {} items (floor) vs {} (psoxide)", a.len(), b.len()));
+                out.push(format!(
+                    "{at}: {} items (floor) vs {} (psoxide)",
+                    a.len(),
+                    b.len()
+                ));
                 return;
             }
             for (i, (va, vb)) in a.iter().zip(b).enumerate() {
-                walk(&format!("{path}[{i}]"), va, vb, c.get(i).unwrap_or(va), cmp, ordered, out);
+                walk(
+                    &format!("{path}[{i}]"),
+                    va,
+                    vb,
+                    c.get(i).unwrap_or(va),
+                    cmp,
+                    ordered,
+                    out,
+                );
             }
         }
         (Value::Number(a), Value::Number(b), Value::Number(c)) => {
             if cmp == Cmp::Shape {
                 return;
             }
-            let (a, b, c) = (a.as_f64().unwrap_or(0.0), b.as_f64().unwrap_or(0.0), c.as_f64().unwrap_or(0.0));
+            let (a, b, c) = (
+                a.as_f64().unwrap_or(0.0),
+                b.as_f64().unwrap_or(0.0),
+                c.as_f64().unwrap_or(0.0),
+            );
             let (l, h) = (a.min(c), a.max(c));
             let frac = match cmp {
                 Cmp::Gauge(t) => t,
@@ -212,14 +233,53 @@ mod tests {
     fn compare_rules() {
         let lo = json!({"a": 1, "b": "x", "c": [1.0, 2.0]});
         let hi = json!({"a": 3, "b": "x", "c": [1.0, 2.5]});
-        assert!(compare(&lo, &json!({"a": 2, "b": "x", "c": [1.0, 2.2]}), &hi, Cmp::Counter).is_empty());
-        assert_eq!(compare(&lo, &json!({"a": 4, "b": "x", "c": [1.0, 2.2]}), &hi, Cmp::Counter).len(), 1);
-        assert_eq!(compare(&lo, &json!({"a": 2, "b": "y", "c": [1.0, 2.2]}), &hi, Cmp::Counter).len(), 1);
-        assert_eq!(compare(&lo, &json!({"b": "x", "a": 2, "c": [1.0, 2.2]}), &hi, Cmp::Counter).len(), 1);
-        assert_eq!(compare(&lo, &json!({"a": 2, "b": "x", "c": [1.0]}), &hi, Cmp::Counter).len(), 1);
+        assert!(compare(
+            &lo,
+            &json!({"a": 2, "b": "x", "c": [1.0, 2.2]}),
+            &hi,
+            Cmp::Counter
+        )
+        .is_empty());
+        assert_eq!(
+            compare(
+                &lo,
+                &json!({"a": 4, "b": "x", "c": [1.0, 2.2]}),
+                &hi,
+                Cmp::Counter
+            )
+            .len(),
+            1
+        );
+        assert_eq!(
+            compare(
+                &lo,
+                &json!({"a": 2, "b": "y", "c": [1.0, 2.2]}),
+                &hi,
+                Cmp::Counter
+            )
+            .len(),
+            1
+        );
+        assert_eq!(
+            compare(
+                &lo,
+                &json!({"b": "x", "a": 2, "c": [1.0, 2.2]}),
+                &hi,
+                Cmp::Counter
+            )
+            .len(),
+            1
+        );
+        assert_eq!(
+            compare(&lo, &json!({"a": 2, "b": "x", "c": [1.0]}), &hi, Cmp::Counter).len(),
+            1
+        );
         assert!(compare(&lo, &json!({"a": 99, "b": "x", "c": [0, 0]}), &hi, Cmp::Shape).is_empty());
         assert!(compare(&json!(100), &json!(101), &json!(100), Cmp::Gauge(0.02)).is_empty());
-        assert_eq!(compare(&json!(100), &json!(103), &json!(100), Cmp::Gauge(0.02)).len(), 1);
+        assert_eq!(
+            compare(&json!(100), &json!(103), &json!(100), Cmp::Gauge(0.02)).len(),
+            1
+        );
         assert!(compare_loose(&json!({"b": 1, "a": 2}), &json!({"a": 5, "b": 1}), Cmp::Counter).is_empty());
     }
 }

@@ -468,19 +468,16 @@ impl Floor {
         })
     }
 
-    /// `getloadavg()`: the first three numbers of /proc/loadavg.
+    /// `getloadavg()`: sysinfo(2), as glibc's getloadavg does (loads / 2^16); one
+    /// syscall, no /proc/loadavg.
     pub fn getloadavg(&mut self) -> R<[f64; 3]> {
-        let n = sys::read(c"/proc/loadavg", &mut self.buf, Eof::Short).map_err(|x| e("/proc/loadavg", x))?;
-        let mut out = [0.0; 3];
-        let mut it = sys::fields(&self.buf[..n]);
-        for o in &mut out {
-            let f = it.next().ok_or("loadavg: short")?;
-            *o = std::str::from_utf8(f)
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .ok_or("loadavg: bad number")?;
+        // SAFETY: zeroed sysinfo is a valid out-parameter.
+        let mut si: libc::sysinfo = unsafe { std::mem::zeroed() };
+        // SAFETY: valid out pointer.
+        if unsafe { libc::sysinfo(&mut si) } != 0 {
+            return Err(format!("sysinfo: {}", io::Error::last_os_error()));
         }
-        Ok(out)
+        Ok(si.loads.map(|l| l as f64 / 65536.0))
     }
 
     /// `boot_time()`: btime of /proc/stat.
@@ -535,7 +532,11 @@ impl Floor {
         Ok(VirtualMemory {
             total,
             available,
-            percent: if total == 0 { 0.0 } else { sys::round1(used as f64 / total as f64 * 100.0) },
+            percent: if total == 0 {
+                0.0
+            } else {
+                sys::round1(used as f64 / total as f64 * 100.0)
+            },
             used,
             free,
             active: g(7),
@@ -561,7 +562,11 @@ impl Floor {
             total,
             used,
             free,
-            percent: if total == 0 { 0.0 } else { sys::round1(used as f64 / total as f64 * 100.0) },
+            percent: if total == 0 {
+                0.0
+            } else {
+                sys::round1(used as f64 / total as f64 * 100.0)
+            },
             sin,
             sout,
         })
@@ -577,14 +582,17 @@ impl Floor {
         let phys = &self.buf2[..nphys];
         let is_phys = |t: &[u8]| {
             t == b"zfs"
-                || phys.split(|&c| c == b'\n').any(|l| !l.starts_with(b"nodev") && l.trim_ascii() == t)
+                || phys
+                    .split(|&c| c == b'\n')
+                    .any(|l| !l.starts_with(b"nodev") && l.trim_ascii() == t)
         };
         let n = sys::read(c"/proc/self/mounts", &mut self.buf, Eof::Zero)
             .map_err(|x| e("/proc/self/mounts", x))?;
         let mut out = Vec::new();
         for line in self.buf[..n].split(|&c| c == b'\n') {
             let mut f = line.split(|&c| c == b' ');
-            let (Some(dev), Some(mnt), Some(fs), Some(opts)) = (f.next(), f.next(), f.next(), f.next()) else {
+            let (Some(dev), Some(mnt), Some(fs), Some(opts)) = (f.next(), f.next(), f.next(), f.next())
+            else {
                 continue;
             };
             let dev: &[u8] = if dev == b"none" { b"" } else { dev };
@@ -618,7 +626,11 @@ impl Floor {
             total,
             used,
             free,
-            percent: if d == 0 { 0.0 } else { sys::round1(used as f64 / d as f64 * 100.0) },
+            percent: if d == 0 {
+                0.0
+            } else {
+                sys::round1(used as f64 / d as f64 * 100.0)
+            },
         })
     }
 
@@ -686,7 +698,10 @@ impl Floor {
         let mut any = false;
         self.diskstats(|name, d| {
             let known = blocks.split(|&c| c == b'\n').any(|b| {
-                b.len() == name.len() && b.iter().zip(name).all(|(x, y)| x == y || (*x == b'!' && *y == b'/'))
+                b.len() == name.len()
+                    && b.iter()
+                        .zip(name)
+                        .all(|(x, y)| x == y || (*x == b'!' && *y == b'/'))
             });
             if known {
                 any = true;
@@ -773,7 +788,9 @@ impl Floor {
             let ifa = unsafe { &*p };
             p = ifa.ifa_next;
             // SAFETY: ifa_name is a valid C string.
-            let name = unsafe { CStr::from_ptr(ifa.ifa_name) }.to_string_lossy().into_owned();
+            let name = unsafe { CStr::from_ptr(ifa.ifa_name) }
+                .to_string_lossy()
+                .into_owned();
             let flags = ifa.ifa_flags;
             let fam = if ifa.ifa_addr.is_null() {
                 0
@@ -939,7 +956,11 @@ impl Floor {
             });
             trips.sort();
             for tp in trips {
-                let ty = sys::read_text(libc::AT_FDCWD, base(&[&tp[..], b"_type"].concat()).c(), &mut self.buf);
+                let ty = sys::read_text(
+                    libc::AT_FDCWD,
+                    base(&[&tp[..], b"_type"].concat()).c(),
+                    &mut self.buf,
+                );
                 let temp = |buf: &mut Vec<u8>| {
                     sys::read_i64(libc::AT_FDCWD, base(&[&tp[..], b"_temp"].concat()).c(), buf)
                         .map(|x| x as f64 / 1000.0)
@@ -970,7 +991,7 @@ impl Floor {
             return Vec::new();
         }
         let mut out: Vec<Vec<u8>> = Vec::new();
-        let mut scan = |sub: &[u8], out: &mut Vec<Vec<u8>>, dents: &mut Vec<u8>| {
+        let scan = |sub: &[u8], out: &mut Vec<Vec<u8>>, dents: &mut Vec<u8>| {
             for h in &hw {
                 let dir = PathBuf256::new(&[b"/sys/class/hwmon/", h, sub]);
                 let _ = sys::list_dir(libc::AT_FDCWD, dir.c(), dents, |n, _| {
@@ -1015,12 +1036,18 @@ impl Floor {
     /// `sensors_battery()`: /sys/class/power_supply.
     pub fn sensors_battery(&mut self) -> R<Option<Battery>> {
         let mut best: Option<Vec<u8>> = None;
-        sys::list_dir(libc::AT_FDCWD, c"/sys/class/power_supply", &mut self.dents, |n, _| {
-            let is_bat = n.starts_with(b"BAT") || n.to_ascii_lowercase().windows(7).any(|w| w == b"battery");
-            if is_bat && best.as_deref().is_none_or(|b| n < b) {
-                best = Some(n.to_vec());
-            }
-        })
+        sys::list_dir(
+            libc::AT_FDCWD,
+            c"/sys/class/power_supply",
+            &mut self.dents,
+            |n, _| {
+                let is_bat =
+                    n.starts_with(b"BAT") || n.to_ascii_lowercase().windows(7).any(|w| w == b"battery");
+                if is_bat && best.as_deref().map_or(true, |b| n < b) {
+                    best = Some(n.to_vec());
+                }
+            },
+        )
         .map_err(|x| e("/sys/class/power_supply", x))?;
         let Some(bat) = best else {
             return Ok(None);
@@ -1046,8 +1073,18 @@ impl Floor {
                 None => return Ok(None),
             },
         };
-        let ac = sys::read_i64(libc::AT_FDCWD, c"/sys/class/power_supply/AC0/online", &mut self.buf)
-            .or_else(|| sys::read_i64(libc::AT_FDCWD, c"/sys/class/power_supply/AC/online", &mut self.buf));
+        let ac = sys::read_i64(
+            libc::AT_FDCWD,
+            c"/sys/class/power_supply/AC0/online",
+            &mut self.buf,
+        )
+        .or_else(|| {
+            sys::read_i64(
+                libc::AT_FDCWD,
+                c"/sys/class/power_supply/AC/online",
+                &mut self.buf,
+            )
+        });
         let plugged = match ac {
             Some(v) => Some(v == 1),
             None => {
@@ -1318,13 +1355,21 @@ fn nic_stats(sock: libc::c_int, name: &[u8]) -> R<Option<NicStats>> {
     let gone = |x: &io::Error| x.raw_os_error() == Some(libc::ENODEV);
     let mut r = ifreq(name);
     if let Err(x) = ioctl(libc::SIOCGIFMTU, &mut r) {
-        return if gone(&x) { Ok(None) } else { Err(format!("SIOCGIFMTU: {x}")) };
+        return if gone(&x) {
+            Ok(None)
+        } else {
+            Err(format!("SIOCGIFMTU: {x}"))
+        };
     }
     // SAFETY: the union member written by SIOCGIFMTU.
     let mtu = unsafe { r.ifr_ifru.ifru_mtu } as u64;
     let mut r = ifreq(name);
     if let Err(x) = ioctl(libc::SIOCGIFFLAGS, &mut r) {
-        return if gone(&x) { Ok(None) } else { Err(format!("SIOCGIFFLAGS: {x}")) };
+        return if gone(&x) {
+            Ok(None)
+        } else {
+            Err(format!("SIOCGIFFLAGS: {x}"))
+        };
     }
     // SAFETY: the union member written by SIOCGIFFLAGS.
     let fl = unsafe { r.ifr_ifru.ifru_flags } as u16;
@@ -1351,9 +1396,23 @@ fn nic_stats(sock: libc::c_int, name: &[u8]) -> R<Option<NicStats>> {
                 _ => 0,
             };
             let s = ((cmd.speed_hi as u64) << 16) | cmd.speed as u64;
-            (d, if s == 0xFFFF_FFFF || s > i32::MAX as u64 { 0 } else { s })
+            (
+                d,
+                if s == 0xFFFF_FFFF || s > i32::MAX as u64 {
+                    0
+                } else {
+                    s
+                },
+            )
         }
-        Err(x) if matches!(x.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EINVAL | libc::EBUSY)) => (0, 0),
+        Err(x)
+            if matches!(
+                x.raw_os_error(),
+                Some(libc::EOPNOTSUPP | libc::EINVAL | libc::EBUSY)
+            ) =>
+        {
+            (0, 0)
+        }
         Err(x) if gone(&x) => return Ok(None),
         Err(x) => return Err(format!("SIOCETHTOOL: {x}")),
     };

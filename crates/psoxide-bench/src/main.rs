@@ -307,8 +307,11 @@ fn strace_counts(argv: &[String], n: u64) -> Option<BTreeMap<String, f64>> {
 
 /// Hidden mode used under strace: `__run IMP CALL N` (one warm-up call, then N).
 fn run_one(args: &[String]) -> i32 {
-    let (Some(imp), Some(call), Some(n)) = (args.first(), args.get(1), args.get(2).and_then(|s| s.parse().ok()))
-    else {
+    let (Some(imp), Some(call), Some(n)) = (
+        args.first(),
+        args.get(1),
+        args.get(2).and_then(|s| s.parse().ok()),
+    ) else {
         return 2;
     };
     let mut fl = Floor::new();
@@ -378,7 +381,10 @@ fn main() {
     } else {
         None
     };
-    let mut ctx = Ctx { floor: Floor::new(), py };
+    let mut ctx = Ctx {
+        floor: Floor::new(),
+        py,
+    };
     let psutil_version = ctx.py.as_ref().map(|p| p.psutil_version.clone());
     let python_version = ctx.py.as_ref().map(|p| p.python_version.clone());
     let load_start = loadavg();
@@ -410,12 +416,20 @@ fn main() {
         }
         checks.insert(call, c);
     }
-    let failed: Vec<&str> = checks.iter().filter(|(_, c)| c.status == "DIFF").map(|(k, _)| *k).collect();
+    let failed: Vec<&str> = checks
+        .iter()
+        .filter(|(_, c)| c.status == "DIFF")
+        .map(|(k, _)| *k)
+        .collect();
     log(&format!(
         "check: {} of {} calls equal to the floor; differences: {}",
         checks.values().filter(|c| c.status == "ok").count(),
         calls.len(),
-        if failed.is_empty() { "none".to_string() } else { failed.join(", ") }
+        if failed.is_empty() {
+            "none".to_string()
+        } else {
+            failed.join(", ")
+        }
     ));
     if o.check_only {
         std::process::exit(if failed.is_empty() { 0 } else { 1 });
@@ -454,15 +468,26 @@ fn main() {
     // 3. syscalls
     let mut sc: BTreeMap<(&str, Imp), BTreeMap<String, f64>> = BTreeMap::new();
     if o.strace {
-        let have = Command::new("strace").arg("-V").stdout(Stdio::null()).status().is_ok();
+        let have = Command::new("strace")
+            .arg("-V")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok();
         if !have {
             notes.push("strace not found: no syscall counts".into());
         } else {
-            let me = std::env::current_exe().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+            let me = std::env::current_exe()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
             for &(call, _) in &calls {
                 for &imp in &imps {
                     let argv: Vec<String> = match imp {
-                        Imp::Psutil => vec![python.clone(), "-c".into(), pyrunner::RUNNER_PY.into(), "run".into()],
+                        Imp::Psutil => vec![
+                            python.clone(),
+                            "-c".into(),
+                            pyrunner::RUNNER_PY.into(),
+                            "run".into(),
+                        ],
                         _ => vec![me.clone(), "__run".into(), imp.name().into()],
                     };
                     let mut argv = argv;
@@ -540,6 +565,7 @@ fn main() {
         "machine": machine(),
         "psutil": psutil_version, "python": python_version,
         "rounds": o.rounds, "target_ms": o.target_ns / 1e6,
+        "floor_cpu_freq_source": format!("{:?}", ctx.floor.freq_mode()),
         "loadavg_start": load_start, "loadavg_end": load_end,
         "geomean_psoxide_over_floor": geomean(&g_floor),
         "geomean_psutil_over_psoxide": geomean(&g_psutil),
@@ -616,12 +642,19 @@ fn print_table(out: &Value, strace: bool, with_psutil: bool) {
             ratio(r, "psoxide_over_floor"),
             ratio(r, "psutil_over_psoxide"),
             mark(r, "psoxide_over_floor", "within_1_2x"),
-            if with_psutil { mark(r, "psutil_over_psoxide", "psoxide_faster") } else { "-" },
+            if with_psutil {
+                mark(r, "psutil_over_psoxide", "psoxide_faster")
+            } else {
+                "-"
+            },
             r["check"]["status"].as_str().unwrap_or("?"),
         );
         if strace {
             let s = |imp: &str| {
-                r[imp]["syscalls"].as_f64().map(|v| format!("{v:.1}")).unwrap_or_else(|| "-".into())
+                r[imp]["syscalls"]
+                    .as_f64()
+                    .map(|v| format!("{v:.1}"))
+                    .unwrap_or_else(|| "-".into())
             };
             line.push_str(&format!(" {} / {} / {} |", s("psoxide"), s("floor"), s("psutil")));
         }

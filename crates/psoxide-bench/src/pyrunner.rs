@@ -1,7 +1,7 @@
 //! The psutil column: a long-lived Python process running `py/runner.py`.
 
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 /// The runner's source, embedded so the binary works from any directory.
@@ -46,10 +46,10 @@ impl PyRunner {
             }
             None => {
                 let _ = r.child.kill();
-                let out = r.child.wait_with_output().ok();
-                let err = out
-                    .map(|o| String::from_utf8_lossy(&o.stderr).trim().to_string())
-                    .unwrap_or_default();
+                let mut err = String::new();
+                if let Some(mut e) = r.child.stderr.take() {
+                    let _ = e.read_to_string(&mut err);
+                }
                 let last = err.lines().last().unwrap_or("runner exited").to_string();
                 Err(format!("{python}: {last}"))
             }
