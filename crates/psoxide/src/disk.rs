@@ -1,1 +1,453 @@
-//! (filled in by the owner of this module)
+//! Disks: psutil's `disk_partitions()`, `disk_usage()` and `disk_io_counters()`
+//! (spec 2.3).
+//!
+//! Mount points, devices and device names come from the kernel as bytes; they are
+//! decoded with `String::from_utf8_lossy` (invalid UTF-8 becomes U+FFFD), where psutil
+//! would use Python's filesystem encoding with surrogate escapes.
+
+use crate::error::{Error, Result};
+use crate::linux::parse::diskstats::{parse_diskstats, parse_sysfs_block_stat, DiskStatLine};
+use crate::linux::parse::mounts::{
+    find_partition_name, parse_filesystems, parse_mountinfo_fstypes, parse_mounts, parse_uevent_devname,
+};
+use crate::linux::read::{exists, list_dir, read_bytes, with_file, Eof};
+use crate::nowrap::NoWrap;
+use crate::roots::{roots, Roots};
+use crate::util::round1;
+use indexmap::IndexMap;
+use std::ffi::CString;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// A mounted file system: psutil's `sdiskpart`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct DiskPartition {
+    /// Mounted device (`/dev/sda1`), `""` for psutil's `none`; `/dev/root` and `rootfs`
+    /// are replaced by the real root device when it can be found.
+    pub device: String,
+    /// Mount point (escapes such as `\040` decoded).
+    pub mountpoint: String,
+    /// File-system type (`ext4`, `tmpfs`).
+    pub fstype: String,
+    /// Mount options as one comma-separated string (`rw,relatime`).
+    pub opts: String,
+}
+
+/// File-system usage: psutil's `sdiskusage`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct DiskUsage {
+    /// Size of the file system (`f_blocks × f_frsize`), bytes.
+    pub total: u64,
+    /// Space in use (`(f_blocks − f_bfree) × f_frsize`), bytes.
+    pub used: u64,
+    /// Space available to unprivileged users (`f_bavail × f_frsize`), bytes.
+    pub free: u64,
+    /// `used / (used + free) * 100`, rounded to 1 decimal (so it matches `df`'s Use%
+    /// and can exceed `used / total`); percent 0-100.
+    pub percent: f64,
+}
+
+/// Block-device I/O counters: psutil's `sdiskio` (Linux fields, 8.0 order). All
+/// cumulative since boot.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct DiskIoCounters {
+    /// Completed reads (count).
+    pub read_count: u64,
+    /// Completed writes (count).
+    pub write_count: u64,
+    /// Bytes read (512-byte sectors × 512).
+    pub read_bytes: u64,
+    /// Bytes written (512-byte sectors × 512).
+    pub write_bytes: u64,
+    /// Time spent reading (ms).
+    pub read_time: u64,
+    /// Time spent writing (ms).
+    pub write_time: u64,
+    /// Reads merged with adjacent ones (count).
+    pub read_merged_count: u64,
+    /// Writes merged with adjacent ones (count).
+    pub write_merged_count: u64,
+    /// Time the device had I/O in flight (ms).
+    pub busy_time: u64,
+}
+
+// ---------------------------------------------------------------------------
+// disk_partitions
+
+/// psutil's `disk_partitions(all)` for the process-wide roots.
+pub fn disk_partitions(all: bool) -> Result<Vec<DiskPartition>> {
+    disk_partitions_at(&roots(), all)
+}
+
+/// The `major:minor` of the device holding `/` (psutil stats the literal `/`).
+fn root_dev() -> Result<(u32, u32)> {
+    let md = std::fs::metadata("/").map_err(|e| Error::io("/", e))?;
+    let dev = md.dev();
+    Ok((libc::major(dev), libc::minor(dev)))
+}
+
+/// Finds the block device `major:minor` under `roots` the way psutil does for
+/// `/dev/root` and `rootfs`: `{procfs}/partitions`, then
+/// `{sysfs}/dev/block/MAJ:MIN/uevent` (`DEVNAME=`), then any `{sysfs}/class/block/*/dev`
+/// holding `MAJ:MIN`. Files that cannot be read are skipped (psutil ignores `OSError`
+/// at each step). The result `{dev}/NAME` must exist; `/dev/NAME` is returned.
+fn find_root_device(roots: &Roots, major: u32, minor: u32) -> Option<String> {
+    let from_partitions = || {
+        let b = read_bytes(&roots.proc("partitions"), Eof::Zero).ok()?;
+        find_partition_name(&b, major, minor)
+    };
+    let from_dev_block = || {
+        let b = read_bytes(
+            &roots.sys(format!("dev/block/{major}:{minor}/uevent")),
+            Eof::ShortRead,
+        )
+        .ok()?;
+        parse_uevent_devname(&b)
+    };
+    let from_class_block = || {
+        let needle = format!("{major}:{minor}");
+        let dir = roots.sys("class/block");
+        for ent in list_dir(&dir).ok()? {
+            let Ok(b) = read_bytes(&dir.join(&ent).join("dev"), Eof::ShortRead) else {
+                continue;
+            };
+            if b.trim_ascii() == needle.as_bytes() {
+                return Some(ent.to_string_lossy().into_owned());
+            }
+        }
+        None
+    };
+    let name = from_partitions()
+        .or_else(from_dev_block)
+        .or_else(from_class_block)?;
+    exists(&roots.dev.join(&name)).then(|| format!("/dev/{name}"))
+}
+
+/// The file-system types `disk_partitions(all=False)` keeps: `{procfs}/filesystems`
+/// without `nodev` types (plus zfs); when that file may not be read (EACCES/EPERM,
+/// Android) psutil 8.0 takes every type found in `{procfs}/self/mountinfo`.
+fn physical_fstypes(roots: &Roots) -> Result<Vec<String>> {
+    let path = roots.proc("filesystems");
+    match with_file(&path, Eof::Zero, |b| parse_filesystems(b, &path)) {
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES) | Some(libc::EPERM)) => {
+            let mi = roots.proc("self/mountinfo");
+            with_file(&mi, Eof::Zero, |b| parse_mountinfo_fstypes(b, &mi))
+        }
+        r => r,
+    }
+}
+
+/// True when `path` is (or links to) a regular file: Python's `os.path.isfile`.
+fn is_file(path: &Path) -> bool {
+    std::fs::metadata(path).map(|m| m.is_file()).unwrap_or(false)
+}
+
+/// psutil's `disk_partitions(all)`.
+///
+/// The mount table is `{etc}/mtab` when `roots.procfs` is the literal `/proc` and that
+/// file is a regular file (after following links), else `{procfs}/self/mounts`. Device
+/// `none` becomes `""`; `/dev/root` and `rootfs` are resolved to the device of `/`
+/// (`stat("/")`, of the running system as in psutil) through `roots`' partitions and
+/// sysfs files. With `all == false` only entries with a device and a "physical" type
+/// are kept (see the spec 2.3). Entries keep mount-table order.
+pub fn disk_partitions_at(roots: &Roots, all: bool) -> Result<Vec<DiskPartition>> {
+    let fstypes = if all { Vec::new() } else { physical_fstypes(roots)? };
+    let mtab = roots.etc.join("mtab");
+    let table = if roots.is_default_procfs() && is_file(&mtab) {
+        mtab
+    } else {
+        roots.proc("self/mounts")
+    };
+    let entries = with_file(&table, Eof::Zero, |b| parse_mounts(b, &table))?;
+    let mut root: Option<Option<String>> = None; // resolved lazily, once
+    let mut out = Vec::with_capacity(entries.len());
+    for e in entries {
+        let mut device = if e.device == "none" {
+            String::new()
+        } else {
+            e.device
+        };
+        if device == "/dev/root" || device == "rootfs" {
+            if root.is_none() {
+                let (ma, mi) = root_dev()?;
+                root = Some(find_root_device(roots, ma, mi));
+            }
+            if let Some(Some(real)) = &root {
+                device = real.clone();
+            }
+        }
+        if !all && (device.is_empty() || !fstypes.contains(&e.fstype)) {
+            continue;
+        }
+        out.push(DiskPartition {
+            device,
+            mountpoint: e.mountpoint,
+            fstype: e.fstype,
+            opts: e.opts,
+        });
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------
+// disk_usage
+
+/// psutil's `disk_usage(path)`: `statvfs(2)` of `path`, which may be any file or
+/// directory (a regular file gives the usage of the file system holding it).
+///
+/// Errors: an [`Error::Io`] naming `path` with statvfs' errno (`ENOENT` →
+/// FileNotFoundError, `ENOTDIR` → NotADirectoryError, ...); a path containing a NUL
+/// byte is an [`Error::InvalidArgument`] naming it (Python's `ValueError`).
+/// psutil would report a negative `used` if `f_bfree > f_blocks`; here it is 0.
+pub fn disk_usage(path: impl AsRef<Path>) -> Result<DiskUsage> {
+    let path = path.as_ref();
+    let c = CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| Error::invalid(format!("disk_usage: path contains a NUL byte: {:?}", path)))?;
+    // SAFETY: an all-zero statvfs is valid; the kernel fills it in.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: `c` is NUL-terminated and `st` is writable.
+        if unsafe { libc::statvfs(c.as_ptr(), &mut st) } == 0 {
+            break;
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(Error::io(path, e));
+        }
+    }
+    let frsize = st.f_frsize as u64;
+    // Sizes beyond 16 EiB cannot occur; saturate rather than wrap.
+    let total = (st.f_blocks as u64).saturating_mul(frsize);
+    let avail_root = (st.f_bfree as u64).saturating_mul(frsize);
+    let free = (st.f_bavail as u64).saturating_mul(frsize);
+    let used = total.saturating_sub(avail_root);
+    let denom = used as f64 + free as f64;
+    let percent = if denom == 0.0 {
+        0.0
+    } else {
+        round1(used as f64 / denom * 100.0)
+    };
+    Ok(DiskUsage {
+        total,
+        used,
+        free,
+        percent,
+    })
+}
+
+/// Same as [`disk_usage`]; `roots` is ignored because psutil does not apply
+/// `PROCFS_PATH` to `statvfs` (spec 0.5). Present for API symmetry.
+pub fn disk_usage_at(_roots: &Roots, path: impl AsRef<Path>) -> Result<DiskUsage> {
+    disk_usage(path)
+}
+
+// ---------------------------------------------------------------------------
+// disk_io_counters
+
+/// The wrap-around state shared by [`disk_io_counters`] and
+/// [`disk_io_counters_perdisk`] (psutil keys both by `psutil.disk_io_counters`).
+static DISK_NOWRAP: Mutex<Option<NoWrap<9>>> = Mutex::new(None);
+
+fn to_row(d: &DiskStatLine, path: &Path) -> Result<[u64; 9]> {
+    let bytes = |sectors: u64| {
+        sectors.checked_mul(512).ok_or_else(|| {
+            Error::parse(
+                path,
+                format!("{}: {sectors} sectors overflow a byte count", d.name),
+            )
+        })
+    };
+    Ok([
+        d.reads,
+        d.writes,
+        bytes(d.read_sectors)?,
+        bytes(d.write_sectors)?,
+        d.read_time,
+        d.write_time,
+        d.reads_merged,
+        d.writes_merged,
+        d.busy_time,
+    ])
+}
+
+fn from_row(r: [u64; 9]) -> DiskIoCounters {
+    DiskIoCounters {
+        read_count: r[0],
+        write_count: r[1],
+        read_bytes: r[2],
+        write_bytes: r[3],
+        read_time: r[4],
+        write_time: r[5],
+        read_merged_count: r[6],
+        write_merged_count: r[7],
+        busy_time: r[8],
+    }
+}
+
+/// psutil's sysfs fallback: every `stat` file found walking each `{sysfs}/block/*`
+/// (the top entry is followed, links inside it are not), named after its directory.
+fn read_sysfs_block(roots: &Roots, out: &mut Vec<(DiskStatLine, PathBuf)>) -> Result<()> {
+    fn walk(dir: &Path, depth: u32, out: &mut Vec<(DiskStatLine, PathBuf)>) -> Result<()> {
+        let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+        let mut subdirs = Vec::new();
+        let mut has_stat = false;
+        for ent in rd {
+            let ent = ent.map_err(|e| Error::io(dir, e))?;
+            let ft = ent.file_type().map_err(|e| Error::io(ent.path(), e))?;
+            if ft.is_dir() {
+                subdirs.push(ent.path());
+            } else if ent.file_name() == "stat" {
+                has_stat = true;
+            }
+        }
+        if has_stat {
+            let p = dir.join("stat");
+            let name = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let rec = with_file(&p, Eof::ShortRead, |b| parse_sysfs_block_stat(b, &p, &name))?;
+            out.push((rec, p));
+        }
+        // sysfs is shallow; a bound keeps a looping tree from recursing forever.
+        if depth < 8 {
+            for d in subdirs {
+                walk(&d, depth + 1, out)?;
+            }
+        }
+        Ok(())
+    }
+    let block = roots.sys("block");
+    for ent in list_dir(&block)? {
+        walk(&block.join(ent), 0, out)?;
+    }
+    Ok(())
+}
+
+/// Reads the raw per-device table (bytes already × 512), every device, file order.
+fn raw_table(roots: &Roots) -> Result<IndexMap<String, [u64; 9]>> {
+    let path = roots.proc("diskstats");
+    let mut table = IndexMap::new();
+    if exists(&path) {
+        let lines = with_file(&path, Eof::Zero, |b| parse_diskstats(b, &path))?;
+        for d in &lines {
+            table.insert(d.name.clone(), to_row(d, &path)?);
+        }
+    } else if exists(&roots.sys("block")) {
+        let mut recs = Vec::new();
+        read_sysfs_block(roots, &mut recs)?;
+        for (d, p) in &recs {
+            table.insert(d.name.clone(), to_row(d, p)?);
+        }
+    } else {
+        return Err(Error::unsupported(format!(
+            "{} nor {} are available on this system",
+            path.display(),
+            roots.sys("block").display()
+        )));
+    }
+    Ok(table)
+}
+
+fn apply_nowrap(table: IndexMap<String, [u64; 9]>) -> IndexMap<String, [u64; 9]> {
+    let mut g = DISK_NOWRAP.lock().unwrap_or_else(|e| e.into_inner());
+    g.get_or_insert_with(NoWrap::new).apply(table)
+}
+
+/// psutil's `disk_io_counters(perdisk=False, nowrap)` for the process-wide roots.
+pub fn disk_io_counters(nowrap: bool) -> Result<Option<DiskIoCounters>> {
+    disk_io_counters_at(&roots(), nowrap)
+}
+
+/// psutil's `disk_io_counters(perdisk=False, nowrap)`: the sum over the devices of
+/// `{procfs}/diskstats` that have a `{sysfs}/block/<name>` entry (a `/` in the name
+/// read as `!`), i.e. whole disks and virtual devices (loop, dm-*, zram; which may
+/// double count stacked devices, quirk 10.15), partitions excluded. `None` when no
+/// device qualifies. With `nowrap`, wrap-around compensation is applied to the
+/// per-device table before summing (the state is shared with
+/// [`disk_io_counters_perdisk`], as in psutil).
+///
+/// Source: `{procfs}/diskstats` when it exists, else the `stat` files under
+/// `{sysfs}/block`, else [`Error::Unsupported`]. A diskstats line whose width is not 7,
+/// 14, 15 or ≥ 18 columns is an [`Error::Parse`] naming the file and line.
+pub fn disk_io_counters_at(roots: &Roots, nowrap: bool) -> Result<Option<DiskIoCounters>> {
+    let mut table = raw_table(roots)?;
+    table.retain(|name, _| exists(&roots.sys("block").join(name.replace('/', "!"))));
+    if table.is_empty() {
+        return Ok(None);
+    }
+    if nowrap {
+        table = apply_nowrap(table);
+    }
+    let mut sum = [0u64; 9];
+    for row in table.values() {
+        for (s, v) in sum.iter_mut().zip(row) {
+            // Python integers do not overflow; a sum past u64 cannot happen in practice.
+            *s = s.saturating_add(*v);
+        }
+    }
+    Ok(Some(from_row(sum)))
+}
+
+/// psutil's `disk_io_counters(perdisk=True, nowrap)` for the process-wide roots.
+pub fn disk_io_counters_perdisk(nowrap: bool) -> Result<IndexMap<String, DiskIoCounters>> {
+    disk_io_counters_perdisk_at(&roots(), nowrap)
+}
+
+/// psutil's `disk_io_counters(perdisk=True, nowrap)`: one entry per line of
+/// `{procfs}/diskstats` (disks, partitions, loop, dm, zram ...), keyed by kernel name
+/// in file order (a repeated name keeps its first position and its last values).
+/// Empty when the file lists no device. Sources and errors as
+/// [`disk_io_counters_at`].
+pub fn disk_io_counters_perdisk_at(roots: &Roots, nowrap: bool) -> Result<IndexMap<String, DiskIoCounters>> {
+    let mut table = raw_table(roots)?;
+    if table.is_empty() {
+        return Ok(IndexMap::new());
+    }
+    if nowrap {
+        table = apply_nowrap(table);
+    }
+    Ok(table.into_iter().map(|(k, v)| (k, from_row(v))).collect())
+}
+
+/// psutil's `disk_io_counters.cache_clear()`: forgets the wrap-around state, so the
+/// next `nowrap` call starts again from the raw kernel values.
+pub fn disk_io_counters_cache_clear() {
+    let mut g = DISK_NOWRAP.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(s) = g.as_mut() {
+        s.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> Roots {
+        Roots::under(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(name),
+        )
+    }
+
+    #[test]
+    fn root_device_lookup_order() {
+        let r = fixture("disk-synth");
+        // 8:2 is in the fixture's proc/partitions as sda2, and dev/sda2 exists.
+        assert_eq!(find_root_device(&r, 8, 2).as_deref(), Some("/dev/sda2"));
+        // 259:1 is missing from proc/partitions; sys/dev/block/259:1/uevent names it.
+        assert_eq!(find_root_device(&r, 259, 1).as_deref(), Some("/dev/nvme0n1p1"));
+        // 253:0 is only in sys/class/block/dm-0/dev.
+        assert_eq!(find_root_device(&r, 253, 0).as_deref(), Some("/dev/dm-0"));
+        // 8:1 is found (sda1) but dev/sda1 does not exist in the fixture.
+        assert_eq!(find_root_device(&r, 8, 1), None);
+        // Unknown everywhere.
+        assert_eq!(find_root_device(&r, 99, 99), None);
+    }
+}
