@@ -30,6 +30,7 @@ usage: psoxide-bench [options]
   --strace         also count syscalls per call (strace -c -f, N calls minus 0 calls)
   --strace-n N     calls per strace run (default 20)
   --json           print the results as JSON instead of the table
+  --show CALL      print the floor's, psoxide's and psutil's value of CALL as JSON
   --list           list the calls";
 
 struct Opts {
@@ -42,6 +43,7 @@ struct Opts {
     strace: bool,
     strace_n: u64,
     json: bool,
+    show: Option<String>,
 }
 
 fn parse_args(args: &[String]) -> Result<Opts, String> {
@@ -55,6 +57,7 @@ fn parse_args(args: &[String]) -> Result<Opts, String> {
         strace: false,
         strace_n: 20,
         json: false,
+        show: None,
     };
     let mut it = args.iter();
     let num = |v: Option<&String>, what: &str| -> Result<f64, String> {
@@ -81,6 +84,7 @@ fn parse_args(args: &[String]) -> Result<Opts, String> {
             "--strace" => o.strace = true,
             "--strace-n" => o.strace_n = num(it.next(), "--strace-n")? as u64,
             "--json" => o.json = true,
+            "--show" => o.show = Some(it.next().ok_or("--show needs a call")?.clone()),
             "--list" => {
                 for (c, _) in CALLS {
                     println!("{c}");
@@ -94,7 +98,7 @@ fn parse_args(args: &[String]) -> Result<Opts, String> {
             x => return Err(format!("unknown argument {x}\n{USAGE}")),
         }
     }
-    for c in &o.only {
+    for c in o.only.iter().chain(&o.show) {
         if !CALLS.iter().any(|(n, _)| n == c) {
             return Err(format!("unknown call {c} (see --list)"));
         }
@@ -387,6 +391,13 @@ fn main() {
     };
     let psutil_version = ctx.py.as_ref().map(|p| p.psutil_version.clone());
     let python_version = ctx.py.as_ref().map(|p| p.python_version.clone());
+    if let Some(call) = &o.show {
+        let f = calls::json_floor(&mut ctx.floor, call).unwrap_or_default();
+        let p = calls::json_psoxide(call).unwrap_or_default();
+        let u = ctx.py.as_mut().and_then(|py| py.json(call)).unwrap_or_default();
+        println!("floor:   {f}\npsoxide: {p}\npsutil:  {u}");
+        return;
+    }
     let load_start = loadavg();
     let log = |s: &str| {
         if !o.json {
