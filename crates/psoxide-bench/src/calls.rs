@@ -109,6 +109,13 @@ registry! {
     "net_io_counters", Cmp::Counter, ps: psoxide::net_io_counters(true), floor: |f| f.net_io_counters();
     "net_io_counters_pernic", Cmp::Counter, ps: psoxide::net_io_counters_pernic(true),
         floor: |f| f.net_io_counters_pernic();
+    // the same with nowrap=False: attributes the cost of the wrap-around bookkeeping
+    "disk_io_counters_raw", Cmp::Counter, ps: psoxide::disk_io_counters(false), floor: |f| f.disk_io_counters();
+    "disk_io_counters_perdisk_raw", Cmp::Counter, ps: psoxide::disk_io_counters_perdisk(false),
+        floor: |f| f.disk_io_counters_perdisk();
+    "net_io_counters_raw", Cmp::Counter, ps: psoxide::net_io_counters(false), floor: |f| f.net_io_counters();
+    "net_io_counters_pernic_raw", Cmp::Counter, ps: psoxide::net_io_counters_pernic(false),
+        floor: |f| f.net_io_counters_pernic();
     "net_if_addrs", Cmp::Exact, ps: psoxide::net_if_addrs(), floor: |f| f.net_if_addrs();
     "net_if_stats", Cmp::Exact, ps: psoxide::net_if_stats(), floor: |f| f.net_if_stats();
     "sensors_temperatures", Cmp::Exact, ps: psoxide::sensors_temperatures(false),

@@ -30,6 +30,7 @@ usage: psoxide-bench [options]
   --strace         also count syscalls per call (strace -c -f, N calls minus 0 calls)
   --strace-n N     calls per strace run (default 20)
   --json           print the results as JSON instead of the table
+  --json-out PATH  also write the JSON results to PATH
   --show CALL      print the floor's, psoxide's and psutil's value of CALL as JSON
   --list           list the calls";
 
@@ -44,6 +45,7 @@ struct Opts {
     strace_n: u64,
     json: bool,
     show: Option<String>,
+    json_out: Option<String>,
 }
 
 fn parse_args(args: &[String]) -> Result<Opts, String> {
@@ -58,6 +60,7 @@ fn parse_args(args: &[String]) -> Result<Opts, String> {
         strace_n: 20,
         json: false,
         show: None,
+        json_out: None,
     };
     let mut it = args.iter();
     let num = |v: Option<&String>, what: &str| -> Result<f64, String> {
@@ -84,6 +87,7 @@ fn parse_args(args: &[String]) -> Result<Opts, String> {
             "--strace" => o.strace = true,
             "--strace-n" => o.strace_n = num(it.next(), "--strace-n")? as u64,
             "--json" => o.json = true,
+            "--json-out" => o.json_out = Some(it.next().ok_or("--json-out needs a path")?.clone()),
             "--show" => o.show = Some(it.next().ok_or("--show needs a call")?.clone()),
             "--list" => {
                 for (c, _) in CALLS {
@@ -583,8 +587,14 @@ fn main() {
         "notes": notes,
         "calls": rows,
     });
+    let text = serde_json::to_string_pretty(&out).unwrap_or_default();
+    if let Some(p) = &o.json_out {
+        if let Err(e) = std::fs::write(p, &text) {
+            eprintln!("cannot write {p}: {e}");
+        }
+    }
     if o.json {
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        println!("{text}");
         return;
     }
     print_table(&out, o.strace, !g_psutil.is_empty());

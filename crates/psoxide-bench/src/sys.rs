@@ -176,12 +176,19 @@ pub fn number_after(d: &[u8], key: &[u8]) -> Option<u64> {
     parse_u64(&d[i + key.len()..])
 }
 
-/// Byte substring search.
+/// Byte substring search: scan for the first byte, then compare the rest.
 pub fn find(h: &[u8], n: &[u8]) -> Option<usize> {
-    if n.is_empty() || h.len() < n.len() {
-        return None;
+    let (&first, rest) = n.split_first()?;
+    let mut i = 0;
+    while i + n.len() <= h.len() {
+        let j = h[i..=h.len() - n.len()].iter().position(|&c| c == first)?;
+        i += j;
+        if &h[i + 1..i + n.len()] == rest {
+            return Some(i);
+        }
+        i += 1;
     }
-    h.windows(n.len()).position(|w| w == n)
+    None
 }
 
 /// psutil rounds percentages with Python's `round(x, 1)`; this is the cheap version
@@ -200,4 +207,22 @@ pub fn read_text(dirfd: libc::c_int, path: &CStr, buf: &mut Vec<u8>) -> Option<S
 pub fn read_i64(dirfd: libc::c_int, path: &CStr, buf: &mut Vec<u8>) -> Option<i64> {
     let n = read_at(dirfd, path, buf, Eof::Short).ok()?;
     std::str::from_utf8(buf[..n].trim_ascii()).ok()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_and_numbers() {
+        let d = b"cpu 1 2\nctxt 42\nbtime 7\n";
+        assert_eq!(find(d, b"\nctxt "), Some(7));
+        assert_eq!(number_after(d, b"\nbtime "), Some(7));
+        assert_eq!(find(d, b"\nnope"), None);
+        assert_eq!(find(b"ab", b"abc"), None);
+        assert_eq!(find(b"aab", b"ab"), Some(1));
+        assert_eq!(parse_u64(b"  12x"), Some(12));
+        assert_eq!(parse_u64(b"x"), None);
+        assert_eq!(parse_u64(b"99999999999999999999999"), None);
+    }
 }
