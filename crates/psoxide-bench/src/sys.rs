@@ -191,10 +191,21 @@ pub fn find(h: &[u8], n: &[u8]) -> Option<usize> {
     None
 }
 
-/// psutil rounds percentages with Python's `round(x, 1)`; this is the cheap version
-/// (differs only on exact ties, which the check tolerates).
+/// Python's `round(x, 1)` (exact binary value, ties to even), without formatting in
+/// the common case: `x * 10` is rounded directly unless it lies within 1e-6 of a tie,
+/// where the multiplication's rounding error could matter; only then the exact decimal
+/// expansion decides. `k / 10.0` is the double nearest to k/10, as Python returns.
 pub fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
+    if !x.is_finite() {
+        return x;
+    }
+    let y = x * 10.0;
+    let f = y.floor();
+    let d = y - f;
+    if (d - 0.5).abs() < 1e-6 || y.abs() >= 1e15 {
+        return format!("{x:.1}").parse().unwrap_or(x);
+    }
+    (if d > 0.5 { f + 1.0 } else { f }) / 10.0
 }
 
 /// Trimmed text of a small file, or `None` if it cannot be read.
@@ -224,5 +235,44 @@ mod tests {
         assert_eq!(parse_u64(b"  12x"), Some(12));
         assert_eq!(parse_u64(b"x"), None);
         assert_eq!(parse_u64(b"99999999999999999999999"), None);
+    }
+
+    #[test]
+    fn round1_like_python() {
+        // values checked with CPython's round(x, 1)
+        for (x, want) in [
+            (0.25, 0.2),
+            (0.35, 0.3),
+            (0.05, 0.1),
+            (0.15, 0.1),
+            (2.675, 2.7),
+            (12.45, 12.4),
+            (99.95, 100.0),
+            (-0.25, -0.2),
+            (33.333333, 33.3),
+            (66.66666, 66.7),
+            (0.0, 0.0),
+            (100.0, 100.0),
+        ] {
+            assert_eq!(round1(x), want, "round1({x})");
+        }
+    }
+
+    #[test]
+    fn round1_matches_exact_formatting() {
+        let mut z = 0x1234_5678_9abc_def0u64;
+        for i in 0..50_000u64 {
+            z ^= z << 13;
+            z ^= z >> 7;
+            z ^= z << 17;
+            // ratios like busy/total*100 and values on exact .x5 ties
+            let x = if i % 2 == 0 {
+                (z % 1_000_000) as f64 / (1 + (z >> 32) % 1_000_000) as f64 * 100.0
+            } else {
+                (z % 20_001) as f64 / 200.0
+            };
+            let exact: f64 = format!("{x:.1}").parse().unwrap();
+            assert_eq!(round1(x), exact, "{x}");
+        }
     }
 }
