@@ -114,24 +114,21 @@ pub fn compute(key: &str) -> Option<Value> {
 /// Runs `psoxide dump`.
 pub fn run(args: &DumpArgs) -> std::io::Result<()> {
     let _ = args.json;
-    let keys: Vec<&str> = if args.only.is_empty() {
-        KEYS.to_vec()
-    } else {
-        let mut v = Vec::new();
-        for k in &args.only {
-            let k = k.trim();
-            match KEYS.iter().find(|x| **x == k) {
-                Some(x) => v.push(*x),
-                None => {
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::InvalidInput,
-                        format!("unknown dump key {k:?}; accepted keys are: {}", KEYS.join(", ")),
-                    ))
-                }
-            }
+    // Unknown names are refused first; the output keeps the contract's key order.
+    for k in &args.only {
+        let k = k.trim();
+        if !KEYS.contains(&k) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("unknown dump key {k:?}; accepted keys are: {}", KEYS.join(", ")),
+            ));
         }
-        v
-    };
+    }
+    let keys: Vec<&str> = KEYS
+        .iter()
+        .copied()
+        .filter(|k| args.only.is_empty() || args.only.iter().any(|o| o.trim() == *k))
+        .collect();
     let mut out = Map::new();
     for k in keys {
         if let Some(v) = compute(k) {

@@ -192,6 +192,48 @@ impl Error {
     }
 }
 
+impl Clone for Error {
+    /// A copy; an I/O error keeps its errno (or its kind and message when it has none).
+    fn clone(&self) -> Self {
+        match self {
+            Error::NoSuchProcess { pid, name, msg } => Error::NoSuchProcess {
+                pid: *pid,
+                name: name.clone(),
+                msg: msg.clone(),
+            },
+            Error::ZombieProcess { pid, name, ppid, msg } => Error::ZombieProcess {
+                pid: *pid,
+                name: name.clone(),
+                ppid: *ppid,
+                msg: msg.clone(),
+            },
+            Error::AccessDenied { pid, name, msg } => Error::AccessDenied {
+                pid: *pid,
+                name: name.clone(),
+                msg: msg.clone(),
+            },
+            Error::TimeoutExpired { seconds, pid, name } => Error::TimeoutExpired {
+                seconds: *seconds,
+                pid: *pid,
+                name: name.clone(),
+            },
+            Error::Unsupported { what } => Error::Unsupported { what: what.clone() },
+            Error::InvalidArgument { msg } => Error::InvalidArgument { msg: msg.clone() },
+            Error::Io { path, source } => Error::Io {
+                path: path.clone(),
+                source: match source.raw_os_error() {
+                    Some(code) => io::Error::from_raw_os_error(code),
+                    None => io::Error::new(source.kind(), source.to_string()),
+                },
+            },
+            Error::Parse { path, what } => Error::Parse {
+                path: path.clone(),
+                what: what.clone(),
+            },
+        }
+    }
+}
+
 fn fmt_seconds(s: f64) -> String {
     if s.fract() == 0.0 && s.abs() < 1e15 {
         format!("{}", s as i64)
