@@ -12,6 +12,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// One process of the parent map: (pid, ppid, start ticks, comm).
+type PpidEntry = (Pid, Pid, u64, Vec<u8>);
+
 /// Every numeric entry of the procfs root, ascending.
 pub(crate) fn list_pids(root: &super::ProcRoot) -> Result<Vec<Pid>> {
     let dir = root.dir.path();
@@ -82,7 +85,7 @@ impl Process {
     }
 
     /// Reads `PID/stat` of every process: pid -> (ppid, start ticks, comm).
-    fn ppid_map(&self) -> Result<Vec<(Pid, Pid, u64, Vec<u8>)>> {
+    fn ppid_map(&self) -> Result<Vec<PpidEntry>> {
         let pids = list_pids(&self.root)?;
         let mut out = Vec::with_capacity(pids.len());
         let mut buf = take_buf();

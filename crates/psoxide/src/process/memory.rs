@@ -181,7 +181,7 @@ impl Process {
         let totals = match rollup {
             Ok(()) => parse_smaps_totals(&buf, &self.root.path(self.pid, "smaps_rollup")),
             Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ESRCH)) => {
-                self.with("smaps", Eof::Zero, |b, p| parse_smaps_totals(b, p))
+                self.with("smaps", Eof::Zero, parse_smaps_totals)
             }
             Err(e) => Err(self.translate("smaps_rollup", e)),
         };
