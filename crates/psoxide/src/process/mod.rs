@@ -10,13 +10,21 @@
 //! `NoSuchProcess`; ENOENT gives the same zombie check, then `NoSuchProcess` when
 //! `/proc/PID/stat` is gone, else the original I/O error.
 
+mod control;
+mod enums;
 mod links;
+mod pidfd;
+mod pids;
 mod procroot;
 mod tty;
 mod types;
 mod users;
+mod wait;
 
+pub use enums::*;
+pub use pids::{pid_exists, pid_exists_at, pids, pids_at};
 pub use types::*;
+pub use wait::{wait_procs, GoneProcess};
 
 use crate::constants::ProcessStatus;
 use crate::error::{Error, Pid, Result};
@@ -54,6 +62,8 @@ struct State {
     create_time: Option<f64>,
     /// `exe()` once read successfully (psutil caches it).
     exe: Option<PathBuf>,
+    /// What `wait()` returned, once it returned (psutil caches it, `None` included).
+    wait_result: Option<Option<ExitStatus>>,
 }
 
 /// The stat fields a `Process` keeps after one read (owned, so they outlive the buffer).
