@@ -80,7 +80,7 @@ impl Process {
     /// psutil's `_raise_if_pid_reused`, made strict: errors unless the PID still
     /// belongs to this handle's process (see the module docs). Marks the handle gone
     /// when it does not.
-    fn check_identity(&self) -> Result<()> {
+    pub(super) fn check_identity(&self) -> Result<()> {
         match self.identity() {
             Identity::Same | Identity::Unknown => Ok(()),
             Identity::Reused => {

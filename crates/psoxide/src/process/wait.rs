@@ -389,6 +389,59 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    fn done(w: Waited) -> Option<ExitStatus> {
+        match w {
+            Waited::Done(v) => v,
+            Waited::TimedOut => panic!("timed out"),
+        }
+    }
+
+    /// The loop used without pidfds, driven directly (this kernel has pidfds).
+    #[test]
+    #[allow(clippy::zombie_processes)]
+    fn fallback_loop_children() {
+        // Blocking waitpid (no timeout).
+        let c = Command::new("sh").args(["-c", "exit 4"]).spawn().unwrap();
+        let p = Process::new(c.id()).unwrap();
+        assert_eq!(done(p.wait_loop(None, false).unwrap()), Some(ExitStatus::Code(4)));
+        // WNOHANG loop with a deadline: times out, then gets the signal death.
+        let c = Command::new("sleep").arg("30").spawn().unwrap();
+        let p = Process::new(c.id()).unwrap();
+        let t = Instant::now();
+        let d = Some(t + Duration::from_millis(120));
+        assert!(matches!(p.wait_loop(d, true).unwrap(), Waited::TimedOut));
+        assert!(t.elapsed() >= Duration::from_millis(120));
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+        let d = Some(Instant::now() + Duration::from_secs(5));
+        assert_eq!(
+            done(p.wait_loop(d, true).unwrap()),
+            Some(ExitStatus::NegSignal(-15))
+        );
+    }
+
+    #[test]
+    fn fallback_loop_non_child() {
+        let mut c = Command::new("sh")
+            .args(["-c", "sleep 0.3 & echo $!; wait"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(c.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let p = Process::new(line.trim().parse().unwrap()).unwrap();
+        let d = Some(Instant::now() + Duration::from_millis(50));
+        assert!(matches!(p.wait_loop(d, true).unwrap(), Waited::TimedOut));
+        let t = Instant::now();
+        assert_eq!(done(p.wait_loop(None, false).unwrap()), None);
+        assert!(t.elapsed() >= Duration::from_millis(150), "{:?}", t.elapsed());
+        assert!(c.wait().unwrap().success());
+    }
 
     #[test]
     fn sleep_or_timeout_backs_off() {
