@@ -10,16 +10,24 @@
 //! `NoSuchProcess`; ENOENT gives the same zombie check, then `NoSuchProcess` when
 //! `/proc/PID/stat` is gone, else the original I/O error.
 
+mod control;
+mod enums;
 mod family;
 mod links;
 mod memory;
+mod pidfd;
+mod pids;
 mod procroot;
 mod tty;
 mod types;
 mod users;
+mod wait;
 
+pub use enums::*;
 pub use memory::{MemType, MemoryFootprint, MemoryMap};
+pub use pids::{pid_exists, pid_exists_at, pids, pids_at};
 pub use types::*;
+pub use wait::{wait_procs, GoneProcess};
 
 use crate::constants::ProcessStatus;
 use crate::error::{Error, Pid, Result};
@@ -63,6 +71,8 @@ struct State {
     cache: Cache,
     /// The previous `cpu_percent()` sample: when, and user + system seconds.
     cpu_last: Option<(std::time::Instant, f64)>,
+    /// What `wait()` returned, once it returned (psutil caches it, `None` included).
+    wait_result: Option<Option<ExitStatus>>,
 }
 
 /// What `oneshot` keeps: each per-process source parsed once.

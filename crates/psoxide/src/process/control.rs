@@ -1,0 +1,541 @@
+//! Actions and setters of `Process`: signals, nice, ionice, rlimit, CPU affinity,
+//! and the PID-reuse check they all start with (spec 4.3).
+//!
+//! Identity: every action and setter first re-reads field 22 of `/proc/PID/stat`
+//! (through the handle's procfs root) and compares it with the start ticks captured
+//! at construction. Different ticks mean the PID now belongs to another process:
+//! `NoSuchProcess` with psutil's message "process no longer exists and its PID has
+//! been reused", and the handle is marked gone. A missing `/proc/PID` gives plain
+//! `NoSuchProcess` (psutil gets the same from the syscall's `ESRCH`). Unlike psutil,
+//! the check is made on every call even after the handle was marked gone, so a
+//! handle never acts on a recycled PID.
+//!
+//! Signals go further: with pidfd support (Linux 5.3+), a pidfd is opened first and
+//! the identity is verified again while the pidfd is held. The pidfd pins one
+//! process; if the PID still shows our start ticks after it was opened, the pidfd is
+//! our process and `pidfd_send_signal` cannot reach a recycled PID. Without pidfd
+//! (old kernels, seccomp, thread IDs, which `pidfd_open` refuses) the checked
+//! `kill(2)` leaves the same small window as psutil between check and signal.
+//!
+//! The nice/ionice/rlimit/affinity syscalls and signals act on the live kernel,
+//! whatever procfs root the handle reads (as psutil's `PROCFS_PATH`).
+
+use super::enums::{IoPriorityClass, Ionice, Rlimit, RlimitValue};
+use super::{pidfd, Process};
+use crate::error::{Error, Result};
+use crate::linux::parse::cpulist::parse_cpulist;
+use crate::linux::parse::pid_stat::parse_pid_stat;
+use crate::linux::read::{put_buf, take_buf, Eof};
+use std::io;
+use std::os::fd::AsFd;
+
+/// psutil's message when an action finds the PID recycled.
+pub(crate) const PID_REUSED_MSG: &str = "process no longer exists and its PID has been reused";
+
+/// psutil's refusal to signal PID 0 (which would signal our own process group).
+const SIGNAL_PID0_MSG: &str = "preventing sending signal to process with PID 0 as it would affect every process in the process group of the calling process (os.getpid()) instead of PID 0";
+
+/// `IOPRIO_WHO_PROCESS` of `<linux/ioprio.h>`.
+const IOPRIO_WHO_PROCESS: libc::c_int = 1;
+/// Bits of the I/O priority value below the class (`IOPRIO_CLASS_SHIFT`).
+const IOPRIO_CLASS_SHIFT: u32 = 13;
+
+/// psutil's fixed affinity mask size (`CPU_SETSIZE`, 1024 CPUs); larger CPU numbers
+/// get a larger mask.
+const MIN_MASK_CPUS: usize = 1024;
+/// Largest `sched_getaffinity` buffer tried, in bytes (enough for 2^20 CPUs).
+const MAX_MASK_BYTES: usize = 1 << 17;
+
+/// What `/proc/PID/stat` says about the handle's identity now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Identity {
+    /// Same start ticks: our process (possibly a zombie).
+    Same,
+    /// Other start ticks: the PID was recycled.
+    Reused,
+    /// No such PID any more.
+    Gone,
+    /// The file could not be read or parsed (e.g. EACCES); psutil treats this as
+    /// "still running".
+    Unknown,
+}
+
+impl Process {
+    /// Reads the start ticks of whatever process owns the PID now.
+    pub(super) fn identity(&self) -> Identity {
+        let mut buf = take_buf();
+        let r = match self.root.read(self.pid, "stat", &mut buf, Eof::ShortRead) {
+            Ok(()) => match parse_pid_stat(&buf, &self.root.path(self.pid, "stat")) {
+                Ok(s) if s.starttime == self.start_ticks => Identity::Same,
+                Ok(_) => Identity::Reused,
+                Err(_) => Identity::Unknown,
+            },
+            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ESRCH)) => Identity::Gone,
+            Err(_) => Identity::Unknown,
+        };
+        put_buf(buf);
+        r
+    }
+
+    /// psutil's `_raise_if_pid_reused`, made strict: errors unless the PID still
+    /// belongs to this handle's process (see the module docs). Marks the handle gone
+    /// when it does not.
+    pub(super) fn check_identity(&self) -> Result<()> {
+        match self.identity() {
+            Identity::Same | Identity::Unknown => Ok(()),
+            Identity::Reused => {
+                self.st().gone = true;
+                Err(Error::NoSuchProcess {
+                    pid: self.pid,
+                    name: self.known_name(),
+                    msg: PID_REUSED_MSG.into(),
+                })
+            }
+            Identity::Gone => {
+                self.st().gone = true;
+                Err(Error::no_such_process(self.pid, self.known_name()))
+            }
+        }
+    }
+
+    /// Refuses PID 0, which the pid-taking syscalls read as "the caller".
+    fn refuse_pid0(&self, call: &str) -> Result<libc::pid_t> {
+        if self.pid == 0 {
+            return Err(Error::invalid(format!(
+                "can't use {call}() against PID 0 process"
+            )));
+        }
+        libc::pid_t::try_from(self.pid)
+            .map_err(|_| Error::invalid(format!("PID {} is out of the pid_t range", self.pid)))
+    }
+
+    /// Error translation of psutil's `send_signal`: ESRCH is always `NoSuchProcess`
+    /// (the handle is marked gone), EPERM `AccessDenied`, anything else the OS error.
+    fn signal_error(&self, call: &str, sig: i32, e: io::Error) -> Error {
+        match e.raw_os_error() {
+            Some(libc::ESRCH) => {
+                self.st().gone = true;
+                Error::no_such_process(self.pid, self.known_name())
+            }
+            Some(libc::EPERM) | Some(libc::EACCES) => {
+                Error::access_denied(Some(self.pid), self.known_name(), call.to_string())
+            }
+            _ => Error::io(format!("{call}(pid={}, sig={sig})", self.pid), e),
+        }
+    }
+
+    /// Sends signal `sig` (psutil's `send_signal()`), refusing a recycled PID (see
+    /// the module docs for how pidfds make this race-free).
+    ///
+    /// Errors: PID 0 gives `InvalidArgument`; a recycled PID `NoSuchProcess` with
+    /// psutil's "PID has been reused" message; a process that is gone
+    /// `NoSuchProcess`; EPERM `AccessDenied`; an invalid signal number the OS error
+    /// (EINVAL). Signalling a zombie succeeds and does nothing, as in psutil.
+    pub fn send_signal(&self, sig: i32) -> Result<()> {
+        if self.pid == 0 {
+            return Err(Error::invalid(SIGNAL_PID0_MSG));
+        }
+        self.check_identity()?;
+        let pid = self.refuse_pid0("kill")?;
+        if pidfd::supported() {
+            match pidfd::open(self.pid) {
+                Ok(fd) => {
+                    // The pidfd pins one process: check that it is ours.
+                    self.check_identity()?;
+                    return pidfd::send_signal(fd.as_fd(), sig)
+                        .map_err(|e| self.signal_error("pidfd_send_signal", sig, e));
+                }
+                Err(e) if e.raw_os_error() == Some(libc::ESRCH) => {
+                    return Err(self.signal_error("pidfd_open", sig, e))
+                }
+                // EINVAL/ENOENT: a thread ID (pidfds need a thread-group leader);
+                // EMFILE/ENFILE/ENODEV/EPERM: no pidfd now. Use the checked kill(2).
+                Err(_) => {}
+            }
+        }
+        // SAFETY: kill has no memory effects; pid is positive, so it names one process.
+        if unsafe { libc::kill(pid, sig) } != 0 {
+            return Err(self.signal_error("kill", sig, io::Error::last_os_error()));
+        }
+        Ok(())
+    }
+
+    /// Stops the process with SIGSTOP (psutil's `suspend()`); see [`Process::send_signal`].
+    pub fn suspend(&self) -> Result<()> {
+        self.send_signal(libc::SIGSTOP)
+    }
+
+    /// Continues the process with SIGCONT (psutil's `resume()`); see [`Process::send_signal`].
+    pub fn resume(&self) -> Result<()> {
+        self.send_signal(libc::SIGCONT)
+    }
+
+    /// Sends SIGTERM (psutil's `terminate()`); see [`Process::send_signal`].
+    pub fn terminate(&self) -> Result<()> {
+        self.send_signal(libc::SIGTERM)
+    }
+
+    /// Sends SIGKILL (psutil's `kill()`); see [`Process::send_signal`].
+    pub fn kill(&self) -> Result<()> {
+        self.send_signal(libc::SIGKILL)
+    }
+
+    /// Sets the nice value (psutil's `nice(value)`) with `setpriority(PRIO_PROCESS)`;
+    /// the kernel clamps it to -20..19. Checks PID reuse first. Lowering it without
+    /// privilege gives `AccessDenied`.
+    pub fn set_nice(&self, value: i32) -> Result<()> {
+        self.check_identity()?;
+        let pid = self.refuse_pid0("setpriority")?;
+        // SAFETY: setpriority takes integers only.
+        if unsafe { libc::setpriority(libc::PRIO_PROCESS, pid as libc::id_t, value) } != 0 {
+            return Err(self.syscall_error("setpriority", io::Error::last_os_error()));
+        }
+        Ok(())
+    }
+
+    /// The I/O priority (psutil's `ionice()` getter) from
+    /// `ioprio_get(IOPRIO_WHO_PROCESS)`: class = priority >> 13, value = the low 13 bits.
+    pub fn ionice(&self) -> Result<Ionice> {
+        let pid = self.refuse_pid0("ioprio_get")?;
+        // SAFETY: ioprio_get takes two integers.
+        let r = unsafe { libc::syscall(libc::SYS_ioprio_get, IOPRIO_WHO_PROCESS, pid) };
+        if r < 0 {
+            return Err(self.syscall_error("ioprio_get", io::Error::last_os_error()));
+        }
+        decode_ioprio(r).ok_or_else(|| {
+            Error::parse(
+                format!("ioprio_get(pid={})", self.pid),
+                format!(
+                    "I/O priority {r:#x}: class {} is not 0-3",
+                    r >> IOPRIO_CLASS_SHIFT
+                ),
+            )
+        })
+    }
+
+    /// Sets the I/O priority (psutil's `ionice(ioclass, value)`) with
+    /// `ioprio_set(IOPRIO_WHO_PROCESS)`. Checks PID reuse first, then psutil's
+    /// argument rules: `value` `None` means 0; a non-zero value with
+    /// [`IoPriorityClass::Idle`] or [`IoPriorityClass::None`] gives `InvalidArgument`
+    /// "<ProcessIOPriority.IOPRIO_CLASS_IDLE: 3> ioclass accepts no value"; a value
+    /// outside 0-7 "value not in 0-7 range". EPERM gives `AccessDenied`.
+    pub fn set_ionice(&self, ioclass: IoPriorityClass, value: Option<i64>) -> Result<()> {
+        self.check_identity()?;
+        let prio = encode_ioprio(ioclass, value)?;
+        let pid = self.refuse_pid0("ioprio_set")?;
+        // SAFETY: ioprio_set takes three integers.
+        let r = unsafe { libc::syscall(libc::SYS_ioprio_set, IOPRIO_WHO_PROCESS, pid, prio) };
+        if r < 0 {
+            return Err(self.syscall_error("ioprio_set", io::Error::last_os_error()));
+        }
+        Ok(())
+    }
+
+    /// The `(soft, hard)` limits of `resource` (psutil's `rlimit(resource)`) via
+    /// `prlimit(2)`; unlimited is [`RlimitValue::Infinity`] (psutil's -1). Another
+    /// user's process gives `AccessDenied` unless privileged. Does not check PID reuse
+    /// (psutil's getter does not either).
+    pub fn rlimit(&self, resource: Rlimit) -> Result<(RlimitValue, RlimitValue)> {
+        let pid = self.refuse_pid0("prlimit")?;
+        let mut old = libc::rlimit64 {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: prlimit64 with a NULL new limit and a valid out pointer.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_prlimit64,
+                pid,
+                resource.value(),
+                std::ptr::null::<libc::rlimit64>(),
+                &mut old as *mut libc::rlimit64,
+            )
+        };
+        if r < 0 {
+            return Err(self.syscall_error("prlimit", io::Error::last_os_error()));
+        }
+        Ok((
+            RlimitValue::from_raw(old.rlim_cur),
+            RlimitValue::from_raw(old.rlim_max),
+        ))
+    }
+
+    /// Sets the limits of `resource` (psutil's `rlimit(resource, (soft, hard))`) via
+    /// `prlimit(2)`. Checks PID reuse first. `soft` above `hard` gives
+    /// `InvalidArgument` "current limit exceeds maximum limit" (Python's message);
+    /// raising `hard` without privilege gives `AccessDenied`.
+    pub fn set_rlimit(&self, resource: Rlimit, soft: RlimitValue, hard: RlimitValue) -> Result<()> {
+        self.check_identity()?;
+        let pid = self.refuse_pid0("prlimit")?;
+        if soft.to_raw() > hard.to_raw() {
+            return Err(Error::invalid("current limit exceeds maximum limit"));
+        }
+        let new = libc::rlimit64 {
+            rlim_cur: soft.to_raw(),
+            rlim_max: hard.to_raw(),
+        };
+        // SAFETY: prlimit64 with a valid new limit and a NULL out pointer.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_prlimit64,
+                pid,
+                resource.value(),
+                &new as *const libc::rlimit64,
+                std::ptr::null_mut::<libc::rlimit64>(),
+            )
+        };
+        if r < 0 {
+            return Err(self.syscall_error("prlimit", io::Error::last_os_error()));
+        }
+        Ok(())
+    }
+
+    /// The CPUs the process may run on, ascending (psutil's `cpu_affinity()` getter),
+    /// from `sched_getaffinity` with a buffer grown until the kernel accepts it.
+    pub fn cpu_affinity(&self) -> Result<Vec<u32>> {
+        let pid = self.refuse_pid0("sched_getaffinity")?;
+        let mut words = vec![0u64; MIN_MASK_CPUS / 64];
+        loop {
+            let bytes = words.len() * 8;
+            // SAFETY: the buffer holds `bytes` writable bytes.
+            let r = unsafe { libc::syscall(libc::SYS_sched_getaffinity, pid, bytes, words.as_mut_ptr()) };
+            if r >= 0 {
+                let n = (r as usize).min(bytes);
+                return Ok(mask_to_cpus(&words, n));
+            }
+            let e = io::Error::last_os_error();
+            if e.raw_os_error() == Some(libc::EINVAL) && bytes < MAX_MASK_BYTES {
+                words.resize(words.len() * 2, 0);
+                continue;
+            }
+            return Err(self.syscall_error("sched_getaffinity", e));
+        }
+    }
+
+    /// Restricts the process to `cpus` (psutil's `cpu_affinity(cpus)`); duplicates are
+    /// ignored. Checks PID reuse first.
+    ///
+    /// An empty `cpus` means "all eligible CPUs": the `Cpus_allowed_list` of
+    /// `/proc/PID/status` (fallback: every CPU of `cpu_times_percpu()`). That list is
+    /// the *current* mask, so `[]` cannot widen a narrowed mask (psutil quirk 4, kept;
+    /// psutil 7.2.2 differed here because it only understood `N-M` lists).
+    ///
+    /// When the kernel answers EINVAL: a CPU outside `0..n` (n = number of CPUs)
+    /// gives `InvalidArgument` "invalid CPU 99; choose between [0, 1]", one outside
+    /// the eligible list "CPU number 3 is not eligible; choose between [0, 1]" (both
+    /// name the eligible list); otherwise the OS error. As in psutil, a list with at
+    /// least one usable CPU is accepted and the unusable ones are ignored by the
+    /// kernel.
+    pub fn set_cpu_affinity(&self, cpus: &[u32]) -> Result<()> {
+        self.check_identity()?;
+        let pid = self.refuse_pid0("sched_setaffinity")?;
+        let mut cpus = if cpus.is_empty() {
+            self.eligible_cpus()?
+        } else {
+            cpus.to_vec()
+        };
+        cpus.sort_unstable();
+        cpus.dedup();
+        let words = cpus_to_mask(&cpus);
+        // SAFETY: the mask holds words.len() * 8 readable bytes.
+        let r = unsafe { libc::syscall(libc::SYS_sched_setaffinity, pid, words.len() * 8, words.as_ptr()) };
+        if r == 0 {
+            return Ok(());
+        }
+        let e = io::Error::last_os_error();
+        if e.raw_os_error() == Some(libc::EINVAL) {
+            let eligible = self.eligible_cpus()?;
+            let all = crate::cpu::cpu_times_percpu_at(&self.root.roots)?.len();
+            if let Some(err) = affinity_error(&cpus, &eligible, all) {
+                return Err(err);
+            }
+        }
+        Err(self.syscall_error("sched_setaffinity", e))
+    }
+
+    /// psutil's eligible CPUs: `Cpus_allowed_list` of `/proc/PID/status`, else
+    /// `0..n` with n the number of per-CPU lines of `/proc/stat`.
+    fn eligible_cpus(&self) -> Result<Vec<u32>> {
+        let listed = self.with_status(|s| match s.cpus_allowed_list {
+            Some(l) => parse_cpulist(l, &self.root.path(self.pid, "status")).map(Some),
+            None => Ok(None),
+        })?;
+        match listed {
+            Some(l) => Ok(l),
+            None => {
+                let n = crate::cpu::cpu_times_percpu_at(&self.root.roots)?.len();
+                Ok((0..n as u32).collect())
+            }
+        }
+    }
+}
+
+/// Splits a kernel I/O priority into class and value; `None` for a class above 3.
+fn decode_ioprio(prio: libc::c_long) -> Option<Ionice> {
+    let class = IoPriorityClass::from_value(prio >> IOPRIO_CLASS_SHIFT)?;
+    Some(Ionice {
+        ioclass: class,
+        value: (prio & ((1 << IOPRIO_CLASS_SHIFT) - 1)) as u32,
+    })
+}
+
+/// psutil's `ionice` setter rules, then the kernel encoding.
+fn encode_ioprio(ioclass: IoPriorityClass, value: Option<i64>) -> Result<libc::c_int> {
+    let value = value.unwrap_or(0);
+    if value != 0 && matches!(ioclass, IoPriorityClass::Idle | IoPriorityClass::None) {
+        return Err(Error::invalid(format!(
+            "{} ioclass accepts no value",
+            ioclass.repr()
+        )));
+    }
+    if !(0..=7).contains(&value) {
+        return Err(Error::invalid("value not in 0-7 range"));
+    }
+    Ok((ioclass.value() << IOPRIO_CLASS_SHIFT) | value as libc::c_int)
+}
+
+/// The CPUs whose bits are set in the first `n` bytes of a mask.
+fn mask_to_cpus(words: &[u64], n: usize) -> Vec<u32> {
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate().take(n.div_ceil(8)) {
+        let mut w = *w;
+        while w != 0 {
+            let bit = w.trailing_zeros();
+            let cpu = i as u64 * 64 + bit as u64;
+            if cpu < n as u64 * 8 {
+                out.push(cpu as u32);
+            }
+            w &= w - 1;
+        }
+    }
+    out
+}
+
+/// A mask of at least 1024 CPUs with the bits of `cpus` set. CPU numbers no kernel
+/// supports (2^20 and above) are left out: the kernel would ignore their bits anyway,
+/// and a mask that holds nothing else makes it answer EINVAL.
+fn cpus_to_mask(cpus: &[u32]) -> Vec<u64> {
+    let limit = MAX_MASK_BYTES * 8;
+    let max = cpus
+        .iter()
+        .map(|&c| c as usize)
+        .filter(|&c| c < limit)
+        .max()
+        .map_or(0, |m| m + 1);
+    let bits = max.max(MIN_MASK_CPUS);
+    let mut words = vec![0u64; bits.div_ceil(64)];
+    for &c in cpus {
+        if let Some(w) = words.get_mut(c as usize / 64) {
+            *w |= 1u64 << (c % 64);
+        }
+    }
+    words
+}
+
+/// psutil's `ValueError` for an EINVAL from `sched_setaffinity`: the first CPU (in
+/// ascending order) that does not exist or is not eligible; `None` when every CPU
+/// looks fine (then the OS error stands).
+fn affinity_error(cpus: &[u32], eligible: &[u32], ncpus: usize) -> Option<Error> {
+    for &cpu in cpus {
+        if cpu as usize >= ncpus {
+            return Some(Error::invalid(format!(
+                "invalid CPU {cpu}; choose between {eligible:?}"
+            )));
+        }
+        if !eligible.contains(&cpu) {
+            return Some(Error::invalid(format!(
+                "CPU number {cpu} is not eligible; choose between {eligible:?}"
+            )));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ioprio_encoding() {
+        assert_eq!(
+            encode_ioprio(IoPriorityClass::Be, Some(4)).unwrap(),
+            (2 << 13) | 4
+        );
+        assert_eq!(encode_ioprio(IoPriorityClass::Rt, None).unwrap(), 1 << 13);
+        assert_eq!(encode_ioprio(IoPriorityClass::Idle, Some(0)).unwrap(), 3 << 13);
+        assert_eq!(
+            encode_ioprio(IoPriorityClass::Idle, Some(1))
+                .unwrap_err()
+                .to_string(),
+            "<ProcessIOPriority.IOPRIO_CLASS_IDLE: 3> ioclass accepts no value"
+        );
+        assert_eq!(
+            encode_ioprio(IoPriorityClass::None, Some(7))
+                .unwrap_err()
+                .to_string(),
+            "<ProcessIOPriority.IOPRIO_CLASS_NONE: 0> ioclass accepts no value"
+        );
+        for bad in [8, -1, i64::MAX, i64::MIN] {
+            assert_eq!(
+                encode_ioprio(IoPriorityClass::Be, Some(bad))
+                    .unwrap_err()
+                    .to_string(),
+                "value not in 0-7 range"
+            );
+        }
+        // psutil checks "accepts no value" before the range.
+        assert!(encode_ioprio(IoPriorityClass::Idle, Some(9))
+            .unwrap_err()
+            .to_string()
+            .contains("accepts no value"));
+    }
+
+    #[test]
+    fn ioprio_decoding() {
+        let d = decode_ioprio((2 << 13) | 6).unwrap();
+        assert_eq!((d.ioclass, d.value), (IoPriorityClass::Be, 6));
+        let d = decode_ioprio(0).unwrap();
+        assert_eq!((d.ioclass, d.value), (IoPriorityClass::None, 0));
+        assert!(decode_ioprio(7 << 13).is_none());
+        assert!(decode_ioprio(-1).is_none());
+    }
+
+    #[test]
+    fn masks() {
+        let m = cpus_to_mask(&[0, 3, 64, 1023]);
+        assert_eq!(m.len(), 16);
+        assert_eq!(m[0], 0b1001);
+        assert_eq!(m[1], 1);
+        assert_eq!(m[15], 1 << 63);
+        assert_eq!(mask_to_cpus(&m, 128), vec![0, 3, 64, 1023]);
+        // Only the first n bytes count.
+        assert_eq!(mask_to_cpus(&m, 8), vec![0, 3]);
+        assert_eq!(mask_to_cpus(&m, 1), vec![0, 3]);
+        assert_eq!(mask_to_cpus(&[0xff], 0), Vec::<u32>::new());
+        let big = cpus_to_mask(&[5000]);
+        assert_eq!(big.len(), 5001usize.div_ceil(64));
+        assert_eq!(mask_to_cpus(&big, big.len() * 8), vec![5000]);
+        assert_eq!(cpus_to_mask(&[]).len(), 16);
+        let huge = cpus_to_mask(&[u32::MAX, 1 << 20]);
+        assert_eq!(huge.len(), 16);
+        assert!(huge.iter().all(|w| *w == 0));
+    }
+
+    #[test]
+    fn affinity_messages() {
+        assert_eq!(
+            affinity_error(&[99], &[0, 1], 2).unwrap().to_string(),
+            "invalid CPU 99; choose between [0, 1]"
+        );
+        assert_eq!(
+            affinity_error(&[1, 3], &[0, 1], 4).unwrap().to_string(),
+            "CPU number 3 is not eligible; choose between [0, 1]"
+        );
+        assert_eq!(
+            affinity_error(&[0, 2, 7], &[1], 4).unwrap().to_string(),
+            "CPU number 0 is not eligible; choose between [1]"
+        );
+        assert!(affinity_error(&[0, 1], &[0, 1], 2).is_none());
+        assert!(affinity_error(&[], &[0], 1).is_none());
+    }
+}
