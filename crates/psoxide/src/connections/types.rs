@@ -19,7 +19,7 @@ use serde::{ser::SerializeMap, Serialize, Serializer};
 /// | `Udp` / `Udp4` / `Udp6` | UDP over both / IPv4 / IPv6 |
 /// | `Unix` | UNIX sockets (stream, datagram, seqpacket) |
 /// | `All` | all of the above |
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ConnectionKind {
     /// `"inet"`: TCP and UDP, IPv4 and IPv6 (psutil's default).
     #[default]
