@@ -296,3 +296,110 @@ pub(crate) fn process_connections_from(
     )?;
     Ok(out.into_iter().collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn fixture(name: &str) -> Roots {
+        Roots::under(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(name),
+        )
+    }
+
+    #[test]
+    fn process_rows_are_the_system_rows_of_that_pid() {
+        let r = fixture("conn-synth");
+        let all = net_connections_at(&r, ConnectionKind::All).unwrap();
+        for pid in [100, 200, 300] {
+            for k in ConnectionKind::ALL {
+                let mine = process_connections(&r, pid, k).unwrap();
+                // The per-process map holds only this pid, so it owns every one of
+                // its sockets (no "last process wins" against other pids).
+                let own_inodes: Vec<(i32, u64)> = inodes::process_sockets(&r.procfs, pid).unwrap();
+                assert!(!own_inodes.is_empty());
+                for c in &mine {
+                    assert!(own_inodes.iter().any(|(fd, _)| *fd == c.fd), "{pid} {k} {c:?}");
+                }
+                // Rows the system-wide call attributes to this pid are all here.
+                for c in all.iter().filter(|c| c.pid == Some(pid)) {
+                    let kinds_match = net_connections_at(&r, k).unwrap().contains(c);
+                    let p = ProcessConnection {
+                        fd: c.fd,
+                        family: c.family,
+                        type_: c.type_,
+                        laddr: c.laddr.clone(),
+                        raddr: c.raddr.clone(),
+                        status: c.status,
+                    };
+                    assert_eq!(mine.contains(&p), kinds_match, "{pid} {k} {c:?}");
+                }
+            }
+        }
+        // pid 100 keeps its own descriptors of the shared sockets.
+        let p100 = process_connections(&r, 100, ConnectionKind::All).unwrap();
+        let fds: Vec<i32> = p100.iter().map(|c| c.fd).collect();
+        assert!(
+            fds.contains(&3) && fds.contains(&6) && fds.contains(&8),
+            "{fds:?}"
+        );
+        assert_eq!(p100.iter().filter(|c| c.family == AddressFamily::Unix).count(), 3);
+    }
+
+    #[test]
+    fn no_socket_no_table_read() {
+        // A tree whose only process has no socket and which has no net/ directory.
+        let dir = tempfile::tempdir().unwrap();
+        let fd = dir.path().join("proc/42/fd");
+        std::fs::create_dir_all(&fd).unwrap();
+        std::os::unix::fs::symlink("/dev/null", fd.join("0")).unwrap();
+        std::os::unix::fs::symlink("pipe:[5]", fd.join("1")).unwrap();
+        let r = Roots::under(dir.path());
+        assert_eq!(process_connections(&r, 42, ConnectionKind::All).unwrap(), vec![]);
+        // With a socket, the missing table is an error.
+        std::os::unix::fs::symlink("socket:[5]", fd.join("2")).unwrap();
+        let e = process_connections(&r, 42, ConnectionKind::Tcp4).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::ENOENT), "{e}");
+        assert!(e.to_string().contains("net/tcp"), "{e}");
+        // A missing process: the raw ENOENT of its fd directory, for the caller.
+        let e = process_connections(&r, 43, ConnectionKind::All).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
+        assert!(e.to_string().contains("43/fd"), "{e}");
+    }
+
+    #[test]
+    fn live_process_matches_system_wide() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let me = std::process::id();
+        let r = Roots::new();
+        for source in [SocketTableSource::Netlink, SocketTableSource::ProcNet] {
+            let mine = process_connections_from(&r, me, ConnectionKind::All, source).unwrap();
+            use std::os::fd::AsRawFd;
+            let lp = l.local_addr().unwrap().port();
+            assert!(
+                mine.iter().any(|c| c.fd == l.as_raw_fd()
+                    && c.status == ConnectionStatus::Listen
+                    && c.laddr.port() == Some(lp)),
+                "{mine:?}"
+            );
+            assert!(mine
+                .iter()
+                .any(|c| c.fd == a.as_raw_fd() && c.family == AddressFamily::Unix));
+            let tcp = process_connections_from(&r, me, ConnectionKind::Tcp4, source).unwrap();
+            assert!(tcp
+                .iter()
+                .all(|c| c.family == AddressFamily::Inet && c.type_ == SocketKind::Stream));
+            assert!(tcp.iter().any(|c| c.fd == l.as_raw_fd()));
+        }
+        // PID 1 is another process here (or our own namespace's init): never an error
+        // other than access denied for an unprivileged caller.
+        match process_connections(&r, 1, ConnectionKind::Inet) {
+            Ok(_) => {}
+            Err(e) => assert_eq!(e.raw_os_error(), Some(libc::EACCES), "{e}"),
+        }
+    }
+}
