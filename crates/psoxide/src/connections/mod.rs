@@ -205,8 +205,9 @@ pub fn net_connections(kind: ConnectionKind) -> Result<Vec<Connection>> {
 /// process; a process whose descriptors cannot be read (another user's, gone) is
 /// skipped silently, so its sockets have `pid: None`, `fd: -1`. When several
 /// processes share a socket, the one listed last in `{procfs}` (normally the
-/// highest PID) gets it, as in psutil. A missing `tcp6`/`udp6` file (no IPv6) is
-/// skipped.
+/// highest PID) gets it, as in psutil; so a process forking while the scan runs can
+/// briefly take over its parent's sockets (the child holds copies until it execs).
+/// A missing `tcp6`/`udp6` file (no IPv6) is skipped.
 ///
 /// Errors: `Error::Io` when `{procfs}` cannot be listed or a table file cannot be
 /// read; `Error::Parse` naming the file and line for a malformed line or a TCP
