@@ -24,6 +24,7 @@
 
 #![warn(missing_docs)]
 
+pub mod connections;
 pub mod constants;
 pub mod cpu;
 pub mod disk;
@@ -41,6 +42,7 @@ pub mod users;
 pub mod util;
 mod warning;
 
+pub use connections::*;
 pub use constants::*;
 pub use cpu::*;
 pub use disk::*;
