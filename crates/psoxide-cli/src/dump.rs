@@ -21,6 +21,15 @@ pub struct DumpArgs {
     /// Only these keys (comma-separated psutil function names, e.g. cpu_times,users).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Print one process's `as_dict()` (every attribute of `Process.attrs`) instead.
+    #[arg(long, conflicts_with_all = ["procs", "only"])]
+    pid: Option<u32>,
+    /// Print a list with the `as_dict()` of every process instead.
+    #[arg(long, conflicts_with = "only")]
+    procs: bool,
+    /// With --pid or --procs: only these attributes (comma-separated psutil names).
+    #[arg(long, value_delimiter = ',')]
+    attrs: Vec<String>,
 }
 
 /// Every key of the dump, in output order.
@@ -111,17 +120,69 @@ pub fn compute(key: &str) -> Option<Value> {
     })
 }
 
+fn invalid(msg: String) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, msg)
+}
+
+fn print_json(v: &Value, pretty: bool) -> std::io::Result<()> {
+    let text = if pretty {
+        serde_json::to_string_pretty(v)
+    } else {
+        serde_json::to_string(v)
+    }
+    .map_err(std::io::Error::other)?;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.write_all(b"\n")?;
+    stdout.flush()
+}
+
+/// `--pid` / `--procs`: `as_dict()` of one or every process.
+fn run_procs(args: &DumpArgs) -> std::io::Result<()> {
+    let attrs = if args.attrs.is_empty() {
+        None
+    } else {
+        Some(psoxide::parse_attrs(&args.attrs).map_err(|e| invalid(e.to_string()))?)
+    };
+    if let Some(pid) = args.pid {
+        let info = psoxide::Process::new(pid)
+            .and_then(|p| p.as_dict(attrs.as_deref()))
+            .map_err(|e| invalid(format!("pid {pid}: {e} ({})", e.exception_name())))?;
+        let v = serde_json::to_value(&info).map_err(std::io::Error::other)?;
+        return print_json(&v, args.pretty);
+    }
+    let all = attrs.unwrap_or_else(|| psoxide::Attr::ALL.to_vec());
+    let mut list = Vec::new();
+    for p in psoxide::process_iter(Some(&all)).map_err(|e| invalid(e.to_string()))? {
+        match p {
+            Ok(p) => {
+                if let Some(info) = p.prefetched() {
+                    list.push(serde_json::to_value(&info).map_err(std::io::Error::other)?);
+                }
+            }
+            Err(e) => list.push(error_value(&e)),
+        }
+    }
+    print_json(&Value::Array(list), args.pretty)
+}
+
 /// Runs `psoxide dump`.
 pub fn run(args: &DumpArgs) -> std::io::Result<()> {
     let _ = args.json;
+    if args.pid.is_some() || args.procs {
+        return run_procs(args);
+    }
+    if !args.attrs.is_empty() {
+        return Err(invalid("--attrs needs --pid or --procs".into()));
+    }
     // Unknown names are refused first; the output keeps the contract's key order.
     for k in &args.only {
         let k = k.trim();
         if !KEYS.contains(&k) {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!("unknown dump key {k:?}; accepted keys are: {}", KEYS.join(", ")),
-            ));
+            return Err(invalid(format!(
+                "unknown dump key {k:?}; accepted keys are: {}",
+                KEYS.join(", ")
+            )));
         }
     }
     let keys: Vec<&str> = KEYS
@@ -135,15 +196,5 @@ pub fn run(args: &DumpArgs) -> std::io::Result<()> {
             out.insert(k.to_string(), v);
         }
     }
-    let obj = Value::Object(out);
-    let text = if args.pretty {
-        serde_json::to_string_pretty(&obj)
-    } else {
-        serde_json::to_string(&obj)
-    }
-    .map_err(std::io::Error::other)?;
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes())?;
-    stdout.write_all(b"\n")?;
-    stdout.flush()
+    print_json(&Value::Object(out), args.pretty)
 }

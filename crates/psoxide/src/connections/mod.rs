@@ -255,7 +255,6 @@ pub fn net_connections_from(
 /// with the raw `io::Error` (errno kept) for the caller to translate
 /// (`ENOENT` -> gone, `EACCES` -> access denied); table errors as for
 /// [`net_connections_at`].
-#[allow(dead_code)] // called by the `Process` handle once it is wired in
 pub(crate) fn process_connections(
     roots: &Roots,
     pid: Pid,

@@ -196,6 +196,7 @@ impl Process {
     /// The I/O priority (psutil's `ionice()` getter) from
     /// `ioprio_get(IOPRIO_WHO_PROCESS)`: class = priority >> 13, value = the low 13 bits.
     pub fn ionice(&self) -> Result<Ionice> {
+        crate::process::attrs::serve_prefetched!(self, Ionice);
         let pid = self.refuse_pid0("ioprio_get")?;
         // SAFETY: ioprio_get takes two integers.
         let r = unsafe { libc::syscall(libc::SYS_ioprio_get, IOPRIO_WHO_PROCESS, pid) };
@@ -293,6 +294,7 @@ impl Process {
     /// The CPUs the process may run on, ascending (psutil's `cpu_affinity()` getter),
     /// from `sched_getaffinity` with a buffer grown until the kernel accepts it.
     pub fn cpu_affinity(&self) -> Result<Vec<u32>> {
+        crate::process::attrs::serve_prefetched!(self, CpuAffinity);
         let pid = self.refuse_pid0("sched_getaffinity")?;
         let mut words = vec![0u64; MIN_MASK_CPUS / 64];
         loop {

@@ -1,6 +1,7 @@
 //! `parent()`, `parents()`, `children()`, `cpu_percent()` and `open_files()`.
 
 use super::{OpenFile, Process};
+use crate::connections::{ConnectionKind, ProcessConnection};
 use crate::error::{Error, Pid, Result};
 use crate::linux::parse::pid_files::parse_fdinfo;
 use crate::linux::parse::pid_stat::parse_pid_stat;
@@ -167,6 +168,9 @@ impl Process {
     /// for it and measures. Without: compares with this handle's previous call (the
     /// first call returns 0.0). Rounded to 1 decimal like psutil.
     pub fn cpu_percent(&self, interval: Option<Duration>) -> Result<f64> {
+        if interval.is_none() {
+            crate::process::attrs::serve_prefetched!(self, CpuPercent);
+        }
         let ncpu = crate::cpu::cpu_count().unwrap_or(1).max(1) as f64;
         let sample = |p: &Process| -> Result<(Instant, f64)> {
             let t = p.cpu_times()?;
@@ -200,6 +204,7 @@ impl Process {
     /// Regular files the process has open (psutil's `open_files()`), in `/proc/PID/fd`
     /// order: path, fd, position, mode (`r`, `w`, `a`, `r+`, `a+`) and open flags.
     pub fn open_files(&self) -> Result<Vec<OpenFile>> {
+        crate::process::attrs::serve_prefetched!(self, OpenFiles);
         let fd_dir = self.root.path(self.pid, "fd");
         let rd = match std::fs::read_dir(&fd_dir) {
             Ok(rd) => rd,
@@ -259,6 +264,30 @@ impl Process {
             });
         }
         if vanished && !self.root.exists(self.pid, "") {
+            return Err(Error::no_such_process(self.pid, self.known_name()));
+        }
+        Ok(out)
+    }
+}
+
+impl Process {
+    /// This process's sockets (psutil's `Process.net_connections(kind)`): like the
+    /// system-wide [`net_connections`](crate::net_connections) limited to the socket
+    /// descriptors in `/proc/PID/fd`, without the pid. `[]` without reading any socket
+    /// table when the process has no socket. Other users' processes give
+    /// `AccessDenied`; a process that vanished meanwhile gives `NoSuchProcess`.
+    pub fn net_connections(&self, kind: ConnectionKind) -> Result<Vec<ProcessConnection>> {
+        if kind == ConnectionKind::Inet {
+            crate::process::attrs::serve_prefetched!(self, NetConnections);
+        }
+        let r = crate::connections::process_connections(&self.root.roots, self.pid, kind);
+        let out = match r {
+            Ok(v) => v,
+            Err(Error::Io { source, .. }) => return Err(self.translate("fd", source)),
+            Err(e) => return Err(e),
+        };
+        // As psutil does: the process must still exist once the tables were read.
+        if !self.root.exists(self.pid, "") {
             return Err(Error::no_such_process(self.pid, self.known_name()));
         }
         Ok(out)

@@ -64,6 +64,7 @@ impl Process {
     /// When the link cannot be read, psutil's guess from `cmdline()[0]` is used.
     /// Cached after the first successful read of the link.
     pub fn exe(&self) -> Result<PathBuf> {
+        crate::process::attrs::serve_prefetched!(self, Exe);
         if let Some(e) = self.st().exe.clone() {
             return Ok(e);
         }
@@ -92,12 +93,14 @@ impl Process {
 
     /// The current working directory (psutil's `cwd()`).
     pub fn cwd(&self) -> Result<PathBuf> {
+        crate::process::attrs::serve_prefetched!(self, Cwd);
         self.read_link("cwd")
     }
 
     /// The controlling terminal's path, e.g. `/dev/pts/0` (psutil's `terminal()`);
     /// `None` when the process has none or the device is not under `/dev`.
     pub fn terminal(&self) -> Result<Option<PathBuf>> {
+        crate::process::attrs::serve_prefetched!(self, Terminal);
         let nr = self.tty_nr()?;
         if nr == 0 {
             return Ok(None);
@@ -107,6 +110,7 @@ impl Process {
 
     /// The nice value, -20 (highest priority) to 19 (psutil's `nice()` getter).
     pub fn nice(&self) -> Result<i32> {
+        crate::process::attrs::serve_prefetched!(self, Nice);
         // getpriority can legitimately return -1, so errno must be cleared first.
         // SAFETY: errno location is thread-local; getpriority has no memory effects.
         unsafe { *libc::__errno_location() = 0 };
@@ -123,6 +127,7 @@ impl Process {
     /// Threads with their CPU times (psutil's `threads()`), ordered as psutil orders
     /// them: by thread ID compared as text.
     pub fn threads(&self) -> Result<Vec<ThreadTimes>> {
+        crate::process::attrs::serve_prefetched!(self, Threads);
         let task = self.root.path(self.pid, "task");
         let rd = match std::fs::read_dir(&task) {
             Ok(rd) => rd,

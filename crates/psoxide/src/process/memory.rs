@@ -174,6 +174,7 @@ impl Process {
     /// `memory_footprint()`). Slow for large processes; other users' processes give
     /// `AccessDenied`.
     pub fn memory_footprint(&self) -> Result<MemoryFootprint> {
+        crate::process::attrs::serve_prefetched!(self, MemoryFootprint);
         // psutil falls back to smaps when smaps_rollup fails with ENOENT (old kernel) or
         // ESRCH (kernel threads answer ESRCH for it but give an empty smaps).
         let mut buf = take_buf();
@@ -199,6 +200,9 @@ impl Process {
     /// `perms` empty); otherwise one per mapping with `addr` and `perms`.
     /// Zombies give `ZombieProcess`; kernel threads `[]`.
     pub fn memory_maps(&self, grouped: bool) -> Result<Vec<MemoryMap>> {
+        if grouped {
+            crate::process::attrs::serve_prefetched!(self, MemoryMaps);
+        }
         let maps = self.with("smaps", Eof::Zero, |b, p| {
             let mut out: Vec<MemoryMap> = Vec::new();
             let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
@@ -251,6 +255,9 @@ impl Process {
     /// `memory_percent(memtype)`; not rounded). The total is the one from the last
     /// `virtual_memory()` call for the same procfs root, or a fresh one.
     pub fn memory_percent(&self, memtype: MemType) -> Result<f64> {
+        if memtype == MemType::Rss {
+            crate::process::attrs::serve_prefetched!(self, MemoryPercent);
+        }
         let value = match memtype {
             MemType::Rss | MemType::Vms | MemType::Shared | MemType::Text | MemType::Data => {
                 let m = self.memory_info()?;

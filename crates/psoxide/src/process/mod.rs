@@ -10,9 +10,11 @@
 //! `NoSuchProcess`; ENOENT gives the same zombie check, then `NoSuchProcess` when
 //! `/proc/PID/stat` is gone, else the original I/O error.
 
+mod attrs;
 mod control;
 mod enums;
 mod family;
+mod iter;
 mod links;
 mod memory;
 mod pidfd;
@@ -23,7 +25,9 @@ mod types;
 mod users;
 mod wait;
 
+pub use attrs::{parse_attrs, Attr, AttrValue, ProcessInfo};
 pub use enums::*;
+pub use iter::{process_iter, process_iter_at, process_iter_cache_clear, ProcessIter};
 pub use memory::{MemType, MemoryFootprint, MemoryMap};
 pub use pids::{pid_exists, pid_exists_at, pids, pids_at};
 pub use types::*;
@@ -73,6 +77,8 @@ struct State {
     cpu_last: Option<(std::time::Instant, f64)>,
     /// What `wait()` returned, once it returned (psutil caches it, `None` included).
     wait_result: Option<Option<ExitStatus>>,
+    /// Values stored by `process_iter(attrs)` (see [`Process::set_prefetched`]).
+    prefetch: Option<Arc<IndexMap<Attr, Result<AttrValue>>>>,
 }
 
 /// What `oneshot` keeps: each per-process source parsed once.
@@ -381,6 +387,7 @@ impl Process {
     /// the basename of `cmdline[0]` when `comm` is 15 bytes or longer and that
     /// basename starts with it. Not cached: names can change.
     pub fn name(&self) -> Result<String> {
+        crate::process::attrs::serve_prefetched!(self, Name);
         let s = self.stat()?;
         let comm = lossy(&s.comm);
         if s.comm.len() >= 15 {
@@ -404,6 +411,7 @@ impl Process {
 
     /// The scheduling state (psutil's `status()`).
     pub fn status(&self) -> Result<ProcessStatus> {
+        crate::process::attrs::serve_prefetched!(self, Status);
         match self.stat() {
             Ok(s) => Ok(ProcessStatus::from_state_letter(s.state)),
             Err(Error::ZombieProcess { .. }) => Ok(ProcessStatus::Zombie),
@@ -418,6 +426,7 @@ impl Process {
     /// uses the same `stat` read, so it costs nothing extra) and fails with
     /// `NoSuchProcess` ("... PID has been reused") otherwise.
     pub fn ppid(&self) -> Result<Pid> {
+        crate::process::attrs::serve_prefetched!(self, Ppid);
         let s = self.stat()?;
         self.check_same_start(s.starttime)?;
         u32::try_from(s.ppid)
@@ -427,6 +436,7 @@ impl Process {
     /// Creation time in seconds since the epoch: start ticks / CLK_TCK + boot time.
     /// Cached after the first call, as psutil does.
     pub fn create_time(&self) -> Result<f64> {
+        crate::process::attrs::serve_prefetched!(self, CreateTime);
         if let Some(t) = self.st().create_time {
             return Ok(t);
         }
@@ -438,6 +448,7 @@ impl Process {
 
     /// CPU times (psutil's `cpu_times()`), seconds.
     pub fn cpu_times(&self) -> Result<ProcessCpuTimes> {
+        crate::process::attrs::serve_prefetched!(self, CpuTimes);
         let s = self.stat()?;
         let t = self.root.clk_tck;
         Ok(ProcessCpuTimes {
@@ -451,6 +462,7 @@ impl Process {
 
     /// The CPU the process last ran on (psutil's `cpu_num()`).
     pub fn cpu_num(&self) -> Result<u32> {
+        crate::process::attrs::serve_prefetched!(self, CpuNum);
         let s = self.stat()?;
         s.processor.and_then(|p| u32::try_from(p).ok()).ok_or_else(|| {
             Error::parse(
@@ -462,6 +474,7 @@ impl Process {
 
     /// Minor and major page faults (psutil 8.0's `page_faults()`), counts.
     pub fn page_faults(&self) -> Result<PageFaults> {
+        crate::process::attrs::serve_prefetched!(self, PageFaults);
         let s = self.stat()?;
         Ok(PageFaults {
             minor: s.minflt,
@@ -476,6 +489,7 @@ impl Process {
 
     /// Real, effective and saved user IDs (psutil's `uids()`).
     pub fn uids(&self) -> Result<Uids> {
+        crate::process::attrs::serve_prefetched!(self, Uids);
         self.with_status(|s| {
             let [real, effective, saved] = s
                 .uids
@@ -490,6 +504,7 @@ impl Process {
 
     /// Real, effective and saved group IDs (psutil's `gids()`).
     pub fn gids(&self) -> Result<Gids> {
+        crate::process::attrs::serve_prefetched!(self, Gids);
         self.with_status(|s| {
             let [real, effective, saved] = s
                 .gids
@@ -505,12 +520,14 @@ impl Process {
     /// The name of the real user (psutil's `username()`); the UID as text when the
     /// user database has no entry for it.
     pub fn username(&self) -> Result<String> {
+        crate::process::attrs::serve_prefetched!(self, Username);
         let uid = self.uids()?.real;
         Ok(users::user_name(uid))
     }
 
     /// Number of threads (psutil's `num_threads()`).
     pub fn num_threads(&self) -> Result<u64> {
+        crate::process::attrs::serve_prefetched!(self, NumThreads);
         self.with_status(|s| {
             s.threads
                 .ok_or_else(|| Error::parse(self.root.path(self.pid, "status"), "Threads line missing"))
@@ -519,6 +536,7 @@ impl Process {
 
     /// Voluntary and involuntary context switches (psutil's `num_ctx_switches()`).
     pub fn num_ctx_switches(&self) -> Result<CtxSwitches> {
+        crate::process::attrs::serve_prefetched!(self, NumCtxSwitches);
         self.with_status(|s| match (s.voluntary_ctxt_switches, s.nonvoluntary_ctxt_switches) {
             (Some(voluntary), Some(involuntary)) => Ok(CtxSwitches { voluntary, involuntary }),
             _ => Err(Error::unsupported("'voluntary_ctxt_switches' and 'nonvoluntary_ctxt_switches' lines were not found in /proc/PID/status; the kernel is probably older than 2.6.23")),
@@ -527,6 +545,7 @@ impl Process {
 
     /// Memory from `/proc/PID/statm` (psutil's `memory_info()`), bytes.
     pub fn memory_info(&self) -> Result<MemoryInfo> {
+        crate::process::attrs::serve_prefetched!(self, MemoryInfo);
         {
             let st = self.st();
             if st.oneshot > 0 {
@@ -560,6 +579,7 @@ impl Process {
     /// `memory_info()` plus peaks and the RSS breakdown from `/proc/PID/status`
     /// (psutil 8.0's `memory_info_ex()`), bytes; absent lines count as 0.
     pub fn memory_info_ex(&self) -> Result<MemoryInfoEx> {
+        crate::process::attrs::serve_prefetched!(self, MemoryInfoEx);
         let m = self.memory_info()?;
         self.with_status(|s| {
             Ok(MemoryInfoEx {
@@ -581,6 +601,7 @@ impl Process {
 
     /// I/O counters from `/proc/PID/io` (psutil's `io_counters()`).
     pub fn io_counters(&self) -> Result<ProcessIoCounters> {
+        crate::process::attrs::serve_prefetched!(self, IoCounters);
         self.with("io", Eof::ShortRead, |b, p| {
             let io = parse_pid_io(b, p)?;
             Ok(ProcessIoCounters {
@@ -610,6 +631,7 @@ impl Process {
     /// The command line (psutil's `cmdline()`), split by psutil's rules; `[]` for
     /// kernel threads; `ZombieProcess` for zombies. Arguments keep their raw bytes.
     pub fn cmdline(&self) -> Result<Vec<OsString>> {
+        crate::process::attrs::serve_prefetched!(self, Cmdline);
         Ok(self
             .cmdline_bytes()?
             .into_iter()
@@ -628,6 +650,7 @@ impl Process {
     /// (Recent kernels answer ESRCH when their `environ` is read, which psutil turns
     /// into `NoSuchProcess` for a thread that is alive; psoxide does not copy that.)
     pub fn environ(&self) -> Result<IndexMap<OsString, OsString>> {
+        crate::process::attrs::serve_prefetched!(self, Environ);
         let mut buf = take_buf();
         let r = self.root.read(self.pid, "environ", &mut buf, Eof::Zero);
         let env: IndexMap<OsString, OsString> = match r {
@@ -652,6 +675,7 @@ impl Process {
 
     /// Number of open file descriptors (psutil's `num_fds()`).
     pub fn num_fds(&self) -> Result<u64> {
+        crate::process::attrs::serve_prefetched!(self, NumFds);
         let path = self.root.path(self.pid, "fd");
         match std::fs::read_dir(&path) {
             Ok(rd) => Ok(rd.count() as u64),

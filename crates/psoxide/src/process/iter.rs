@@ -1,0 +1,113 @@
+//! `process_iter()`: every process, in PID order, with handles kept across calls.
+
+use super::family::list_pids;
+use super::{Attr, ProcRoot, Process};
+use crate::error::{Error, Pid, Result};
+use crate::roots::Roots;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+type Table = HashMap<Pid, Arc<Process>>;
+
+/// Handles kept between `process_iter` calls, one table per procfs root.
+static TABLES: Mutex<Vec<(PathBuf, Table)>> = Mutex::new(Vec::new());
+
+fn take_table(procfs: &PathBuf) -> Table {
+    let mut t = TABLES.lock().unwrap_or_else(|e| e.into_inner());
+    match t.iter_mut().find(|(p, _)| p == procfs) {
+        Some((_, m)) => std::mem::take(m),
+        None => Table::new(),
+    }
+}
+
+fn put_table(procfs: &PathBuf, table: Table) {
+    let mut t = TABLES.lock().unwrap_or_else(|e| e.into_inner());
+    match t.iter_mut().find(|(p, _)| p == procfs) {
+        Some((_, m)) => *m = table,
+        None => t.push((procfs.clone(), table)),
+    }
+}
+
+/// Iterator returned by [`process_iter`].
+///
+/// Yields one handle per process in ascending PID order. Processes that vanish
+/// before their turn are skipped. A handle yielded by an earlier call is yielded again
+/// while its process lives, so per-handle state such as the `cpu_percent()` baseline
+/// carries over from one scan to the next. With attributes, each handle's prefetch
+/// store is filled first (see [`Process::as_dict`]); an error other than
+/// `NoSuchProcess` while doing so is yielded as `Err`.
+pub struct ProcessIter {
+    root: Arc<ProcRoot>,
+    pids: std::vec::IntoIter<Pid>,
+    attrs: Option<Vec<Attr>>,
+    table: Table,
+}
+
+impl Iterator for ProcessIter {
+    type Item = Result<Arc<Process>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        for pid in self.pids.by_ref() {
+            let proc = match self.table.get(&pid) {
+                Some(p) => Arc::clone(p),
+                None => match Process::new_at(&self.root.roots, pid) {
+                    Ok(p) => {
+                        let p = Arc::new(p);
+                        self.table.insert(pid, Arc::clone(&p));
+                        p
+                    }
+                    Err(e) if e.is_no_such_process() => continue,
+                    Err(e) => return Some(Err(e)),
+                },
+            };
+            proc.set_prefetched(None);
+            if let Some(attrs) = &self.attrs {
+                match proc.as_dict(Some(attrs)) {
+                    Ok(info) => proc.set_prefetched(Some(info)),
+                    Err(Error::NoSuchProcess { .. }) => {
+                        self.table.remove(&pid);
+                        continue;
+                    }
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            return Some(Ok(proc));
+        }
+        None
+    }
+}
+
+impl Drop for ProcessIter {
+    fn drop(&mut self) {
+        put_table(&self.root.roots.procfs, std::mem::take(&mut self.table));
+    }
+}
+
+/// Every process (psutil's `process_iter(attrs)`), from the process-wide roots.
+/// `attrs`: `None` for no prefetching; `Some(&Attr::ALL)` for every attribute.
+pub fn process_iter(attrs: Option<&[Attr]>) -> Result<ProcessIter> {
+    process_iter_at(&crate::roots::roots(), attrs)
+}
+
+/// [`process_iter`] reading from `roots`.
+pub fn process_iter_at(roots: &Roots, attrs: Option<&[Attr]>) -> Result<ProcessIter> {
+    let root = ProcRoot::get(roots)?;
+    let pids = list_pids(&root)?;
+    let mut table = take_table(&roots.procfs);
+    // Forget processes that are gone, and handles that saw their PID reused.
+    let live: std::collections::HashSet<Pid> = pids.iter().copied().collect();
+    table.retain(|pid, p| live.contains(pid) && !p.st().gone);
+    Ok(ProcessIter {
+        root,
+        pids: pids.into_iter(),
+        attrs: attrs.map(<[Attr]>::to_vec),
+        table,
+    })
+}
+
+/// Forgets the handles kept between `process_iter` calls (psutil's
+/// `process_iter.cache_clear()`).
+pub fn process_iter_cache_clear() {
+    TABLES.lock().unwrap_or_else(|e| e.into_inner()).clear();
+}
