@@ -274,6 +274,10 @@ fn render(prev: &Sample, cur: &Sample, width: usize) -> String {
         let _ = writeln!(o);
     }
 
+    // Top processes by CPU and by memory. The handles persist across frames inside
+    // psoxide's process_iter, so cpu_percent measures the time since the last frame.
+    render_top(&mut o, width);
+
     // Users.
     if let Ok(list) = users {
         if !list.is_empty() {
@@ -293,6 +297,106 @@ fn render(prev: &Sample, cur: &Sample, width: usize) -> String {
     o
 }
 
+/// One row of the process tables.
+struct Row {
+    pid: u32,
+    name: String,
+    user: String,
+    cpu: f64,
+    rss: u64,
+    mem: f64,
+    threads: u64,
+}
+
+fn scan() -> Vec<Row> {
+    use psoxide::{Attr, AttrValue};
+    let attrs = [
+        Attr::Name,
+        Attr::Username,
+        Attr::CpuPercent,
+        Attr::MemoryInfo,
+        Attr::MemoryPercent,
+        Attr::NumThreads,
+    ];
+    let Ok(iter) = psoxide::process_iter(Some(&attrs)) else {
+        return Vec::new();
+    };
+    let mut rows = Vec::new();
+    for p in iter.flatten() {
+        let Some(info) = p.prefetched() else { continue };
+        let mut r = Row {
+            pid: p.pid(),
+            name: String::new(),
+            user: String::new(),
+            cpu: 0.0,
+            rss: 0,
+            mem: 0.0,
+            threads: 0,
+        };
+        for (k, v) in &info.values {
+            match (k, v) {
+                (_, Err(_)) => {}
+                (Attr::Name, Ok(AttrValue::Name(n))) => r.name = n.clone(),
+                (Attr::Username, Ok(AttrValue::Username(u))) => r.user = u.clone(),
+                (Attr::CpuPercent, Ok(AttrValue::CpuPercent(c))) => r.cpu = *c,
+                (Attr::MemoryInfo, Ok(AttrValue::MemoryInfo(m))) => r.rss = m.rss,
+                (Attr::MemoryPercent, Ok(AttrValue::MemoryPercent(m))) => r.mem = *m,
+                (Attr::NumThreads, Ok(AttrValue::NumThreads(t))) => r.threads = *t,
+                _ => {}
+            }
+        }
+        rows.push(r);
+    }
+    rows
+}
+
+fn render_top(o: &mut String, width: usize) {
+    let mut rows = scan();
+    if rows.is_empty() {
+        return;
+    }
+    let n = 8;
+    let name_w = width.saturating_sub(52).clamp(10, 60);
+    let header = format!(
+        "  {:>7} {:<10} {:>6} {:>6} {:>8} {:>4}  {}",
+        "PID", "USER", "CPU%", "MEM%", "RSS", "THR", "NAME"
+    );
+    let line = |r: &Row| {
+        let mut name = r.name.clone();
+        if name.chars().count() > name_w {
+            name = name.chars().take(name_w).collect();
+        }
+        let mut user = r.user.clone();
+        if user.chars().count() > 10 {
+            user = user.chars().take(10).collect();
+        }
+        format!(
+            "  {:>7} {:<10} {:>6.1} {:>6.1} {:>8} {:>4}  {}",
+            r.pid,
+            user,
+            r.cpu,
+            r.mem,
+            term::human(r.rss),
+            r.threads,
+            name
+        )
+    };
+    let _ = writeln!(o, "Top processes by CPU ({} processes)", rows.len());
+    let _ = writeln!(o, "{header}");
+    rows.sort_by(|a, b| b.cpu.total_cmp(&a.cpu).then(b.rss.cmp(&a.rss)));
+    for r in rows.iter().take(n) {
+        let _ = writeln!(o, "{}", line(r));
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(o, "Top processes by memory");
+    let _ = writeln!(o, "{header}");
+    rows.sort_by(|a, b| b.rss.cmp(&a.rss));
+    for r in rows.iter().take(n) {
+        let _ = writeln!(o, "{}", line(r));
+    }
+    let _ = writeln!(o);
+}
+
 /// Runs the overview: live (refreshing) on a terminal, one frame otherwise.
 pub fn run(once: bool, interval: f64) -> std::io::Result<()> {
     let live = !once && term::stdout_is_tty();
@@ -301,6 +405,8 @@ pub fn run(once: bool, interval: f64) -> std::io::Result<()> {
     let _ = psoxide::cpu_percent(None);
     let _ = psoxide::cpu_percent_percpu(None);
     let _ = psoxide::cpu_times_percent(None);
+    // Baselines for the per-process CPU percentages.
+    let _ = scan();
     let mut prev = sample();
     let mut stdout = std::io::stdout();
     loop {
