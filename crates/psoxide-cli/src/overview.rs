@@ -390,7 +390,7 @@ fn render_top(o: &mut String, width: usize) {
     let _ = writeln!(o);
     let _ = writeln!(o, "Top processes by memory");
     let _ = writeln!(o, "{header}");
-    rows.sort_by(|a, b| b.rss.cmp(&a.rss));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.rss));
     for r in rows.iter().take(n) {
         let _ = writeln!(o, "{}", line(r));
     }

@@ -140,3 +140,28 @@ fn kernel_thread() {
     assert_eq!(p.name().unwrap(), "kthreadd");
     assert_eq!(p.memory_info().unwrap(), psoxide::MemoryInfo::default());
 }
+
+#[test]
+fn display_like_psutil_repr() {
+    let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    let p = Process::new(child.id()).unwrap();
+    assert_eq!(
+        p.to_string(),
+        format!(
+            "psoxide.Process(pid={}, name='sleep', status='sleeping')",
+            child.id()
+        )
+    );
+    p.kill().unwrap();
+    let code = p.wait(Some(Duration::from_secs(5))).unwrap();
+    assert_eq!(code.map(|c| c.value()), Some(-9));
+    assert_eq!(
+        p.to_string(),
+        format!(
+            "psoxide.Process(pid={}, name='sleep', status='terminated', exitcode=<NegSignal.SIGKILL: -9>)",
+            child.id()
+        )
+    );
+    let _ = child.wait();
+}

@@ -703,9 +703,33 @@ impl Process {
 }
 
 impl PartialEq for Process {
-    /// Same PID and same start time (psutil 8.0 equality).
+    /// Same PID and same start time (psutil 8.0 equality); a start time that is not
+    /// known (0, for a handle bound to an already reaped child) counts as equal.
     fn eq(&self, other: &Self) -> bool {
-        self.pid == other.pid && self.start_ticks == other.start_ticks
+        self.pid == other.pid
+            && (self.start_ticks == other.start_ticks || self.start_ticks == 0 || other.start_ticks == 0)
+    }
+}
+
+impl std::fmt::Display for Process {
+    /// psutil's repr: `psoxide.Process(pid=42, name='sleep', status='sleeping',
+    /// exitcode=0)`; the name and status are left out when they cannot be read, and
+    /// the status is `terminated` once the process is gone.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "psoxide.Process(pid={}", self.pid)?;
+        let name = self.name().ok().or_else(|| self.known_name());
+        if let Some(n) = name {
+            write!(f, ", name={}", crate::error::py_repr(&n))?;
+        }
+        match self.status() {
+            Ok(s) if self.is_running() => write!(f, ", status='{}'", s.value())?,
+            Err(Error::AccessDenied { .. }) => {}
+            _ => write!(f, ", status='terminated'")?,
+        }
+        if let Some(Some(code)) = self.st().wait_result {
+            write!(f, ", exitcode={}", code.repr())?;
+        }
+        write!(f, ")")
     }
 }
 
