@@ -93,8 +93,13 @@ impl Process {
         for pid in pids {
             match self.root.read(pid, "stat", &mut buf, Eof::ShortRead) {
                 Ok(()) => {
-                    let path = self.root.path(pid, "stat");
-                    match parse_pid_stat(&buf, &path) {
+                    match parse_pid_stat(&buf, std::path::Path::new("stat")).map_err(|e| match e {
+                        Error::Parse { what, .. } => Error::Parse {
+                            path: self.root.path(pid, "stat"),
+                            what,
+                        },
+                        other => other,
+                    }) {
                         Ok(s) => {
                             if let Ok(pp) = Pid::try_from(s.ppid) {
                                 out.push((pid, pp, s.starttime, s.comm.to_vec()));

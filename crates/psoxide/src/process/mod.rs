@@ -176,10 +176,15 @@ impl Process {
         let root = ProcRoot::get(roots)?;
         let mut buf = take_buf();
         let r = match root.read(pid, "stat", &mut buf, Eof::ShortRead) {
-            Ok(()) => {
-                let path = root.path(pid, "stat");
-                parse_pid_stat(&buf, &path).map(|s| (s.starttime, lossy(s.comm)))
-            }
+            Ok(()) => parse_pid_stat(&buf, std::path::Path::new("stat"))
+                .map(|s| (s.starttime, lossy(s.comm)))
+                .map_err(|e| match e {
+                    Error::Parse { what, .. } => Error::Parse {
+                        path: root.path(pid, "stat"),
+                        what,
+                    },
+                    other => other,
+                }),
             Err(e) => match e.raw_os_error() {
                 Some(libc::ENOENT) | Some(libc::ESRCH) => Err(not_found("process PID not found")),
                 Some(libc::EACCES) | Some(libc::EPERM) => Err(Error::access_denied(Some(pid), None, "")),
@@ -268,7 +273,14 @@ impl Process {
     ) -> Result<T> {
         let mut buf = take_buf();
         let r = match self.root.read(self.pid, rel, &mut buf, eof) {
-            Ok(()) => f(&buf, &self.root.path(self.pid, rel)),
+            // Parsers get a short path; the full one is only built for an error.
+            Ok(()) => f(&buf, std::path::Path::new(rel)).map_err(|e| match e {
+                Error::Parse { what, .. } => Error::Parse {
+                    path: self.root.path(self.pid, rel),
+                    what,
+                },
+                other => other,
+            }),
             Err(e) => Err(self.translate(rel, e)),
         };
         put_buf(buf);

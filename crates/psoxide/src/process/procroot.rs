@@ -67,10 +67,35 @@ impl ProcRoot {
         Ok(r)
     }
 
-    /// `PID/rel` as a C string relative to the procfs root.
-    pub(crate) fn rel(pid: Pid, rel: &str) -> CString {
-        // Neither part can contain a NUL byte.
-        CString::new(format!("{pid}/{rel}")).unwrap_or_default()
+    /// `PID/rel` as a NUL-terminated path relative to the procfs root, built on the
+    /// stack (no allocation on the hot path; long names fall back to the heap).
+    pub(crate) fn rel(pid: Pid, rel: &str) -> RelPath {
+        let mut b = [0u8; 64];
+        let mut n = 0;
+        let mut digits = [0u8; 10];
+        let mut d = 0;
+        let mut v = pid;
+        loop {
+            digits[d] = b'0' + (v % 10) as u8;
+            d += 1;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        if d + 1 + rel.len() + 1 > b.len() || rel.as_bytes().contains(&0) {
+            return RelPath::Heap(CString::new(format!("{pid}/{rel}")).unwrap_or_default());
+        }
+        while d > 0 {
+            d -= 1;
+            b[n] = digits[d];
+            n += 1;
+        }
+        b[n] = b'/';
+        n += 1;
+        b[n..n + rel.len()].copy_from_slice(rel.as_bytes());
+        n += rel.len();
+        RelPath::Stack(b, n + 1)
     }
 
     /// The absolute path of `PID/rel`, for error messages.
@@ -80,13 +105,14 @@ impl ProcRoot {
 
     /// Reads `PID/rel` whole into `buf`, keeping the raw errno on failure.
     pub(crate) fn read(&self, pid: Pid, rel: &str, buf: &mut Vec<u8>, eof: Eof) -> io::Result<()> {
-        self.dir.read_raw(&Self::rel(pid, rel), buf, eof)
+        self.dir.read_raw(Self::rel(pid, rel).as_cstr(), buf, eof)
     }
 
     /// `readlinkat` of `PID/rel`; the raw bytes of the target.
     pub(crate) fn readlink(&self, pid: Pid, rel: &str) -> io::Result<Vec<u8>> {
         use std::os::fd::AsRawFd;
         let c = Self::rel(pid, rel);
+        let c = c.as_cstr();
         let mut buf = vec![0u8; 256];
         loop {
             // SAFETY: valid dirfd, C string and buffer.
@@ -117,6 +143,7 @@ impl ProcRoot {
     pub(crate) fn exists(&self, pid: Pid, rel: &str) -> bool {
         use std::os::fd::AsRawFd;
         let c = Self::rel(pid, rel);
+        let c = c.as_cstr();
         // SAFETY: valid dirfd and C string.
         unsafe { libc::faccessat(self.dir_fd().as_raw_fd(), c.as_ptr(), libc::F_OK, 0) == 0 }
     }
@@ -129,5 +156,43 @@ impl ProcRoot {
     #[allow(dead_code)]
     pub(crate) fn io_error(&self, pid: Pid, rel: &str, e: io::Error) -> Error {
         Error::io(self.path(pid, rel), e)
+    }
+}
+
+/// A relative path as a C string: on the stack when short (the usual case).
+pub(crate) enum RelPath {
+    /// Bytes and length including the terminating NUL.
+    Stack([u8; 64], usize),
+    /// A path too long for the stack buffer.
+    Heap(CString),
+}
+
+impl RelPath {
+    /// The path as a `CStr`.
+    pub(crate) fn as_cstr(&self) -> &std::ffi::CStr {
+        match self {
+            RelPath::Stack(b, n) => std::ffi::CStr::from_bytes_with_nul(&b[..*n]).unwrap_or(c""),
+            RelPath::Heap(c) => c.as_c_str(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(ProcRoot::rel(1, "stat").as_cstr().to_bytes(), b"1/stat");
+        assert_eq!(
+            ProcRoot::rel(4294967295, "task/12/stat").as_cstr().to_bytes(),
+            b"4294967295/task/12/stat"
+        );
+        assert_eq!(ProcRoot::rel(7, "").as_cstr().to_bytes(), b"7/");
+        let long = "x".repeat(100);
+        assert_eq!(
+            ProcRoot::rel(7, &long).as_cstr().to_bytes(),
+            format!("7/{long}").as_bytes()
+        );
     }
 }
