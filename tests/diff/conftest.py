@@ -21,6 +21,18 @@ def pytest_configure(config):
         raise pytest.UsageError(str(exc)) from None
 
 
+#: Lines test_process_diff.py wants shown after the run (counts of compared
+#: processes and of null values), printed by pytest_terminal_summary.
+PROC_SUMMARY: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    if PROC_SUMMARY:
+        terminalreporter.section("per-process comparison")
+        for line in PROC_SUMMARY:
+            terminalreporter.write_line(line)
+
+
 def pytest_report_header(config):
     try:
         path, how = psoxide_bin.locate()
@@ -58,3 +70,169 @@ def snap(psoxide_path) -> Snapshot:
     window = time.monotonic() - t0
     diffcheck.DUMP_PROCESS_RSS = rss
     return Snapshot(before, got, after, window, rss)
+
+
+# --- per-process comparison (test_process_diff.py) ----------------------------
+
+import json  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+
+import psutil_procs  # noqa: E402
+
+#: Source of the "holder" fixture process: weird argv, open files at known
+#: offsets and modes, an inet listener and UDP socket, and an unreaped child.
+HOLDER_SRC = r"""
+import json, os, socket, sys, time
+d = sys.argv[1]
+path = lambda n: os.path.join(d, n)
+files = {}
+f = open(path("read.bin"), "rb", buffering=0); f.seek(123); files["read.bin"] = f
+f = open(path("write.bin"), "wb", buffering=0); f.write(b"w" * 456); files["write.bin"] = f
+f = open(path("append.bin"), "ab", buffering=0); f.write(b"a" * 77); files["append.bin"] = f
+f = open(path("rw.bin"), "r+b", buffering=0); f.seek(789); files["rw.bin"] = f
+f = open(path("aplus.bin"), "a+b", buffering=0); f.write(b"p" * 10); files["aplus.bin"] = f
+tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+tcp.bind(("127.0.0.1", 0)); tcp.listen(8)
+udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+udp.bind(("127.0.0.1", 0))
+try:
+    tcp6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    tcp6.bind(("::1", 0)); tcp6.listen(8)
+    tcp6_info = [tcp6.fileno(), tcp6.getsockname()[1]]
+except OSError:
+    tcp6_info = None
+child = os.fork()
+if child == 0:
+    os._exit(7)
+info = {"files": {n: [path(n), f.fileno()] for n, f in files.items()},
+        "tcp": [tcp.fileno(), tcp.getsockname()[1]], "udp": [udp.fileno(), udp.getsockname()[1]],
+        "tcp6": tcp6_info, "zombie": child}
+sys.stdout.write(json.dumps(info) + "\n"); sys.stdout.flush()
+while True:
+    time.sleep(3600)
+"""
+
+HOLDER_ARGS = ["arg with  spaces", 'double"quote', "single'quote", "", "tab\there",
+               "ünïcödé", "--flag=a b"]
+LONG_NAME = "psox_long_process_name_sleeper"
+MARKER_ENV = {"PSOX_MARKER": "value with spaces = and equals", "PSOX_EMPTY": ""}
+HOLDER_NICE = 5
+HOLDER_IONICE = (2, 6)  # IOPRIO_CLASS_BE, level 6
+
+
+@dataclass
+class Spawned:
+    """Processes with known properties, alive for the whole session."""
+    dir: str
+    holder: int
+    holder_cmdline: list
+    info: dict
+    zombie: int
+    long_name: int
+    truncated: int  # 15+ char comm, argv[0] unrelated -> psutil keeps the short name; stopped
+    long_exe: str
+
+    def labels(self) -> dict:
+        return {self.holder: "fixture holder", self.zombie: "fixture zombie",
+                self.long_name: "fixture long-name", self.truncated: "fixture stopped"}
+
+
+def _state(pid) -> str:
+    with open(f"/proc/{pid}/stat", "rb") as f:
+        data = f.read()
+    return data[data.rfind(b")") + 2:].split()[0].decode()
+
+
+def _wait_state(pid, letters, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while _state(pid) not in letters:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"pid {pid} did not reach state {letters} (is {_state(pid)})")
+        time.sleep(0.01)
+
+
+@pytest.fixture(scope="session")
+def spawned():
+    d = tempfile.mkdtemp(prefix="psox-procdiff-")
+    os.chmod(d, 0o755)
+    for n in ("read.bin", "rw.bin"):
+        with open(os.path.join(d, n), "wb") as f:
+            f.write(bytes(range(256)) * 4)
+    exe = os.path.join(d, LONG_NAME)
+    shutil.copy(shutil.which("sleep") or "/bin/sleep", exe)
+    os.chmod(exe, 0o755)
+    env = dict(os.environ, **MARKER_ENV)
+    procs = []
+    try:
+        cmd = [sys.executable, "-c", HOLDER_SRC, d] + HOLDER_ARGS
+        holder = subprocess.Popen(cmd, cwd=d, env=env, stdout=subprocess.PIPE,
+                                  stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.append(holder)
+        info = json.loads(holder.stdout.readline())
+        long_name = subprocess.Popen([exe, "3600"], cwd=d, stdin=subprocess.DEVNULL)
+        procs.append(long_name)
+        truncated = subprocess.Popen(["renamed-argv0", "3600"], executable=exe, cwd=d,
+                                     stdin=subprocess.DEVNULL)
+        procs.append(truncated)
+        os.setpriority(os.PRIO_PROCESS, holder.pid, HOLDER_NICE)
+        psutil.Process(holder.pid).ionice(*HOLDER_IONICE)
+        _wait_state(info["zombie"], "Z")
+        os.kill(truncated.pid, signal.SIGSTOP)
+        _wait_state(truncated.pid, "T")
+        yield Spawned(d, holder.pid, cmd, info, info["zombie"], long_name.pid, truncated.pid, exe)
+    finally:
+        for p in procs:
+            try:
+                p.kill()
+                p.wait(5)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@dataclass
+class ProcSnapshot:
+    """psutil BEFORE / psoxide `dump --procs --json` / psutil AFTER."""
+    before: dict  # pid -> psutil_procs.sample()
+    got: list  # psoxide's array, as printed
+    after: dict
+    window_s: float
+    psoxide_pid: int
+    psoxide_cmd: list
+    psoxide_path: str
+    runner_pid: int
+    mem_total: int
+    spawned: Spawned
+
+
+@pytest.fixture(scope="session")
+def procsnap(psoxide_path, spawned) -> ProcSnapshot:
+    if psoxide_path.suffix == ".py":
+        pytest.skip(f"{psoxide_path} is a Python stand-in: the per-process comparison "
+                    "needs the real binary (dump --procs)")
+    cmd = [str(psoxide_path), "dump", "--procs", "--json"]
+    mem_total = psutil_procs.mem_total()
+    psutil_procs.snapshot()  # warm-up: imports, caches (users, terminals, total memory)
+    t0 = time.monotonic()
+    before = psutil_procs.snapshot()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL)
+    try:
+        out, err = proc.communicate(timeout=psoxide_bin.TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise AssertionError(f"{' '.join(cmd)} did not finish in {psoxide_bin.TIMEOUT_S} s")
+    after = psutil_procs.snapshot()
+    window = time.monotonic() - t0
+    if proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} exited with {proc.returncode}\nstderr:\n"
+                             f"{err.decode(errors='replace')[-4000:]}")
+    got = json.loads(out.decode("utf-8"), parse_constant=psoxide_bin._reject_constant)
+    return ProcSnapshot(before, got, after, window, proc.pid, cmd, str(psoxide_path),
+                        os.getpid(), mem_total, spawned)
