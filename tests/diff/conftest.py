@@ -117,6 +117,63 @@ while True:
     time.sleep(3600)
 """
 
+#: Source of the "edge" fixture process: stat/cmdline/cwd/maps corner cases.
+EDGE_SRC = r"""
+import json, mmap, os, pty, socket, sys, threading, time
+d = sys.argv[1]
+with open("/proc/self/comm", "w") as f:  # "(" and ")" inside the name: stat parsing
+    f.write("ed) (ge x")
+gone = os.path.join(d, "gone dir")  # cwd in a removed directory: " (deleted)"
+os.mkdir(gone); os.chdir(gone); os.rmdir(gone)
+p = os.path.join(d, "unlinked file")  # open and mapped, then unlinked
+f_unl = open(p, "w+b"); f_unl.write(b"u" * 8192); f_unl.flush()
+m = mmap.mmap(f_unl.fileno(), 8192); m[0:1] = b"x"
+os.unlink(p)
+ev = threading.Event()
+for _ in range(3):
+    threading.Thread(target=ev.wait, daemon=True).start()
+lst = socket.socket(); lst.bind(("127.0.0.1", 0)); lst.listen(4)
+c4 = socket.create_connection(lst.getsockname()); s4, _ = lst.accept()
+try:  # IPv6 socket connected to an IPv4-mapped address
+    c6 = socket.socket(socket.AF_INET6); c6.connect(("::ffff:127.0.0.1", lst.getsockname()[1]))
+    s6, _ = lst.accept()
+    mapped = [c6.fileno(), c6.getsockname()[1]]
+except OSError:
+    mapped = None
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.connect(("127.0.0.1", 9))
+pid, master = pty.fork()  # a child with a controlling terminal
+if pid == 0:
+    os.execv("/bin/sleep", ["sleep", "3600"])
+tty = None
+for _ in range(500):
+    try:
+        tty = os.readlink(f"/proc/{pid}/fd/0")
+        if tty.startswith("/dev/pts/"):
+            break
+    except OSError:
+        pass
+    time.sleep(0.01)
+os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})
+info = {"tty_child": pid, "tty": tty, "gone": gone, "unlinked": p, "mapped": mapped,
+        "est": [c4.fileno(), s4.fileno(), lst.getsockname()[1], c4.getsockname()[1]],
+        "udp": [u.fileno(), u.getsockname()[1]]}
+sys.stdout.write(json.dumps(info) + "\n"); sys.stdout.flush()
+while True:
+    time.sleep(3600)
+"""
+
+#: A process whose main thread exited while another thread runs: the leader
+#: is a zombie ("Z" in /proc/PID/stat) but the process lives.
+ZOMBIE_LEADER_SRC = r"""
+import ctypes, os, sys, threading, time
+threading.Thread(target=time.sleep, args=(3600,)).start()
+sys.stdout.write("ready\n"); sys.stdout.flush()
+ctypes.CDLL(None).pthread_exit(None)
+"""
+
+#: Root only: real/effective/saved IDs that differ and have no passwd entry.
+ODD_IDS = (54321, 54322, 54323)
+
 HOLDER_ARGS = ["arg with  spaces", 'double"quote', "single'quote", "", "tab\there",
                "ünïcödé", "--flag=a b"]
 LONG_NAME = "psox_long_process_name_sleeper"
@@ -136,10 +193,25 @@ class Spawned:
     long_name: int
     truncated: int  # 15+ char comm, argv[0] unrelated -> psutil keeps the short name; stopped
     long_exe: str
+    edge: int = 0
+    edge_info: dict | None = None
+    edge_cmdline: list | None = None
+    deleted_exe: int = 0
+    deleted_path: str = ""
+    zombie_leader: int = 0
+    odd_ids: int = 0  # 0 when not root
+    retitled: int = 0  # 0 without perl
 
     def labels(self) -> dict:
-        return {self.holder: "fixture holder", self.zombie: "fixture zombie",
-                self.long_name: "fixture long-name", self.truncated: "fixture stopped"}
+        out = {self.holder: "fixture holder", self.zombie: "fixture zombie",
+               self.long_name: "fixture long-name", self.truncated: "fixture stopped",
+               self.edge: "fixture edge", self.deleted_exe: "fixture deleted-exe",
+               self.zombie_leader: "fixture zombie-leader",
+               self.odd_ids: "fixture odd-ids", self.retitled: "fixture retitled"}
+        if self.edge_info:
+            out[self.edge_info["tty_child"]] = "fixture tty"
+        out.pop(0, None)
+        return out
 
 
 def _state(pid) -> str:
@@ -154,6 +226,20 @@ def _wait_state(pid, letters, timeout=10.0):
         if time.monotonic() > deadline:
             raise RuntimeError(f"pid {pid} did not reach state {letters} (is {_state(pid)})")
         time.sleep(0.01)
+
+
+def _wait_exec(pid, exe, timeout=10.0):
+    """Until the child has exec'd exe (so unlinking it afterwards is seen as deleted)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if os.readlink(f"/proc/{pid}/exe") == exe:
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"pid {pid} did not exec {exe}")
+        time.sleep(0.005)
 
 
 @pytest.fixture(scope="session")
@@ -184,7 +270,48 @@ def spawned():
         _wait_state(info["zombie"], "Z")
         os.kill(truncated.pid, signal.SIGSTOP)
         _wait_state(truncated.pid, "T")
-        yield Spawned(d, holder.pid, cmd, info, info["zombie"], long_name.pid, truncated.pid, exe)
+        sp = Spawned(d, holder.pid, cmd, info, info["zombie"], long_name.pid, truncated.pid, exe)
+
+        # Corner cases: a large argv and environment, odd comm, removed cwd, ...
+        sp.edge_cmdline = [sys.executable, "-c", EDGE_SRC, d, "x" * 100_000]
+        edge = subprocess.Popen(sp.edge_cmdline, cwd=d, stdout=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env=dict(os.environ, PSOX_BIG="y" * 60_000))
+        procs.append(edge)
+        sp.edge, sp.edge_info = edge.pid, json.loads(edge.stdout.readline())
+        psutil.Process(edge.pid).ionice(3)  # IOPRIO_CLASS_IDLE
+        sp.deleted_path = os.path.join(d, "sl eep")
+        shutil.copy(exe, sp.deleted_path)
+        deleted = subprocess.Popen([sp.deleted_path, "3600"], cwd=d, stdin=subprocess.DEVNULL)
+        procs.append(deleted)
+        _wait_exec(deleted.pid, sp.deleted_path)
+        os.unlink(sp.deleted_path)
+        sp.deleted_exe = deleted.pid
+        zl = subprocess.Popen([sys.executable, "-c", ZOMBIE_LEADER_SRC], stdout=subprocess.PIPE,
+                              stdin=subprocess.DEVNULL)
+        procs.append(zl)
+        zl.stdout.readline()
+        _wait_state(zl.pid, "Z")
+        sp.zombie_leader = zl.pid
+        if os.getuid() == 0:
+            def odd():
+                os.setgroups([ODD_IDS[0]])
+                os.setresgid(*ODD_IDS)
+                os.setresuid(*ODD_IDS)
+            oi = subprocess.Popen([exe, "3600"], preexec_fn=odd, cwd="/",
+                                  stdin=subprocess.DEVNULL)
+            procs.append(oi)
+            _wait_exec(oi.pid, exe)
+            sp.odd_ids = oi.pid
+        perl = shutil.which("perl")
+        if perl:
+            rt = subprocess.Popen([perl, "-e", '$0 = "perl title with spaces"; '
+                                   'print "ok\\n"; $| = 1; sleep 3600'],
+                                  stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+            procs.append(rt)
+            rt.stdout.readline()
+            sp.retitled = rt.pid
+        yield sp
     finally:
         for p in procs:
             try:

@@ -33,6 +33,14 @@ older than 8:
   ``/proc/PID/stat``.
 * ``ionice.ioclass``: 7.x ``IOPriority`` member -> int.
 
+Not a version difference but a psutil parsing bug (present in 7.2.2 and in
+the psutil sources searched): ``threads()`` cuts ``/proc/PID/task/TID/stat``
+at the FIRST ")", so for a thread whose name contains ")" it reads the wrong
+fields (majflt/cmajflt instead of utime/stime).  The spec (4.6) defines the
+times as fields 14/15, which is what psoxide reads; for such threads
+``threads_per_spec()`` recomputes them from the stat line cut at the LAST ")"
+and counts the case in ``THREAD_NAME_FIXES`` (reported by the test).
+
 Besides the attributes, each sample records ``activity``: the sorted thread
 IDs and the summed on-CPU nanoseconds of every thread (first field of
 ``/proc/PID/task/TID/schedstat``), read once before and once after the
@@ -157,6 +165,31 @@ def stat_page_faults(pid) -> dict:
     return {"minor": int(rest[7]), "major": int(rest[9])}
 
 
+THREAD_NAME_FIXES: list[tuple[int, int, str]] = []
+"""(pid, tid, comm) of threads whose times were recomputed (see module doc)."""
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def threads_per_spec(pid, threads: list) -> list:
+    """psutil's threads() with the times of ")"-named threads re-read correctly."""
+    out = []
+    for t in threads:
+        try:
+            data = _read(f"/proc/{pid}/task/{t['id']}/stat")
+        except Vanished:
+            out.append(t)
+            continue
+        comm = data[data.find(b"(") + 1:data.rfind(b")")]
+        if b")" in comm:
+            rest = data[data.rfind(b")") + 2:].split()
+            t = {"id": t["id"], "user_time": int(rest[11]) / CLOCK_TICKS,
+                 "system_time": int(rest[12]) / CLOCK_TICKS}
+            THREAD_NAME_FIXES.append((pid, t["id"], comm.decode("utf-8", "replace")))
+        out.append(t)
+    return out
+
+
 def activity(pid):
     """(sorted thread IDs, summed on-CPU ns of the threads); None if unreadable."""
     try:
@@ -215,6 +248,8 @@ def _getter(p, attr):
         if isinstance(v, list):
             return [_plain(x) for x in v]
         return _plain(v)
+    if attr == "threads":
+        return threads_per_spec(p.pid, [_record(kind, x) for x in v])
     if isinstance(v, list):
         return [_record(kind, x) for x in v]
     return _record(kind, v)

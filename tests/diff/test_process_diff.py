@@ -172,6 +172,10 @@ def test_compared_set(cmp):
         f"null values (AccessDenied/ZombieProcess) in compared processes: "
         f"{sum(nulls.values())} {dict(sorted(nulls.items()))}",
     ]
+    if pp.THREAD_NAME_FIXES:
+        lines.append(f"threads whose name contains ')': times taken from stat fields 14/15 "
+                     f"(psutil cuts at the first ')' and misreads them): "
+                     f"{sorted(set(pp.THREAD_NAME_FIXES))[:6]}")
     conftest.PROC_SUMMARY[:] = lines
     print("\n".join(lines))
     absent = {lab: p for p, lab in must.items() if p not in cmp.compared}
@@ -340,6 +344,95 @@ def test_fixture_net_connections(cmp):
                      "status": "LISTEN"})
     key = lambda c: c["fd"]  # noqa: E731
     assert sorted(g["net_connections"], key=key) == sorted(want, key=key)
+
+
+def test_fixture_edge(cmp):
+    """Odd comm, removed cwd, unlinked open/mapped file, threads, large argv/env,
+    affinity narrowed to one CPU, idle I/O class, established and v4-mapped sockets."""
+    sp = cmp.snap.spawned
+    g = _fx(cmp, sp.edge)
+    info = sp.edge_info
+    assert g["name"] == "ed) (ge x"
+    assert g["cmdline"] == sp.edge_cmdline
+    assert g["environ"]["PSOX_BIG"] == "y" * 60_000
+    # psutil strips " (deleted)" when the stripped path does not exist (spec 4.6)
+    assert g["cwd"] == info["gone"]
+    assert all(f["path"] != info["unlinked"] and "(deleted)" not in f["path"]
+               for f in g["open_files"]), g["open_files"]
+    assert info["unlinked"] in [m["path"] for m in g["memory_maps"]]
+    tids = sorted(os.listdir(f"/proc/{sp.edge}/task"))  # psutil sorts TIDs as strings
+    assert [t["id"] for t in g["threads"]] == [int(t) for t in tids]
+    assert g["num_threads"] == 4
+    assert g["cpu_affinity"] == [max(os.sched_getaffinity(0))]
+    assert g["ionice"] == {"ioclass": 3, "value": 0}
+    c_fd, s_fd, lport, cport = info["est"]
+    conns = {c["fd"]: c for c in g["net_connections"]}
+    assert conns[c_fd] == {"fd": c_fd, "family": 2, "type": 1,
+                           "laddr": {"ip": "127.0.0.1", "port": cport},
+                           "raddr": {"ip": "127.0.0.1", "port": lport}, "status": "ESTABLISHED"}
+    assert conns[s_fd]["laddr"] == {"ip": "127.0.0.1", "port": lport}
+    assert conns[s_fd]["raddr"] == {"ip": "127.0.0.1", "port": cport}
+    u_fd, u_port = info["udp"]
+    assert conns[u_fd] == {"fd": u_fd, "family": 2, "type": 2,
+                           "laddr": {"ip": "127.0.0.1", "port": u_port},
+                           "raddr": {"ip": "127.0.0.1", "port": 9}, "status": "NONE"}
+    if info["mapped"]:
+        m_fd, m_port = info["mapped"]
+        assert conns[m_fd]["family"] == 10
+        assert conns[m_fd]["laddr"] == {"ip": "::ffff:127.0.0.1", "port": m_port}
+        assert conns[m_fd]["raddr"] == {"ip": "::ffff:127.0.0.1", "port": lport}
+
+
+def test_fixture_terminal(cmp):
+    """A child of pty.fork() has the pty slave as controlling terminal."""
+    sp = cmp.snap.spawned
+    g = _fx(cmp, sp.edge_info["tty_child"])
+    assert sp.edge_info["tty"] and sp.edge_info["tty"].startswith("/dev/pts/")
+    assert g["terminal"] == sp.edge_info["tty"]
+
+
+def test_fixture_deleted_exe(cmp):
+    """The executable was unlinked: exe is the path without " (deleted)"."""
+    sp = cmp.snap.spawned
+    g = _fx(cmp, sp.deleted_exe)
+    assert os.readlink(f"/proc/{sp.deleted_exe}/exe") == sp.deleted_path + " (deleted)"
+    assert g["exe"] == sp.deleted_path and g["name"] == os.path.basename(sp.deleted_path)
+    assert sp.deleted_path in [m["path"] for m in g["memory_maps"]]
+
+
+def test_fixture_zombie_leader(cmp):
+    """Main thread exited, another thread lives: stat says Z, so status is
+    zombie and the mm-based reads are ZombieProcess (null), like psutil."""
+    sp = cmp.snap.spawned
+    g = _fx(cmp, sp.zombie_leader)
+    assert g["status"] == "zombie"
+    assert g["num_threads"] == 2 and len(g["threads"]) == 2
+    assert g["cmdline"] is None and g["memory_maps"] is None
+
+
+def test_fixture_odd_ids(cmp):
+    """(root) real and effective IDs different, no passwd entry: username is
+    the real UID as a string."""
+    from conftest import ODD_IDS
+    sp = cmp.snap.spawned
+    if not sp.odd_ids:
+        pytest.skip("needs root to start a process with other IDs")
+    g = _fx(cmp, sp.odd_ids)
+    # execve() of a non-set-ID file copies the effective IDs to the saved ones.
+    ids = {"real": ODD_IDS[0], "effective": ODD_IDS[1], "saved": ODD_IDS[1]}
+    assert g["uids"] == ids and g["gids"] == ids
+    assert g["username"] == str(ODD_IDS[0])
+
+
+def test_fixture_retitled(cmp):
+    """perl's $0 rewrites the argv area without NULs: cmdline is split on spaces."""
+    sp = cmp.snap.spawned
+    if not sp.retitled:
+        pytest.skip("perl not installed")
+    g = _fx(cmp, sp.retitled)
+    assert g["cmdline"] == ["perl", "title", "with", "spaces"]
+    with open(f"/proc/{sp.retitled}/comm") as f:
+        assert g["name"] == f.read().rstrip("\n")
 
 
 # --- the rules reject what they must (no binary needed) ---------------------
