@@ -109,9 +109,16 @@ except OSError:
 child = os.fork()
 if child == 0:
     os._exit(7)
+traced = os.fork()  # traced by this process and stopped: "tracing-stop"
+if traced == 0:
+    import ctypes, signal
+    ctypes.CDLL(None).ptrace(0, 0, None, None)  # PTRACE_TRACEME
+    os.kill(os.getpid(), signal.SIGSTOP)
+    time.sleep(3600)
+    os._exit(0)
 info = {"files": {n: [path(n), f.fileno()] for n, f in files.items()},
         "tcp": [tcp.fileno(), tcp.getsockname()[1]], "udp": [udp.fileno(), udp.getsockname()[1]],
-        "tcp6": tcp6_info, "zombie": child}
+        "tcp6": tcp6_info, "zombie": child, "traced": traced}
 sys.stdout.write(json.dumps(info) + "\n"); sys.stdout.flush()
 while True:
     time.sleep(3600)
@@ -173,6 +180,8 @@ ctypes.CDLL(None).pthread_exit(None)
 
 #: Root only: real/effective/saved IDs that differ and have no passwd entry.
 ODD_IDS = (54321, 54322, 54323)
+ROOT_NICE = -5
+ROOT_IONICE = (1, 4)  # IOPRIO_CLASS_RT, level 4
 
 HOLDER_ARGS = ["arg with  spaces", 'double"quote', "single'quote", "", "tab\there",
                "ünïcödé", "--flag=a b"]
@@ -207,7 +216,8 @@ class Spawned:
                self.long_name: "fixture long-name", self.truncated: "fixture stopped",
                self.edge: "fixture edge", self.deleted_exe: "fixture deleted-exe",
                self.zombie_leader: "fixture zombie-leader",
-               self.odd_ids: "fixture odd-ids", self.retitled: "fixture retitled"}
+               self.odd_ids: "fixture odd-ids", self.retitled: "fixture retitled",
+               self.info["traced"]: "fixture traced"}
         if self.edge_info:
             out[self.edge_info["tty_child"]] = "fixture tty"
         out.pop(0, None)
@@ -254,6 +264,7 @@ def spawned():
     os.chmod(exe, 0o755)
     env = dict(os.environ, **MARKER_ENV)
     procs = []
+    traced = 0
     try:
         cmd = [sys.executable, "-c", HOLDER_SRC, d] + HOLDER_ARGS
         holder = subprocess.Popen(cmd, cwd=d, env=env, stdout=subprocess.PIPE,
@@ -268,6 +279,8 @@ def spawned():
         os.setpriority(os.PRIO_PROCESS, holder.pid, HOLDER_NICE)
         psutil.Process(holder.pid).ionice(*HOLDER_IONICE)
         _wait_state(info["zombie"], "Z")
+        traced = info["traced"]
+        _wait_state(traced, "t")
         os.kill(truncated.pid, signal.SIGSTOP)
         _wait_state(truncated.pid, "T")
         sp = Spawned(d, holder.pid, cmd, info, info["zombie"], long_name.pid, truncated.pid, exe)
@@ -303,6 +316,8 @@ def spawned():
             procs.append(oi)
             _wait_exec(oi.pid, exe)
             sp.odd_ids = oi.pid
+            os.setpriority(os.PRIO_PROCESS, oi.pid, ROOT_NICE)  # negative: root only
+            psutil.Process(oi.pid).ionice(*ROOT_IONICE)  # realtime class: root only
         perl = shutil.which("perl")
         if perl:
             rt = subprocess.Popen([perl, "-e", '$0 = "perl title with spaces"; '
@@ -313,6 +328,11 @@ def spawned():
             sp.retitled = rt.pid
         yield sp
     finally:
+        if traced:
+            try:
+                os.kill(traced, signal.SIGKILL)
+            except OSError:
+                pass
         for p in procs:
             try:
                 p.kill()

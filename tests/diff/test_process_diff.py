@@ -412,8 +412,8 @@ def test_fixture_zombie_leader(cmp):
 
 def test_fixture_odd_ids(cmp):
     """(root) real and effective IDs different, no passwd entry: username is
-    the real UID as a string."""
-    from conftest import ODD_IDS
+    the real UID as a string; negative nice and realtime I/O class."""
+    from conftest import ODD_IDS, ROOT_IONICE, ROOT_NICE
     sp = cmp.snap.spawned
     if not sp.odd_ids:
         pytest.skip("needs root to start a process with other IDs")
@@ -422,6 +422,16 @@ def test_fixture_odd_ids(cmp):
     ids = {"real": ODD_IDS[0], "effective": ODD_IDS[1], "saved": ODD_IDS[1]}
     assert g["uids"] == ids and g["gids"] == ids
     assert g["username"] == str(ODD_IDS[0])
+    assert g["nice"] == ROOT_NICE
+    assert g["ionice"] == {"ioclass": ROOT_IONICE[0], "value": ROOT_IONICE[1]}
+
+
+def test_fixture_traced(cmp):
+    """A child that did PTRACE_TRACEME and stopped itself: "tracing-stop" ("t")."""
+    sp = cmp.snap.spawned
+    g = _fx(cmp, sp.info["traced"])
+    assert g["status"] == "tracing-stop"
+    assert g["ppid"] == sp.holder
 
 
 def test_fixture_retitled(cmp):
