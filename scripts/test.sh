@@ -3,7 +3,8 @@
 #   - the system tools used as independent sources (procps, iproute2, util-linux),
 #   - a Python venv (.venv) with the newest psutil and pytest from PyPI,
 # then checks formatting and lints, runs the Rust tests, builds the release binary
-# and runs the differential tests against real psutil.
+# and runs the differential tests against real psutil, as root and (per-process
+# test) as the unprivileged user psoxtest, created if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -54,3 +55,61 @@ target/release/psoxide dump --json | "$VENV/bin/python" -c 'import json,sys; d=j
 
 step "differential tests against psutil"
 PSOXIDE_BIN="$ROOT/target/release/psoxide" "$VENV/bin/python" -m pytest -q tests/diff
+
+step "per-process differential test as an unprivileged user"
+# Other users' processes must give AccessDenied (null) exactly where psutil does.
+# Needs root to create the user and switch to it; elsewhere this step is skipped.
+unprivileged_diff() {
+    local user=psoxtest tmp py pypath="" site cand
+    if [ "$(id -u)" != 0 ]; then
+        echo "skipped: creating and switching to the user $user needs root (running as uid $(id -u))"
+        return 0
+    fi
+    if ! id -u "$user" >/dev/null 2>&1; then
+        useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$user"
+        echo "created user $user"
+    fi
+    as_user() {
+        if command -v runuser >/dev/null 2>&1; then
+            runuser -u "$user" -- "$@"
+        else
+            setpriv --reuid="$user" --regid="$user" --init-groups -- "$@"
+        fi
+    }
+    # The repository may sit under a directory the user cannot traverse (/root):
+    # copy the binary and tests/diff to a world-readable temporary directory.
+    tmp=$(mktemp -d /tmp/psoxide-unpriv.XXXXXX)
+    chmod 755 "$tmp"
+    install -m 755 target/release/psoxide "$tmp/psoxide"
+    mkdir "$tmp/diff"
+    cp tests/diff/*.py tests/diff/pytest.ini "$tmp/diff/"
+    # Python: the venv's interpreter if the user can run it and import psutil and
+    # pytest; else a system python3 with a copy of the venv's site-packages
+    # (psutil's extension is abi3, pytest is pure Python).
+    py="$VENV/bin/python"
+    if ! as_user "$py" -c 'import psutil, pytest' >/dev/null 2>&1; then
+        site=$("$VENV/bin/python" -c 'import os, psutil; print(os.path.dirname(os.path.dirname(psutil.__file__)))')
+        cp -r "$site" "$tmp/site"
+        pypath="$tmp/site"
+        py=""
+        for cand in /usr/bin/python3 /usr/local/bin/python3; do
+            if [ -x "$cand" ] && as_user env PYTHONPATH="$pypath" "$cand" -c 'import psutil, pytest' >/dev/null 2>&1; then
+                py=$cand
+                break
+            fi
+        done
+    fi
+    chmod -R a+rX "$tmp"
+    if [ -z "$py" ]; then
+        echo "no Python interpreter usable by $user can import psutil and pytest" >&2
+        rm -rf "$tmp"
+        return 1
+    fi
+    echo "running as $(as_user id -un) with $py${pypath:+ (PYTHONPATH=$pypath)}"
+    local rc=0
+    (cd "$tmp/diff" && as_user env PYTHONPATH="$pypath" PYTHONDONTWRITEBYTECODE=1 \
+        PSOXIDE_BIN="$tmp/psoxide" "$py" -m pytest -q -p no:cacheprovider test_process_diff.py) || rc=$?
+    rm -rf "$tmp"
+    return $rc
+}
+unprivileged_diff
