@@ -248,9 +248,34 @@ impl Process {
     /// `Unsupported` fails it when the attributes were named, and leaves the attribute
     /// out when they were not (psutil's rules).
     pub fn as_dict(&self, attrs: Option<&[Attr]>) -> Result<ProcessInfo> {
+        self.as_dict_seeded(attrs, None)
+    }
+
+    /// [`as_dict`](Process::as_dict) with a `stat` already read for this handle.
+    pub(crate) fn as_dict_seeded(
+        &self,
+        attrs: Option<&[Attr]>,
+        seed: Option<super::Stat>,
+    ) -> Result<ProcessInfo> {
         let explicit = attrs.is_some();
         let list: &[Attr] = attrs.unwrap_or(&Attr::ALL);
         self.oneshot(|p| {
+            if let Some(stat) = seed {
+                p.seed_stat(stat);
+            }
+            // When `status` will be read anyway, read it first: `memory_info` can then
+            // be derived from it instead of opening `statm` (one file fewer).
+            const STATUS_USERS: [Attr; 6] = [
+                Attr::NumThreads,
+                Attr::Username,
+                Attr::Uids,
+                Attr::Gids,
+                Attr::NumCtxSwitches,
+                Attr::MemoryInfoEx,
+            ];
+            if list.contains(&Attr::MemoryInfo) && list.iter().any(|a| STATUS_USERS.contains(a)) {
+                let _ = p.status_data();
+            }
             let mut values = IndexMap::with_capacity(list.len());
             for &a in list {
                 match p.attr_value(a) {

@@ -49,13 +49,13 @@ impl Iterator for ProcessIter {
 
     fn next(&mut self) -> Option<Self::Item> {
         for pid in self.pids.by_ref() {
-            let proc = match self.table.get(&pid) {
-                Some(p) => Arc::clone(p),
-                None => match Process::new_at(&self.root.roots, pid) {
-                    Ok(p) => {
+            let (proc, seed) = match self.table.get(&pid) {
+                Some(p) => (Arc::clone(p), None),
+                None => match Process::new_in(&self.root, pid) {
+                    Ok((p, stat)) => {
                         let p = Arc::new(p);
                         self.table.insert(pid, Arc::clone(&p));
-                        p
+                        (p, Some(stat))
                     }
                     Err(e) if e.is_no_such_process() => continue,
                     Err(e) => return Some(Err(e)),
@@ -63,7 +63,7 @@ impl Iterator for ProcessIter {
             };
             proc.set_prefetched(None);
             if let Some(attrs) = &self.attrs {
-                match proc.as_dict(Some(attrs)) {
+                match proc.as_dict_seeded(Some(attrs), seed) {
                     Ok(info) => proc.set_prefetched(Some(info)),
                     Err(Error::NoSuchProcess { .. }) => {
                         self.table.remove(&pid);

@@ -87,11 +87,12 @@ struct Cache {
     stat: Option<Stat>,
     status: Option<StatusData>,
     statm: Option<MemoryInfo>,
+    cmdline: Option<Vec<Vec<u8>>>,
 }
 
 /// An owned copy of the `/proc/PID/status` fields psoxide uses.
 #[derive(Clone, Debug)]
-struct StatusData {
+pub(crate) struct StatusData {
     s: PidStatus<'static>,
     cpus_allowed_list: Option<Vec<u8>>,
 }
@@ -108,6 +109,10 @@ impl StatusData {
                 threads: p.threads,
                 vm_peak: p.vm_peak,
                 vm_hwm: p.vm_hwm,
+                vm_size: p.vm_size,
+                vm_data: p.vm_data,
+                vm_stk: p.vm_stk,
+                vm_exe: p.vm_exe,
                 vm_rss: p.vm_rss,
                 rss_anon: p.rss_anon,
                 rss_file: p.rss_file,
@@ -124,7 +129,7 @@ impl StatusData {
 
 /// The stat fields a `Process` keeps after one read (owned, so they outlive the buffer).
 #[derive(Clone, Debug)]
-struct Stat {
+pub(crate) struct Stat {
     comm: Vec<u8>,
     state: u8,
     ppid: i64,
@@ -174,10 +179,27 @@ impl Process {
             return Err(not_found("process PID not found"));
         }
         let root = ProcRoot::get(roots)?;
+        Ok(Self::new_in(&root, pid)?.0)
+    }
+
+    /// A handle for `pid` under an already opened root, with the `stat` read that
+    /// established its identity (so that a scan can reuse it instead of reading again).
+    pub(crate) fn new_in(root: &Arc<ProcRoot>, pid: Pid) -> Result<(Process, Stat)> {
+        let not_found = |msg: &str| Error::NoSuchProcess {
+            pid,
+            name: None,
+            msg: msg.into(),
+        };
+        if pid > i32::MAX as u32 {
+            return Err(not_found("process PID out of range"));
+        }
+        if pid == 0 {
+            return Err(not_found("process PID not found"));
+        }
         let mut buf = take_buf();
         let r = match root.read(pid, "stat", &mut buf, Eof::ShortRead) {
             Ok(()) => parse_pid_stat(&buf, std::path::Path::new("stat"))
-                .map(|s| (s.starttime, lossy(s.comm)))
+                .map(|s| Stat::from_parsed(&s))
                 .map_err(|e| match e {
                     Error::Parse { what, .. } => Error::Parse {
                         path: root.path(pid, "stat"),
@@ -192,16 +214,25 @@ impl Process {
             },
         };
         put_buf(buf);
-        let (start_ticks, comm) = r?;
-        Ok(Process {
+        let stat = r?;
+        let p = Process {
             pid,
-            start_ticks,
-            root,
+            start_ticks: stat.starttime,
+            root: Arc::clone(root),
             state: Mutex::new(State {
-                name: Some(comm),
+                name: Some(lossy(&stat.comm)),
                 ..Default::default()
             }),
-        })
+        };
+        Ok((p, stat))
+    }
+
+    /// Seeds the oneshot cache with a `stat` just read (only while a oneshot is active).
+    pub(crate) fn seed_stat(&self, stat: Stat) {
+        let mut st = self.st();
+        if st.oneshot > 0 && st.cache.stat.is_none() {
+            st.cache.stat = Some(stat);
+        }
     }
 
     /// The process ID.
@@ -223,12 +254,20 @@ impl Process {
     }
 
     /// True when `/proc/PID/stat` says the process is a zombie.
+    /// Inside `oneshot`, the cached `stat` answers (a scan must not read `stat` again for
+    /// every kernel thread whose command line is empty).
     fn is_zombie(&self) -> bool {
+        {
+            let st = self.st();
+            if st.oneshot > 0 {
+                if let Some(s) = &st.cache.stat {
+                    return s.state == b'Z';
+                }
+            }
+        }
         let mut buf = take_buf();
         let z = self.root.read(self.pid, "stat", &mut buf, Eof::ShortRead).is_ok()
-            && parse_pid_stat(&buf, &self.root.path(self.pid, "stat"))
-                .map(|s| s.state == b'Z')
-                .unwrap_or(false);
+            && parse_pid_stat(&buf, std::path::Path::new("stat")).map(|s| s.state == b'Z').unwrap_or(false);
         put_buf(buf);
         z
     }
@@ -330,29 +369,13 @@ impl Process {
 
     fn read_stat(&self) -> Result<Stat> {
         let s = self.with("stat", Eof::ShortRead, |b, p| {
-            let s = parse_pid_stat(b, p)?;
-            Ok(Stat {
-                comm: s.comm.to_vec(),
-                state: s.state,
-                ppid: s.ppid,
-                tty_nr: s.tty_nr,
-                flags: s.flags,
-                minflt: s.minflt,
-                majflt: s.majflt,
-                utime: s.utime,
-                stime: s.stime,
-                cutime: s.cutime,
-                cstime: s.cstime,
-                starttime: s.starttime,
-                processor: s.processor,
-                delayacct: s.delayacct_blkio_ticks,
-            })
+            Ok(Stat::from_parsed(&parse_pid_stat(b, p)?))
         })?;
         self.st().name = Some(lossy(&s.comm));
         Ok(s)
     }
 
-    fn status_data(&self) -> Result<StatusData> {
+    pub(crate) fn status_data(&self) -> Result<StatusData> {
         {
             let st = self.st();
             if st.oneshot > 0 {
@@ -452,7 +475,7 @@ impl Process {
         if let Some(t) = self.st().create_time {
             return Ok(t);
         }
-        let bt = crate::host::boot_time_at(&self.root.roots)?;
+        let bt = self.root.boot_time()?;
         let t = self.start_ticks as f64 / self.root.clk_tck + bt;
         self.st().create_time = Some(t);
         Ok(t)
@@ -564,6 +587,15 @@ impl Process {
                 if let Some(m) = st.cache.statm {
                     return Ok(m);
                 }
+                // `status` carries the same kernel counters as `statm` (VmSize = size,
+                // VmRSS = resident, RssFile + RssShmem = shared, VmExe = text,
+                // VmData + VmStk = data), so when it was already read in this oneshot
+                // there is no need to open `statm`.
+                if let Some(d) = &st.cache.status {
+                    if let Some(m) = memory_from_status(&d.s) {
+                        return Ok(m);
+                    }
+                }
             }
         }
         let m = self.read_statm()?;
@@ -628,6 +660,23 @@ impl Process {
     }
 
     fn cmdline_bytes(&self) -> Result<Vec<Vec<u8>>> {
+        {
+            let st = self.st();
+            if st.oneshot > 0 {
+                if let Some(c) = &st.cache.cmdline {
+                    return Ok(c.clone());
+                }
+            }
+        }
+        let args = self.read_cmdline()?;
+        let mut st = self.st();
+        if st.oneshot > 0 {
+            st.cache.cmdline = Some(args.clone());
+        }
+        Ok(args)
+    }
+
+    fn read_cmdline(&self) -> Result<Vec<Vec<u8>>> {
         let args = self.with("cmdline", Eof::Zero, |b, _| {
             Ok(split_cmdline(b)
                 .into_iter()
@@ -712,6 +761,43 @@ impl Process {
             Err(_) => true,
         }
     }
+}
+
+impl Stat {
+    fn from_parsed(s: &crate::linux::parse::pid_stat::PidStat<'_>) -> Stat {
+        Stat {
+            comm: s.comm.to_vec(),
+            state: s.state,
+            ppid: s.ppid,
+            tty_nr: s.tty_nr,
+            flags: s.flags,
+            minflt: s.minflt,
+            majflt: s.majflt,
+            utime: s.utime,
+            stime: s.stime,
+            cutime: s.cutime,
+            cstime: s.cstime,
+            starttime: s.starttime,
+            processor: s.processor,
+            delayacct: s.delayacct_blkio_ticks,
+        }
+    }
+}
+
+/// `memory_info()` from `/proc/PID/status` values, when all the needed lines are
+/// there (kernel 4.5+ for RssFile/RssShmem). A kernel thread has no `Vm*` lines at all:
+/// its memory is all zeros, as `statm` says.
+fn memory_from_status(s: &PidStatus<'_>) -> Option<MemoryInfo> {
+    if s.vm_size.is_none() && s.vm_rss.is_none() && s.rss_file.is_none() {
+        return s.threads.map(|_| MemoryInfo::default());
+    }
+    Some(MemoryInfo {
+        rss: s.vm_rss?,
+        vms: s.vm_size?,
+        shared: s.rss_file?.checked_add(s.rss_shmem?)?,
+        text: s.vm_exe?,
+        data: s.vm_data?.checked_add(s.vm_stk?)?,
+    })
 }
 
 impl PartialEq for Process {

@@ -19,6 +19,8 @@ pub(crate) struct ProcRoot {
     pub(crate) clk_tck: f64,
     /// Page size in bytes (`sysconf(_SC_PAGESIZE)`).
     pub(crate) page_size: u64,
+    /// Boot time once read (psutil also keeps it after the first read).
+    boot_time: std::sync::OnceLock<f64>,
 }
 
 static CACHE: Mutex<Vec<Arc<ProcRoot>>> = Mutex::new(Vec::new());
@@ -58,6 +60,7 @@ impl ProcRoot {
             dir,
             clk_tck: clk_tck(),
             page_size: page_size(),
+            boot_time: std::sync::OnceLock::new(),
         });
         // A handful of roots at most in practice; keep the newest few.
         if cache.len() >= 8 {
@@ -65,6 +68,17 @@ impl ProcRoot {
         }
         cache.push(Arc::clone(&r));
         Ok(r)
+    }
+
+    /// Boot time in seconds since the epoch (`btime` of `{procfs}/stat`), read once per
+    /// root: every process's `create_time()` adds it, and a scan must not read
+    /// `/proc/stat` once per process.
+    pub(crate) fn boot_time(&self) -> Result<f64> {
+        if let Some(t) = self.boot_time.get() {
+            return Ok(*t);
+        }
+        let t = crate::host::boot_time_at(&self.roots)?;
+        Ok(*self.boot_time.get_or_init(|| t))
     }
 
     /// `PID/rel` as a NUL-terminated path relative to the procfs root, built on the

@@ -20,6 +20,14 @@ pub struct PidStatus<'a> {
     pub threads: Option<u64>,
     /// `VmPeak`: peak virtual memory size (bytes).
     pub vm_peak: Option<u64>,
+    /// `VmSize`: virtual memory size (bytes).
+    pub vm_size: Option<u64>,
+    /// `VmData`: data segment size (bytes).
+    pub vm_data: Option<u64>,
+    /// `VmStk`: stack size (bytes).
+    pub vm_stk: Option<u64>,
+    /// `VmExe`: code size (bytes).
+    pub vm_exe: Option<u64>,
     /// `VmHWM`: peak resident set size (bytes).
     pub vm_hwm: Option<u64>,
     /// `VmRSS`: resident set size (bytes).
@@ -85,6 +93,10 @@ pub fn parse_pid_status<'a>(data: &'a [u8], path: &Path) -> Result<PidStatus<'a>
             b"Gid" => s.gids = Some(ids(v).ok_or_else(|| bad(key, v))?),
             b"VmPeak" => kb!(vm_peak),
             b"VmHWM" => kb!(vm_hwm),
+            b"VmSize" => kb!(vm_size),
+            b"VmData" => kb!(vm_data),
+            b"VmStk" => kb!(vm_stk),
+            b"VmExe" => kb!(vm_exe),
             b"VmRSS" => kb!(vm_rss),
             b"RssAnon" => kb!(rss_anon),
             b"RssFile" => kb!(rss_file),
@@ -119,6 +131,7 @@ mod tests {
         assert_eq!(s.threads, Some(1));
         assert_eq!(s.vm_peak, Some(3060 * 1024));
         assert_eq!(s.vm_hwm, Some(1756 * 1024));
+        assert_eq!(s.vm_size, Some(3060 * 1024));
         assert_eq!(s.rss_anon, Some(108 * 1024));
         assert_eq!(s.vm_swap, Some(4096));
         assert_eq!(s.hugetlb, Some(0));
