@@ -38,6 +38,7 @@ impl<const N: usize> NoWrap<N> {
     }
 
     /// Takes a raw reading and returns the compensated one.
+    #[cfg(test)]
     pub(crate) fn apply(&mut self, mut input: IndexMap<String, [u64; N]>) -> IndexMap<String, [u64; N]> {
         self.apply_in_place(&mut input, |v| *v, |v, c| *v = c);
         input
