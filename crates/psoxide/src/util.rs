@@ -37,6 +37,40 @@ fn round1_exact(x: f64) -> f64 {
     format!("{x:.1}").parse().unwrap_or(x)
 }
 
+/// The index of the first `needle` byte in `hay` (the C library's vectorised
+/// `memchr`, which scans a long `/proc` line far faster than a byte loop).
+pub(crate) fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
+    if hay.is_empty() {
+        return None;
+    }
+    // SAFETY: the pointer and length describe `hay`; memchr reads only within them.
+    let p = unsafe { libc::memchr(hay.as_ptr().cast(), i32::from(needle), hay.len()) };
+    if p.is_null() {
+        None
+    } else {
+        Some(p as usize - hay.as_ptr() as usize)
+    }
+}
+
+/// Splits `bytes` at every `\n` like `bytes.split(|&b| b == b'\n')` (same pieces, the
+/// last one possibly empty), finding each newline with [`find_byte`].
+pub(crate) fn split_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = Some(bytes);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match find_byte(b'\n', r) {
+            Some(i) => {
+                rest = r.get(i + 1..);
+                r.get(..i)
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
 /// psutil's `bytes2human(n)`: a byte count as a short human-readable string.
 ///
 /// The largest binary prefix `K` (2^10), `M` (2^20), ... `E` (2^60) whose size is at
@@ -166,6 +200,43 @@ mod round_tests {
         ] {
             same(x);
         }
+    }
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::{find_byte, split_lines};
+
+    #[test]
+    fn split_lines_matches_slice_split() {
+        for s in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "\n\na\nbb\n\nccc",
+            "x\ny",
+            "only one line without newline",
+        ] {
+            let want: Vec<&[u8]> = s.as_bytes().split(|&b| b == b'\n').collect();
+            let got: Vec<&[u8]> = split_lines(s.as_bytes()).collect();
+            assert_eq!(got, want, "{s:?}");
+        }
+        let long: Vec<u8> = (0..10_000u32)
+            .map(|i| {
+                if i % 997 == 0 {
+                    b'\n'
+                } else {
+                    b'a' + (i % 26) as u8
+                }
+            })
+            .collect();
+        assert_eq!(
+            split_lines(&long).collect::<Vec<_>>(),
+            long.split(|&b| b == b'\n').collect::<Vec<_>>()
+        );
+        assert_eq!(find_byte(b'x', b""), None);
+        assert_eq!(find_byte(b'x', b"abx"), Some(2));
     }
 }
 
