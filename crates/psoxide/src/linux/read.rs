@@ -366,6 +366,32 @@ impl Dir {
         }
     }
 
+    /// Opens the directory `rel` relative to this one (`openat` with `O_DIRECTORY`).
+    pub(crate) fn open_dir(&self, rel: &[u8]) -> std::result::Result<Dir, io::Error> {
+        use std::os::fd::FromRawFd;
+        with_cstr(rel, |c| loop {
+            // SAFETY: valid dirfd and C string; the returned fd is owned below.
+            let fd = unsafe {
+                libc::openat(
+                    self.raw(),
+                    c.as_ptr(),
+                    libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+                )
+            };
+            if fd >= 0 {
+                // SAFETY: `fd` is a fresh descriptor that nothing else owns.
+                return Ok(Dir {
+                    fd: unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) },
+                    listed: Cell::new(false),
+                });
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        })?
+    }
+
     fn raw(&self) -> libc::c_int {
         use std::os::fd::AsRawFd;
         self.fd.as_raw_fd()
