@@ -8,10 +8,12 @@
 use crate::error::{Error, Result};
 use crate::linux::parse::diskstats::{parse_sysfs_block_stat, visit_diskstats, DiskStatLine};
 use crate::linux::parse::mounts::{
-    find_partition_name, parse_filesystems, parse_mountinfo_fstypes, parse_mounts, parse_uevent_devname,
+    find_partition_name, mount_text, parse_mountinfo_fstypes, parse_uevent_devname, visit_filesystems,
+    visit_mounts,
 };
 use crate::linux::read::{
-    exists, list_dir, open_ro, put_buf, read_bytes, read_fd_into, take_buf, with_file, Dir, Eof,
+    exists, list_dir, open_regular, open_ro, put_buf, read_bytes, read_fd_into, read_into, take_buf,
+    with_file, Dir, Eof,
 };
 use crate::nowrap::NoWrap;
 use crate::roots::{roots, Roots};
@@ -131,23 +133,67 @@ fn find_root_device(roots: &Roots, major: u32, minor: u32) -> Option<String> {
     exists(&roots.dev.join(&name)).then(|| format!("/dev/{name}"))
 }
 
-/// The file-system types `disk_partitions(all=False)` keeps: `{procfs}/filesystems`
-/// without `nodev` types (plus zfs); when that file may not be read (EACCES/EPERM,
-/// Android) psutil 8.0 takes every type found in `{procfs}/self/mountinfo`.
-fn physical_fstypes(roots: &Roots) -> Result<Vec<String>> {
+thread_local! {
+    /// A second reusable read buffer (`/proc/filesystems`), alongside the one the
+    /// mount table is read into.
+    static FS_BUF: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Calls `f` with the file-system types `disk_partitions(all=False)` keeps:
+/// `{procfs}/filesystems` without `nodev` types (plus zfs); when that file may not be
+/// read (EACCES/EPERM, Android) psutil 8.0 takes every type found in
+/// `{procfs}/self/mountinfo`. The types are decoded lossily and borrow from the read
+/// buffer.
+fn with_physical_fstypes<T>(roots: &Roots, f: impl FnOnce(&[Cow<'_, str>]) -> Result<T>) -> Result<T> {
     let path = roots.proc("filesystems");
-    match with_file(&path, Eof::Zero, |b| parse_filesystems(b, &path)) {
+    let mut buf = FS_BUF.with(|b| b.take());
+    let r = match read_into(&path, &mut buf, Eof::Zero) {
+        Ok(()) => {
+            let mut types = Vec::with_capacity(32);
+            match visit_filesystems(&buf, &path, |t| types.push(String::from_utf8_lossy(t))) {
+                Ok(()) => f(&types),
+                Err(e) => Err(e),
+            }
+        }
         Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES) | Some(libc::EPERM)) => {
             let mi = roots.proc("self/mountinfo");
-            with_file(&mi, Eof::Zero, |b| parse_mountinfo_fstypes(b, &mi))
+            with_file(&mi, Eof::Zero, |b| parse_mountinfo_fstypes(b, &mi)).and_then(|types| {
+                let types: Vec<Cow<'_, str>> = types.into_iter().map(Cow::Owned).collect();
+                f(&types)
+            })
         }
-        r => r,
+        Err(e) => Err(e),
+    };
+    if buf.capacity() <= 1 << 20 {
+        FS_BUF.with(|b| b.set(buf));
     }
+    r
 }
 
 /// True when `path` is (or links to) a regular file: Python's `os.path.isfile`.
 fn is_file(path: &Path) -> bool {
     std::fs::metadata(path).map(|m| m.is_file()).unwrap_or(false)
+}
+
+/// Opens the mount table psutil reads: `{etc}/mtab` when `roots.procfs` is the literal
+/// `/proc` and that file is a regular file (after following links), else
+/// `{procfs}/self/mounts`. `/etc/mtab` is opened directly and checked with `fstat`
+/// (one path walk instead of a `stat` and an `open`); only when that open fails is
+/// `stat` asked whether psutil's `isfile` test would have passed (then the open error
+/// is the call's error, as psutil's read would fail) or not (the fallback is used).
+fn open_mount_table(roots: &Roots) -> Result<(PathBuf, libc::c_int)> {
+    if roots.is_default_procfs() {
+        let mtab = roots.etc.join("mtab");
+        match open_regular(&mtab) {
+            Ok(Some(fd)) => return Ok((mtab, fd)),
+            Ok(None) => {}
+            Err(e) if is_file(&mtab) => return Err(Error::io(&mtab, e)),
+            Err(_) => {}
+        }
+    }
+    let path = roots.proc("self/mounts");
+    let fd = open_ro(&path)?;
+    Ok((path, fd))
 }
 
 /// psutil's `disk_partitions(all)`.
@@ -159,42 +205,53 @@ fn is_file(path: &Path) -> bool {
 /// sysfs files. With `all == false` only entries with a device and a "physical" type
 /// are kept (see the spec 2.3). Entries keep mount-table order.
 pub fn disk_partitions_at(roots: &Roots, all: bool) -> Result<Vec<DiskPartition>> {
-    let fstypes = if all { Vec::new() } else { physical_fstypes(roots)? };
-    let mtab = roots.etc.join("mtab");
-    let table = if roots.is_default_procfs() && is_file(&mtab) {
-        mtab
+    if all {
+        mount_entries(roots, None)
     } else {
-        roots.proc("self/mounts")
-    };
-    let entries = with_file(&table, Eof::Zero, |b| parse_mounts(b, &table))?;
-    let mut root: Option<Option<String>> = None; // resolved lazily, once
-    let mut out = Vec::with_capacity(entries.len());
-    for e in entries {
-        let mut device = if e.device == "none" {
-            String::new()
-        } else {
-            e.device
-        };
-        if device == "/dev/root" || device == "rootfs" {
-            if root.is_none() {
-                let (ma, mi) = root_dev()?;
-                root = Some(find_root_device(roots, ma, mi));
-            }
-            if let Some(Some(real)) = &root {
-                device = real.clone();
-            }
-        }
-        if !all && (device.is_empty() || !fstypes.contains(&e.fstype)) {
-            continue;
-        }
-        out.push(DiskPartition {
-            device,
-            mountpoint: e.mountpoint,
-            fstype: e.fstype,
-            opts: e.opts,
-        });
+        with_physical_fstypes(roots, |types| mount_entries(roots, Some(types)))
     }
-    Ok(out)
+}
+
+/// The mount-table entries, filtered by `fstypes` (all=False) before anything is
+/// allocated for them.
+fn mount_entries(roots: &Roots, fstypes: Option<&[Cow<'_, str>]>) -> Result<Vec<DiskPartition>> {
+    let (table, fd) = open_mount_table(roots)?;
+    let mut buf = take_buf();
+    let r = read_fd_into(fd, &table, &mut buf, Eof::Zero);
+    // SAFETY: `fd` was opened above and is closed exactly once.
+    unsafe { libc::close(fd) };
+    let mut root: Option<Option<String>> = None; // resolved lazily, once
+    let mut out = Vec::new();
+    let r = r.and_then(|()| {
+        visit_mounts(&buf, &table, |e| {
+            let dev = mount_text(e.device);
+            let mut device: Cow<'_, str> = if dev == "none" { Cow::Borrowed("") } else { dev };
+            if device == "/dev/root" || device == "rootfs" {
+                if root.is_none() {
+                    let (ma, mi) = root_dev()?;
+                    root = Some(find_root_device(roots, ma, mi));
+                }
+                if let Some(Some(real)) = &root {
+                    device = Cow::Owned(real.clone());
+                }
+            }
+            let fstype = mount_text(e.fstype);
+            if let Some(types) = fstypes {
+                if device.is_empty() || !types.contains(&fstype) {
+                    return Ok(());
+                }
+            }
+            out.push(DiskPartition {
+                device: device.into_owned(),
+                mountpoint: mount_text(e.mountpoint).into_owned(),
+                fstype: fstype.into_owned(),
+                opts: mount_text(e.opts).into_owned(),
+            });
+            Ok(())
+        })
+    });
+    put_buf(buf);
+    r.map(|()| out)
 }
 
 // ---------------------------------------------------------------------------

@@ -56,6 +56,47 @@ pub(crate) fn open_ro(path: &Path) -> Result<libc::c_int> {
     }
 }
 
+/// Opens `path` read-only if it is a regular file once symlinks are followed (Python's
+/// `os.path.isfile`), in one `open` + `fstat`: `Ok(Some(fd))` for a regular file,
+/// `Ok(None)` for anything else that could be opened (a directory, a device...), and
+/// the raw open error otherwise. `O_NONBLOCK | O_NOCTTY` keep a FIFO or a terminal from
+/// blocking or becoming the controlling terminal; they change nothing for a regular
+/// file.
+pub(crate) fn open_regular(path: &Path) -> std::result::Result<Option<libc::c_int>, io::Error> {
+    let c =
+        cstr(path).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path contains a NUL byte"))?;
+    let fd = loop {
+        // SAFETY: `c` is a valid NUL-terminated string.
+        let fd = unsafe {
+            libc::open(
+                c.as_ptr(),
+                libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NONBLOCK | libc::O_NOCTTY,
+            )
+        };
+        if fd >= 0 {
+            break fd;
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    };
+    // SAFETY: an all-zero stat is valid; `fd` is open.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `fd` is open and `st` is writable.
+    let ok = unsafe { libc::fstat(fd, &mut st) } == 0;
+    if ok && (st.st_mode & libc::S_IFMT) == libc::S_IFREG {
+        return Ok(Some(fd));
+    }
+    // SAFETY: `fd` was opened above and is closed exactly once.
+    unsafe { libc::close(fd) };
+    if ok {
+        Ok(None)
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
 /// Reads the whole of the open `fd` into `buf` (cleared first).
 pub(crate) fn read_fd_into(fd: libc::c_int, path: &Path, buf: &mut Vec<u8>, eof: Eof) -> Result<()> {
     buf.clear();
@@ -148,6 +189,43 @@ mod tests {
         assert_eq!(read_bytes(&big, Eof::Zero).unwrap(), data);
         let n = with_file(&big, Eof::Zero, |b| Ok(b.len())).unwrap();
         assert_eq!(n, data.len());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn open_regular_is_isfile() {
+        let dir = std::env::temp_dir().join(format!("psoxide-openreg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("f");
+        std::fs::write(&file, b"x").unwrap();
+        std::os::unix::fs::symlink(&file, dir.join("link")).unwrap();
+        std::os::unix::fs::symlink(dir.join("missing"), dir.join("dangling")).unwrap();
+        let fifo = dir.join("fifo");
+        let c = CString::new(fifo.as_os_str().as_bytes()).unwrap();
+        // SAFETY: valid C string.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let close = |r: std::result::Result<Option<libc::c_int>, io::Error>| {
+            r.map(|o| {
+                o.map(|fd| {
+                    // SAFETY: the fd was returned open.
+                    unsafe { libc::close(fd) };
+                })
+                .is_some()
+            })
+        };
+        for (p, want) in [
+            (file.clone(), true),
+            (dir.join("link"), true),
+            (dir.clone(), false),
+            (fifo, false),
+        ] {
+            assert_eq!(close(open_regular(&p)).unwrap(), want, "{p:?}");
+            assert_eq!(std::fs::metadata(&p).unwrap().is_file(), want, "{p:?}");
+        }
+        let e = close(open_regular(&dir.join("dangling"))).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
+        let e = close(open_regular(&file.join("sub"))).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::ENOTDIR));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
