@@ -186,7 +186,7 @@ struct Hwmon {
 
 impl Hwmon {
     fn open(roots: &Roots) -> Option<Hwmon> {
-        let dir = Dir::open(&roots.sys("class/hwmon")).ok()?;
+        let dir = Dir::open_joined(&roots.sysfs, "class/hwmon").ok()?;
         let mut names = Vec::new();
         dir.for_each(|n, _| {
             if n.starts_with(b"hwmon") {

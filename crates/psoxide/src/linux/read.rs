@@ -42,8 +42,14 @@ fn cstr(path: &Path) -> Result<CString> {
 
 /// Opens `path` read-only with close-on-exec; returns the raw fd.
 pub(crate) fn open_ro(path: &Path) -> Result<libc::c_int> {
-    let c = cstr(path)?;
-    loop {
+    open_ro_raw(path).map_err(|e| Error::io(path, e))
+}
+
+/// [`open_ro`] returning the raw I/O error, for callers that handle some errnos
+/// (such as `ENOENT`) without building an [`Error`].
+pub(crate) fn open_ro_raw(path: &Path) -> std::result::Result<libc::c_int, io::Error> {
+    // The C string is built on the stack (no allocation) for paths under 384 bytes.
+    let r = with_cstr(path.as_os_str().as_bytes(), |c| loop {
         // SAFETY: `c` is a valid NUL-terminated string.
         let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
         if fd >= 0 {
@@ -51,9 +57,10 @@ pub(crate) fn open_ro(path: &Path) -> Result<libc::c_int> {
         }
         let e = io::Error::last_os_error();
         if e.kind() != io::ErrorKind::Interrupted {
-            return Err(Error::io(path, e));
+            return Err(e);
         }
-    }
+    });
+    r.and_then(|x| x)
 }
 
 /// Opens `path` read-only if it is a regular file once symlinks are followed (Python's
@@ -63,9 +70,7 @@ pub(crate) fn open_ro(path: &Path) -> Result<libc::c_int> {
 /// blocking or becoming the controlling terminal; they change nothing for a regular
 /// file.
 pub(crate) fn open_regular(path: &Path) -> std::result::Result<Option<libc::c_int>, io::Error> {
-    let c =
-        cstr(path).map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path contains a NUL byte"))?;
-    let fd = loop {
+    let fd = with_cstr(path.as_os_str().as_bytes(), |c| loop {
         // SAFETY: `c` is a valid NUL-terminated string.
         let fd = unsafe {
             libc::open(
@@ -74,13 +79,13 @@ pub(crate) fn open_regular(path: &Path) -> std::result::Result<Option<libc::c_in
             )
         };
         if fd >= 0 {
-            break fd;
+            return Ok(fd);
         }
         let e = io::Error::last_os_error();
         if e.kind() != io::ErrorKind::Interrupted {
             return Err(e);
         }
-    };
+    })??;
     // SAFETY: an all-zero stat is valid; `fd` is open.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: `fd` is open and `st` is writable.
@@ -155,11 +160,11 @@ pub(crate) fn read_bytes(path: &Path, eof: Eof) -> Result<Vec<u8>> {
 
 /// True when `path` exists (follows symlinks), like Python's `os.path.exists`.
 pub(crate) fn exists(path: &Path) -> bool {
-    match cstr(path) {
-        // SAFETY: valid C string.
-        Ok(c) => unsafe { libc::access(c.as_ptr(), libc::F_OK) == 0 },
-        Err(_) => false,
-    }
+    // SAFETY: valid C string.
+    with_cstr(path.as_os_str().as_bytes(), |c| unsafe {
+        libc::access(c.as_ptr(), libc::F_OK) == 0
+    })
+    .unwrap_or(false)
 }
 
 /// Lists a directory's entry names (without `.` and `..`), in directory order.
@@ -226,6 +231,47 @@ mod tests {
         assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
         let e = close(open_regular(&file.join("sub"))).unwrap_err();
         assert_eq!(e.raw_os_error(), Some(libc::ENOTDIR));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn dir_listing_and_joined_open() {
+        let dir = std::env::temp_dir().join(format!("psoxide-dir-{}", std::process::id()));
+        let long = "d".repeat(200);
+        std::fs::create_dir_all(dir.join("a/b")).unwrap();
+        std::fs::create_dir_all(dir.join(&long).join(&long)).unwrap();
+        for name in ["x", "y", "z"] {
+            std::fs::write(dir.join("a/b").join(name), name).unwrap();
+        }
+        let with_slash = std::path::PathBuf::from(format!("{}/", dir.display()));
+        for base in [dir.clone(), with_slash] {
+            let d = Dir::open_joined(&base, "a/b").unwrap();
+            let mut names = Vec::new();
+            d.for_each(|n, _| names.push(String::from_utf8(n.to_vec()).unwrap()))
+                .unwrap();
+            names.sort();
+            assert_eq!(names, ["x", "y", "z"]);
+            // a second listing rewinds
+            let mut again = 0;
+            d.for_each(|_, _| again += 1).unwrap();
+            assert_eq!(again, 3);
+            let mut buf = Vec::new();
+            d.read_file(b"y", &mut buf, Eof::ShortRead).unwrap();
+            assert_eq!(buf, b"y");
+            assert!(d.exists(b"z") && !d.exists(b"w"));
+            assert_eq!(
+                d.read_file(b"w", &mut buf, Eof::ShortRead)
+                    .unwrap_err()
+                    .raw_os_error(),
+                Some(libc::ENOENT)
+            );
+        }
+        // longer than the stack buffer: falls back to a PathBuf
+        Dir::open_joined(&dir, &format!("{long}/{long}")).unwrap();
+        assert_eq!(
+            Dir::open_joined(&dir, "nope").unwrap_err().raw_os_error(),
+            Some(libc::ENOENT)
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -425,9 +471,7 @@ impl Dir {
     /// that callers can tell a missing directory (`ENOENT`, `ENOTDIR`) from others.
     pub(crate) fn open(path: &Path) -> std::result::Result<Dir, io::Error> {
         use std::os::fd::FromRawFd;
-        let c = cstr(path)
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path contains a NUL byte"))?;
-        loop {
+        with_cstr(path.as_os_str().as_bytes(), |c| loop {
             // SAFETY: valid C string; the returned fd is owned below.
             let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) };
             if fd >= 0 {
@@ -441,7 +485,25 @@ impl Dir {
             if e.kind() != io::ErrorKind::Interrupted {
                 return Err(e);
             }
+        })?
+    }
+
+    /// Opens the directory `base.join(rel)` (`rel` relative, without a leading `/`),
+    /// building the joined C path on the stack instead of in a `PathBuf`.
+    pub(crate) fn open_joined(base: &Path, rel: &str) -> std::result::Result<Dir, io::Error> {
+        let b = base.as_os_str().as_bytes();
+        let mut stack = [0u8; 256];
+        let sep = usize::from(!b.ends_with(b"/"));
+        let len = b.len() + sep + rel.len();
+        if len > stack.len() {
+            return Dir::open(&base.join(rel));
         }
+        stack[..b.len()].copy_from_slice(b);
+        if sep == 1 {
+            stack[b.len()] = b'/';
+        }
+        stack[b.len() + sep..len].copy_from_slice(rel.as_bytes());
+        Dir::open(Path::new(std::ffi::OsStr::from_bytes(&stack[..len])))
     }
 
     /// Opens the directory `rel` relative to this one (`openat` with `O_DIRECTORY`).
