@@ -474,13 +474,12 @@ const SORT_ABOVE: usize = 24;
 
 impl BlockNames {
     fn read(roots: &Roots) -> BlockNames {
-        let block = roots.sys("block");
-        let dir = match Dir::open(&block) {
+        let dir = match Dir::open_joined(&roots.sysfs, "block") {
             Ok(d) => d,
             Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ENOTDIR)) => {
                 return BlockNames::Missing
             }
-            Err(_) => return BlockNames::PerName(block),
+            Err(_) => return BlockNames::PerName(roots.sys("block")),
         };
         let mut names = Vec::with_capacity(512);
         let mut ranges = Vec::with_capacity(64);
@@ -491,7 +490,7 @@ impl BlockNames {
             })
             .is_err()
         {
-            return BlockNames::PerName(block);
+            return BlockNames::PerName(roots.sys("block"));
         }
         if ranges.len() > SORT_ABOVE {
             ranges.sort_unstable_by(|a, b| names[a.0..a.0 + a.1].cmp(&names[b.0..b.0 + b.1]));

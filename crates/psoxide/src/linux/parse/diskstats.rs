@@ -16,6 +16,7 @@
 //! Device names are decoded lossily from bytes (they are ASCII on every real kernel).
 
 use crate::error::{Error, Result};
+use crate::util::split_lines;
 use std::path::Path;
 
 /// One device line, raw: counts, 512-byte sectors and milliseconds, as in the file.
@@ -96,7 +97,7 @@ pub fn visit_diskstats<'a>(
     if body.is_empty() {
         return Ok(());
     }
-    for (i, line) in body.split(|&b| b == b'\n').enumerate() {
+    for (i, line) in split_lines(body).enumerate() {
         let lineno = i + 1;
         // The first 15 tokens are kept (no layout uses more); all are counted.
         let mut toks: [&'a [u8]; 15] = [&[]; 15];
