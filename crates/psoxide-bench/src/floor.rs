@@ -579,13 +579,14 @@ impl Floor {
             nphys = sys::read(c"/proc/filesystems", &mut self.buf2, Eof::Zero)
                 .map_err(|x| e("/proc/filesystems", x))?;
         }
-        let phys = &self.buf2[..nphys];
-        let is_phys = |t: &[u8]| {
-            t == b"zfs"
-                || phys
-                    .split(|&c| c == b'\n')
-                    .any(|l| !l.starts_with(b"nodev") && l.trim_ascii() == t)
-        };
+        // the physical types, split once (not once per mount line)
+        let phys: Vec<&[u8]> = self.buf2[..nphys]
+            .split(|&c| c == b'\n')
+            .filter(|l| !l.starts_with(b"nodev"))
+            .map(|l| l.trim_ascii())
+            .filter(|t| !t.is_empty())
+            .collect();
+        let is_phys = |t: &[u8]| t == b"zfs" || phys.contains(&t);
         let n = sys::read(c"/proc/self/mounts", &mut self.buf, Eof::Zero)
             .map_err(|x| e("/proc/self/mounts", x))?;
         let mut out = Vec::new();

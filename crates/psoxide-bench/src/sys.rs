@@ -205,7 +205,13 @@ pub fn round1(x: f64) -> f64 {
     if (d - 0.5).abs() < 1e-6 || y.abs() >= 1e15 {
         return format!("{x:.1}").parse().unwrap_or(x);
     }
-    (if d > 0.5 { f + 1.0 } else { f }) / 10.0
+    let r = (if d > 0.5 { f + 1.0 } else { f }) / 10.0;
+    // Python keeps the sign of a zero result: round(-0.04, 1) == -0.0
+    if r == 0.0 {
+        0.0f64.copysign(x)
+    } else {
+        r
+    }
 }
 
 /// Trimmed text of a small file, or `None` if it cannot be read.

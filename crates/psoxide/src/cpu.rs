@@ -11,7 +11,7 @@ use crate::linux::parse::cpuinfo::{count_processors, parse_cpuinfo_cores, parse_
 use crate::linux::parse::cpulist::parse_cpu_words;
 use crate::linux::parse::loadavg::parse_loadavg;
 use crate::linux::parse::proc_stat::{count_cpu_lines, parse_proc_stat, CpuTicks, ProcStat};
-use crate::linux::read::{exists, list_dir, read_bytes, with_file, Eof};
+use crate::linux::read::{exists, list_dir, put_buf, read_bytes, take_buf, with_file, Dir, Eof};
 use crate::roots::{roots, Roots};
 use crate::util::round1;
 use std::cell::RefCell;
@@ -562,35 +562,72 @@ pub fn cpu_count_physical() -> Option<u32> {
 }
 
 /// [`cpu_count_physical`] reading from `roots`.
+///
+/// `{sysfs}/devices/system/cpu` is opened once, listed with `getdents64`, and each
+/// topology file is opened relative to it (`openat`). A file whose open fails with
+/// `ENOENT`/`ENOTDIR` is missing (psutil's `os.path.exists` is false); for any other
+/// open error the file counts as present exactly when `faccessat(F_OK)` says it
+/// exists, as psutil's test would, and is then skipped as unreadable.
 pub fn cpu_count_physical_at(roots: &Roots) -> Option<u32> {
-    let cpu_dir = roots.sys("devices/system/cpu");
-    let cpus = numbered_entries(&cpu_dir, "cpu").unwrap_or_default();
-    for file in ["core_cpus_list", "thread_siblings_list"] {
-        let mut seen: Vec<Vec<u8>> = Vec::new();
-        let mut any = false;
-        for (name, _) in &cpus {
-            let path = cpu_dir.join(name).join("topology").join(file);
-            if !exists(&path) {
-                continue;
-            }
-            any = true;
-            if let Ok(b) = read_bytes(&path, Eof::ShortRead) {
-                let t = b.trim_ascii().to_vec();
-                if !seen.contains(&t) {
-                    seen.push(t);
-                }
-            }
-        }
-        if any {
-            if !seen.is_empty() {
-                return u32::try_from(seen.len()).ok();
-            }
-            break;
-        }
+    if let Some(n) = count_topology(&roots.sys("devices/system/cpu")) {
+        return Some(n);
     }
     let path = roots.proc("cpuinfo");
     let n = with_file(&path, Eof::Zero, |b| parse_cpuinfo_cores(b, &path)).unwrap_or(0);
     (n > 0).then_some(n)
+}
+
+/// The number of distinct topology lists under `cpu_dir` (`core_cpus_list`, else
+/// `thread_siblings_list`); `None` when no CPU has either file or none could be read.
+fn count_topology(cpu_dir: &Path) -> Option<u32> {
+    // A directory that cannot be opened matches nothing (psutil's glob).
+    let dir = Dir::open(cpu_dir).ok()?;
+    // The `cpu[0-9]*` entries whose digits form a u32 (what `numbered_entries` keeps),
+    // as "NAME/topology/" prefixes separated by NUL bytes.
+    let mut prefixes: Vec<u8> = Vec::with_capacity(1024);
+    dir.for_each(|name, _| {
+        let Some(rest) = name.strip_prefix(b"cpu") else {
+            return;
+        };
+        let digits = &rest[..rest.iter().take_while(|c| c.is_ascii_digit()).count()];
+        let is_u32 = std::str::from_utf8(digits).is_ok_and(|d| d.parse::<u32>().is_ok());
+        if is_u32 && std::str::from_utf8(name).is_ok() {
+            prefixes.extend_from_slice(name);
+            prefixes.extend_from_slice(b"/topology/\0");
+        }
+    })
+    .ok()?;
+    let mut buf = take_buf();
+    let mut rel: Vec<u8> = Vec::with_capacity(64);
+    let mut result = None;
+    for file in [&b"core_cpus_list"[..], b"thread_siblings_list"] {
+        let mut seen: Vec<Vec<u8>> = Vec::new();
+        let mut any = false;
+        for prefix in prefixes.split(|&c| c == 0).filter(|p| !p.is_empty()) {
+            rel.clear();
+            rel.extend_from_slice(prefix);
+            rel.extend_from_slice(file);
+            match dir.read_file(&rel, &mut buf, Eof::ShortRead) {
+                Ok(()) => {
+                    any = true;
+                    let t = buf.trim_ascii();
+                    if !seen.iter().any(|s| s.as_slice() == t) {
+                        seen.push(t.to_vec());
+                    }
+                }
+                Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ENOTDIR)) => {}
+                Err(_) => any |= dir.exists(&rel),
+            }
+        }
+        if any {
+            if !seen.is_empty() {
+                result = u32::try_from(seen.len()).ok();
+            }
+            break;
+        }
+    }
+    put_buf(buf);
+    result
 }
 
 // ---------------------------------------------------------------------------------
@@ -869,5 +906,42 @@ mod tests {
         let a = CpuTimes::default();
         assert_eq!(a.busy_percent_since(&a), 0.0);
         assert_eq!(a.percent_since(&a), CpuTimes::default());
+    }
+
+    /// The openat-based topology count gives what psutil's exists()-then-read gives:
+    /// missing files (absent, dangling link, link loop) do not count, a present but
+    /// unreadable one (here a directory: EISDIR on read) makes the file kind "found"
+    /// without adding a value, and only `cpu<u32>*` entries are visited.
+    #[test]
+    fn topology_count_edge_cases() {
+        let root = std::env::temp_dir().join(format!("psoxide-topo-{}", std::process::id()));
+        let cpu = root.join("cpu");
+        let mk = |name: &str, core: Option<&str>, siblings: Option<&str>| {
+            let t = cpu.join(name).join("topology");
+            std::fs::create_dir_all(&t).unwrap();
+            if let Some(c) = core {
+                std::fs::write(t.join("core_cpus_list"), c).unwrap();
+            }
+            if let Some(c) = siblings {
+                std::fs::write(t.join("thread_siblings_list"), c).unwrap();
+            }
+        };
+        // Only thread_siblings_list: cpu0/cpu1 share "0-1", cpu2x (still cpu[0-9]*) has "2".
+        mk("cpu0", None, Some("0-1\n"));
+        mk("cpu1", None, Some("0-1\n"));
+        mk("cpu2x", None, Some("2\n"));
+        // Not CPUs: no digit, or digits beyond u32.
+        mk("cpufreq", Some("9"), Some("9"));
+        mk("cpu99999999999", Some("8"), Some("8"));
+        // core_cpus_list as a dangling link and as a link loop: missing.
+        std::os::unix::fs::symlink("/nonexistent/psoxide", cpu.join("cpu0/topology/core_cpus_list")).unwrap();
+        std::os::unix::fs::symlink("core_cpus_list", cpu.join("cpu1/topology/core_cpus_list")).unwrap();
+        assert_eq!(count_topology(&cpu), Some(2));
+        // A core_cpus_list that exists but cannot be read selects that file kind and
+        // contributes nothing: no count at all (the caller then tries cpuinfo).
+        std::fs::create_dir_all(cpu.join("cpu2x/topology/core_cpus_list")).unwrap();
+        assert_eq!(count_topology(&cpu), None);
+        assert_eq!(count_topology(&root.join("missing")), None);
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -6,15 +6,20 @@
 //! would use Python's filesystem encoding with surrogate escapes.
 
 use crate::error::{Error, Result};
-use crate::linux::parse::diskstats::{parse_diskstats, parse_sysfs_block_stat, DiskStatLine};
+use crate::linux::parse::diskstats::{parse_sysfs_block_stat, visit_diskstats, DiskStatLine};
 use crate::linux::parse::mounts::{
-    find_partition_name, parse_filesystems, parse_mountinfo_fstypes, parse_mounts, parse_uevent_devname,
+    find_partition_name, mount_text, parse_mountinfo_fstypes, parse_uevent_devname, visit_filesystems,
+    visit_mounts,
 };
-use crate::linux::read::{exists, list_dir, read_bytes, with_file, Eof};
+use crate::linux::read::{
+    exists, list_dir, open_regular, open_ro, put_buf, read_bytes, read_fd_into, read_into, take_buf,
+    with_file, Dir, Eof,
+};
 use crate::nowrap::NoWrap;
 use crate::roots::{roots, Roots};
 use crate::util::round1;
 use indexmap::IndexMap;
+use std::borrow::Cow;
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
@@ -128,23 +133,67 @@ fn find_root_device(roots: &Roots, major: u32, minor: u32) -> Option<String> {
     exists(&roots.dev.join(&name)).then(|| format!("/dev/{name}"))
 }
 
-/// The file-system types `disk_partitions(all=False)` keeps: `{procfs}/filesystems`
-/// without `nodev` types (plus zfs); when that file may not be read (EACCES/EPERM,
-/// Android) psutil 8.0 takes every type found in `{procfs}/self/mountinfo`.
-fn physical_fstypes(roots: &Roots) -> Result<Vec<String>> {
+thread_local! {
+    /// A second reusable read buffer (`/proc/filesystems`), alongside the one the
+    /// mount table is read into.
+    static FS_BUF: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Calls `f` with the file-system types `disk_partitions(all=False)` keeps:
+/// `{procfs}/filesystems` without `nodev` types (plus zfs); when that file may not be
+/// read (EACCES/EPERM, Android) psutil 8.0 takes every type found in
+/// `{procfs}/self/mountinfo`. The types are decoded lossily and borrow from the read
+/// buffer.
+fn with_physical_fstypes<T>(roots: &Roots, f: impl FnOnce(&[Cow<'_, str>]) -> Result<T>) -> Result<T> {
     let path = roots.proc("filesystems");
-    match with_file(&path, Eof::Zero, |b| parse_filesystems(b, &path)) {
+    let mut buf = FS_BUF.with(|b| b.take());
+    let r = match read_into(&path, &mut buf, Eof::Zero) {
+        Ok(()) => {
+            let mut types = Vec::with_capacity(32);
+            match visit_filesystems(&buf, &path, |t| types.push(String::from_utf8_lossy(t))) {
+                Ok(()) => f(&types),
+                Err(e) => Err(e),
+            }
+        }
         Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES) | Some(libc::EPERM)) => {
             let mi = roots.proc("self/mountinfo");
-            with_file(&mi, Eof::Zero, |b| parse_mountinfo_fstypes(b, &mi))
+            with_file(&mi, Eof::Zero, |b| parse_mountinfo_fstypes(b, &mi)).and_then(|types| {
+                let types: Vec<Cow<'_, str>> = types.into_iter().map(Cow::Owned).collect();
+                f(&types)
+            })
         }
-        r => r,
+        Err(e) => Err(e),
+    };
+    if buf.capacity() <= 1 << 20 {
+        FS_BUF.with(|b| b.set(buf));
     }
+    r
 }
 
 /// True when `path` is (or links to) a regular file: Python's `os.path.isfile`.
 fn is_file(path: &Path) -> bool {
     std::fs::metadata(path).map(|m| m.is_file()).unwrap_or(false)
+}
+
+/// Opens the mount table psutil reads: `{etc}/mtab` when `roots.procfs` is the literal
+/// `/proc` and that file is a regular file (after following links), else
+/// `{procfs}/self/mounts`. `/etc/mtab` is opened directly and checked with `fstat`
+/// (one path walk instead of a `stat` and an `open`); only when that open fails is
+/// `stat` asked whether psutil's `isfile` test would have passed (then the open error
+/// is the call's error, as psutil's read would fail) or not (the fallback is used).
+fn open_mount_table(roots: &Roots) -> Result<(PathBuf, libc::c_int)> {
+    if roots.is_default_procfs() {
+        let mtab = roots.etc.join("mtab");
+        match open_regular(&mtab) {
+            Ok(Some(fd)) => return Ok((mtab, fd)),
+            Ok(None) => {}
+            Err(e) if is_file(&mtab) => return Err(Error::io(&mtab, e)),
+            Err(_) => {}
+        }
+    }
+    let path = roots.proc("self/mounts");
+    let fd = open_ro(&path)?;
+    Ok((path, fd))
 }
 
 /// psutil's `disk_partitions(all)`.
@@ -156,42 +205,53 @@ fn is_file(path: &Path) -> bool {
 /// sysfs files. With `all == false` only entries with a device and a "physical" type
 /// are kept (see the spec 2.3). Entries keep mount-table order.
 pub fn disk_partitions_at(roots: &Roots, all: bool) -> Result<Vec<DiskPartition>> {
-    let fstypes = if all { Vec::new() } else { physical_fstypes(roots)? };
-    let mtab = roots.etc.join("mtab");
-    let table = if roots.is_default_procfs() && is_file(&mtab) {
-        mtab
+    if all {
+        mount_entries(roots, None)
     } else {
-        roots.proc("self/mounts")
-    };
-    let entries = with_file(&table, Eof::Zero, |b| parse_mounts(b, &table))?;
-    let mut root: Option<Option<String>> = None; // resolved lazily, once
-    let mut out = Vec::with_capacity(entries.len());
-    for e in entries {
-        let mut device = if e.device == "none" {
-            String::new()
-        } else {
-            e.device
-        };
-        if device == "/dev/root" || device == "rootfs" {
-            if root.is_none() {
-                let (ma, mi) = root_dev()?;
-                root = Some(find_root_device(roots, ma, mi));
-            }
-            if let Some(Some(real)) = &root {
-                device = real.clone();
-            }
-        }
-        if !all && (device.is_empty() || !fstypes.contains(&e.fstype)) {
-            continue;
-        }
-        out.push(DiskPartition {
-            device,
-            mountpoint: e.mountpoint,
-            fstype: e.fstype,
-            opts: e.opts,
-        });
+        with_physical_fstypes(roots, |types| mount_entries(roots, Some(types)))
     }
-    Ok(out)
+}
+
+/// The mount-table entries, filtered by `fstypes` (all=False) before anything is
+/// allocated for them.
+fn mount_entries(roots: &Roots, fstypes: Option<&[Cow<'_, str>]>) -> Result<Vec<DiskPartition>> {
+    let (table, fd) = open_mount_table(roots)?;
+    let mut buf = take_buf();
+    let r = read_fd_into(fd, &table, &mut buf, Eof::Zero);
+    // SAFETY: `fd` was opened above and is closed exactly once.
+    unsafe { libc::close(fd) };
+    let mut root: Option<Option<String>> = None; // resolved lazily, once
+    let mut out = Vec::new();
+    let r = r.and_then(|()| {
+        visit_mounts(&buf, &table, |e| {
+            let dev = mount_text(e.device);
+            let mut device: Cow<'_, str> = if dev == "none" { Cow::Borrowed("") } else { dev };
+            if device == "/dev/root" || device == "rootfs" {
+                if root.is_none() {
+                    let (ma, mi) = root_dev()?;
+                    root = Some(find_root_device(roots, ma, mi));
+                }
+                if let Some(Some(real)) = &root {
+                    device = Cow::Owned(real.clone());
+                }
+            }
+            let fstype = mount_text(e.fstype);
+            if let Some(types) = fstypes {
+                if device.is_empty() || !types.contains(&fstype) {
+                    return Ok(());
+                }
+            }
+            out.push(DiskPartition {
+                device: device.into_owned(),
+                mountpoint: mount_text(e.mountpoint).into_owned(),
+                fstype: fstype.into_owned(),
+                opts: mount_text(e.opts).into_owned(),
+            });
+            Ok(())
+        })
+    });
+    put_buf(buf);
+    r.map(|()| out)
 }
 
 // ---------------------------------------------------------------------------
@@ -253,12 +313,15 @@ pub fn disk_usage_at(_roots: &Roots, path: impl AsRef<Path>) -> Result<DiskUsage
 /// [`disk_io_counters_perdisk`] (psutil keys both by `psutil.disk_io_counters`).
 static DISK_NOWRAP: Mutex<Option<NoWrap<9>>> = Mutex::new(None);
 
-fn to_row(d: &DiskStatLine, path: &Path) -> Result<[u64; 9]> {
+fn to_row(d: &DiskStatLine, name: &[u8], path: &Path) -> Result<[u64; 9]> {
     let bytes = |sectors: u64| {
         sectors.checked_mul(512).ok_or_else(|| {
             Error::parse(
                 path,
-                format!("{}: {sectors} sectors overflow a byte count", d.name),
+                format!(
+                    "{}: {sectors} sectors overflow a byte count",
+                    String::from_utf8_lossy(name)
+                ),
             )
         })
     };
@@ -287,6 +350,20 @@ fn from_row(r: [u64; 9]) -> DiskIoCounters {
         write_merged_count: r[7],
         busy_time: r[8],
     }
+}
+
+fn as_row(d: &DiskIoCounters) -> [u64; 9] {
+    [
+        d.read_count,
+        d.write_count,
+        d.read_bytes,
+        d.write_bytes,
+        d.read_time,
+        d.write_time,
+        d.read_merged_count,
+        d.write_merged_count,
+        d.busy_time,
+    ]
 }
 
 /// psutil's sysfs fallback: every `stat` file found walking each `{sysfs}/block/*`
@@ -329,34 +406,126 @@ fn read_sysfs_block(roots: &Roots, out: &mut Vec<(DiskStatLine, PathBuf)>) -> Re
     Ok(())
 }
 
-/// Reads the raw per-device table (bytes already × 512), every device, file order.
-fn raw_table(roots: &Roots) -> Result<IndexMap<String, [u64; 9]>> {
+/// Hands `f` every device line as `(name, row)` (raw counters, bytes already × 512),
+/// in file order: `{procfs}/diskstats`, or when that file does not exist the `stat`
+/// files under `{sysfs}/block`, or else [`Error::Unsupported`]. Names are decoded
+/// lossily and borrow from the read buffer.
+///
+/// The file is opened directly; only when the open fails is it decided, as psutil's
+/// `os.path.exists` test does, whether it is missing (`ENOENT`/`ENOTDIR`, or any
+/// error for which `access(F_OK)` also fails), which selects the fallback.
+fn with_rows<T>(roots: &Roots, f: impl FnOnce(&[(Cow<'_, str>, [u64; 9])]) -> T) -> Result<T> {
     let path = roots.proc("diskstats");
-    let mut table = IndexMap::new();
-    if exists(&path) {
-        let lines = with_file(&path, Eof::Zero, |b| parse_diskstats(b, &path))?;
-        for d in &lines {
-            table.insert(d.name.clone(), to_row(d, &path)?);
-        }
-    } else if exists(&roots.sys("block")) {
+    let fd = match open_ro(&path) {
+        Ok(fd) => Some(fd),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ENOTDIR)) => None,
+        Err(_) if !exists(&path) => None,
+        Err(e) => return Err(e),
+    };
+    if let Some(fd) = fd {
+        let mut buf = take_buf();
+        let r = read_fd_into(fd, &path, &mut buf, Eof::Zero);
+        // SAFETY: `fd` was opened above and is closed exactly once.
+        unsafe { libc::close(fd) };
+        let r = r.and_then(|()| {
+            let mut rows = Vec::with_capacity(32);
+            visit_diskstats(&buf, &path, |name, d| {
+                rows.push((String::from_utf8_lossy(name), to_row(&d, name, &path)?));
+                Ok(())
+            })?;
+            Ok(f(&rows))
+        });
+        put_buf(buf);
+        return r;
+    }
+    if exists(&roots.sys("block")) {
         let mut recs = Vec::new();
         read_sysfs_block(roots, &mut recs)?;
+        let mut rows = Vec::with_capacity(recs.len());
         for (d, p) in &recs {
-            table.insert(d.name.clone(), to_row(d, p)?);
+            rows.push((Cow::Borrowed(d.name.as_str()), to_row(d, d.name.as_bytes(), p)?));
         }
-    } else {
-        return Err(Error::unsupported(format!(
-            "{} nor {} are available on this system",
-            path.display(),
-            roots.sys("block").display()
-        )));
+        return Ok(f(&rows));
     }
-    Ok(table)
+    Err(Error::unsupported(format!(
+        "{} nor {} are available on this system",
+        path.display(),
+        roots.sys("block").display()
+    )))
 }
 
-fn apply_nowrap(table: IndexMap<String, [u64; 9]>) -> IndexMap<String, [u64; 9]> {
-    let mut g = DISK_NOWRAP.lock().unwrap_or_else(|e| e.into_inner());
-    g.get_or_insert_with(NoWrap::new).apply(table)
+/// The entries of `{sysfs}/block`, listed once per call: psutil tests
+/// `os.path.exists("/sys/block/" + name.replace("/", "!"))` for each device; a lookup
+/// in one listing gives the same answer with one `getdents64` instead of one
+/// `access` per device. (sysfs removes a block device's link together with the
+/// device, so a listed entry always resolves.)
+enum BlockNames {
+    /// The listing: names separated by NUL bytes, and their ranges sorted by name.
+    Listed(Vec<u8>, Vec<(usize, usize)>),
+    /// `{sysfs}/block` does not exist: no name exists below it.
+    Missing,
+    /// The directory could not be listed for another reason: test each name.
+    PerName(PathBuf),
+}
+
+/// Up to this many entries a listing is searched linearly; above, it is sorted once
+/// and binary-searched.
+const SORT_ABOVE: usize = 24;
+
+impl BlockNames {
+    fn read(roots: &Roots) -> BlockNames {
+        let dir = match Dir::open_joined(&roots.sysfs, "block") {
+            Ok(d) => d,
+            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ENOTDIR)) => {
+                return BlockNames::Missing
+            }
+            Err(_) => return BlockNames::PerName(roots.sys("block")),
+        };
+        let mut names = Vec::with_capacity(512);
+        let mut ranges = Vec::with_capacity(64);
+        if dir
+            .for_each(|n, _| {
+                ranges.push((names.len(), n.len()));
+                names.extend_from_slice(n);
+            })
+            .is_err()
+        {
+            return BlockNames::PerName(roots.sys("block"));
+        }
+        if ranges.len() > SORT_ABOVE {
+            ranges.sort_unstable_by(|a, b| names[a.0..a.0 + a.1].cmp(&names[b.0..b.0 + b.1]));
+        }
+        BlockNames::Listed(names, ranges)
+    }
+
+    /// Whether `{sysfs}/block/<name with '/' read as '!'>` exists.
+    fn contains(&self, name: &str) -> bool {
+        let mut stack = [0u8; 64];
+        let heap;
+        let key: &[u8] = if !name.contains('/') {
+            name.as_bytes()
+        } else if name.len() <= stack.len() {
+            for (d, s) in stack.iter_mut().zip(name.bytes()) {
+                *d = if s == b'/' { b'!' } else { s };
+            }
+            &stack[..name.len()]
+        } else {
+            heap = name.replace('/', "!");
+            heap.as_bytes()
+        };
+        match self {
+            BlockNames::Missing => false,
+            BlockNames::PerName(dir) => exists(&dir.join(std::ffi::OsStr::from_bytes(key))),
+            // "." and ".." are not listed but exist in any directory.
+            BlockNames::Listed(..) if key == b"." || key == b".." => true,
+            BlockNames::Listed(names, ranges) if ranges.len() > SORT_ABOVE => ranges
+                .binary_search_by(|r| names[r.0..r.0 + r.1].cmp(key))
+                .is_ok(),
+            BlockNames::Listed(names, ranges) => ranges
+                .iter()
+                .any(|r| r.1 == key.len() && names[r.0..r.0 + r.1] == *key),
+        }
+    }
 }
 
 /// psutil's `disk_io_counters(perdisk=False, nowrap)` for the process-wide roots.
@@ -376,22 +545,33 @@ pub fn disk_io_counters(nowrap: bool) -> Result<Option<DiskIoCounters>> {
 /// `{sysfs}/block`, else [`Error::Unsupported`]. A diskstats line whose width is not 7,
 /// 14, 15 or ≥ 18 columns is an [`Error::Parse`] naming the file and line.
 pub fn disk_io_counters_at(roots: &Roots, nowrap: bool) -> Result<Option<DiskIoCounters>> {
-    let mut table = raw_table(roots)?;
-    table.retain(|name, _| exists(&roots.sys("block").join(name.replace('/', "!"))));
-    if table.is_empty() {
-        return Ok(None);
-    }
-    if nowrap {
-        table = apply_nowrap(table);
-    }
-    let mut sum = [0u64; 9];
-    for row in table.values() {
-        for (s, v) in sum.iter_mut().zip(row) {
-            // Python integers do not overflow; a sum past u64 cannot happen in practice.
-            *s = s.saturating_add(*v);
+    let blocks = BlockNames::read(roots);
+    with_rows(roots, |rows| {
+        // A repeated name keeps its first position and its last values (psutil builds a
+        // dict). Only devices with a /sys/block entry are kept.
+        let mut table: IndexMap<&str, [u64; 9]> = IndexMap::with_capacity(rows.len());
+        for (name, row) in rows {
+            if blocks.contains(name) {
+                table.insert(name, *row);
+            }
         }
-    }
-    Ok(Some(from_row(sum)))
+        if table.is_empty() {
+            return None;
+        }
+        if nowrap {
+            let mut g = DISK_NOWRAP.lock().unwrap_or_else(|e| e.into_inner());
+            g.get_or_insert_with(NoWrap::new)
+                .apply_in_place(&mut table, |r| *r, |r, c| *r = c);
+        }
+        let mut sum = [0u64; 9];
+        for row in table.values() {
+            for (s, v) in sum.iter_mut().zip(row) {
+                // Python integers do not overflow; a sum past u64 cannot happen in practice.
+                *s = s.saturating_add(*v);
+            }
+        }
+        Some(from_row(sum))
+    })
 }
 
 /// psutil's `disk_io_counters(perdisk=True, nowrap)` for the process-wide roots.
@@ -405,14 +585,19 @@ pub fn disk_io_counters_perdisk(nowrap: bool) -> Result<IndexMap<String, DiskIoC
 /// Empty when the file lists no device. Sources and errors as
 /// [`disk_io_counters_at`].
 pub fn disk_io_counters_perdisk_at(roots: &Roots, nowrap: bool) -> Result<IndexMap<String, DiskIoCounters>> {
-    let mut table = raw_table(roots)?;
-    if table.is_empty() {
-        return Ok(IndexMap::new());
+    let mut table = with_rows(roots, |rows| {
+        let mut table: IndexMap<String, DiskIoCounters> = IndexMap::with_capacity(rows.len());
+        for (name, row) in rows {
+            table.insert(name.as_ref().to_owned(), from_row(*row));
+        }
+        table
+    })?;
+    if nowrap && !table.is_empty() {
+        let mut g = DISK_NOWRAP.lock().unwrap_or_else(|e| e.into_inner());
+        g.get_or_insert_with(NoWrap::new)
+            .apply_in_place(&mut table, as_row, |d, c| *d = from_row(c));
     }
-    if nowrap {
-        table = apply_nowrap(table);
-    }
-    Ok(table.into_iter().map(|(k, v)| (k, from_row(v))).collect())
+    Ok(table)
 }
 
 /// psutil's `disk_io_counters.cache_clear()`: forgets the wrap-around state, so the
@@ -449,5 +634,49 @@ mod tests {
         assert_eq!(find_root_device(&r, 8, 1), None);
         // Unknown everywhere.
         assert_eq!(find_root_device(&r, 99, 99), None);
+    }
+
+    /// The /sys/block listing answers like psutil's per-name `os.path.exists` test,
+    /// both below and above the size where it switches to binary search.
+    #[test]
+    fn block_names_match_per_name_exists() {
+        for count in [3usize, SORT_ABOVE + 10] {
+            let dir = std::env::temp_dir().join(format!("psoxide-blocknames-{}-{count}", std::process::id()));
+            let block = dir.join("sys/block");
+            std::fs::create_dir_all(&block).unwrap();
+            for i in 0..count {
+                std::fs::create_dir_all(block.join(format!("dev{i}"))).unwrap();
+            }
+            std::fs::create_dir_all(block.join("cciss!c0d0")).unwrap();
+            std::fs::write(block.join("plainfile"), b"").unwrap();
+            let roots = Roots::under(&dir);
+            let names = BlockNames::read(&roots);
+            assert!(matches!(names, BlockNames::Listed(..)));
+            let mut probes: Vec<String> = (0..count + 3).map(|i| format!("dev{i}")).collect();
+            probes.extend(
+                [
+                    "cciss/c0d0",
+                    "cciss!c0d0",
+                    "cciss",
+                    "plainfile",
+                    ".",
+                    "..",
+                    "dev",
+                    "dev00",
+                    "Dev1",
+                ]
+                .map(String::from),
+            );
+            probes.push(format!("{}/x", "y".repeat(100)));
+            for p in &probes {
+                let want = block.join(p.replace('/', "!")).exists() || p == "." || p == "..";
+                assert_eq!(names.contains(p), want, "{p} with {count} entries");
+            }
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+        let missing = Roots::under("/nonexistent/psoxide");
+        let names = BlockNames::read(&missing);
+        assert!(matches!(names, BlockNames::Missing));
+        assert!(!names.contains("sda"));
     }
 }

@@ -37,15 +37,19 @@ struct MallInfo2 {
 
 /// The C heap's statistics for this process: psutil's `heap_info()`.
 ///
-/// Uses `mallinfo2()` when the running glibc has it (looked up with `dlsym`, so the
-/// binary still loads on glibc < 2.33), otherwise the older `mallinfo()`, whose `int`
+/// Uses `mallinfo2()` when the running glibc has it (looked up once with `dlsym`, so
+/// the binary still loads on glibc < 2.33), otherwise the older `mallinfo()`, whose `int`
 /// fields wrap past 2 GiB. psoxide reads those as unsigned 32-bit values (exact below
 /// 4 GiB); psutil sign-extends them, giving huge numbers between 2 and 4 GiB.
 #[cfg(target_env = "gnu")]
 pub fn heap_info() -> Result<HeapInfo> {
     type MallInfo2Fn = unsafe extern "C" fn() -> MallInfo2;
+    // The symbol's address does not change while the process runs: look it up once.
+    static MALLINFO2: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     // SAFETY: dlsym with RTLD_DEFAULT and a NUL-terminated name is always safe to call.
-    let sym = unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"mallinfo2".as_ptr()) };
+    let sym = *MALLINFO2
+        .get_or_init(|| unsafe { libc::dlsym(libc::RTLD_DEFAULT, c"mallinfo2".as_ptr()) } as usize)
+        as *mut libc::c_void;
     if !sym.is_null() {
         // SAFETY: glibc's `mallinfo2` has exactly this signature and return layout.
         let f: MallInfo2Fn = unsafe { std::mem::transmute::<*mut libc::c_void, MallInfo2Fn>(sym) };

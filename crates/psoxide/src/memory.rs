@@ -209,7 +209,14 @@ pub fn virtual_memory_at(roots: &Roots) -> Result<VirtualMemory> {
             if missing.len() == 1 { "was" } else { "were" }
         ));
     }
-    *LAST_TOTAL.lock().unwrap_or_else(|e| e.into_inner()) = Some((roots.procfs.clone(), total));
+    {
+        let mut g = LAST_TOTAL.lock().unwrap_or_else(|e| e.into_inner());
+        match &mut *g {
+            // Same root as last time (the usual case): no new PathBuf.
+            Some((p, t)) if *p == roots.procfs => *t = total,
+            other => *other = Some((roots.procfs.clone(), total)),
+        }
+    }
     Ok(VirtualMemory {
         total,
         available,

@@ -11,7 +11,7 @@
 
 use crate::constants::BatteryTime;
 use crate::error::{Error, Result};
-use crate::linux::read::{list_dir, with_file, Eof};
+use crate::linux::read::{list_dir, with_file, Dir, Eof};
 use crate::roots::Roots;
 use indexmap::IndexMap;
 use std::collections::BTreeSet;
@@ -176,23 +176,61 @@ fn word_star_underscore(word: &'static [u8]) -> impl Fn(&[u8]) -> bool {
     move |n: &[u8]| n.starts_with(word) && n[word.len()..].contains(&b'_')
 }
 
-/// Paths, relative to the sysfs root, of the files matching
-/// `class/hwmon/hwmon*/{sub}{word}*_*` (`sub` is `""` or `"device/"`).
-fn hwmon_glob(roots: &Roots, sub: &str, word: &'static [u8]) -> Vec<Vec<u8>> {
-    let class = roots.sys("class/hwmon");
-    let mut out = Vec::new();
-    for h in glob_dir(&class, starts(b"hwmon")) {
-        let dir = class.join(&h).join(sub);
-        for f in glob_dir(&dir, word_star_underscore(word)) {
-            let mut rel = b"class/hwmon/".to_vec();
-            rel.extend_from_slice(h.as_bytes());
-            rel.push(b'/');
-            rel.extend_from_slice(sub.as_bytes());
-            rel.extend_from_slice(f.as_bytes());
-            out.push(rel);
+/// `{sysfs}/class/hwmon`, opened once per call, and its `hwmon*` entries (psutil's
+/// `hwmon*` glob component), in directory order. `None` when it cannot be listed
+/// (glob swallows the error and matches nothing).
+struct Hwmon {
+    dir: Dir,
+    names: Vec<Vec<u8>>,
+}
+
+impl Hwmon {
+    fn open(roots: &Roots) -> Option<Hwmon> {
+        let dir = Dir::open_joined(&roots.sysfs, "class/hwmon").ok()?;
+        let mut names = Vec::new();
+        dir.for_each(|n, _| {
+            if n.starts_with(b"hwmon") {
+                names.push(n.to_vec());
+            }
+        })
+        .ok()?;
+        Some(Hwmon { dir, names })
+    }
+
+    /// Appends to `out` the paths, relative to the sysfs root, of the files matching
+    /// `class/hwmon/hwmon*/{sub}{word}*_*` (`sub` is `""` or `"device/"`). Each
+    /// directory is opened relative to the held `class/hwmon` descriptor.
+    fn glob(&self, sub: &str, word: &'static [u8], out: &mut Vec<Vec<u8>>) {
+        let matches = word_star_underscore(word);
+        let mut rel = Vec::with_capacity(64);
+        for h in &self.names {
+            rel.clear();
+            rel.extend_from_slice(h);
+            if !sub.is_empty() {
+                rel.push(b'/');
+                rel.extend_from_slice(sub.trim_end_matches('/').as_bytes());
+            }
+            let Ok(d) = self.dir.open_dir(&rel) else { continue };
+            // A directory whose listing fails contributes nothing (glob swallows the
+            // error), even if part of it was listed.
+            let mut found = Vec::new();
+            let ok = d
+                .for_each(|f, _| {
+                    if matches(f) {
+                        let mut p = b"class/hwmon/".to_vec();
+                        p.extend_from_slice(h);
+                        p.push(b'/');
+                        p.extend_from_slice(sub.as_bytes());
+                        p.extend_from_slice(f);
+                        found.push(p);
+                    }
+                })
+                .is_ok();
+            if ok {
+                out.append(&mut found);
+            }
         }
     }
-    out
 }
 
 /// psutil's candidate prefixes: each path cut before its first `_`, deduplicated and
@@ -253,24 +291,12 @@ pub fn sensors_temperatures_at(
 ) -> Result<IndexMap<String, Vec<Temperature>>> {
     let mut raw: IndexMap<String, Vec<Temperature>> = IndexMap::new();
 
-    let mut rels = hwmon_glob(roots, "", b"temp");
-    rels.extend(hwmon_glob(roots, "device/", b"temp"));
-    let mut candidates = prefixes(roots, rels);
-
-    // psutil also globs the coretemp platform device's hwmon directory and appends the
-    // full file names it finds (its "already listed?" test compares a full file name
-    // with prefixes, so it never matches). Reading "<file>_input" then fails for
-    // them, so they add no sensor; but they do suppress the thermal-zone fallback.
-    let platform = roots.sys("devices/platform");
-    for c in glob_dir(&platform, starts(b"coretemp.")) {
-        let hw_dir = platform.join(&c).join("hwmon");
-        for h in glob_dir(&hw_dir, starts(b"hwmon")) {
-            let dir = hw_dir.join(&h);
-            for f in glob_dir(&dir, word_star_underscore(b"temp")) {
-                candidates.push(dir.join(f));
-            }
-        }
+    let mut rels = Vec::new();
+    if let Some(h) = Hwmon::open(roots) {
+        h.glob("", b"temp", &mut rels);
+        h.glob("device/", b"temp", &mut rels);
     }
+    let candidates = prefixes(roots, rels);
 
     for base in &candidates {
         let Some(current) = read_float(&with_suffix(base, "_input")) else {
@@ -291,7 +317,21 @@ pub fn sensors_temperatures_at(
     }
 
     if candidates.is_empty() {
-        thermal_zones(roots, &mut raw);
+        // psutil also globs `{sysfs}/devices/platform/coretemp.*/hwmon/hwmon*/temp*_*`
+        // and appends the full file names it finds to the candidates (its "already
+        // listed?" test compares a full file name with prefixes, so it never matches).
+        // Reading "<file>_input" then fails (hwmon attribute names never have a second
+        // `_input`), so they add no sensor; their one effect is to suppress the
+        // thermal-zone fallback. That effect can only matter when there are no hwmon
+        // candidates (the fallback is skipped anyway otherwise) and the fallback finds
+        // something, so the glob (a listing of every platform device) is done only then.
+        // On a live system it then finds nothing: a coretemp hwmon directory is always
+        // also `{sysfs}/class/hwmon/hwmonN`.
+        let mut zones = IndexMap::new();
+        thermal_zones(roots, &mut zones);
+        if !zones.is_empty() && !coretemp_has_files(roots) {
+            raw = zones;
+        }
     }
 
     for temps in raw.values_mut() {
@@ -309,6 +349,21 @@ pub fn sensors_temperatures_at(
         }
     }
     Ok(raw)
+}
+
+/// Whether psutil's `{sysfs}/devices/platform/coretemp.*/hwmon/hwmon*/temp*_*` glob
+/// matches anything.
+fn coretemp_has_files(roots: &Roots) -> bool {
+    let platform = roots.sys("devices/platform");
+    for c in glob_dir(&platform, starts(b"coretemp.")) {
+        let hw_dir = platform.join(&c).join("hwmon");
+        for h in glob_dir(&hw_dir, starts(b"hwmon")) {
+            if !glob_dir(&hw_dir.join(&h), word_star_underscore(b"temp")).is_empty() {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Reads a file with Python's `float()`; `None` if it cannot be read or parsed.
@@ -400,9 +455,12 @@ pub fn sensors_fans() -> Result<IndexMap<String, Vec<Fan>>> {
 
 /// [`sensors_fans`] reading below `roots.sysfs`.
 pub fn sensors_fans_at(roots: &Roots) -> Result<IndexMap<String, Vec<Fan>>> {
-    let mut rels = hwmon_glob(roots, "", b"fan");
-    if rels.is_empty() {
-        rels = hwmon_glob(roots, "device/", b"fan");
+    let mut rels = Vec::new();
+    if let Some(h) = Hwmon::open(roots) {
+        h.glob("", b"fan", &mut rels);
+        if rels.is_empty() {
+            h.glob("device/", b"fan", &mut rels);
+        }
     }
     let mut out: IndexMap<String, Vec<Fan>> = IndexMap::new();
     for base in prefixes(roots, rels) {
@@ -676,5 +734,35 @@ mod tests {
         assert_eq!(seconds(-0.5), BatteryTime::Seconds(0));
         assert_eq!(seconds(-1.0), BatteryTime::Unknown);
         assert_eq!(seconds(1e30), BatteryTime::Seconds(u64::MAX));
+    }
+
+    /// psutil's coretemp glob adds no sensor but suppresses the thermal-zone fallback;
+    /// psoxide looks at it only when that fallback found something.
+    #[test]
+    fn coretemp_glob_only_suppresses_the_thermal_fallback() {
+        let dir = std::env::temp_dir().join(format!("psoxide-coretemp-{}", std::process::id()));
+        let w = |rel: &str, text: &str| {
+            let p = dir.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        w("sys/class/thermal/thermal_zone0/temp", "45000\n");
+        w("sys/class/thermal/thermal_zone0/type", "acpitz\n");
+        let roots = Roots::under(&dir);
+        let got = sensors_temperatures_at(&roots, false).unwrap();
+        assert_eq!(got.keys().collect::<Vec<_>>(), ["acpitz"]);
+        assert_eq!(got["acpitz"][0].current, 45.0);
+        // coretemp files that are not under class/hwmon: no sensor, no fallback either.
+        w(
+            "sys/devices/platform/coretemp.0/hwmon/hwmon3/temp1_input",
+            "50000\n",
+        );
+        w("sys/devices/platform/coretemp.0/hwmon/hwmon3/name", "coretemp\n");
+        assert!(sensors_temperatures_at(&roots, false).unwrap().is_empty());
+        // A coretemp directory without temp*_* files does not suppress it.
+        std::fs::remove_dir_all(dir.join("sys/devices/platform/coretemp.0/hwmon/hwmon3")).unwrap();
+        std::fs::create_dir_all(dir.join("sys/devices/platform/coretemp.0/hwmon/hwmon3")).unwrap();
+        assert_eq!(sensors_temperatures_at(&roots, false).unwrap().len(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

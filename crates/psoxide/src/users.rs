@@ -7,7 +7,7 @@
 
 use crate::error::{Error, Pid, Result};
 use crate::linux::parse::utmp::{parse_utmp, USER_PROCESS};
-use crate::linux::read::{read_bytes, Eof};
+use crate::linux::read::{open_ro_raw, put_buf, read_fd_into, take_buf, Eof};
 use crate::roots::Roots;
 
 /// One login session: psutil's `suser`.
@@ -45,17 +45,28 @@ pub fn users() -> Result<Vec<User>> {
 /// are cut at the slot's end (psutil's C code would read on into the next field).
 pub fn users_at(roots: &Roots) -> Result<Vec<User>> {
     let path = &roots.utmp;
-    let bytes = match read_bytes(path, Eof::Zero) {
-        Ok(b) => b,
+    let fd = match open_ro_raw(path) {
+        Ok(fd) => fd,
         // glibc's setutxent() fails to open the file, getutxent() returns NULL at once,
         // and psutil returns [] (spec 2.6: "Empty list if nobody maintains utmp").
         Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ENOTDIR)) => {
             return Ok(Vec::new())
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(Error::io(path, e)),
     };
+    let mut bytes = take_buf();
+    let r = read_fd_into(fd, path, &mut bytes, Eof::Zero);
+    // SAFETY: `fd` was opened above and is closed exactly once.
+    unsafe { libc::close(fd) };
+    let r = r.and_then(|()| users_from(&bytes, path));
+    put_buf(bytes);
+    r
+}
+
+/// The `USER_PROCESS` records of the utmp bytes read from `path`.
+fn users_from(bytes: &[u8], path: &std::path::Path) -> Result<Vec<User>> {
     let mut out = Vec::new();
-    for (i, rec) in parse_utmp(&bytes, path)?.into_iter().enumerate() {
+    for (i, rec) in parse_utmp(bytes, path)?.into_iter().enumerate() {
         if rec.ut_type != USER_PROCESS {
             continue;
         }

@@ -42,8 +42,14 @@ fn cstr(path: &Path) -> Result<CString> {
 
 /// Opens `path` read-only with close-on-exec; returns the raw fd.
 pub(crate) fn open_ro(path: &Path) -> Result<libc::c_int> {
-    let c = cstr(path)?;
-    loop {
+    open_ro_raw(path).map_err(|e| Error::io(path, e))
+}
+
+/// [`open_ro`] returning the raw I/O error, for callers that handle some errnos
+/// (such as `ENOENT`) without building an [`Error`].
+pub(crate) fn open_ro_raw(path: &Path) -> std::result::Result<libc::c_int, io::Error> {
+    // The C string is built on the stack (no allocation) for paths under 384 bytes.
+    let r = with_cstr(path.as_os_str().as_bytes(), |c| loop {
         // SAFETY: `c` is a valid NUL-terminated string.
         let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
         if fd >= 0 {
@@ -51,8 +57,48 @@ pub(crate) fn open_ro(path: &Path) -> Result<libc::c_int> {
         }
         let e = io::Error::last_os_error();
         if e.kind() != io::ErrorKind::Interrupted {
-            return Err(Error::io(path, e));
+            return Err(e);
         }
+    });
+    r.and_then(|x| x)
+}
+
+/// Opens `path` read-only if it is a regular file once symlinks are followed (Python's
+/// `os.path.isfile`), in one `open` + `fstat`: `Ok(Some(fd))` for a regular file,
+/// `Ok(None)` for anything else that could be opened (a directory, a device...), and
+/// the raw open error otherwise. `O_NONBLOCK | O_NOCTTY` keep a FIFO or a terminal from
+/// blocking or becoming the controlling terminal; they change nothing for a regular
+/// file.
+pub(crate) fn open_regular(path: &Path) -> std::result::Result<Option<libc::c_int>, io::Error> {
+    let fd = with_cstr(path.as_os_str().as_bytes(), |c| loop {
+        // SAFETY: `c` is a valid NUL-terminated string.
+        let fd = unsafe {
+            libc::open(
+                c.as_ptr(),
+                libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NONBLOCK | libc::O_NOCTTY,
+            )
+        };
+        if fd >= 0 {
+            return Ok(fd);
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    })??;
+    // SAFETY: an all-zero stat is valid; `fd` is open.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `fd` is open and `st` is writable.
+    let ok = unsafe { libc::fstat(fd, &mut st) } == 0;
+    if ok && (st.st_mode & libc::S_IFMT) == libc::S_IFREG {
+        return Ok(Some(fd));
+    }
+    // SAFETY: `fd` was opened above and is closed exactly once.
+    unsafe { libc::close(fd) };
+    if ok {
+        Ok(None)
+    } else {
+        Err(io::Error::last_os_error())
     }
 }
 
@@ -114,21 +160,20 @@ pub(crate) fn read_bytes(path: &Path, eof: Eof) -> Result<Vec<u8>> {
 
 /// True when `path` exists (follows symlinks), like Python's `os.path.exists`.
 pub(crate) fn exists(path: &Path) -> bool {
-    match cstr(path) {
-        // SAFETY: valid C string.
-        Ok(c) => unsafe { libc::access(c.as_ptr(), libc::F_OK) == 0 },
-        Err(_) => false,
-    }
+    // SAFETY: valid C string.
+    with_cstr(path.as_os_str().as_bytes(), |c| unsafe {
+        libc::access(c.as_ptr(), libc::F_OK) == 0
+    })
+    .unwrap_or(false)
 }
 
 /// Lists a directory's entry names (without `.` and `..`), in directory order.
 pub(crate) fn list_dir(path: &Path) -> Result<Vec<std::ffi::OsString>> {
-    let rd = std::fs::read_dir(path).map_err(|e| Error::io(path, e))?;
+    use std::os::unix::ffi::OsStringExt;
     let mut out = Vec::new();
-    for ent in rd {
-        let ent = ent.map_err(|e| Error::io(path, e))?;
-        out.push(ent.file_name());
-    }
+    for_each_entry(path, |name, _| {
+        out.push(std::ffi::OsString::from_vec(name.to_vec()))
+    })?;
     Ok(out)
 }
 
@@ -149,6 +194,84 @@ mod tests {
         assert_eq!(read_bytes(&big, Eof::Zero).unwrap(), data);
         let n = with_file(&big, Eof::Zero, |b| Ok(b.len())).unwrap();
         assert_eq!(n, data.len());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn open_regular_is_isfile() {
+        let dir = std::env::temp_dir().join(format!("psoxide-openreg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("f");
+        std::fs::write(&file, b"x").unwrap();
+        std::os::unix::fs::symlink(&file, dir.join("link")).unwrap();
+        std::os::unix::fs::symlink(dir.join("missing"), dir.join("dangling")).unwrap();
+        let fifo = dir.join("fifo");
+        let c = CString::new(fifo.as_os_str().as_bytes()).unwrap();
+        // SAFETY: valid C string.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let close = |r: std::result::Result<Option<libc::c_int>, io::Error>| {
+            r.map(|o| {
+                o.map(|fd| {
+                    // SAFETY: the fd was returned open.
+                    unsafe { libc::close(fd) };
+                })
+                .is_some()
+            })
+        };
+        for (p, want) in [
+            (file.clone(), true),
+            (dir.join("link"), true),
+            (dir.clone(), false),
+            (fifo, false),
+        ] {
+            assert_eq!(close(open_regular(&p)).unwrap(), want, "{p:?}");
+            assert_eq!(std::fs::metadata(&p).unwrap().is_file(), want, "{p:?}");
+        }
+        let e = close(open_regular(&dir.join("dangling"))).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
+        let e = close(open_regular(&file.join("sub"))).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::ENOTDIR));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn dir_listing_and_joined_open() {
+        let dir = std::env::temp_dir().join(format!("psoxide-dir-{}", std::process::id()));
+        let long = "d".repeat(200);
+        std::fs::create_dir_all(dir.join("a/b")).unwrap();
+        std::fs::create_dir_all(dir.join(&long).join(&long)).unwrap();
+        for name in ["x", "y", "z"] {
+            std::fs::write(dir.join("a/b").join(name), name).unwrap();
+        }
+        let with_slash = std::path::PathBuf::from(format!("{}/", dir.display()));
+        for base in [dir.clone(), with_slash] {
+            let d = Dir::open_joined(&base, "a/b").unwrap();
+            let mut names = Vec::new();
+            d.for_each(|n, _| names.push(String::from_utf8(n.to_vec()).unwrap()))
+                .unwrap();
+            names.sort();
+            assert_eq!(names, ["x", "y", "z"]);
+            // a second listing rewinds
+            let mut again = 0;
+            d.for_each(|_, _| again += 1).unwrap();
+            assert_eq!(again, 3);
+            let mut buf = Vec::new();
+            d.read_file(b"y", &mut buf, Eof::ShortRead).unwrap();
+            assert_eq!(buf, b"y");
+            assert!(d.exists(b"z") && !d.exists(b"w"));
+            assert_eq!(
+                d.read_file(b"w", &mut buf, Eof::ShortRead)
+                    .unwrap_err()
+                    .raw_os_error(),
+                Some(libc::ENOENT)
+            );
+        }
+        // longer than the stack buffer: falls back to a PathBuf
+        Dir::open_joined(&dir, &format!("{long}/{long}")).unwrap();
+        assert_eq!(
+            Dir::open_joined(&dir, "nope").unwrap_err().raw_os_error(),
+            Some(libc::ENOENT)
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -256,4 +379,222 @@ pub(crate) fn put_buf(buf: Vec<u8>) {
     if buf.capacity() <= 1 << 20 {
         BUF.with(|b| b.set(buf));
     }
+}
+
+// ---------------------------------------------------------------------------------
+// Directory listings without `fstat`, and files opened relative to a held directory
+// ---------------------------------------------------------------------------------
+
+thread_local! {
+    static DENTS: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// Size of the `getdents64` buffer: one call returns a whole sysfs/procfs directory
+/// of a few hundred entries.
+const DENTS_LEN: usize = 32 * 1024;
+
+/// Builds a NUL-terminated copy of `bytes` (on the stack when it is short) and hands
+/// it to `f`. A NUL byte inside `bytes` is an `InvalidInput` error, as for paths.
+pub(crate) fn with_cstr<T>(bytes: &[u8], f: impl FnOnce(&std::ffi::CStr) -> T) -> io::Result<T> {
+    if bytes.contains(&0) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "path contains a NUL byte",
+        ));
+    }
+    let mut stack = [0u8; 384];
+    if bytes.len() < stack.len() {
+        stack[..bytes.len()].copy_from_slice(bytes);
+        let c = std::ffi::CStr::from_bytes_until_nul(&stack)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path contains a NUL byte"))?;
+        return Ok(f(c));
+    }
+    let c = CString::new(bytes)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path contains a NUL byte"))?;
+    Ok(f(&c))
+}
+
+/// Calls `f(name, d_type)` for every entry of the open directory `fd` except `.` and
+/// `..`, in directory order, with raw `getdents64` (no `fstat`, no allocation per
+/// entry).
+fn getdents_each(fd: libc::c_int, f: &mut dyn FnMut(&[u8], u8)) -> io::Result<()> {
+    let mut dents = DENTS.with(|b| b.take());
+    if dents.len() < DENTS_LEN {
+        dents.resize(DENTS_LEN, 0);
+    }
+    let r = loop {
+        // SAFETY: `dents` is a writable buffer of the given length.
+        let n = unsafe { libc::syscall(libc::SYS_getdents64, fd, dents.as_mut_ptr(), dents.len()) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            break Err(e);
+        }
+        if n == 0 {
+            break Ok(());
+        }
+        let n = (n as usize).min(dents.len());
+        let mut off = 0usize;
+        // struct linux_dirent64: u64 ino, i64 off, u16 reclen, u8 type, char name[].
+        while off + 19 <= n {
+            let reclen = usize::from(u16::from_ne_bytes([dents[off + 16], dents[off + 17]]));
+            if reclen < 19 || off + reclen > n {
+                break;
+            }
+            let dtype = dents[off + 18];
+            let raw = &dents[off + 19..off + reclen];
+            let name = &raw[..raw.iter().position(|&c| c == 0).unwrap_or(raw.len())];
+            if name != b"." && name != b".." {
+                f(name, dtype);
+            }
+            off += reclen;
+        }
+    };
+    DENTS.with(|b| b.set(dents));
+    r
+}
+
+/// A directory opened for listing (`O_RDONLY | O_DIRECTORY`) whose files can also be
+/// opened relative to it with `openat`, so that the kernel does not walk the whole
+/// absolute path again for each file.
+#[derive(Debug)]
+pub(crate) struct Dir {
+    fd: std::os::fd::OwnedFd,
+    /// Whether the fd's position has moved (a listing was done): rewind first.
+    listed: Cell<bool>,
+}
+
+impl Dir {
+    /// Opens `path` as a directory. The error is the raw I/O error (errno kept), so
+    /// that callers can tell a missing directory (`ENOENT`, `ENOTDIR`) from others.
+    pub(crate) fn open(path: &Path) -> std::result::Result<Dir, io::Error> {
+        use std::os::fd::FromRawFd;
+        with_cstr(path.as_os_str().as_bytes(), |c| loop {
+            // SAFETY: valid C string; the returned fd is owned below.
+            let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) };
+            if fd >= 0 {
+                // SAFETY: `fd` is a fresh descriptor that nothing else owns.
+                return Ok(Dir {
+                    fd: unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) },
+                    listed: Cell::new(false),
+                });
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        })?
+    }
+
+    /// Opens the directory `base.join(rel)` (`rel` relative, without a leading `/`),
+    /// building the joined C path on the stack instead of in a `PathBuf`.
+    pub(crate) fn open_joined(base: &Path, rel: &str) -> std::result::Result<Dir, io::Error> {
+        let b = base.as_os_str().as_bytes();
+        let mut stack = [0u8; 256];
+        let sep = usize::from(!b.ends_with(b"/"));
+        let len = b.len() + sep + rel.len();
+        if len > stack.len() {
+            return Dir::open(&base.join(rel));
+        }
+        stack[..b.len()].copy_from_slice(b);
+        if sep == 1 {
+            stack[b.len()] = b'/';
+        }
+        stack[b.len() + sep..len].copy_from_slice(rel.as_bytes());
+        Dir::open(Path::new(std::ffi::OsStr::from_bytes(&stack[..len])))
+    }
+
+    /// Opens the directory `rel` relative to this one (`openat` with `O_DIRECTORY`).
+    pub(crate) fn open_dir(&self, rel: &[u8]) -> std::result::Result<Dir, io::Error> {
+        use std::os::fd::FromRawFd;
+        with_cstr(rel, |c| loop {
+            // SAFETY: valid dirfd and C string; the returned fd is owned below.
+            let fd = unsafe {
+                libc::openat(
+                    self.raw(),
+                    c.as_ptr(),
+                    libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+                )
+            };
+            if fd >= 0 {
+                // SAFETY: `fd` is a fresh descriptor that nothing else owns.
+                return Ok(Dir {
+                    fd: unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) },
+                    listed: Cell::new(false),
+                });
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        })?
+    }
+
+    fn raw(&self) -> libc::c_int {
+        use std::os::fd::AsRawFd;
+        self.fd.as_raw_fd()
+    }
+
+    /// Calls `f(name, d_type)` for each entry except `.` and `..`, in directory order
+    /// (the order `readdir` and `os.listdir` give). Lists from the start each time.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&[u8], u8)) -> std::result::Result<(), io::Error> {
+        if self.listed.replace(true) {
+            // SAFETY: rewinding an owned directory fd.
+            unsafe { libc::lseek(self.raw(), 0, libc::SEEK_SET) };
+        }
+        getdents_each(self.raw(), &mut f)
+    }
+
+    /// Opens `rel` (relative to this directory) read-only; raw I/O error on failure.
+    pub(crate) fn open_file(&self, rel: &[u8]) -> std::result::Result<libc::c_int, io::Error> {
+        with_cstr(rel, |c| loop {
+            // SAFETY: valid dirfd and C string.
+            let fd = unsafe { libc::openat(self.raw(), c.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+            if fd >= 0 {
+                return Ok(fd);
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        })?
+    }
+
+    /// Reads `rel` (relative to this directory) whole into `buf`; the error is the raw
+    /// I/O error (errno kept).
+    pub(crate) fn read_file(
+        &self,
+        rel: &[u8],
+        buf: &mut Vec<u8>,
+        eof: Eof,
+    ) -> std::result::Result<(), io::Error> {
+        let fd = self.open_file(rel)?;
+        let r = read_fd_into(fd, Path::new(""), buf, eof).map_err(|e| match e {
+            Error::Io { source, .. } => source,
+            other => io::Error::other(other.to_string()),
+        });
+        // SAFETY: `fd` was opened above and is closed exactly once.
+        unsafe { libc::close(fd) };
+        r
+    }
+
+    /// True when `rel` (relative to this directory) exists, following symlinks:
+    /// `faccessat(F_OK)`, i.e. `os.path.exists`.
+    pub(crate) fn exists(&self, rel: &[u8]) -> bool {
+        with_cstr(rel, |c| {
+            // SAFETY: valid dirfd and C string.
+            unsafe { libc::faccessat(self.raw(), c.as_ptr(), libc::F_OK, 0) == 0 }
+        })
+        .unwrap_or(false)
+    }
+}
+
+/// Calls `f(name, d_type)` for every entry of the directory at `path` (except `.` and
+/// `..`), in directory order: one `open`, `getdents64` calls, one `close`. Errors name
+/// the path.
+pub(crate) fn for_each_entry(path: &Path, f: impl FnMut(&[u8], u8)) -> Result<()> {
+    let d = Dir::open(path).map_err(|e| Error::io(path, e))?;
+    d.for_each(f).map_err(|e| Error::io(path, e))
 }

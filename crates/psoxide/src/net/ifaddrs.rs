@@ -40,7 +40,38 @@ pub(super) struct RawEntry {
 
 /// Dotted-quad text of an IPv4 address.
 pub(super) fn fmt_ipv4(a: [u8; 4]) -> String {
-    format!("{}.{}.{}.{}", a[0], a[1], a[2], a[3])
+    let mut s = String::with_capacity(15);
+    push_ipv4(&mut s, a);
+    s
+}
+
+fn push_ipv4(s: &mut String, a: [u8; 4]) {
+    for (i, b) in a.into_iter().enumerate() {
+        if i > 0 {
+            s.push('.');
+        }
+        if b >= 100 {
+            s.push(char::from(b'0' + b / 100));
+        }
+        if b >= 10 {
+            s.push(char::from(b'0' + b / 10 % 10));
+        }
+        s.push(char::from(b'0' + b % 10));
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Lower-case hex of `w` without leading zeros (`{:x}`).
+fn push_hex_u16(s: &mut String, w: u16) {
+    let mut started = false;
+    for shift in [12u16, 8, 4, 0] {
+        let d = usize::from((w >> shift) & 0xf);
+        if d != 0 || started || shift == 0 {
+            started = true;
+            s.push(char::from(HEX[d]));
+        }
+    }
 }
 
 /// The text glibc's `inet_ntop(AF_INET6)` produces: lower-case hex groups without
@@ -89,10 +120,10 @@ pub(super) fn fmt_ipv6(a: [u8; 16]) -> String {
             out.push(':');
         }
         if i == 6 && best_base == Some(0) && (best_len == 6 || (best_len == 5 && words[5] == 0xffff)) {
-            out.push_str(&fmt_ipv4([a[12], a[13], a[14], a[15]]));
+            push_ipv4(&mut out, [a[12], a[13], a[14], a[15]]);
             return out;
         }
-        out.push_str(&format!("{:x}", words[i]));
+        push_hex_u16(&mut out, words[i]);
         i += 1;
     }
     if best_base.is_some_and(|b| b + best_len == 8) {
@@ -132,14 +163,23 @@ pub(super) fn fmt_mac(bytes: &[u8]) -> Option<String> {
     if bytes.is_empty() {
         return None;
     }
-    let parts: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    Some(parts.join(":"))
+    // Room for the padding to six octets that usually follows.
+    let mut s = String::with_capacity(3 * bytes.len().max(6));
+    for (i, &b) in bytes.iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    Some(s)
 }
 
 /// Appends `:00` groups until the text has at least five `:` (six octets), as psutil
 /// does for short hardware addresses.
 pub(super) fn pad_mac(mut s: String) -> String {
-    while s.matches(':').count() < 5 {
+    let colons = s.bytes().filter(|&c| c == b':').count();
+    for _ in colons..5 {
         s.push_str(":00");
     }
     s
@@ -157,12 +197,15 @@ fn fmt_raw(raw: Option<&RawAddr>, scope_name: &dyn Fn(u32) -> Option<String>) ->
 /// address cannot be formatted becomes an all-`None` `AF_UNSPEC` entry), broadcast
 /// only with `IFF_BROADCAST`, else ptp only with `IFF_POINTOPOINT`, stable sort by
 /// numeric family, MAC padding, and no broadcast for an IPv4 /32.
+///
+/// `scope_name(entry_name, scope_id)` names the interface of a scoped IPv6 address.
 pub(super) fn build(
     entries: Vec<RawEntry>,
-    scope_name: &dyn Fn(u32) -> Option<String>,
+    scope_name: &dyn Fn(&str, u32) -> Option<String>,
 ) -> IndexMap<String, Vec<NicAddr>> {
     let mut rows: Vec<(String, i32, NicAddr)> = Vec::with_capacity(entries.len());
     for e in entries {
+        let scope_name = &|id: u32| scope_name(&e.name, id);
         let unspec = NicAddr {
             family: AddressFamily::Unspec,
             address: None,
@@ -313,7 +356,9 @@ fn read_ifaddrs() -> Result<Vec<RawEntry>> {
     Ok(out)
 }
 
-/// `if_indextoname`, as `getnameinfo` uses for the `%scope` suffix.
+/// `if_indextoname`, as `getnameinfo` uses for the `%scope` suffix (a socket, an
+/// `ioctl(SIOCGIFNAME)` and a close per call).
+#[cfg(test)]
 fn index_to_name(index: u32) -> Option<String> {
     let mut buf = [0 as libc::c_char; libc::IF_NAMESIZE];
     // SAFETY: the buffer has IF_NAMESIZE bytes as the call requires.
@@ -326,8 +371,16 @@ fn index_to_name(index: u32) -> Option<String> {
     Some(String::from_utf8_lossy(c.to_bytes()).into_owned())
 }
 
+/// The live table. psutil formats each address with `getnameinfo`, whose `%scope`
+/// suffix of a link-local address is `if_indextoname(sin6_scope_id)`. The scope id of
+/// an address returned by `getifaddrs` (glibc and musl) is set only for link-local
+/// and link-local multicast addresses, and it is the index of the interface the
+/// address belongs to, whose name is the entry's own `ifa_name`. So the entry's name
+/// is used, without the socket + ioctl + close of `if_indextoname` per address. (The
+/// two differ only if the interface is renamed or removed between `getifaddrs` and
+/// the lookup, where psutil's answer is a race too.)
 pub(super) fn net_if_addrs_live() -> Result<IndexMap<String, Vec<NicAddr>>> {
-    Ok(build(read_ifaddrs()?, &index_to_name))
+    Ok(build(read_ifaddrs()?, &|name, _| Some(name.to_owned())))
 }
 
 #[cfg(test)]
@@ -541,7 +594,7 @@ mod tests {
                 None,
             ),
         ];
-        let names = |i: u32| (i == 3).then(|| "eth0".to_string());
+        let names = |_: &str, i: u32| (i == 3).then(|| "eth0".to_string());
         let m = build(raw, &names);
         let keys: Vec<_> = m.keys().map(String::as_str).collect();
         // AF_UNSPEC entries sort first, then AF_INET, AF_INET6, AF_PACKET.
@@ -608,5 +661,43 @@ mod tests {
             m["arc0"],
             vec![na(Link, Some("42:00:00:00:00:00"), None, Some("00"), None)]
         );
+    }
+
+    /// On this machine, naming the scope after the entry gives the same table as
+    /// `if_indextoname` (what getnameinfo and psutil use).
+    #[test]
+    fn live_scope_names_equal_if_indextoname() {
+        let by_index = build(read_ifaddrs().unwrap(), &|_, i| index_to_name(i));
+        let live = net_if_addrs_live().unwrap();
+        assert_eq!(live, by_index);
+        let scoped = live
+            .values()
+            .flatten()
+            .filter(|a| a.address.as_deref().is_some_and(|s| s.contains('%')));
+        println!("{} scoped IPv6 addresses compared", scoped.count());
+    }
+
+    #[test]
+    fn small_formatters_match_std_formatting() {
+        for a in [
+            [0u8, 0, 0, 0],
+            [255, 255, 255, 255],
+            [10, 0, 0, 1],
+            [192, 168, 100, 9],
+            [1, 22, 103, 250],
+        ] {
+            assert_eq!(fmt_ipv4(a), format!("{}.{}.{}.{}", a[0], a[1], a[2], a[3]));
+        }
+        for w in [0u16, 1, 0xf, 0x10, 0xabc, 0x1000, 0xffff, 0x0f0f, 0x8000] {
+            let mut s = String::new();
+            push_hex_u16(&mut s, w);
+            assert_eq!(s, format!("{w:x}"));
+        }
+        for bytes in [&[0x02u8, 0xfc, 0, 0, 0, 1][..], &[0xab], &[0; 8], &[0xff; 20]] {
+            let want: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(fmt_mac(bytes).unwrap(), want.join(":"));
+        }
+        assert_eq!(pad_mac("42".into()), "42:00:00:00:00:00");
+        assert_eq!(pad_mac("1:2:3:4:5:6:7".into()), "1:2:3:4:5:6:7");
     }
 }

@@ -131,7 +131,11 @@ fn pernic_table(roots: &Roots, nowrap: bool) -> Result<IndexMap<String, [u64; NE
         return Ok(raw);
     }
     let mut guard = NOWRAP.lock().unwrap_or_else(|e| e.into_inner());
-    Ok(guard.get_or_insert_with(NoWrap::new).apply(raw))
+    let mut raw = raw;
+    guard
+        .get_or_insert_with(NoWrap::new)
+        .apply_in_place(&mut raw, |r| *r, |r, c| *r = c);
+    Ok(raw)
 }
 
 /// Network traffic counters summed over every interface: psutil's

@@ -8,6 +8,7 @@
 //! after trimming and lower-casing, on the text before the first `:`.
 
 use crate::error::{Error, Result};
+use crate::util::split_lines;
 use std::path::Path;
 
 fn trim(bytes: &[u8]) -> &[u8] {
@@ -42,8 +43,7 @@ fn show(bytes: &[u8]) -> String {
 /// for the logical CPU count. On s390x this counts the `processor N: version = ...`
 /// summary lines, one per CPU.
 pub fn count_processors(bytes: &[u8]) -> u32 {
-    let n = bytes
-        .split(|&b| b == b'\n')
+    let n = split_lines(bytes)
         .filter(|l| l.len() >= 9 && l[..9].eq_ignore_ascii_case(b"processor"))
         .count();
     u32::try_from(n).unwrap_or(u32::MAX)
@@ -55,16 +55,18 @@ pub fn count_processors(bytes: &[u8]) -> u32 {
 /// decimal number is an error naming `path`.
 pub fn parse_cpuinfo_mhz(bytes: &[u8], path: &Path) -> Result<Vec<f64>> {
     let mut out = Vec::new();
-    for line in bytes.split(|&b| b == b'\n') {
-        let Some((key, value)) = key_value(line) else {
+    for line in split_lines(bytes) {
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
             continue;
         };
+        let key = trim(&line[..colon]);
         let wanted = key.eq_ignore_ascii_case(b"cpu mhz")
             || key.eq_ignore_ascii_case(b"clock")
             || key.eq_ignore_ascii_case(b"cpu mhz dynamic");
         if !wanted {
             continue;
         }
+        let value = trim(line.get(colon + 1..).unwrap_or(&[]));
         let mut num = value;
         if num.len() >= 3 && num[num.len() - 3..].eq_ignore_ascii_case(b"mhz") {
             num = trim(&num[..num.len() - 3]);
@@ -134,7 +136,7 @@ pub fn parse_cpuinfo_cores(bytes: &[u8], path: &Path) -> Result<u32> {
         *id = None;
         *cores = None;
     };
-    for line in bytes.split(|&b| b == b'\n') {
+    for line in split_lines(bytes) {
         if trim(line).is_empty() {
             flush(&mut id, &mut cores);
             continue;

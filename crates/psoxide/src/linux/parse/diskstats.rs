@@ -16,6 +16,7 @@
 //! Device names are decoded lossily from bytes (they are ASCII on every real kernel).
 
 use crate::error::{Error, Result};
+use crate::util::split_lines;
 use std::path::Path;
 
 /// One device line, raw: counts, 512-byte sectors and milliseconds, as in the file.
@@ -43,80 +44,119 @@ pub struct DiskStatLine {
     pub busy_time: u64,
 }
 
+/// `str::parse::<u64>` on bytes (an optional `+`, then one or more ASCII digits; no
+/// overflow), without the UTF-8 check.
+fn dec_u64(tok: &[u8]) -> Option<u64> {
+    let digits = tok.strip_prefix(b"+").unwrap_or(tok);
+    if digits.is_empty() {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+    }
+    Some(v)
+}
+
 fn num(tok: &[u8], path: &Path, lineno: usize, col: usize) -> Result<u64> {
-    std::str::from_utf8(tok)
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-        .ok_or_else(|| {
-            Error::parse(
-                path,
-                format!(
-                    "line {lineno}: column {col}: expected an integer, got {:?}",
-                    String::from_utf8_lossy(tok)
-                ),
-            )
-        })
+    dec_u64(tok).ok_or_else(|| {
+        Error::parse(
+            path,
+            format!(
+                "line {lineno}: column {col}: expected an integer, got {:?}",
+                String::from_utf8_lossy(tok)
+            ),
+        )
+    })
 }
 
 /// Parses the bytes of `/proc/diskstats` (read from `path`, used only in errors) into
 /// one record per line, in file order.
 pub fn parse_diskstats(bytes: &[u8], path: &Path) -> Result<Vec<DiskStatLine>> {
     let mut out = Vec::new();
+    visit_diskstats(bytes, path, |name, mut rec| {
+        rec.name = String::from_utf8_lossy(name).into_owned();
+        out.push(rec);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Like [`parse_diskstats`], without allocating: for each line in file order calls
+/// `f(name, record)` with the raw name bytes and a record whose `name` is empty. The
+/// first error (of the file, or returned by `f`) stops the walk and is returned.
+pub fn visit_diskstats<'a>(
+    bytes: &'a [u8],
+    path: &Path,
+    mut f: impl FnMut(&'a [u8], DiskStatLine) -> Result<()>,
+) -> Result<()> {
     let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     if body.is_empty() {
-        return Ok(out);
+        return Ok(());
     }
-    for (i, line) in body.split(|&b| b == b'\n').enumerate() {
+    for (i, line) in split_lines(body).enumerate() {
         let lineno = i + 1;
-        let f: Vec<&[u8]> = line
-            .split(|b| b.is_ascii_whitespace())
-            .filter(|t| !t.is_empty())
-            .collect();
+        // The first 15 tokens are kept (no layout uses more); all are counted.
+        let mut toks: [&'a [u8]; 15] = [&[]; 15];
+        let mut width = 0usize;
+        for t in line.split(|b| b.is_ascii_whitespace()).filter(|t| !t.is_empty()) {
+            if let Some(slot) = toks.get_mut(width) {
+                *slot = t;
+            }
+            width += 1;
+        }
         let n = |col: usize| -> Result<u64> {
             // `col` is 1-based; every caller checked the width first.
-            match f.get(col - 1) {
-                Some(t) => num(t, path, lineno, col),
-                None => Err(Error::parse(path, format!("line {lineno}: column {col} missing"))),
+            match toks.get(col - 1) {
+                Some(t) if col <= width => num(t, path, lineno, col),
+                _ => Err(Error::parse(path, format!("line {lineno}: column {col} missing"))),
             }
         };
-        let name = |col: usize| -> String {
-            f.get(col - 1)
-                .map(|t| String::from_utf8_lossy(t).into_owned())
-                .unwrap_or_default()
-        };
-        let rec = match f.len() {
-            15 => DiskStatLine {
-                name: name(4),
-                reads: n(3)?,
-                reads_merged: n(5)?,
-                read_sectors: n(6)?,
-                read_time: n(7)?,
-                writes: n(8)?,
-                writes_merged: n(9)?,
-                write_sectors: n(10)?,
-                write_time: n(11)?,
-                busy_time: n(13)?,
-            },
-            w if w == 14 || w >= 18 => DiskStatLine {
-                name: name(3),
-                reads: n(4)?,
-                reads_merged: n(5)?,
-                read_sectors: n(6)?,
-                read_time: n(7)?,
-                writes: n(8)?,
-                writes_merged: n(9)?,
-                write_sectors: n(10)?,
-                write_time: n(11)?,
-                busy_time: n(13)?,
-            },
-            7 => DiskStatLine {
-                name: name(3),
-                reads: n(4)?,
-                read_sectors: n(5)?,
-                writes: n(6)?,
-                write_sectors: n(7)?,
-                ..DiskStatLine::default()
-            },
+        let (name, rec) = match width {
+            15 => (
+                toks[3],
+                DiskStatLine {
+                    name: String::new(),
+                    reads: n(3)?,
+                    reads_merged: n(5)?,
+                    read_sectors: n(6)?,
+                    read_time: n(7)?,
+                    writes: n(8)?,
+                    writes_merged: n(9)?,
+                    write_sectors: n(10)?,
+                    write_time: n(11)?,
+                    busy_time: n(13)?,
+                },
+            ),
+            w if w == 14 || w >= 18 => (
+                toks[2],
+                DiskStatLine {
+                    name: String::new(),
+                    reads: n(4)?,
+                    reads_merged: n(5)?,
+                    read_sectors: n(6)?,
+                    read_time: n(7)?,
+                    writes: n(8)?,
+                    writes_merged: n(9)?,
+                    write_sectors: n(10)?,
+                    write_time: n(11)?,
+                    busy_time: n(13)?,
+                },
+            ),
+            7 => (
+                toks[2],
+                DiskStatLine {
+                    name: String::new(),
+                    reads: n(4)?,
+                    read_sectors: n(5)?,
+                    writes: n(6)?,
+                    write_sectors: n(7)?,
+                    ..DiskStatLine::default()
+                },
+            ),
             w => {
                 return Err(Error::parse(
                     path,
@@ -127,9 +167,9 @@ pub fn parse_diskstats(bytes: &[u8], path: &Path) -> Result<Vec<DiskStatLine>> {
                 ))
             }
         };
-        out.push(rec);
+        f(name, rec)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Parses a sysfs block `stat` file (`/sys/block/sda/stat`, `/sys/block/sda/sda1/stat`)
@@ -247,6 +287,25 @@ mod tests {
             ("hda", 8, 31, 32)
         );
         assert_eq!((c.write_sectors, c.write_time, c.busy_time), (36, 37, 39));
+    }
+
+    #[test]
+    fn numbers_parse_like_str_parse() {
+        for t in [
+            "0",
+            "+0",
+            "+",
+            "",
+            "-1",
+            "18446744073709551615",
+            "18446744073709551616",
+            "12a",
+            "١",
+            "007",
+            "99999999999999999999999",
+        ] {
+            assert_eq!(dec_u64(t.as_bytes()), t.parse::<u64>().ok(), "{t:?}");
+        }
     }
 
     #[test]

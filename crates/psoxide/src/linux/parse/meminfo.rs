@@ -10,6 +10,7 @@
 //! When a key appears twice, the last line wins (psutil builds a dict).
 
 use crate::error::{Error, Result};
+use crate::util::split_lines;
 use std::path::Path;
 
 /// The `/proc/meminfo` fields used by the memory functions, in bytes (kB × 1024);
@@ -60,11 +61,11 @@ pub struct MemInfo {
 /// not a non-negative integer, or too large once multiplied by 1024.
 pub fn parse_meminfo(bytes: &[u8], path: &Path) -> Result<MemInfo> {
     let mut m = MemInfo::default();
-    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-        if line.iter().all(|b| b.is_ascii_whitespace()) {
-            continue;
-        }
+    for (i, line) in split_lines(bytes).enumerate() {
         let Some(colon) = line.iter().position(|&b| b == b':') else {
+            if line.iter().all(|b| b.is_ascii_whitespace()) {
+                continue; // a blank line (a line with a ':' is never blank)
+            }
             return Err(Error::parse(
                 path,
                 format!("line {}: no ':' in {:?}", i + 1, String::from_utf8_lossy(line)),

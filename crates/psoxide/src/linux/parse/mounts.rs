@@ -10,6 +10,8 @@
 //! mount point is arbitrary bytes; invalid UTF-8 becomes U+FFFD).
 
 use crate::error::{Error, Result};
+use crate::util::split_lines;
+use std::borrow::Cow;
 use std::path::Path;
 
 /// One entry of a mount table (`fstab(5)` layout), decoded.
@@ -54,6 +56,30 @@ fn fields(line: &[u8]) -> impl Iterator<Item = &[u8]> {
     line.split(|&b| b == b' ' || b == b'\t').filter(|t| !t.is_empty())
 }
 
+/// The first four fields of one mount-table line, still escaped, borrowed from the
+/// file's bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawMountEntry<'a> {
+    /// Mounted device or source, escaped.
+    pub device: &'a [u8],
+    /// Mount point, escaped.
+    pub mountpoint: &'a [u8],
+    /// File-system type, escaped.
+    pub fstype: &'a [u8],
+    /// Mount options, escaped.
+    pub opts: &'a [u8],
+}
+
+/// A mount-table field as text: escapes decoded, then `String::from_utf8_lossy`.
+/// Borrows (no allocation) when the field has no backslash and is valid UTF-8.
+pub fn mount_text(field: &[u8]) -> Cow<'_, str> {
+    if field.contains(&b'\\') {
+        Cow::Owned(String::from_utf8_lossy(&unescape_mount_field(field)).into_owned())
+    } else {
+        String::from_utf8_lossy(field)
+    }
+}
+
 /// Parses a mount table (`/proc/self/mounts`, `/etc/mtab`) read from `path` (used only
 /// in errors). Entries keep file order.
 ///
@@ -61,13 +87,35 @@ fn fields(line: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// fields (a truncated file, say) is an error instead.
 pub fn parse_mounts(bytes: &[u8], path: &Path) -> Result<Vec<MountEntry>> {
     let mut out = Vec::new();
-    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+    visit_mounts(bytes, path, |e| {
+        out.push(MountEntry {
+            device: mount_text(e.device).into_owned(),
+            mountpoint: mount_text(e.mountpoint).into_owned(),
+            fstype: mount_text(e.fstype).into_owned(),
+            opts: mount_text(e.opts).into_owned(),
+        });
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Like [`parse_mounts`], without allocating: calls `f` with each entry's raw fields,
+/// in file order (decode them with [`mount_text`]). Same errors as `parse_mounts`;
+/// the first error, or the first returned by `f`, stops the walk.
+pub fn visit_mounts<'a>(
+    bytes: &'a [u8],
+    path: &Path,
+    mut f: impl FnMut(RawMountEntry<'a>) -> Result<()>,
+) -> Result<()> {
+    for (i, line) in split_lines(bytes).enumerate() {
         let head = line.trim_ascii_start();
-        if head.is_empty() || head[0] == b'#' {
+        if matches!(head.first(), None | Some(b'#')) {
             continue;
         }
-        let f: Vec<&[u8]> = fields(line).take(4).collect();
-        let [dev, mp, ty, opts] = f.as_slice() else {
+        let mut it = fields(line);
+        let (Some(device), Some(mountpoint), Some(fstype), Some(opts)) =
+            (it.next(), it.next(), it.next(), it.next())
+        else {
             return Err(Error::parse(
                 path,
                 format!(
@@ -77,15 +125,14 @@ pub fn parse_mounts(bytes: &[u8], path: &Path) -> Result<Vec<MountEntry>> {
                 ),
             ));
         };
-        let text = |b: &[u8]| String::from_utf8_lossy(&unescape_mount_field(b)).into_owned();
-        out.push(MountEntry {
-            device: text(dev),
-            mountpoint: text(mp),
-            fstype: text(ty),
-            opts: text(opts),
-        });
+        f(RawMountEntry {
+            device,
+            mountpoint,
+            fstype,
+            opts,
+        })?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Parses `/proc/filesystems` into the "physical" file-system types psutil keeps for
@@ -94,17 +141,30 @@ pub fn parse_mounts(bytes: &[u8], path: &Path) -> Result<Vec<MountEntry>> {
 /// `nodev\tTYPE`.
 pub fn parse_filesystems(bytes: &[u8], path: &Path) -> Result<Vec<String>> {
     let mut out = Vec::new();
-    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-        let f: Vec<&[u8]> = line
-            .split(|b| b.is_ascii_whitespace())
-            .filter(|t| !t.is_empty())
-            .collect();
-        match f.as_slice() {
-            [] => {}
-            [ty] if *ty != b"nodev" => out.push(String::from_utf8_lossy(ty).into_owned()),
-            [b"nodev", ty] => {
-                if *ty == b"zfs" {
-                    out.push("zfs".to_string());
+    visit_filesystems(bytes, path, |ty| {
+        out.push(String::from_utf8_lossy(ty).into_owned())
+    })?;
+    Ok(out)
+}
+
+/// Like [`parse_filesystems`], without allocating: calls `f` with each kept type's
+/// raw bytes, in file order.
+pub fn visit_filesystems<'a>(bytes: &'a [u8], path: &Path, mut f: impl FnMut(&'a [u8])) -> Result<()> {
+    for (i, line) in split_lines(bytes).enumerate() {
+        let mut toks: [&'a [u8]; 2] = [&[]; 2];
+        let mut n = 0usize;
+        for t in line.split(|b| b.is_ascii_whitespace()).filter(|t| !t.is_empty()) {
+            if let Some(slot) = toks.get_mut(n) {
+                *slot = t;
+            }
+            n += 1;
+        }
+        match (n, toks) {
+            (0, _) => {}
+            (1, [ty, _]) if ty != b"nodev" => f(ty),
+            (2, [b"nodev", ty]) => {
+                if ty == b"zfs" {
+                    f(ty);
                 }
             }
             _ => {
@@ -119,7 +179,7 @@ pub fn parse_filesystems(bytes: &[u8], path: &Path) -> Result<Vec<String>> {
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Parses `/proc/self/mountinfo` into the file-system type of each entry (the field
@@ -194,6 +254,23 @@ mod tests {
 
     fn p(b: &[u8]) -> Result<Vec<MountEntry>> {
         parse_mounts(b, Path::new("/proc/self/mounts"))
+    }
+
+    #[test]
+    fn mount_text_equals_unescape_then_lossy() {
+        for f in [
+            &b"/dev/sda1"[..],
+            b"/mnt/a\\040b",
+            b"\\",
+            b"a\\134b\\\\c\\x",
+            b"\xff\xfe/bad",
+            b"\xff\\040",
+            b"",
+        ] {
+            let want = String::from_utf8_lossy(&unescape_mount_field(f)).into_owned();
+            assert_eq!(mount_text(f), want, "{f:?}");
+        }
+        assert!(matches!(mount_text(b"/dev/vda1"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! `intr` and `softirq` lines.
 
 use crate::error::{Error, Result};
+use crate::util::split_lines;
 use std::path::Path;
 
 /// The number of tick columns a `cpu` line has on kernels since 2.6.33:
@@ -134,7 +135,7 @@ pub fn parse_proc_stat(bytes: &[u8], path: &Path, percpu: bool) -> Result<ProcSt
         Some((b'\n', body)) => body,
         Some(_) => return Err(Error::parse(path, "truncated data: the last line has no newline")),
     };
-    for line in body.split(|&b| b == b'\n') {
+    for line in split_lines(body) {
         let label_end = line.iter().position(is_blank).unwrap_or(line.len());
         let (label, rest) = line.split_at(label_end);
         match label {
