@@ -75,8 +75,16 @@ impl Roots {
 
 static GLOBAL: RwLock<Option<Arc<Roots>>> = RwLock::new(None);
 
-/// The process-wide roots used by every function without an explicit `&Roots`.
-pub fn roots() -> Arc<Roots> {
+/// Bumped by every [`set_roots`]; each thread keeps the `Arc` it last saw with the
+/// generation it saw it at, so the common path is one atomic load and one `Arc`
+/// clone, without taking the lock.
+static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+thread_local! {
+    static CURRENT: std::cell::RefCell<Option<(u64, Arc<Roots>)>> = const { std::cell::RefCell::new(None) };
+}
+
+fn global_roots() -> Arc<Roots> {
     let guard = GLOBAL.read().unwrap_or_else(|e| e.into_inner());
     match &*guard {
         Some(r) => Arc::clone(r),
@@ -88,9 +96,28 @@ pub fn roots() -> Arc<Roots> {
     }
 }
 
+/// The process-wide roots used by every function without an explicit `&Roots`.
+pub fn roots() -> Arc<Roots> {
+    let generation = GENERATION.load(std::sync::atomic::Ordering::Acquire);
+    CURRENT
+        .try_with(|c| {
+            let mut c = c.borrow_mut();
+            match &*c {
+                Some((g, r)) if *g == generation => Arc::clone(r),
+                _ => {
+                    let r = global_roots();
+                    *c = Some((generation, Arc::clone(&r)));
+                    r
+                }
+            }
+        })
+        .unwrap_or_else(|_| global_roots())
+}
+
 /// Replaces the process-wide roots.
 pub fn set_roots(r: Roots) {
     *GLOBAL.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(r));
+    GENERATION.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
 }
 
 /// The process-wide procfs root (psutil's `PROCFS_PATH`).
@@ -103,4 +130,24 @@ pub fn set_procfs_path(path: impl Into<PathBuf>) {
     let mut r = (*roots()).clone();
     r.procfs = path.into();
     set_roots(r);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_roots_is_seen_by_this_and_other_threads() {
+        // Use a private copy of the mechanism's observable behaviour: after set_roots,
+        // roots() returns the new value everywhere; restore the default afterwards.
+        let before = roots();
+        let mut r = (*before).clone();
+        r.utmp = PathBuf::from("/nonexistent/psoxide-utmp");
+        set_roots(r.clone());
+        assert_eq!(*roots(), r);
+        let seen = std::thread::spawn(|| (*roots()).clone()).join().unwrap();
+        assert_eq!(seen, r);
+        set_roots((*before).clone());
+        assert_eq!(*roots(), *before);
+    }
 }

@@ -267,7 +267,9 @@ impl Process {
         }
         let mut buf = take_buf();
         let z = self.root.read(self.pid, "stat", &mut buf, Eof::ShortRead).is_ok()
-            && parse_pid_stat(&buf, std::path::Path::new("stat")).map(|s| s.state == b'Z').unwrap_or(false);
+            && parse_pid_stat(&buf, std::path::Path::new("stat"))
+                .map(|s| s.state == b'Z')
+                .unwrap_or(false);
         put_buf(buf);
         z
     }
