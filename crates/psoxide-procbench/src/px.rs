@@ -65,7 +65,11 @@ impl Px {
                     .cmdline()
                     .unwrap_or_default()
                     .into_iter()
-                    .map(|s| s.to_string_lossy().into_owned())
+                    // moves the buffer when it is UTF-8 (no copy)
+                    .map(|s| {
+                        s.into_string()
+                            .unwrap_or_else(|s| s.to_string_lossy().into_owned())
+                    })
                     .collect(),
                 username: p.username().unwrap_or_default(),
             });
