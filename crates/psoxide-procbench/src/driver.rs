@@ -515,6 +515,8 @@ pub fn main(o: Opts) -> i32 {
         eprint!("{text}");
         md.push_str(&text);
         if o.check_only {
+            drop(spawner);
+            let _ = std::fs::remove_dir_all(&tmp);
             return i32::from(check_failed);
         }
     }
