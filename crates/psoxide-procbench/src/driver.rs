@@ -517,6 +517,7 @@ pub fn main(o: Opts) -> i32 {
         if o.check_only {
             drop(spawner);
             let _ = std::fs::remove_dir_all(&tmp);
+            println!("{md}");
             return i32::from(check_failed);
         }
     }
