@@ -250,7 +250,10 @@ fn process_iter_prefetch_is_served_after_the_process_died() {
         Error::NoSuchProcess { .. }
     ));
     let info = p.prefetched().unwrap();
-    assert_eq!(info.values.keys().copied().collect::<Vec<_>>(), attrs.to_vec());
+    assert_eq!(
+        info.values.iter().map(|(a, _)| *a).collect::<Vec<_>>(),
+        attrs.to_vec()
+    );
     assert!(matches!(info.get(Attr::Name), Some(AttrValue::Name(n)) if n == "sleep"));
 }
 
@@ -282,7 +285,7 @@ fn process_iter_keeps_handles_between_calls() {
 fn as_dict_all_attributes_of_this_process() {
     let p = Process::current().unwrap();
     let info = p.as_dict(None).unwrap();
-    let keys: Vec<&str> = info.values.keys().map(|a| a.as_str()).collect();
+    let keys: Vec<&str> = info.values.iter().map(|(a, _)| a.as_str()).collect();
     let mut sorted = keys.clone();
     sorted.sort();
     assert_eq!(keys, sorted, "alphabetical like psutil 8.0");

@@ -192,13 +192,16 @@ pub struct ProcessInfo {
     /// The process's PID.
     pub pid: Pid,
     /// Attribute -> value or error, in the requested order (alphabetical when all).
-    pub values: IndexMap<Attr, Result<AttrValue>>,
+    pub values: Vec<(Attr, Result<AttrValue>)>,
 }
 
 impl ProcessInfo {
     /// The value of `attr`, if it was requested and did not fail.
     pub fn get(&self, attr: Attr) -> Option<&AttrValue> {
-        self.values.get(&attr).and_then(|r| r.as_ref().ok())
+        self.values
+            .iter()
+            .find(|(a, _)| *a == attr)
+            .and_then(|(_, r)| r.as_ref().ok())
     }
 }
 
@@ -276,14 +279,14 @@ impl Process {
             if list.contains(&Attr::MemoryInfo) && list.iter().any(|a| STATUS_USERS.contains(a)) {
                 let _ = p.status_data();
             }
-            let mut values = IndexMap::with_capacity(list.len());
+            let mut values = Vec::with_capacity(list.len());
             for &a in list {
                 match p.attr_value(a) {
                     Ok(v) => {
-                        values.insert(a, Ok(v));
+                        values.push((a, Ok(v)));
                     }
                     Err(e @ Error::AccessDenied { .. }) | Err(e @ Error::ZombieProcess { .. }) => {
-                        values.insert(a, Err(e));
+                        values.push((a, Err(e)));
                     }
                     Err(Error::Unsupported { .. }) if !explicit => {}
                     Err(e) => return Err(e),
@@ -310,7 +313,9 @@ impl Process {
     /// The stored result of `a`, if the prefetch store has it.
     pub(crate) fn stored(&self, a: Attr) -> Option<Result<AttrValue>> {
         let st = self.st();
-        st.prefetch.as_ref().and_then(|m| m.get(&a).cloned())
+        st.prefetch
+            .as_ref()
+            .and_then(|m| m.iter().find(|(k, _)| *k == a).map(|(_, v)| v.clone()))
     }
 }
 

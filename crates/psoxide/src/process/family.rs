@@ -43,7 +43,7 @@ impl Process {
             start_ticks,
             root: Arc::clone(root),
             state: Mutex::new(super::State {
-                name: Some(String::from_utf8_lossy(comm).into_owned()),
+                name: Some(super::small::SmallBytes::new(comm)),
                 ..Default::default()
             }),
         }

@@ -20,6 +20,7 @@ mod memory;
 mod pidfd;
 mod pids;
 mod procroot;
+mod small;
 mod tty;
 mod types;
 mod users;
@@ -42,9 +43,10 @@ use crate::linux::read::{put_buf, take_buf, Eof};
 use crate::roots::Roots;
 use indexmap::IndexMap;
 use procroot::ProcRoot;
+use small::SmallBytes;
 use std::ffi::OsString;
 use std::io;
-use std::os::unix::ffi::OsStringExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -62,7 +64,7 @@ pub struct Process {
 #[derive(Debug, Default)]
 struct State {
     /// The last name seen, for error messages (psutil's `_name`).
-    name: Option<String>,
+    name: Option<SmallBytes>,
     /// Set once the process is known gone or its PID reused.
     gone: bool,
     /// `create_time()` once computed (psutil caches it).
@@ -72,13 +74,13 @@ struct State {
     /// Nesting depth of [`Process::oneshot`]; the cache is used while it is > 0.
     oneshot: u32,
     /// Sources read inside `oneshot`, each at most once.
-    cache: Cache,
+    cache: Option<Box<Cache>>,
     /// The previous `cpu_percent()` sample: when, and user + system seconds.
     cpu_last: Option<(std::time::Instant, f64)>,
     /// What `wait()` returned, once it returned (psutil caches it, `None` included).
     wait_result: Option<Option<ExitStatus>>,
     /// Values stored by `process_iter(attrs)` (see [`Process::set_prefetched`]).
-    prefetch: Option<Arc<IndexMap<Attr, Result<AttrValue>>>>,
+    prefetch: Option<Arc<Vec<(Attr, Result<AttrValue>)>>>,
 }
 
 /// What `oneshot` keeps: each per-process source parsed once.
@@ -87,20 +89,21 @@ struct Cache {
     stat: Option<Stat>,
     status: Option<StatusData>,
     statm: Option<MemoryInfo>,
-    cmdline: Option<Vec<Vec<u8>>>,
+    /// `cmdline()[0]` (None inside: no arguments), for `name()`.
+    cmdline0: Option<Option<SmallBytes>>,
 }
 
 /// An owned copy of the `/proc/PID/status` fields psoxide uses.
 #[derive(Clone, Debug)]
 pub(crate) struct StatusData {
     s: PidStatus<'static>,
-    cpus_allowed_list: Option<Vec<u8>>,
+    cpus_allowed_list: Option<SmallBytes>,
 }
 
 impl StatusData {
     fn from_parsed(p: PidStatus<'_>) -> StatusData {
         StatusData {
-            cpus_allowed_list: p.cpus_allowed_list.map(<[u8]>::to_vec),
+            cpus_allowed_list: p.cpus_allowed_list.map(SmallBytes::new),
             s: PidStatus {
                 tgid: p.tgid,
                 ppid: p.ppid,
@@ -130,7 +133,7 @@ impl StatusData {
 /// The stat fields a `Process` keeps after one read (owned, so they outlive the buffer).
 #[derive(Clone, Debug)]
 pub(crate) struct Stat {
-    comm: Vec<u8>,
+    comm: SmallBytes,
     state: u8,
     ppid: i64,
     tty_nr: i64,
@@ -220,7 +223,7 @@ impl Process {
             start_ticks: stat.starttime,
             root: Arc::clone(root),
             state: Mutex::new(State {
-                name: Some(lossy(&stat.comm)),
+                name: Some(stat.comm.clone()),
                 ..Default::default()
             }),
         };
@@ -230,8 +233,12 @@ impl Process {
     /// Seeds the oneshot cache with a `stat` just read (only while a oneshot is active).
     pub(crate) fn seed_stat(&self, stat: Stat) {
         let mut st = self.st();
-        if st.oneshot > 0 && st.cache.stat.is_none() {
-            st.cache.stat = Some(stat);
+        if st.oneshot > 0 {
+            if let Some(c) = st.cache.as_mut() {
+                if c.stat.is_none() {
+                    c.stat = Some(stat);
+                }
+            }
         }
     }
 
@@ -250,7 +257,7 @@ impl Process {
     }
 
     fn known_name(&self) -> Option<String> {
-        self.st().name.clone()
+        self.st().name.as_ref().map(|n| lossy(n.as_bytes()))
     }
 
     /// True when `/proc/PID/stat` says the process is a zombie.
@@ -260,7 +267,7 @@ impl Process {
         {
             let st = self.st();
             if st.oneshot > 0 {
-                if let Some(s) = &st.cache.stat {
+                if let Some(s) = st.cache.as_ref().and_then(|c| c.stat.as_ref()) {
                     return s.state == b'Z';
                 }
             }
@@ -337,14 +344,20 @@ impl Process {
     /// As in psutil, a blocking `cpu_percent(Some(interval))` inside `oneshot` returns
     /// 0.0, since both of its samples come from the one cached read.
     pub fn oneshot<R>(&self, f: impl FnOnce(&Self) -> R) -> R {
-        self.st().oneshot += 1;
+        {
+            let mut st = self.st();
+            st.oneshot += 1;
+            if st.cache.is_none() {
+                st.cache = Some(Box::default());
+            }
+        }
         struct Exit<'a>(&'a Process);
         impl Drop for Exit<'_> {
             fn drop(&mut self) {
                 let mut st = self.0.st();
                 st.oneshot = st.oneshot.saturating_sub(1);
                 if st.oneshot == 0 {
-                    st.cache = Cache::default();
+                    st.cache = None;
                 }
             }
         }
@@ -356,7 +369,7 @@ impl Process {
         {
             let st = self.st();
             if st.oneshot > 0 {
-                if let Some(s) = &st.cache.stat {
+                if let Some(s) = st.cache.as_ref().and_then(|c| c.stat.as_ref()) {
                     return Ok(s.clone());
                 }
             }
@@ -364,7 +377,9 @@ impl Process {
         let s = self.read_stat()?;
         let mut st = self.st();
         if st.oneshot > 0 {
-            st.cache.stat = Some(s.clone());
+            if let Some(c) = st.cache.as_mut() {
+                c.stat = Some(s.clone());
+            }
         }
         Ok(s)
     }
@@ -373,7 +388,7 @@ impl Process {
         let s = self.with("stat", Eof::ShortRead, |b, p| {
             Ok(Stat::from_parsed(&parse_pid_stat(b, p)?))
         })?;
-        self.st().name = Some(lossy(&s.comm));
+        self.st().name = Some(s.comm.clone());
         Ok(s)
     }
 
@@ -381,7 +396,7 @@ impl Process {
         {
             let st = self.st();
             if st.oneshot > 0 {
-                if let Some(s) = &st.cache.status {
+                if let Some(s) = st.cache.as_ref().and_then(|c| c.status.as_ref()) {
                     return Ok(s.clone());
                 }
             }
@@ -391,7 +406,9 @@ impl Process {
         })?;
         let mut st = self.st();
         if st.oneshot > 0 {
-            st.cache.status = Some(s.clone());
+            if let Some(c) = st.cache.as_mut() {
+                c.status = Some(s.clone());
+            }
         }
         Ok(s)
     }
@@ -400,7 +417,7 @@ impl Process {
         let d = self.status_data()?;
         let base: PidStatus<'_> = d.s.clone();
         f(&PidStatus {
-            cpus_allowed_list: d.cpus_allowed_list.as_deref(),
+            cpus_allowed_list: d.cpus_allowed_list.as_ref().map(SmallBytes::as_bytes),
             ..base
         })
     }
@@ -426,15 +443,16 @@ impl Process {
     pub fn name(&self) -> Result<String> {
         crate::process::attrs::serve_prefetched!(self, Name);
         let s = self.stat()?;
-        let comm = lossy(&s.comm);
-        if s.comm.len() >= 15 {
-            match self.cmdline_bytes() {
-                Ok(args) => {
-                    if let Some(first) = args.first() {
+        let comm = lossy(s.comm.as_bytes());
+        if s.comm.as_bytes().len() >= 15 {
+            match self.first_arg() {
+                Ok(first) => {
+                    if let Some(first) = first {
+                        let first = first.as_bytes();
                         let base = first.rsplit(|&c| c == b'/').next().unwrap_or(first);
-                        if base.starts_with(&s.comm) {
+                        if base.starts_with(s.comm.as_bytes()) {
                             let full = lossy(base);
-                            self.st().name = Some(full.clone());
+                            self.st().name = Some(SmallBytes::new(base));
                             return Ok(full);
                         }
                     }
@@ -586,14 +604,14 @@ impl Process {
         {
             let st = self.st();
             if st.oneshot > 0 {
-                if let Some(m) = st.cache.statm {
+                if let Some(m) = st.cache.as_ref().and_then(|c| c.statm) {
                     return Ok(m);
                 }
                 // `status` carries the same kernel counters as `statm` (VmSize = size,
                 // VmRSS = resident, RssFile + RssShmem = shared, VmExe = text,
                 // VmData + VmStk = data), so when it was already read in this oneshot
                 // there is no need to open `statm`.
-                if let Some(d) = &st.cache.status {
+                if let Some(d) = st.cache.as_ref().and_then(|c| c.status.as_ref()) {
                     if let Some(m) = memory_from_status(&d.s) {
                         return Ok(m);
                     }
@@ -603,7 +621,9 @@ impl Process {
         let m = self.read_statm()?;
         let mut st = self.st();
         if st.oneshot > 0 {
-            st.cache.statm = Some(m);
+            if let Some(c) = st.cache.as_mut() {
+                c.statm = Some(m);
+            }
         }
         Ok(m)
     }
@@ -661,28 +681,37 @@ impl Process {
         })
     }
 
-    fn cmdline_bytes(&self) -> Result<Vec<Vec<u8>>> {
+    /// `cmdline()[0]` as bytes, for `name()`: from the oneshot cache when `cmdline()`
+    /// already ran in it, else read.
+    fn first_arg(&self) -> Result<Option<SmallBytes>> {
         {
             let st = self.st();
             if st.oneshot > 0 {
-                if let Some(c) = &st.cache.cmdline {
-                    return Ok(c.clone());
+                if let Some(first) = st.cache.as_ref().and_then(|c| c.cmdline0.as_ref()) {
+                    return Ok(first.clone());
                 }
             }
         }
         let args = self.read_cmdline()?;
-        let mut st = self.st();
-        if st.oneshot > 0 {
-            st.cache.cmdline = Some(args.clone());
-        }
-        Ok(args)
+        let first = args.first().map(|a| SmallBytes::new(a.as_bytes()));
+        self.remember_first_arg(&first);
+        Ok(first)
     }
 
-    fn read_cmdline(&self) -> Result<Vec<Vec<u8>>> {
-        let args = self.with("cmdline", Eof::Zero, |b, _| {
+    fn remember_first_arg(&self, first: &Option<SmallBytes>) {
+        let mut st = self.st();
+        if st.oneshot > 0 {
+            if let Some(c) = st.cache.as_mut() {
+                c.cmdline0 = Some(first.clone());
+            }
+        }
+    }
+
+    fn read_cmdline(&self) -> Result<Vec<OsString>> {
+        let args = self.with("cmdline", Eof::ShortRead, |b, _| {
             Ok(split_cmdline(b)
                 .into_iter()
-                .map(<[u8]>::to_vec)
+                .map(|a| OsString::from_vec(a.to_vec()))
                 .collect::<Vec<_>>())
         })?;
         if args.is_empty() && self.is_zombie() {
@@ -695,11 +724,9 @@ impl Process {
     /// kernel threads; `ZombieProcess` for zombies. Arguments keep their raw bytes.
     pub fn cmdline(&self) -> Result<Vec<OsString>> {
         crate::process::attrs::serve_prefetched!(self, Cmdline);
-        Ok(self
-            .cmdline_bytes()?
-            .into_iter()
-            .map(OsString::from_vec)
-            .collect())
+        let args = self.read_cmdline()?;
+        self.remember_first_arg(&args.first().map(|a| SmallBytes::new(a.as_bytes())));
+        Ok(args)
     }
 
     /// True when the process is a kernel thread (`PF_KTHREAD` in its stat flags).
@@ -768,7 +795,7 @@ impl Process {
 impl Stat {
     fn from_parsed(s: &crate::linux::parse::pid_stat::PidStat<'_>) -> Stat {
         Stat {
-            comm: s.comm.to_vec(),
+            comm: SmallBytes::new(s.comm),
             state: s.state,
             ppid: s.ppid,
             tty_nr: s.tty_nr,
