@@ -185,6 +185,9 @@ pub enum AttrValue {
     Username(String),
 }
 
+/// Attribute results in request order (see [`ProcessInfo::values`]).
+pub type AttrResults = Vec<(Attr, Result<AttrValue>)>;
+
 /// The result of [`Process::as_dict`]: each requested attribute's value, or the
 /// `AccessDenied` / `ZombieProcess` error it raised (psutil puts `ad_value` there).
 #[derive(Clone, Debug)]
@@ -192,7 +195,7 @@ pub struct ProcessInfo {
     /// The process's PID.
     pub pid: Pid,
     /// Attribute -> value or error, in the requested order (alphabetical when all).
-    pub values: Vec<(Attr, Result<AttrValue>)>,
+    pub values: AttrResults,
 }
 
 impl ProcessInfo {

@@ -80,7 +80,7 @@ struct State {
     /// What `wait()` returned, once it returned (psutil caches it, `None` included).
     wait_result: Option<Option<ExitStatus>>,
     /// Values stored by `process_iter(attrs)` (see [`Process::set_prefetched`]).
-    prefetch: Option<Arc<Vec<(Attr, Result<AttrValue>)>>>,
+    prefetch: Option<Arc<attrs::AttrResults>>,
 }
 
 /// What `oneshot` keeps: each per-process source parsed once.
