@@ -1,5 +1,6 @@
 //! `process_iter()`: every process, in PID order, with handles kept across calls.
 
+use super::control::Identity;
 use super::family::list_pids;
 use super::{Attr, ProcRoot, Process};
 use crate::error::{Error, Pid, Result};
@@ -33,7 +34,8 @@ fn put_table(procfs: &PathBuf, table: Table) {
 ///
 /// Yields one handle per process in ascending PID order. Processes that vanish
 /// before their turn are skipped. A handle yielded by an earlier call is yielded again
-/// while its process lives, so per-handle state such as the `cpu_percent()` baseline
+/// while its process lives (same PID and start ticks, checked with one read of
+/// `/proc/PID/stat`; a recycled PID gets a fresh handle), so per-handle state such as the `cpu_percent()` baseline
 /// carries over from one scan to the next. With attributes, each handle's prefetch
 /// store is filled first (see [`Process::as_dict`]); an error other than
 /// `NoSuchProcess` while doing so is yielded as `Err`.
@@ -49,8 +51,28 @@ impl Iterator for ProcessIter {
 
     fn next(&mut self) -> Option<Self::Item> {
         for pid in self.pids.by_ref() {
-            let proc = match self.table.get(&pid) {
-                Some(p) => Arc::clone(p),
+            // A handle kept from an earlier call is reused only while its PID still
+            // shows its start ticks (psutil's `is_running()` check): a recycled PID
+            // gets a new handle, so neither the old identity nor the old handle's
+            // cached values (create_time, exe) are attached to the new process.
+            let cached = match self.table.get(&pid) {
+                Some(p) => match p.identity() {
+                    Identity::Same | Identity::Unknown => Some(Arc::clone(p)),
+                    Identity::Reused => {
+                        p.st().gone = true;
+                        self.table.remove(&pid);
+                        None
+                    }
+                    Identity::Gone => {
+                        p.st().gone = true;
+                        self.table.remove(&pid);
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            let proc = match cached {
+                Some(p) => p,
                 None => match Process::new_at(&self.root.roots, pid) {
                     Ok(p) => {
                         let p = Arc::new(p);
