@@ -152,6 +152,20 @@ fn record(records: &Records, pid: libc::pid_t) {
     }
 }
 
+/// Kills and reaps the long-lived children if the test fails half-way (they would
+/// otherwise outlive it holding its stdout). Emptied once they are reaped normally.
+struct LongLived(Vec<libc::pid_t>);
+
+impl Drop for LongLived {
+    fn drop(&mut self) {
+        for &pid in &self.0 {
+            // SAFETY: our own unreaped children (the list is emptied after reaping).
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            reap(pid);
+        }
+    }
+}
+
 /// `psxK<digits>` -> (K, digits).
 fn parse_tag(s: &[u8]) -> Option<(u8, u32)> {
     let rest = s.strip_prefix(b"psx")?;
@@ -201,6 +215,7 @@ fn process_iter_under_churn() {
     // Long-lived children, each `DIR/psxL<pid> 1000`.
     let long_arg = CString::new("1000").unwrap();
     let mut long: HashMap<u32, u64> = HashMap::new();
+    let mut guard = LongLived(Vec::new());
     for _ in 0..LONG_LIVED {
         let pid = fork_named(
             b"psxL",
@@ -210,6 +225,7 @@ fn process_iter_under_churn() {
                 arg: &long_arg,
             },
         ) as u32;
+        guard.0.push(pid as libc::pid_t);
         // Wait for the exec (the comm becomes the link's name, the exe sleep's).
         let t = Instant::now();
         loop {
@@ -522,6 +538,7 @@ fn process_iter_under_churn() {
         p.kill().unwrap();
         assert!(p.wait(None).unwrap().is_some());
     }
+    guard.0.clear();
     let _ = std::fs::remove_dir_all(PathBuf::from(OsString::from_vec(dir)));
 
     let mean = scan_times.iter().sum::<f64>() / scan_times.len() as f64;
