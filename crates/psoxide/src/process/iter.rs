@@ -33,7 +33,8 @@ fn put_table(procfs: &PathBuf, table: Table) {
 ///
 /// Yields one handle per process in ascending PID order. Processes that vanish
 /// before their turn are skipped. A handle yielded by an earlier call is yielded again
-/// while its process lives, so per-handle state such as the `cpu_percent()` baseline
+/// while its process lives (same PID and start ticks, checked with one read of
+/// `/proc/PID/stat`; a recycled PID gets a fresh handle), so per-handle state such as the `cpu_percent()` baseline
 /// carries over from one scan to the next. With attributes, each handle's prefetch
 /// store is filled first (see [`Process::as_dict`]); an error other than
 /// `NoSuchProcess` while doing so is yielded as `Err`.
@@ -49,18 +50,34 @@ impl Iterator for ProcessIter {
 
     fn next(&mut self) -> Option<Self::Item> {
         for pid in self.pids.by_ref() {
-            let (proc, seed) = match self.table.get(&pid) {
-                Some(p) => (Arc::clone(p), None),
-                None => match Process::new_in(&self.root, pid) {
-                    Ok((p, stat)) => {
-                        let p = Arc::new(p);
-                        self.table.insert(pid, Arc::clone(&p));
-                        (p, Some(stat))
+            // One read of `PID/stat` per process and scan: it establishes who owns the
+            // PID now, and it is seeded into the prefetch (which needs `stat` anyway).
+            // A kept handle is reused only while the start ticks match (psutil's
+            // `is_running()` check), so a recycled PID gets a new handle and neither the
+            // old identity nor the old handle's cached values (create_time, exe, the
+            // cpu_percent baseline) are attached to the new process.
+            let (fresh, stat) = match Process::new_in(&self.root, pid) {
+                Ok(x) => x,
+                Err(e) if e.is_no_such_process() => {
+                    if let Some(old) = self.table.remove(&pid) {
+                        old.st().gone = true;
                     }
-                    Err(e) if e.is_no_such_process() => continue,
-                    Err(e) => return Some(Err(e)),
-                },
+                    continue;
+                }
+                Err(e) => return Some(Err(e)),
             };
+            let proc = match self.table.get(&pid) {
+                Some(old) if old.start_ticks == stat.starttime => Arc::clone(old),
+                kept => {
+                    if let Some(old) = kept {
+                        old.st().gone = true;
+                    }
+                    let p = Arc::new(fresh);
+                    self.table.insert(pid, Arc::clone(&p));
+                    p
+                }
+            };
+            let seed = Some(stat);
             proc.set_prefetched(None);
             if let Some(attrs) = &self.attrs {
                 match proc.as_dict_seeded(Some(attrs), seed) {

@@ -212,7 +212,13 @@ impl Process {
                 }),
             Err(e) => match e.raw_os_error() {
                 Some(libc::ENOENT) | Some(libc::ESRCH) => Err(not_found("process PID not found")),
-                Some(libc::EACCES) | Some(libc::EPERM) => Err(Error::access_denied(Some(pid), None, "")),
+                // Name the file, as every getter does (an unreadable procfs root
+                // otherwise gives a bare "(pid=1)").
+                Some(libc::EACCES) | Some(libc::EPERM) => Err(Error::access_denied(
+                    Some(pid),
+                    None,
+                    root.path(pid, "stat").display().to_string(),
+                )),
                 _ => Err(Error::io(root.path(pid, "stat"), e)),
             },
         };
