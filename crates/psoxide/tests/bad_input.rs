@@ -533,7 +533,7 @@ fn unpriv_bad_input_helper() {
         println!("PID1 {name}: {e}");
     }
     let info = init.as_dict(None).unwrap();
-    let denied = info.values.values().filter(|r| r.is_err()).count();
+    let denied = info.values.iter().filter(|(_, r)| r.is_err()).count();
     assert!(denied >= 5, "as_dict stored {denied} AccessDenied");
     println!("PID1 as_dict: {denied} attributes stored as AccessDenied");
     // Lowering our own nice below 0 is refused, naming our PID.

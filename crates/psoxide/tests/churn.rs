@@ -406,7 +406,7 @@ fn process_iter_under_churn() {
                 info.values.len(),
                 Attr::ALL.len(),
                 "pid {pid}: {:?}",
-                info.values.keys()
+                info.values.iter().map(|(a, _)| *a).collect::<Vec<_>>()
             );
             for (a, r) in &info.values {
                 if let Err(e) = r {
