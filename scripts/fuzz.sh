@@ -23,12 +23,14 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 export RUSTC_BOOTSTRAP=1
 
-SECONDS_PER=${1:-600}
-if ! [[ $SECONDS_PER =~ ^[0-9]+$ ]]; then
+SECONDS_PER=600
+if [[ ${1:-} =~ ^[0-9]+$ ]]; then
+    SECONDS_PER=$1
+    shift
+elif [[ ${1:-} == -* ]]; then
     echo "usage: $0 [SECONDS] [TARGET...]" >&2
     exit 2
 fi
-shift || true
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "==> installing cargo-fuzz"
