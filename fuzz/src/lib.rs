@@ -1,0 +1,778 @@
+//! Fuzz checks for psoxide's pure parsers (`psoxide::linux::parse`).
+//!
+//! Each `fuzz_<target>` function feeds one input to a family of parser functions and
+//! asserts that they return (`Ok` or `Err`) without panicking, plus cheap invariants
+//! that must hold whenever a parser accepts its input: numbers re-serialize to the
+//! digits they were read from, slices borrowed from the input sit where the format
+//! says, two entry points that read the same data agree, a list format round-trips.
+//!
+//! The same functions serve two drivers: the libFuzzer targets in `fuzz_targets/`
+//! (one per function here) and the stable replay test
+//! `crates/psoxide/tests/fuzz_corpus.rs`, which includes this file as a module and
+//! runs every file of `fuzz/corpus/<target>/` and `fuzz/regressions/<target>/`.
+//! So this file may only use `std` and `psoxide`.
+
+use psoxide::linux::parse::{
+    cpuinfo, cpulist, diskstats, loadavg, meminfo, mounts, netdev, num, pid_files, pid_stat, pid_status,
+    proc_stat, procnet, smaps, sockdiag, utmp, vmstat, zoneinfo,
+};
+use std::net::IpAddr;
+use std::path::Path;
+
+/// A check: feeds one input to a parser family, panics on a violated invariant.
+pub type Check = fn(&[u8]);
+
+/// Every target: its name (the directory under `fuzz/corpus/`) and its check.
+pub const TARGETS: &[(&str, Check)] = &[
+    ("fuzz_proc_stat", fuzz_proc_stat),
+    ("fuzz_cpuinfo", fuzz_cpuinfo),
+    ("fuzz_cpulist", fuzz_cpulist),
+    ("fuzz_loadavg", fuzz_loadavg),
+    ("fuzz_meminfo", fuzz_meminfo),
+    ("fuzz_vmstat", fuzz_vmstat),
+    ("fuzz_zoneinfo", fuzz_zoneinfo),
+    ("fuzz_diskstats", fuzz_diskstats),
+    ("fuzz_mounts", fuzz_mounts),
+    ("fuzz_netdev", fuzz_netdev),
+    ("fuzz_procnet", fuzz_procnet),
+    ("fuzz_sockdiag", fuzz_sockdiag),
+    ("fuzz_utmp", fuzz_utmp),
+    ("fuzz_pid_stat", fuzz_pid_stat),
+    ("fuzz_pid_status", fuzz_pid_status),
+    ("fuzz_pid_files", fuzz_pid_files),
+    ("fuzz_smaps", fuzz_smaps),
+    ("fuzz_num", fuzz_num),
+];
+
+fn path() -> &'static Path {
+    Path::new("/fuzz/input")
+}
+
+/// Renders an error: its message is built from the input, so formatting it is part of
+/// what must not panic.
+fn touch<T>(r: &psoxide::Result<T>) {
+    if let Err(e) = r {
+        assert!(!e.to_string().is_empty(), "empty error message");
+    }
+}
+
+fn lines(data: &[u8]) -> std::slice::Split<'_, u8, impl FnMut(&u8) -> bool> {
+    data.split(|&c| c == b'\n')
+}
+
+fn ws_fields(b: &[u8]) -> impl Iterator<Item = &[u8]> {
+    b.split(|c| c.is_ascii_whitespace()).filter(|t| !t.is_empty())
+}
+
+fn strip_zeros(d: &[u8]) -> &[u8] {
+    let i = d.iter().position(|&c| c != b'0').unwrap_or(d.len());
+    if i == d.len() {
+        b"0"
+    } else {
+        &d[i..]
+    }
+}
+
+/// Asserts that `v` printed in decimal gives the digits of `tok` (leading zeros
+/// aside; a leading `+` is allowed only when `plus`, for the parsers built on
+/// `str::parse`, which accepts it).
+fn same_digits(tok: &[u8], v: u64, plus: bool, what: &str) {
+    let t = if plus {
+        tok.strip_prefix(b"+").unwrap_or(tok)
+    } else {
+        tok
+    };
+    assert!(
+        t.iter().all(u8::is_ascii_digit),
+        "{what}: accepted non-digit token {:?}",
+        String::from_utf8_lossy(tok)
+    );
+    assert_eq!(
+        strip_zeros(t),
+        v.to_string().as_bytes(),
+        "{what}: {v} does not re-serialize to {:?}",
+        String::from_utf8_lossy(tok)
+    );
+}
+
+/// [`same_digits`] for a signed value read with `num::i64_dec` (optional `-`/`+`).
+fn same_signed_digits(tok: &[u8], v: i64, what: &str) {
+    let (neg, d) = match tok.first() {
+        Some(b'-') => (true, &tok[1..]),
+        Some(b'+') => (false, &tok[1..]),
+        _ => (false, tok),
+    };
+    same_digits(d, v.unsigned_abs(), false, what);
+    assert_eq!(
+        v < 0,
+        neg && v != 0,
+        "{what}: sign of {v} vs {:?}",
+        String::from_utf8_lossy(tok)
+    );
+}
+
+fn is_subslice(inner: &[u8], outer: &[u8]) -> bool {
+    let (o, i) = (outer.as_ptr() as usize, inner.as_ptr() as usize);
+    i >= o && i + inner.len() <= o + outer.len()
+}
+
+fn offset_in(inner: &[u8], outer: &[u8]) -> usize {
+    inner.as_ptr() as usize - outer.as_ptr() as usize
+}
+
+// ------------------------------------------------------------------ /proc/stat
+
+/// `/proc/stat`: `parse_proc_stat` with and without the per-CPU lines,
+/// `count_cpu_lines`.
+pub fn fuzz_proc_stat(data: &[u8]) {
+    let lean = proc_stat::parse_proc_stat(data, path(), false);
+    let full = proc_stat::parse_proc_stat(data, path(), true);
+    touch(&lean);
+    touch(&full);
+    let n = proc_stat::count_cpu_lines(data);
+    assert!(n as usize <= lines(data).count());
+    if let Ok(full) = &full {
+        // The per-CPU pass checks a superset of the lines the lean pass checks.
+        let lean = lean
+            .as_ref()
+            .expect("percpu=true accepted what percpu=false rejected");
+        assert!(lean.cpus.is_empty());
+        let key = |s: &proc_stat::ProcStat| (s.cpu, s.ctxt, s.intr, s.softirq, s.btime);
+        assert_eq!(key(lean), key(full));
+        assert!(full.cpus.len() <= n as usize, "more cpuN records than cpuN lines");
+        for c in full.cpus.iter().chain(full.cpu.iter()) {
+            assert!((proc_stat::CPU_MIN_COLUMNS..=proc_stat::CPU_COLUMNS).contains(&c.columns));
+            assert!(c.ticks[c.columns..].iter().all(|&t| t == 0));
+        }
+    }
+    if let Ok(st) = &lean {
+        // Accepted input ends with '\n'; labels end at the first blank.
+        let body = &data[..data.len().saturating_sub(1)];
+        let split = stat_line;
+        let singles = [
+            (&b"ctxt"[..], st.ctxt),
+            (b"intr", st.intr),
+            (b"softirq", st.softirq),
+            (b"btime", st.btime),
+        ];
+        for (label, v) in singles {
+            let last = lines(body).map(split).rfind(|(l, _)| *l == label);
+            match (last, v) {
+                (Some((_, toks)), Some(v)) => same_digits(toks[0], v, false, "proc_stat single"),
+                (None, None) => {}
+                (l, v) => panic!("{:?}: line present {} but value {v:?}", label, l.is_some()),
+            }
+        }
+        if let Some(cpu) = st.cpu {
+            let (_, toks) = lines(body)
+                .map(split)
+                .find(|(l, _)| *l == b"cpu")
+                .expect("cpu line");
+            for (t, v) in toks.iter().zip(&cpu.ticks[..cpu.columns]) {
+                same_digits(t, *v, false, "proc_stat cpu tick");
+            }
+        }
+    }
+}
+
+/// A `/proc/stat` line: its label (up to the first blank) and its tokens.
+fn stat_line(l: &[u8]) -> (&[u8], Vec<&[u8]>) {
+    let blank = |c: &u8| *c == b' ' || *c == b'\t';
+    let e = l.iter().position(blank).unwrap_or(l.len());
+    (&l[..e], l[e..].split(blank).filter(|t| !t.is_empty()).collect())
+}
+
+// ------------------------------------------------------------------ cpuinfo, cpulist
+
+/// `/proc/cpuinfo`: `count_processors`, `parse_cpuinfo_mhz`, `parse_cpuinfo_cores`.
+pub fn fuzz_cpuinfo(data: &[u8]) {
+    let nlines = lines(data).count();
+    assert!(cpuinfo::count_processors(data) as usize <= nlines);
+    let mhz = cpuinfo::parse_cpuinfo_mhz(data, path());
+    touch(&mhz);
+    if let Ok(v) = &mhz {
+        assert!(v.len() <= nlines);
+        // Digits and dots only: never negative or NaN (+inf for a huge number).
+        assert!(v.iter().all(|m| *m >= 0.0), "{v:?}");
+    }
+    touch(&cpuinfo::parse_cpuinfo_cores(data, path()));
+}
+
+/// The cpulist format (`0-3,8`) and cpufreq's word list (`0 1 2 3`): both parsers
+/// on the same input; an accepted list printed back in either format parses to the
+/// same numbers.
+pub fn fuzz_cpulist(data: &[u8]) {
+    let join = |v: &[u32], sep: &str| v.iter().map(u32::to_string).collect::<Vec<_>>().join(sep);
+    let list = cpulist::parse_cpulist(data, path());
+    touch(&list);
+    if let Ok(v) = &list {
+        assert!(v.len() <= cpulist::MAX_CPU as usize);
+        assert!(v.iter().all(|&c| c <= cpulist::MAX_CPU));
+        if v.len() <= 4096 {
+            let again = cpulist::parse_cpulist(join(v, ",").as_bytes(), path()).expect("round trip");
+            assert_eq!(&again, v);
+        }
+    }
+    let words = cpulist::parse_cpu_words(data, path());
+    touch(&words);
+    if let Ok(v) = &words {
+        assert_eq!(v.len(), ws_fields(data).count());
+        assert!(v.iter().all(|&c| c <= cpulist::MAX_CPU));
+        let again = cpulist::parse_cpu_words(join(v, " ").as_bytes(), path()).expect("round trip");
+        assert_eq!(&again, v);
+        let as_list = cpulist::parse_cpulist(join(v, ",").as_bytes(), path()).expect("words as cpulist");
+        assert_eq!(&as_list, v);
+    }
+}
+
+// ------------------------------------------------------------------ memory files
+
+/// `/proc/loadavg`.
+pub fn fuzz_loadavg(data: &[u8]) {
+    let r = loadavg::parse_loadavg(data, path());
+    touch(&r);
+    if let Ok(v) = r {
+        assert!(ws_fields(data).count() >= 3);
+        // A number too long for f64 reads as +inf, as Python's float() reads it.
+        assert!(v.iter().all(|x| *x >= 0.0), "{v:?}");
+    }
+}
+
+/// `/proc/meminfo`: every value found is in whole KiB and re-serializes to the
+/// first token after the colon of the last line with its key; a key that is `None`
+/// has no line.
+pub fn fuzz_meminfo(data: &[u8]) {
+    let r = meminfo::parse_meminfo(data, path());
+    touch(&r);
+    let Ok(m) = r else { return };
+    let table: [(&[u8], Option<u64>); 18] = [
+        (b"MemTotal", m.mem_total),
+        (b"MemFree", m.mem_free),
+        (b"MemAvailable", m.mem_available),
+        (b"Buffers", m.buffers),
+        (b"Cached", m.cached),
+        (b"Active", m.active),
+        (b"Inactive", m.inactive),
+        (b"Active(file)", m.active_file),
+        (b"Inactive(file)", m.inactive_file),
+        (b"Inact_dirty", m.inact_dirty),
+        (b"Inact_clean", m.inact_clean),
+        (b"Inact_laundry", m.inact_laundry),
+        (b"Shmem", m.shmem),
+        (b"MemShared", m.mem_shared),
+        (b"Slab", m.slab),
+        (b"SReclaimable", m.sreclaimable),
+        (b"SwapTotal", m.swap_total),
+        (b"SwapFree", m.swap_free),
+    ];
+    for (key, v) in table {
+        let last = lines(data).rev().find_map(|l| {
+            let c = l.iter().position(|&b| b == b':')?;
+            (l[..c].trim_ascii() == key).then(|| &l[c + 1..])
+        });
+        match (last, v) {
+            (Some(rest), Some(v)) => {
+                assert_eq!(v % 1024, 0);
+                let tok = ws_fields(rest).next().expect("value token");
+                same_digits(tok, v / 1024, true, "meminfo");
+            }
+            (None, None) => {}
+            (l, v) => panic!("meminfo {:?}: line present {} but value {v:?}", key, l.is_some()),
+        }
+    }
+}
+
+/// `/proc/vmstat` (swap counters).
+pub fn fuzz_vmstat(data: &[u8]) {
+    let r = vmstat::parse_vmstat_swap(data, path());
+    touch(&r);
+    let Ok(s) = r else { return };
+    for (key, v) in [(&b"pswpin"[..], s.pswpin), (b"pswpout", s.pswpout)] {
+        let mut values = lines(data).filter_map(|l| {
+            let mut it = ws_fields(l);
+            (it.next() == Some(key)).then(|| it.next())
+        });
+        match v {
+            // The parser stops once both keys are seen, so some line with the key
+            // (not necessarily the last) holds the value.
+            Some(v) => assert!(
+                values.any(|t| t.is_some_and(|t| {
+                    let t = t.strip_prefix(b"+").unwrap_or(t);
+                    t.iter().all(u8::is_ascii_digit) && strip_zeros(t) == v.to_string().as_bytes()
+                })),
+                "vmstat: no {:?} line holds {v}",
+                String::from_utf8_lossy(key)
+            ),
+            None => assert!(values.next().is_none(), "vmstat: key line present but value None"),
+        }
+    }
+}
+
+/// `/proc/zoneinfo` (sum of `low` watermarks): appending one more `low 1` line adds
+/// one; appending a bad `low` line is an error.
+pub fn fuzz_zoneinfo(data: &[u8]) {
+    let r = zoneinfo::parse_zoneinfo_low_pages(data, path());
+    touch(&r);
+    let Ok(sum) = r else { return };
+    let mut more = data.to_vec();
+    more.extend_from_slice(b"\n  low 1\n");
+    let r2 = zoneinfo::parse_zoneinfo_low_pages(&more, path());
+    match sum.checked_add(1) {
+        Some(s) => assert_eq!(r2.ok(), Some(s)),
+        None => assert!(r2.is_err()),
+    }
+    let mut bad = data.to_vec();
+    bad.extend_from_slice(b"\nlow x\n");
+    assert!(zoneinfo::parse_zoneinfo_low_pages(&bad, path()).is_err());
+}
+
+// ------------------------------------------------------------------ disks, mounts
+
+/// `/proc/diskstats` and sysfs block `stat`.
+pub fn fuzz_diskstats(data: &[u8]) {
+    let r = diskstats::parse_diskstats(data, path());
+    touch(&r);
+    if let Ok(recs) = &r {
+        let body = data.strip_suffix(b"\n").unwrap_or(data);
+        let ls: Vec<&[u8]> = if body.is_empty() {
+            Vec::new()
+        } else {
+            lines(body).collect()
+        };
+        assert_eq!(recs.len(), ls.len());
+        for (rec, line) in recs.iter().zip(ls) {
+            assert!(!rec.name.is_empty());
+            assert!(!rec.name.chars().any(|c| c.is_ascii_whitespace()));
+            let f: Vec<&[u8]> = ws_fields(line).collect();
+            let (reads, name) = match f.len() {
+                15 => (f[2], f[3]),
+                _ => (f[3], f[2]),
+            };
+            same_digits(reads, rec.reads, true, "diskstats reads");
+            assert_eq!(rec.name, String::from_utf8_lossy(name));
+        }
+    }
+    let s = diskstats::parse_sysfs_block_stat(data, path(), "sda");
+    touch(&s);
+    if let Ok(rec) = &s {
+        assert_eq!(rec.name, "sda");
+        let f: Vec<&[u8]> = ws_fields(data).collect();
+        same_digits(f[0], rec.reads, true, "sysfs stat reads");
+        same_digits(f[9], rec.busy_time, true, "sysfs stat busy");
+    }
+}
+
+/// Mount tables, `/proc/filesystems`, mountinfo, `/proc/partitions`, `uevent`.
+pub fn fuzz_mounts(data: &[u8]) {
+    let un = mounts::unescape_mount_field(data);
+    assert!(un.len() <= data.len());
+    if !data.contains(&b'\\') {
+        assert_eq!(un, data);
+    }
+
+    let r = mounts::parse_mounts(data, path());
+    touch(&r);
+    if let Ok(v) = &r {
+        let entries = lines(data)
+            .filter(|l| {
+                let h = l.trim_ascii_start();
+                !h.is_empty() && h[0] != b'#'
+            })
+            .count();
+        assert_eq!(v.len(), entries);
+        for e in v {
+            assert!(!e.device.is_empty() && !e.mountpoint.is_empty());
+            assert!(!e.fstype.is_empty() && !e.opts.is_empty());
+        }
+    }
+
+    let r = mounts::parse_filesystems(data, path());
+    touch(&r);
+    if let Ok(v) = &r {
+        for t in v {
+            assert!(!t.is_empty() && t != "nodev");
+            assert!(!t.chars().any(|c| c.is_ascii_whitespace()));
+        }
+    }
+
+    let r = mounts::parse_mountinfo_fstypes(data, path());
+    touch(&r);
+    if let Ok(v) = &r {
+        assert_eq!(
+            v.len(),
+            lines(data).filter(|l| !l.trim_ascii().is_empty()).count()
+        );
+    }
+
+    // /proc/partitions: a fixed pair, and the pair of the first entry line (which
+    // must be found when that line is complete).
+    let name_ok = |n: &str| !n.is_empty() && !n.chars().any(|c| c.is_ascii_whitespace());
+    if let Some(n) = mounts::find_partition_name(data, 8, 0) {
+        assert!(name_ok(&n));
+    }
+    if let Some(l) = lines(data).nth(2) {
+        let f: Vec<&[u8]> = ws_fields(l).collect();
+        let num = |t: &[u8]| std::str::from_utf8(t).ok().and_then(|s| s.parse::<u32>().ok());
+        if let [ma, mi, _, _, ..] = f.as_slice() {
+            if let (Some(ma), Some(mi)) = (num(ma), num(mi)) {
+                let n = mounts::find_partition_name(data, ma, mi).expect("first entry not found");
+                assert!(name_ok(&n));
+            }
+        }
+    }
+
+    if let Some(v) = mounts::parse_uevent_devname(data) {
+        assert!(!v.is_empty());
+        assert_eq!(v.trim_matches(|c: char| c.is_ascii_whitespace()), v);
+    }
+}
+
+// ------------------------------------------------------------------ network
+
+/// `/proc/net/dev`: names are trimmed and non-empty; each interface's counters
+/// re-serialize to the columns of the last line with its name.
+pub fn fuzz_netdev(data: &[u8]) {
+    let r = netdev::parse_net_dev(data, path());
+    touch(&r);
+    let Ok(m) = r else { return };
+    let body: Vec<&[u8]> = lines(data)
+        .skip(2)
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .collect();
+    assert!(m.len() <= body.len());
+    for (name, vals) in &m {
+        assert!(!name.is_empty());
+        assert_eq!(name.trim_matches(|c: char| c.is_ascii_whitespace()), name);
+        let rest = body
+            .iter()
+            .rev()
+            .find_map(|l| {
+                let c = l.iter().rposition(|&b| b == b':')?;
+                (String::from_utf8_lossy(l[..c].trim_ascii()) == name.as_str()).then(|| &l[c + 1..])
+            })
+            .expect("line of a parsed interface");
+        let cols: Vec<&[u8]> = ws_fields(rest).collect();
+        assert!(cols.len() >= 16);
+        for (i, col) in [8, 0, 9, 1, 2, 10, 3, 11].into_iter().enumerate() {
+            same_digits(cols[col], vals[i], false, "net/dev");
+        }
+    }
+}
+
+/// `/proc/net/{tcp,tcp6,udp,udp6,unix}` and the UNIX name helpers.
+pub fn fuzz_procnet(data: &[u8]) {
+    for v6 in [false, true] {
+        let r = procnet::parse_proc_net_inet(data, path(), v6);
+        touch(&r);
+        let Ok(socks) = r else { continue };
+        let body: Vec<&[u8]> = lines(data)
+            .skip(1)
+            .filter(|l| ws_fields(l).next().is_some())
+            .collect();
+        assert_eq!(socks.len(), body.len());
+        for (s, line) in socks.iter().zip(body) {
+            assert_eq!(s.local_ip.is_ipv6(), v6);
+            assert_eq!(s.remote_ip.is_ipv6(), v6);
+            let toks: Vec<&[u8]> = ws_fields(line).collect();
+            same_digits(toks[9], s.inode, false, "procnet inode");
+            let local = toks[1];
+            let c = local.iter().position(|&b| b == b':').expect("colon");
+            let port = std::str::from_utf8(&local[c + 1..])
+                .ok()
+                .and_then(|p| u16::from_str_radix(p, 16).ok());
+            assert_eq!(port, Some(s.local_port));
+            if let IpAddr::V4(ip) = s.local_ip {
+                let w = std::str::from_utf8(&local[..c])
+                    .ok()
+                    .and_then(|h| u32::from_str_radix(h, 16).ok());
+                assert_eq!(w.map(u32::to_ne_bytes), Some(ip.octets()));
+            }
+        }
+    }
+
+    let r = procnet::parse_proc_net_unix(data, path());
+    touch(&r);
+    if let Ok(socks) = &r {
+        assert!(socks.len() <= lines(data).count());
+        for s in socks {
+            assert!(!s.path.chars().any(procnet::py_isspace), "{:?}", s.path);
+        }
+    }
+
+    let laddr = procnet::unix_laddr(data);
+    assert!(!laddr.chars().any(procnet::py_isspace));
+    assert!(String::from_utf8_lossy(data).contains(laddr.as_str()));
+
+    let text = procnet::unix_name_text(data);
+    assert!(!text.contains(&0));
+    let want = match data.first() {
+        None => 0,
+        Some(0) => data.len(),
+        Some(_) => data.len() - 1,
+    };
+    assert_eq!(text.len(), want);
+}
+
+/// Netlink sock_diag replies. Input layout: byte 0 selects the dump (`% 3`: inet
+/// IPv4, inet IPv6, UNIX), bytes 1..5 are the expected sequence number (little
+/// endian), the rest is one reply datagram.
+pub fn fuzz_sockdiag(data: &[u8]) {
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
+    let Some((seq, dgram)) = rest.split_first_chunk::<4>() else {
+        return;
+    };
+    let seq = u32::from_le_bytes(*seq);
+    match sel % 3 {
+        k @ (0 | 1) => {
+            let family = if k == 0 { AF_INET } else { AF_INET6 };
+            let mut out = Vec::new();
+            let r = sockdiag::parse_inet_diag(dgram, path(), seq, family, &mut out);
+            touch(&r);
+            for s in &out {
+                assert_eq!(s.local_ip.is_ipv6(), k == 1);
+                assert_eq!(s.remote_ip.is_ipv6(), k == 1);
+            }
+            // Each record takes a 72-byte inet_diag_msg after a 16-byte header.
+            assert!(out.len() <= dgram.len() / (16 + 72));
+        }
+        _ => {
+            let mut out = Vec::new();
+            let r = sockdiag::parse_unix_diag(dgram, path(), seq, &mut out);
+            touch(&r);
+            assert!(out.len() <= dgram.len() / (16 + 16));
+            for s in &out {
+                assert!(s.sock_type <= 255);
+                assert!(!s.path.chars().any(procnet::py_isspace));
+            }
+        }
+    }
+}
+
+/// `AF_INET` (Linux).
+const AF_INET: u8 = 2;
+/// `AF_INET6` (Linux).
+const AF_INET6: u8 = 10;
+
+// ------------------------------------------------------------------ utmp
+
+/// The utmp database: one record per whole 384-byte chunk; text fields are cut at
+/// their first NUL and fit their field.
+pub fn fuzz_utmp(data: &[u8]) {
+    let r = utmp::parse_utmp(data, path());
+    touch(&r);
+    let recs = r.expect("parse_utmp never fails");
+    assert_eq!(recs.len(), data.len() / utmp::UTMP_RECORD_SIZE);
+    for (rec, raw) in recs.iter().zip(data.chunks_exact(utmp::UTMP_RECORD_SIZE)) {
+        assert_eq!(rec.ut_type, i16::from_ne_bytes([raw[0], raw[1]]));
+        for (f, max) in [
+            (&rec.ut_line, 32),
+            (&rec.ut_id, 4),
+            (&rec.ut_user, 32),
+            (&rec.ut_host, 256),
+        ] {
+            assert!(f.len() <= max && !f.contains(&0));
+        }
+        assert!(raw[8..40].starts_with(&rec.ut_line));
+        assert!(raw[76..332].starts_with(&rec.ut_host));
+    }
+}
+
+// ------------------------------------------------------------------ per-process files
+
+/// `/proc/PID/stat`: `comm` is the sub-slice between the first `(` and the last `)`;
+/// numeric fields re-serialize to their tokens.
+pub fn fuzz_pid_stat(data: &[u8]) {
+    let r = pid_stat::parse_pid_stat(data, path());
+    touch(&r);
+    let Ok(s) = r else { return };
+    let open = data
+        .iter()
+        .position(|&c| c == b'(')
+        .expect("accepted without '('");
+    let close = data
+        .iter()
+        .rposition(|&c| c == b')')
+        .expect("accepted without ')'");
+    assert!(is_subslice(s.comm, data));
+    assert_eq!(offset_in(s.comm, data), open + 1);
+    assert_eq!(open + 1 + s.comm.len(), close);
+    let f: Vec<&[u8]> = ws_fields(&data[close + 1..]).collect();
+    assert_eq!(f[0], [s.state]);
+    same_signed_digits(f[1], s.ppid, "pid_stat ppid");
+    same_digits(f[6], s.flags, false, "pid_stat flags");
+    same_digits(f[11], s.utime, false, "pid_stat utime");
+    same_digits(f[12], s.stime, false, "pid_stat stime");
+    same_signed_digits(f[16], s.nice, "pid_stat nice");
+    same_digits(f[19], s.starttime, false, "pid_stat starttime");
+    if let Some(p) = s.processor {
+        same_signed_digits(f[36], p, "pid_stat processor");
+    } else {
+        assert!(f.len() <= 36);
+    }
+}
+
+/// `/proc/PID/status`: `Cpus_allowed_list` borrows the input and goes through the
+/// cpulist parser (as the library does); numbers re-serialize to the last line with
+/// their key.
+pub fn fuzz_pid_status(data: &[u8]) {
+    let r = pid_status::parse_pid_status(data, path());
+    touch(&r);
+    let Ok(s) = r else { return };
+    assert!(s.uids.is_some() || s.tgid.is_some());
+    if let Some(list) = s.cpus_allowed_list {
+        assert!(is_subslice(list, data));
+        touch(&cpulist::parse_cpulist(list, path()));
+    }
+    for (key, v) in [
+        (&b"Tgid"[..], s.tgid),
+        (b"PPid", s.ppid),
+        (b"Threads", s.threads),
+        (b"voluntary_ctxt_switches", s.voluntary_ctxt_switches),
+    ] {
+        let last = lines(data).rev().find_map(|l| {
+            let c = l.iter().position(|&b| b == b':')?;
+            (&l[..c] == key).then(|| l[c + 1..].trim_ascii())
+        });
+        match (last, v) {
+            (Some(tok), Some(v)) => same_digits(tok, v, false, "pid_status"),
+            (None, None) => {}
+            (l, v) => panic!("status {:?}: line {} value {v:?}", key, l.is_some()),
+        }
+    }
+}
+
+/// The small per-process files: `statm`, `io`, `fdinfo`, `cmdline`, `environ`.
+pub fn fuzz_pid_files(data: &[u8]) {
+    let r = pid_files::parse_statm(data, path());
+    touch(&r);
+    if let Ok(m) = r {
+        let f: Vec<&[u8]> = ws_fields(data).take(7).collect();
+        let v = [m.size, m.resident, m.shared, m.text, m.lib, m.data, m.dt];
+        for (t, v) in f.iter().zip(v) {
+            same_digits(t, v, false, "statm");
+        }
+    }
+
+    let r = pid_files::parse_pid_io(data, path());
+    touch(&r);
+    if let Ok(io) = r {
+        let last = lines(data)
+            .rev()
+            .filter_map(num::key_value)
+            .find(|(k, _)| *k == b"rchar")
+            .expect("rchar line");
+        same_digits(last.1, io.rchar, false, "io rchar");
+    }
+
+    let r = pid_files::parse_fdinfo(data, path());
+    touch(&r);
+    if let Ok(fd) = r {
+        let kv: Vec<(&[u8], &[u8])> = lines(data).filter_map(num::key_value).collect();
+        assert!(kv
+            .iter()
+            .any(|(k, v)| *k == b"pos" && strip_zeros(v) == fd.pos.to_string().as_bytes()));
+        let oct = format!("{:o}", fd.flags);
+        assert!(kv
+            .iter()
+            .any(|(k, v)| *k == b"flags" && strip_zeros(v) == oct.as_bytes()));
+    }
+
+    let args = pid_files::split_cmdline(data);
+    if data.is_empty() {
+        assert!(args.is_empty());
+    } else {
+        let sep = if data.last() == Some(&0) { 0u8 } else { b' ' };
+        let body = data.strip_suffix(&[sep]).unwrap_or(data);
+        // The pieces never hold the separator they were split on, and re-joined
+        // they give the body back.
+        let used = if sep == 0 && !body.contains(&0) && body.contains(&b' ') {
+            b' '
+        } else {
+            sep
+        };
+        for a in &args {
+            assert!(
+                !a.contains(&used),
+                "piece {:?} holds the separator",
+                String::from_utf8_lossy(a)
+            );
+            assert!(is_subslice(a, data));
+        }
+        assert_eq!(args.join(&used), body);
+    }
+
+    let env = pid_files::split_environ(data);
+    assert!(env.len() <= data.split(|&c| c == 0).count());
+    for (k, v) in env {
+        assert!(!k.contains(&b'=') && !k.contains(&0) && !v.contains(&0));
+        assert!(is_subslice(k, data) && is_subslice(v, data));
+    }
+}
+
+/// `/proc/PID/smaps` and `smaps_rollup`: the totals are the saturating sum of the
+/// mappings; headers borrow the input.
+pub fn fuzz_smaps(data: &[u8]) {
+    let maps = smaps::parse_smaps(data, path());
+    let totals = smaps::parse_smaps_totals(data, path());
+    touch(&maps);
+    touch(&totals);
+    assert_eq!(maps.is_ok(), totals.is_ok());
+    let (Ok(maps), Ok(totals)) = (maps, totals) else {
+        return;
+    };
+    let mut sum = smaps::SmapsCounters::default();
+    for m in &maps {
+        sum.add(&m.counters);
+        assert!(is_subslice(m.addr, data) && is_subslice(m.perms, data) && is_subslice(m.path, data));
+        let dash = m.addr.iter().position(|&c| c == b'-').expect("addr without '-'");
+        assert!(dash > 0 && dash + 1 < m.addr.len());
+        assert!(m
+            .addr
+            .iter()
+            .enumerate()
+            .all(|(i, c)| i == dash || c.is_ascii_hexdigit()));
+        assert!(!m.perms.contains(&b' '));
+        assert_eq!(num::trim(m.path), m.path);
+        assert!(m.counters.uss() >= m.counters.private_clean);
+    }
+    assert_eq!(sum, totals);
+}
+
+// ------------------------------------------------------------------ number helpers
+
+/// The shared number helpers of `parse::num`, differentially against `std`.
+pub fn fuzz_num(data: &[u8]) {
+    let text = std::str::from_utf8(data).ok();
+    let digits = !data.is_empty() && data.iter().all(u8::is_ascii_digit);
+    let std_u64 = text.and_then(|s| s.parse::<u64>().ok()).filter(|_| digits);
+    assert_eq!(num::u64_dec(data), std_u64);
+    assert_eq!(num::i64_dec(data), text.and_then(|s| s.parse::<i64>().ok()));
+    let octal = !data.is_empty() && data.iter().all(|c| (b'0'..=b'7').contains(c));
+    let std_oct = text
+        .and_then(|s| u64::from_str_radix(s, 8).ok())
+        .filter(|_| octal);
+    assert_eq!(num::u64_oct(data), std_oct);
+    let hex = !data.is_empty() && data.len() <= 16 && data.iter().all(u8::is_ascii_hexdigit);
+    let std_hex = text.and_then(|s| u64::from_str_radix(s, 16).ok()).filter(|_| hex);
+    assert_eq!(num::u64_hex(data), std_hex);
+
+    let t = num::trim(data);
+    assert!(is_subslice(t, data));
+    assert_eq!(t, data.trim_ascii());
+    let f: Vec<&[u8]> = num::fields(data).collect();
+    assert_eq!(f, ws_fields(data).collect::<Vec<_>>());
+    match num::key_value(data) {
+        Some((k, v)) => {
+            let c = data.iter().position(|&b| b == b':').expect("colon");
+            assert_eq!((k, v), (data[..c].trim_ascii(), data[c + 1..].trim_ascii()));
+        }
+        None => assert!(!data.contains(&b':')),
+    }
+    if let Some(b) = num::kb_bytes(data) {
+        let first = ws_fields(data).next().expect("a number token");
+        let n = num::u64_dec(first).expect("digits");
+        assert!(b == n || Some(b) == n.checked_mul(1024));
+    }
+}
