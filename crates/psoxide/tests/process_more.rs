@@ -351,3 +351,21 @@ fn parent_children_and_parents() {
     );
     let _ = ProcessStatus::Running;
 }
+
+#[test]
+fn num_fds_matches_the_fd_directory_listing() {
+    let child = Command::new("sleep")
+        .arg("30")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    let p = Process::new(child.id()).unwrap();
+    let listed = std::fs::read_dir(format!("/proc/{}/fd", child.id()))
+        .unwrap()
+        .count() as u64;
+    assert_eq!(p.num_fds().unwrap(), listed);
+    assert!(listed >= 3);
+    reap(child);
+}

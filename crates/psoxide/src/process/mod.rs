@@ -772,6 +772,18 @@ impl Process {
     /// Number of open file descriptors (psutil's `num_fds()`).
     pub fn num_fds(&self) -> Result<u64> {
         crate::process::attrs::serve_prefetched!(self, NumFds);
+        // Linux 6.2+ reports the number of open descriptors as the size of the
+        // `fd` directory: one `fstatat` instead of listing it. The size is visible to
+        // anyone, so the directory's own permission check is made first (psutil gets
+        // AccessDenied from the listing). A size of 0 (older kernels, or really no
+        // descriptor) falls back to the listing.
+        if self.root.access(self.pid, "fd", libc::R_OK | libc::X_OK) {
+            if let Ok(n) = self.root.size(self.pid, "fd") {
+                if n > 0 {
+                    return Ok(n as u64);
+                }
+            }
+        }
         let path = self.root.path(self.pid, "fd");
         match std::fs::read_dir(&path) {
             Ok(rd) => Ok(rd.count() as u64),

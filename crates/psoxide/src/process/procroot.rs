@@ -162,6 +162,28 @@ impl ProcRoot {
         unsafe { libc::faccessat(self.dir_fd().as_raw_fd(), c.as_ptr(), libc::F_OK, 0) == 0 }
     }
 
+    /// `faccessat` of `PID/rel` with `mode` (`R_OK | X_OK` ...): the kernel's
+    /// permission check for that file, for the caller's real IDs.
+    pub(crate) fn access(&self, pid: Pid, rel: &str, mode: libc::c_int) -> bool {
+        use std::os::fd::AsRawFd;
+        let c = Self::rel(pid, rel);
+        // SAFETY: valid dirfd and C string.
+        unsafe { libc::faccessat(self.dir_fd().as_raw_fd(), c.as_cstr().as_ptr(), mode, 0) == 0 }
+    }
+
+    /// `st_size` of `PID/rel` from `fstatat`.
+    pub(crate) fn size(&self, pid: Pid, rel: &str) -> io::Result<i64> {
+        use std::os::fd::AsRawFd;
+        let c = Self::rel(pid, rel);
+        // SAFETY: zeroed stat is a valid out-parameter; valid dirfd and C string.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        let r = unsafe { libc::fstatat(self.dir_fd().as_raw_fd(), c.as_cstr().as_ptr(), &mut st, 0) };
+        if r != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(st.st_size)
+    }
+
     fn dir_fd(&self) -> std::os::fd::BorrowedFd<'_> {
         self.dir.borrow()
     }
