@@ -7,37 +7,10 @@
 //! colon (`cpu MHz dynamic : 5200`, `cpu MHz static  : 5200`). Keys are compared
 //! after trimming and lower-casing, on the text before the first `:`.
 
+use super::num::{key_value, show, trim};
 use crate::error::{Error, Result};
 use crate::util::split_lines;
 use std::path::Path;
-
-fn trim(bytes: &[u8]) -> &[u8] {
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
-    bytes.get(start..end).unwrap_or(&[])
-}
-
-/// Splits a line on its first `:` into a trimmed key and a trimmed value.
-fn key_value(line: &[u8]) -> Option<(&[u8], &[u8])> {
-    let colon = line.iter().position(|&b| b == b':')?;
-    let (k, v) = line.split_at(colon);
-    Some((trim(k), trim(v.get(1..).unwrap_or(&[]))))
-}
-
-fn show(bytes: &[u8]) -> String {
-    let s = String::from_utf8_lossy(bytes);
-    let mut out: String = s.chars().take(40).collect();
-    if s.chars().count() > 40 {
-        out.push_str("...");
-    }
-    out
-}
 
 /// Counts the lines that start with `processor` (any case), psutil's first fallback
 /// for the logical CPU count. On s390x this counts the `processor N: version = ...`

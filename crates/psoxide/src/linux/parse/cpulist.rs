@@ -5,6 +5,7 @@
 //!   inclusive ranges, e.g. `0-3,8,10-11`. An empty mask is printed as an empty line.
 //! * The whitespace-separated list of cpufreq's `affected_cpus`, e.g. `0 1 2 3`.
 
+use super::num::{show, trim};
 use crate::error::{Error, Result};
 use std::path::Path;
 
@@ -12,27 +13,6 @@ use std::path::Path;
 /// the generous limit only exists so that a hostile range cannot make us allocate
 /// gigabytes.
 pub const MAX_CPU: u32 = 1 << 20;
-
-fn trim(bytes: &[u8]) -> &[u8] {
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(start, |e| e + 1);
-    bytes.get(start..end).unwrap_or(&[])
-}
-
-fn show(bytes: &[u8]) -> String {
-    let s = String::from_utf8_lossy(bytes);
-    let mut out: String = s.chars().take(40).collect();
-    if s.chars().count() > 40 {
-        out.push_str("...");
-    }
-    out
-}
 
 fn cpu_number(tok: &[u8], path: &Path, what: &str) -> Result<u32> {
     let bad = || {

@@ -73,7 +73,7 @@ pub fn parse_net_dev(bytes: &[u8], path: &Path) -> Result<IndexMap<String, [u64;
         let mut cols = [0u64; COLUMNS];
         let mut count = 0usize;
         for tok in rest.split(u8::is_ascii_whitespace).filter(|t| !t.is_empty()) {
-            let v = parse_u64(tok).ok_or_else(|| {
+            let v = super::num::u64_dec(tok).ok_or_else(|| {
                 Error::parse(
                     path,
                     format!(
@@ -108,21 +108,6 @@ pub fn parse_net_dev(bytes: &[u8], path: &Path) -> Result<IndexMap<String, [u64;
 
 fn lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(b)
-}
-
-/// Decimal digits only (no sign), checked for overflow.
-fn parse_u64(tok: &[u8]) -> Option<u64> {
-    if tok.is_empty() {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &b in tok {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
-    }
-    Some(v)
 }
 
 #[cfg(test)]

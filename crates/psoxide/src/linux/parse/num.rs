@@ -76,6 +76,17 @@ pub fn trim(b: &[u8]) -> &[u8] {
     &b[start..end.max(start)]
 }
 
+/// Up to 40 characters of `bytes` (lossily decoded, "..." when cut), for quoting bad
+/// input in error messages without copying a whole line.
+pub fn show(bytes: &[u8]) -> String {
+    let s = String::from_utf8_lossy(bytes);
+    let mut out: String = s.chars().take(40).collect();
+    if s.chars().count() > 40 {
+        out.push_str("...");
+    }
+    out
+}
+
 /// Splits on runs of ASCII whitespace, skipping empty pieces.
 pub fn fields(b: &[u8]) -> impl Iterator<Item = &[u8]> {
     b.split(|c| c.is_ascii_whitespace()).filter(|s| !s.is_empty())

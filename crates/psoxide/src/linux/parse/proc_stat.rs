@@ -6,6 +6,7 @@
 //! when they are not asked for, and everything after the first number of the long
 //! `intr` and `softirq` lines.
 
+use super::num::show;
 use crate::error::{Error, Result};
 use crate::util::split_lines;
 use std::path::Path;
@@ -44,15 +45,6 @@ pub struct ProcStat {
     pub softirq: Option<u64>,
     /// `btime`: boot time, seconds since the epoch.
     pub btime: Option<u64>,
-}
-
-fn show(bytes: &[u8]) -> String {
-    let s = String::from_utf8_lossy(bytes);
-    let mut out: String = s.chars().take(40).collect();
-    if s.chars().count() > 40 {
-        out.push_str("...");
-    }
-    out
 }
 
 /// Parses an unsigned decimal number made only of ASCII digits.
