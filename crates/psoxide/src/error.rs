@@ -80,7 +80,7 @@ pub enum Error {
         msg: String,
     },
     /// An operating-system call failed (psutil lets the `OSError` escape).
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {source}", show_path(path))]
     Io {
         /// The file, directory or call that failed (e.g. `/proc/stat`, `statvfs(/x)`).
         path: PathBuf,
@@ -89,7 +89,7 @@ pub enum Error {
         source: io::Error,
     },
     /// Kernel data did not have the expected shape.
-    #[error("{}: cannot parse {what}", path.display())]
+    #[error("{}: cannot parse {what}", show_path(path))]
     Parse {
         /// The file the bad data came from.
         path: PathBuf,
@@ -231,6 +231,16 @@ impl Clone for Error {
                 what: what.clone(),
             },
         }
+    }
+}
+
+/// A path for a message: as is, or `''` when it is empty (so that an empty path given
+/// by a caller is still visible in the text).
+fn show_path(p: &Path) -> String {
+    if p.as_os_str().is_empty() {
+        "''".to_string()
+    } else {
+        p.display().to_string()
     }
 }
 
