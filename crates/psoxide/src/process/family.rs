@@ -16,23 +16,10 @@ use std::time::{Duration, Instant};
 /// One process of the parent map: (pid, ppid, start ticks, comm).
 type PpidEntry = (Pid, Pid, u64, Vec<u8>);
 
-/// Every numeric entry of the procfs root, ascending.
+/// Every numeric entry of the procfs root, ascending (the `getdents64` lister of
+/// [`pids_at`](crate::pids_at), without an allocation per entry).
 pub(crate) fn list_pids(root: &super::ProcRoot) -> Result<Vec<Pid>> {
-    let dir = root.dir.path();
-    let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-    let mut v = Vec::with_capacity(512);
-    for ent in rd {
-        let ent = ent.map_err(|e| Error::io(dir, e))?;
-        let name = ent.file_name();
-        let b = std::os::unix::ffi::OsStrExt::as_bytes(name.as_os_str());
-        if let Some(n) = crate::linux::parse::num::u64_dec(b) {
-            if let Ok(p) = Pid::try_from(n) {
-                v.push(p);
-            }
-        }
-    }
-    v.sort_unstable();
-    Ok(v)
+    super::pids::pids_at(&root.roots)
 }
 
 impl Process {
