@@ -69,7 +69,15 @@ pub fn parse_pid_status<'a>(data: &'a [u8], path: &Path) -> Result<PidStatus<'a>
             ),
         )
     };
-    for line in data.split(|&c| c == b'\n') {
+    for line in crate::util::split_lines(data) {
+        // Most of the ~55 lines are not needed: their first byte rules them out before
+        // the colon is even looked for (a scan parses this file for every process).
+        if !matches!(
+            line.first(),
+            Some(b'T' | b'P' | b'U' | b'G' | b'V' | b'R' | b'H' | b'v' | b'n' | b'C')
+        ) {
+            continue;
+        }
         let Some(colon) = line.iter().position(|&c| c == b':') else {
             continue;
         };
