@@ -71,13 +71,17 @@ for t in "${TARGETS[@]}"; do
     c0=$(count "$corpus") b0=$(bytes "$corpus") a0=$(count "$arts")
     echo "==> $t: ${SECONDS_PER}s, corpus $c0 files"
     start=$(date +%s)
-    # libFuzzer with -jobs writes fuzz-0.log in its working directory.
+    # libFuzzer with -jobs writes fuzz-0.log in its working directory: one directory
+    # per target, so that several runs of this script can fuzz side by side.
     rc=0
-    (cd "$LOGS" && rm -f fuzz-0.log &&
+    work=$LOGS/$t.work
+    mkdir -p "$work"
+    (cd "$work" && rm -f fuzz-0.log &&
         cargo fuzz run --fuzz-dir "$ROOT/fuzz" -s none "$t" "$corpus" -- \
             -max_total_time="$SECONDS_PER" "${LIBFUZZER_FLAGS[@]}" ${FUZZ_ARGS:-} \
             >"$LOGS/$t.out" 2>&1) || rc=$?
-    [ -f "$LOGS/fuzz-0.log" ] && mv "$LOGS/fuzz-0.log" "$LOGS/$t.log"
+    [ -f "$work/fuzz-0.log" ] && mv "$work/fuzz-0.log" "$LOGS/$t.log"
+    rmdir "$work" 2>/dev/null || true
     secs=$(($(date +%s) - start))
     log=$LOGS/$t.log
     [ -f "$log" ] || log=$LOGS/$t.out
