@@ -8,6 +8,17 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Kills and reaps the child when dropped, also when a test fails half-way (a busy
+/// child must never outlive its test).
+struct Reaper(std::process::Child);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn sleeper() -> std::process::Child {
     Command::new("sleep")
         .arg("30")
@@ -218,11 +229,11 @@ fn oneshot_reads_each_source_once() {
         b.user + b.system > a.user + a.system,
         "outside oneshot the values move"
     );
-    // The busy loop uses about one CPU.
+    // The busy loop uses up to one CPU; on a loaded machine it gets less, but an idle
+    // process would show 0.
     let pct = p.cpu_percent(Some(Duration::from_millis(300))).unwrap();
-    assert!(pct > 40.0, "{pct}");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    assert!(pct > 15.0, "{pct}");
+    drop(child);
 }
 
 #[test]
