@@ -205,12 +205,14 @@ fn memory_maps_and_footprint_of_this_process() {
 #[test]
 fn oneshot_reads_each_source_once() {
     // A busy child: its CPU times move all the time, except inside oneshot.
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg("while :; do :; done")
-        .spawn()
-        .unwrap();
-    let p = Process::new(child.id()).unwrap();
+    let child = Reaper(
+        Command::new("sh")
+            .arg("-c")
+            .arg("while :; do :; done")
+            .spawn()
+            .unwrap(),
+    );
+    let p = Process::new(child.0.id()).unwrap();
     std::thread::sleep(Duration::from_millis(100));
     p.oneshot(|p| {
         let a = p.cpu_times().unwrap();
