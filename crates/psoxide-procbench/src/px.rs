@@ -43,10 +43,11 @@ impl Px {
 
     /// W1 as owned rows built from the prefetched values (the getters serve them).
     pub fn w1(&mut self) -> Vec<Row> {
-        let mut out = Vec::with_capacity(1024);
         let Ok(it) = psoxide::process_iter(Some(&W1_ATTRS)) else {
-            return out;
+            return Vec::new();
         };
+        // As the floor does: room for every listed PID.
+        let mut out = Vec::with_capacity(it.size_hint().1.unwrap_or(0));
         for p in it.flatten() {
             let t = p.cpu_times().unwrap_or_default();
             let m = p.memory_info().unwrap_or_default();
@@ -95,10 +96,10 @@ impl Px {
 
     /// W2: pid, name, rss.
     pub fn w2(&mut self) -> Vec<Lite> {
-        let mut out = Vec::with_capacity(1024);
         let Ok(it) = psoxide::process_iter(Some(&W2_ATTRS)) else {
-            return out;
+            return Vec::new();
         };
+        let mut out = Vec::with_capacity(it.size_hint().1.unwrap_or(0));
         for p in it.flatten() {
             out.push(Lite {
                 pid: p.pid(),

@@ -52,6 +52,20 @@ pub(crate) fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
     }
 }
 
+/// The index of the last `needle` byte in `hay` (the C library's `memrchr`).
+pub(crate) fn rfind_byte(needle: u8, hay: &[u8]) -> Option<usize> {
+    if hay.is_empty() {
+        return None;
+    }
+    // SAFETY: the pointer and length describe `hay`; memrchr reads only within them.
+    let p = unsafe { libc::memrchr(hay.as_ptr().cast(), i32::from(needle), hay.len()) };
+    if p.is_null() {
+        None
+    } else {
+        Some(p as usize - hay.as_ptr() as usize)
+    }
+}
+
 /// Splits `bytes` at every `\n` like `bytes.split(|&b| b == b'\n')` (same pieces, the
 /// last one possibly empty), finding each newline with [`find_byte`].
 pub(crate) fn split_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {

@@ -1,6 +1,6 @@
 //! Process handle basics against children with known properties.
 
-use psoxide::{Error, Process, ProcessStatus};
+use psoxide::{Attr, AttrValue, Error, Process, ProcessStatus};
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::process::{Command, Stdio};
@@ -83,6 +83,42 @@ fn child_with_odd_cmdline_and_long_name() {
     assert_eq!(status_field(child.id(), "Name"), "a-very-long-pro");
     assert_eq!(p.name().unwrap(), "a-very-long-program-name");
     assert_eq!(p.status().unwrap(), ProcessStatus::Sleeping);
+    // The same values through every path: a oneshot (cached raw cmdline), as_dict
+    // (typed values) and the packed prefetch store of process_iter.
+    p.oneshot(|p| {
+        assert_eq!(p.name().unwrap(), "a-very-long-program-name");
+        assert_eq!(p.cmdline().unwrap(), cmd);
+        assert_eq!(p.cmdline().unwrap(), cmd);
+    });
+    let d = p.as_dict(Some(&[Attr::Cmdline, Attr::Name])).unwrap();
+    assert_eq!(d.get(Attr::Cmdline), Some(&AttrValue::Cmdline(cmd.clone())));
+    assert_eq!(
+        d.get(Attr::Name),
+        Some(&AttrValue::Name("a-very-long-program-name".into()))
+    );
+    let it = psoxide::process_iter(Some(&[Attr::Name, Attr::Cmdline, Attr::Username])).unwrap();
+    let q = it
+        .filter_map(Result::ok)
+        .find(|q| q.pid() == child.id())
+        .expect("child listed");
+    assert_eq!(q.cmdline().unwrap(), cmd);
+    assert_eq!(q.name().unwrap(), "a-very-long-program-name");
+    assert_eq!(q.username().unwrap(), p.username().unwrap());
+    let info = q.prefetched().unwrap();
+    let order: Vec<Attr> = info.values.iter().map(|(a, _)| *a).collect();
+    assert_eq!(order, [Attr::Name, Attr::Cmdline, Attr::Username]);
+    // Values given back to set_prefetched round-trip too (typed arguments, one of
+    // them with a space, which a NUL-joined form would split).
+    q.set_prefetched(Some(info.clone()));
+    assert_eq!(q.cmdline().unwrap(), cmd);
+    let one = vec![OsString::from("one arg with spaces")];
+    q.set_prefetched(Some(psoxide::ProcessInfo {
+        pid: q.pid(),
+        values: vec![(Attr::Cmdline, Ok(AttrValue::Cmdline(one.clone())))],
+    }));
+    assert_eq!(q.cmdline().unwrap(), one);
+    q.set_prefetched(None);
+    assert_eq!(q.cmdline().unwrap(), cmd);
     child.kill().unwrap();
     child.wait().unwrap();
     let e = p.cmdline().unwrap_err();

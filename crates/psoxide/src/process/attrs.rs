@@ -7,6 +7,7 @@
 //! those getters then return the stored value (or the stored `AccessDenied` /
 //! `ZombieProcess`) without touching `/proc`.
 
+use super::store::StoreBuilder;
 use super::*;
 use crate::connections::{ConnectionKind, ProcessConnection};
 use std::str::FromStr;
@@ -254,71 +255,125 @@ impl Process {
     /// `Unsupported` fails it when the attributes were named, and leaves the attribute
     /// out when they were not (psutil's rules).
     pub fn as_dict(&self, attrs: Option<&[Attr]>) -> Result<ProcessInfo> {
-        self.as_dict_seeded(attrs, None)
+        let mut values = Vec::with_capacity(attrs.map_or(Attr::ALL.len(), <[Attr]>::len));
+        self.oneshot(|p| p.collect(attrs, &mut Sink::Dict(&mut values)))?;
+        Ok(ProcessInfo {
+            pid: self.pid,
+            values,
+        })
     }
 
-    /// [`as_dict`](Process::as_dict) with a `stat` already read for this handle.
-    pub(crate) fn as_dict_seeded(
+    /// What `process_iter(attrs)` does per process: the work of `as_dict(attrs)`, with
+    /// the `stat` the scan already read seeded into the oneshot cache, kept as the
+    /// handle's prefetch store. `spare` and `scratch` are reused from one process to the
+    /// next. Errors as [`as_dict`](Process::as_dict).
+    pub(crate) fn prefetch(
         &self,
-        attrs: Option<&[Attr]>,
-        seed: Option<super::Stat>,
-    ) -> Result<ProcessInfo> {
+        attrs: &[Attr],
+        seed: super::Stat,
+        spare: &mut Option<Box<super::Cache>>,
+        scratch: &mut Vec<u8>,
+    ) -> Result<()> {
+        let mut b = StoreBuilder::new(scratch);
+        self.oneshot_reusing(spare, |p| {
+            p.seed_stat(seed);
+            p.collect(Some(attrs), &mut Sink::Store(&mut b))
+        })?;
+        self.st().prefetch = Some(b.finish());
+        Ok(())
+    }
+
+    /// The loop shared by `as_dict` and `prefetch`; runs inside a oneshot.
+    fn collect(&self, attrs: Option<&[Attr]>, sink: &mut Sink<'_, '_>) -> Result<()> {
         let explicit = attrs.is_some();
         let list: &[Attr] = attrs.unwrap_or(&Attr::ALL);
-        self.oneshot(|p| {
-            if let Some(stat) = seed {
-                p.seed_stat(stat);
-            }
-            // When `status` will be read anyway, read it first: `memory_info` can then
-            // be derived from it instead of opening `statm` (one file fewer).
-            const STATUS_USERS: [Attr; 6] = [
-                Attr::NumThreads,
-                Attr::Username,
-                Attr::Uids,
-                Attr::Gids,
-                Attr::NumCtxSwitches,
-                Attr::MemoryInfoEx,
-            ];
-            if list.contains(&Attr::MemoryInfo) && list.iter().any(|a| STATUS_USERS.contains(a)) {
-                let _ = p.status_data();
-            }
-            let mut values = Vec::with_capacity(list.len());
-            for &a in list {
-                match p.attr_value(a) {
-                    Ok(v) => {
-                        values.push((a, Ok(v)));
+        // When `status` will be read anyway, read it first: `memory_info` can then
+        // be derived from it instead of opening `statm` (one file fewer).
+        const STATUS_USERS: [Attr; 6] = [
+            Attr::NumThreads,
+            Attr::Username,
+            Attr::Uids,
+            Attr::Gids,
+            Attr::NumCtxSwitches,
+            Attr::MemoryInfoEx,
+        ];
+        if list.contains(&Attr::MemoryInfo) && list.iter().any(|a| STATUS_USERS.contains(a)) {
+            let _ = self.cache_status();
+        }
+        for &a in list {
+            let r = match sink {
+                // The text values go into the store as bytes, with no `String` or
+                // argument vector built and dropped on the way.
+                Sink::Store(b) if matches!(a, Attr::Name | Attr::Cmdline | Attr::Username) => {
+                    let mut raw = |f: &dyn Fn(&mut Vec<u8>)| b.push_raw(a, f);
+                    match a {
+                        Attr::Name => self.name_with(|n| raw(&|out| out.extend_from_slice(n))),
+                        Attr::Cmdline => {
+                            self.with_cmdline(|c| raw(&|out| super::store::put_raw_cmdline(out, c)))
+                        }
+                        _ => self.uids().map(|u| {
+                            users::with_user_name(u.real, |n| raw(&|out| out.extend_from_slice(n.as_bytes())))
+                        }),
                     }
-                    Err(e @ Error::AccessDenied { .. }) | Err(e @ Error::ZombieProcess { .. }) => {
-                        values.push((a, Err(e)));
-                    }
-                    Err(Error::Unsupported { .. }) if !explicit => {}
-                    Err(e) => return Err(e),
+                    .map(|()| None)
                 }
+                _ => self.attr_value(a).map(Some),
+            };
+            match r {
+                Ok(None) => {}
+                Ok(Some(v)) => sink.push(a, Ok(v)),
+                Err(e @ Error::AccessDenied { .. }) | Err(e @ Error::ZombieProcess { .. }) => {
+                    sink.push(a, Err(e))
+                }
+                Err(Error::Unsupported { .. }) if !explicit => {}
+                Err(e) => return Err(e),
             }
-            Ok(ProcessInfo { pid: p.pid, values })
-        })
+        }
+        Ok(())
     }
 
     /// Stores `info` as this handle's prefetch store: until it is replaced or cleared,
     /// the no-argument getters of its attributes return the stored results.
     pub fn set_prefetched(&self, info: Option<ProcessInfo>) {
-        self.st().prefetch = info.map(|i| Arc::new(i.values));
+        let store = info.map(|i| {
+            let mut scratch = Vec::new();
+            let mut b = StoreBuilder::new(&mut scratch);
+            for (a, r) in i.values {
+                b.push(a, r);
+            }
+            b.finish()
+        });
+        self.st().prefetch = store;
     }
 
     /// A copy of the prefetch store (psutil's deprecated `Process.info`).
     pub fn prefetched(&self) -> Option<ProcessInfo> {
-        self.st().prefetch.as_ref().map(|v| ProcessInfo {
+        self.st().prefetch.as_ref().map(|s| ProcessInfo {
             pid: self.pid,
-            values: (**v).clone(),
+            values: s.to_results(),
         })
     }
 
     /// The stored result of `a`, if the prefetch store has it.
     pub(crate) fn stored(&self, a: Attr) -> Option<Result<AttrValue>> {
-        let st = self.st();
-        st.prefetch
-            .as_ref()
-            .and_then(|m| m.iter().find(|(k, _)| *k == a).map(|(_, v)| v.clone()))
+        self.st().prefetch.as_ref()?.get(a)
+    }
+}
+
+/// Where `collect` puts each attribute's result.
+enum Sink<'a, 'b> {
+    /// `as_dict`'s typed values.
+    Dict(&'a mut AttrResults),
+    /// A prefetch store being built.
+    Store(&'a mut StoreBuilder<'b>),
+}
+
+impl Sink<'_, '_> {
+    fn push(&mut self, a: Attr, r: Result<AttrValue>) {
+        match self {
+            Sink::Dict(v) => v.push((a, r)),
+            Sink::Store(b) => b.push(a, r),
+        }
     }
 }
 

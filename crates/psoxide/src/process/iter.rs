@@ -43,12 +43,33 @@ pub struct ProcessIter {
     pids: std::vec::IntoIter<Pid>,
     attrs: Option<Vec<Attr>>,
     table: Table,
+    /// The oneshot cache, reused from process to process.
+    spare: Option<Box<super::Cache>>,
+    /// Where each prefetch store is built before its exact copy is kept.
+    scratch: Vec<u8>,
+    /// The PID of the handle yielded last.
+    last: Option<Pid>,
+}
+
+impl ProcessIter {
+    /// Frees the prefetch store of the handle yielded last when the caller no longer
+    /// holds it (only the table does). Nobody can read that store any more: a later
+    /// `process_iter` replaces it before yielding the handle again. So a loop that
+    /// looks at each process and lets it go keeps one store alive, not one per process.
+    fn release_last(&mut self) {
+        if let Some(p) = self.last.take().and_then(|pid| self.table.get(&pid)) {
+            if Arc::strong_count(p) == 1 {
+                p.st().prefetch = None;
+            }
+        }
+    }
 }
 
 impl Iterator for ProcessIter {
     type Item = Result<Arc<Process>>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        self.release_last();
         for pid in self.pids.by_ref() {
             // One read of `PID/stat` per process and scan: it establishes who owns the
             // PID now, and it is seeded into the prefetch (which needs `stat` anyway).
@@ -56,7 +77,7 @@ impl Iterator for ProcessIter {
             // `is_running()` check), so a recycled PID gets a new handle and neither the
             // old identity nor the old handle's cached values (create_time, exe, the
             // cpu_percent baseline) are attached to the new process.
-            let (fresh, stat) = match Process::new_in(&self.root, pid) {
+            let stat = match Process::identity_stat(&self.root, pid) {
                 Ok(x) => x,
                 Err(e) if e.is_no_such_process() => {
                     if let Some(old) = self.table.remove(&pid) {
@@ -72,16 +93,15 @@ impl Iterator for ProcessIter {
                     if let Some(old) = kept {
                         old.st().gone = true;
                     }
-                    let p = Arc::new(fresh);
+                    let p = Arc::new(Process::from_stat(&self.root, pid, &stat));
                     self.table.insert(pid, Arc::clone(&p));
                     p
                 }
             };
-            let seed = Some(stat);
-            proc.set_prefetched(None);
+            proc.st().prefetch = None;
             if let Some(attrs) = &self.attrs {
-                match proc.as_dict_seeded(Some(attrs), seed) {
-                    Ok(info) => proc.set_prefetched(Some(info)),
+                match proc.prefetch(attrs, stat, &mut self.spare, &mut self.scratch) {
+                    Ok(()) => {}
                     Err(Error::NoSuchProcess { .. }) => {
                         self.table.remove(&pid);
                         continue;
@@ -89,14 +109,21 @@ impl Iterator for ProcessIter {
                     Err(e) => return Some(Err(e)),
                 }
             }
+            self.last = Some(pid);
             return Some(Ok(proc));
         }
         None
+    }
+
+    /// At most one item per PID still to visit (processes that vanish are skipped).
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.pids.len()))
     }
 }
 
 impl Drop for ProcessIter {
     fn drop(&mut self) {
+        self.release_last();
         put_table(&self.root.roots.procfs, std::mem::take(&mut self.table));
     }
 }
@@ -120,6 +147,9 @@ pub fn process_iter_at(roots: &Roots, attrs: Option<&[Attr]>) -> Result<ProcessI
         pids: pids.into_iter(),
         attrs: attrs.map(<[Attr]>::to_vec),
         table,
+        spare: None,
+        scratch: Vec::new(),
+        last: None,
     })
 }
 
@@ -127,4 +157,46 @@ pub fn process_iter_at(roots: &Roots, attrs: Option<&[Attr]>) -> Result<ProcessI
 /// `process_iter.cache_clear()`).
 pub fn process_iter_cache_clear() {
     TABLES.lock().unwrap_or_else(|e| e.into_inner()).clear();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stores_nobody_holds_are_freed_and_held_ones_kept() {
+        // A procfs path of its own, so that no other test shares this handle table.
+        let roots = Roots {
+            procfs: PathBuf::from("/proc/../proc"),
+            ..Roots::default()
+        };
+        let me = std::process::id();
+        let mut held = None;
+        for p in process_iter_at(&roots, Some(&[Attr::Name, Attr::Cmdline])).unwrap() {
+            let p = p.unwrap();
+            assert!(p.prefetched().is_some(), "the yielded handle has its store");
+            if p.pid() == me {
+                held = Some(p);
+            }
+        }
+        let held = held.expect("this process is listed");
+        let table = take_table(&roots.procfs);
+        assert!(table.len() > 1);
+        for (pid, p) in &table {
+            let has = p.st().prefetch.is_some();
+            if *pid == me {
+                assert!(has, "a handle the caller holds keeps its store");
+            } else {
+                assert!(!has, "pid {pid}: nobody holds it, its store is freed");
+            }
+        }
+        put_table(&roots.procfs, table);
+        let info = held.prefetched().unwrap();
+        assert_eq!(info.values.len(), 2);
+        let live = held.as_dict(Some(&[Attr::Name])).unwrap();
+        assert_eq!(
+            live.get(Attr::Name),
+            Some(&crate::process::AttrValue::Name(held.name().unwrap()))
+        );
+    }
 }

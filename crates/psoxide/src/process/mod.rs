@@ -21,6 +21,7 @@ mod pidfd;
 mod pids;
 mod procroot;
 mod small;
+mod store;
 mod tty;
 mod types;
 mod users;
@@ -36,7 +37,7 @@ pub use wait::{wait_procs, GoneProcess};
 
 use crate::constants::ProcessStatus;
 use crate::error::{Error, Pid, Result};
-use crate::linux::parse::pid_files::{parse_pid_io, parse_statm, split_cmdline, split_environ};
+use crate::linux::parse::pid_files::{cmdline_args, parse_pid_io, parse_statm, split_environ};
 use crate::linux::parse::pid_stat::parse_pid_stat;
 use crate::linux::parse::pid_status::{parse_pid_status, PidStatus};
 use crate::linux::read::{put_buf, take_buf, Eof};
@@ -46,7 +47,7 @@ use procroot::ProcRoot;
 use small::SmallBytes;
 use std::ffi::OsString;
 use std::io;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -80,17 +81,34 @@ struct State {
     /// What `wait()` returned, once it returned (psutil caches it, `None` included).
     wait_result: Option<Option<ExitStatus>>,
     /// Values stored by `process_iter(attrs)` (see [`Process::set_prefetched`]).
-    prefetch: Option<Arc<attrs::AttrResults>>,
+    prefetch: Option<store::Store>,
 }
 
-/// What `oneshot` keeps: each per-process source parsed once.
+/// What `oneshot` keeps: each per-process source parsed once. A scan reuses one
+/// `Cache` from process to process (see [`Process::oneshot_reusing`]), so the command
+/// line buffer is allocated once per scan, not once per process.
 #[derive(Debug, Default)]
-struct Cache {
+pub(crate) struct Cache {
     stat: Option<Stat>,
     status: Option<StatusData>,
     statm: Option<MemoryInfo>,
-    /// `cmdline()[0]` (None inside: no arguments), for `name()`.
-    cmdline0: Option<Option<SmallBytes>>,
+    /// The bytes of `/proc/PID/cmdline`, when `has_cmdline`.
+    cmdline: Vec<u8>,
+    has_cmdline: bool,
+}
+
+impl Cache {
+    /// Forgets every value, keeping the command line buffer's capacity (up to 64 KiB).
+    fn clear(&mut self) {
+        self.stat = None;
+        self.status = None;
+        self.statm = None;
+        self.has_cmdline = false;
+        self.cmdline.clear();
+        if self.cmdline.capacity() > 64 << 10 {
+            self.cmdline = Vec::new();
+        }
+    }
 }
 
 /// An owned copy of the `/proc/PID/status` fields psoxide uses.
@@ -188,6 +206,12 @@ impl Process {
     /// A handle for `pid` under an already opened root, with the `stat` read that
     /// established its identity (so that a scan can reuse it instead of reading again).
     pub(crate) fn new_in(root: &Arc<ProcRoot>, pid: Pid) -> Result<(Process, Stat)> {
+        let stat = Self::identity_stat(root, pid)?;
+        Ok((Self::from_stat(root, pid, &stat), stat))
+    }
+
+    /// Reads `/proc/PID/stat` to learn who owns `pid` now: `NoSuchProcess` when nobody.
+    pub(crate) fn identity_stat(root: &ProcRoot, pid: Pid) -> Result<Stat> {
         let not_found = |msg: &str| Error::NoSuchProcess {
             pid,
             name: None,
@@ -223,8 +247,12 @@ impl Process {
             },
         };
         put_buf(buf);
-        let stat = r?;
-        let p = Process {
+        r
+    }
+
+    /// The handle of the process whose `stat` this is.
+    pub(crate) fn from_stat(root: &Arc<ProcRoot>, pid: Pid, stat: &Stat) -> Process {
+        Process {
             pid,
             start_ticks: stat.starttime,
             root: Arc::clone(root),
@@ -232,8 +260,7 @@ impl Process {
                 name: Some(stat.comm.clone()),
                 ..Default::default()
             }),
-        };
-        Ok((p, stat))
+        }
     }
 
     /// Seeds the oneshot cache with a `stat` just read (only while a oneshot is active).
@@ -350,24 +377,36 @@ impl Process {
     /// As in psutil, a blocking `cpu_percent(Some(interval))` inside `oneshot` returns
     /// 0.0, since both of its samples come from the one cached read.
     pub fn oneshot<R>(&self, f: impl FnOnce(&Self) -> R) -> R {
+        self.oneshot_reusing(&mut None, f)
+    }
+
+    /// [`oneshot`](Process::oneshot) that takes its cache from `spare` (when this is
+    /// the outermost oneshot) and puts it back, cleared, when done: a scan passes the
+    /// same `spare` for every process.
+    pub(crate) fn oneshot_reusing<R>(&self, spare: &mut Option<Box<Cache>>, f: impl FnOnce(&Self) -> R) -> R {
         {
             let mut st = self.st();
             st.oneshot += 1;
             if st.cache.is_none() {
-                st.cache = Some(Box::default());
+                st.cache = Some(spare.take().unwrap_or_default());
             }
         }
-        struct Exit<'a>(&'a Process);
-        impl Drop for Exit<'_> {
+        struct Exit<'a, 'b>(&'a Process, &'b mut Option<Box<Cache>>);
+        impl Drop for Exit<'_, '_> {
             fn drop(&mut self) {
                 let mut st = self.0.st();
                 st.oneshot = st.oneshot.saturating_sub(1);
                 if st.oneshot == 0 {
-                    st.cache = None;
+                    if let Some(mut c) = st.cache.take() {
+                        if self.1.is_none() {
+                            c.clear();
+                            *self.1 = Some(c);
+                        }
+                    }
                 }
             }
         }
-        let _exit = Exit(self);
+        let _exit = Exit(self, spare);
         f(self)
     }
 
@@ -398,13 +437,13 @@ impl Process {
         Ok(s)
     }
 
-    pub(crate) fn status_data(&self) -> Result<StatusData> {
+    /// Reads and parses `status` into the oneshot cache (when a oneshot is active and
+    /// the cache does not have it yet).
+    pub(crate) fn cache_status(&self) -> Result<()> {
         {
             let st = self.st();
-            if st.oneshot > 0 {
-                if let Some(s) = st.cache.as_ref().and_then(|c| c.status.as_ref()) {
-                    return Ok(s.clone());
-                }
+            if st.oneshot == 0 || st.cache.as_ref().is_some_and(|c| c.status.is_some()) {
+                return Ok(());
             }
         }
         let s = self.with("status", Eof::ShortRead, |b, p| {
@@ -413,19 +452,30 @@ impl Process {
         let mut st = self.st();
         if st.oneshot > 0 {
             if let Some(c) = st.cache.as_mut() {
-                c.status = Some(s.clone());
+                c.status = Some(s);
             }
         }
-        Ok(s)
+        Ok(())
     }
 
+    /// Runs `f` on the parsed `status`: the oneshot cache's (read into it first when
+    /// missing), or a fresh read outside a oneshot. `f` runs with the handle's state
+    /// locked when the value comes from the cache, so it must not call back into the
+    /// handle.
     fn with_status<T>(&self, f: impl FnOnce(&PidStatus<'_>) -> Result<T>) -> Result<T> {
-        let d = self.status_data()?;
-        let base: PidStatus<'_> = d.s.clone();
-        f(&PidStatus {
-            cpus_allowed_list: d.cpus_allowed_list.as_ref().map(SmallBytes::as_bytes),
-            ..base
-        })
+        self.cache_status()?;
+        {
+            let st = self.st();
+            if st.oneshot > 0 {
+                if let Some(d) = st.cache.as_ref().and_then(|c| c.status.as_ref()) {
+                    return f(&PidStatus {
+                        cpus_allowed_list: d.cpus_allowed_list.as_ref().map(SmallBytes::as_bytes),
+                        ..d.s.clone()
+                    });
+                }
+            }
+        }
+        self.with("status", Eof::ShortRead, |b, p| f(&parse_pid_status(b, p)?))
     }
 
     /// Fails with psutil's "PID has been reused" `NoSuchProcess` when the process
@@ -448,26 +498,36 @@ impl Process {
     /// basename starts with it. Not cached: names can change.
     pub fn name(&self) -> Result<String> {
         crate::process::attrs::serve_prefetched!(self, Name);
+        self.name_with(lossy)
+    }
+
+    /// `name()`'s bytes, handed to `f` (without the prefetch store).
+    pub(crate) fn name_with<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
         let s = self.stat()?;
-        let comm = lossy(s.comm.as_bytes());
-        if s.comm.as_bytes().len() >= 15 {
-            match self.first_arg() {
-                Ok(first) => {
-                    if let Some(first) = first {
-                        let first = first.as_bytes();
-                        let base = first.rsplit(|&c| c == b'/').next().unwrap_or(first);
-                        if base.starts_with(s.comm.as_bytes()) {
-                            let full = lossy(base);
-                            self.st().name = Some(SmallBytes::new(base));
-                            return Ok(full);
-                        }
+        let comm = s.comm.as_bytes();
+        if comm.len() >= 15 {
+            let mut full = None;
+            let r = self.with_cmdline(|args| {
+                if let Some(first) = cmdline_args(args).next() {
+                    let base = first.rsplit(|&c| c == b'/').next().unwrap_or(first);
+                    if base.starts_with(comm) {
+                        full = Some(SmallBytes::new(base));
+                    }
+                }
+            });
+            match r {
+                Ok(()) => {
+                    if let Some(full) = full {
+                        let out = f(full.as_bytes());
+                        self.st().name = Some(full);
+                        return Ok(out);
                     }
                 }
                 Err(Error::AccessDenied { .. }) | Err(Error::ZombieProcess { .. }) => {}
                 Err(e) => return Err(e),
             }
         }
-        Ok(comm)
+        Ok(f(comm))
     }
 
     /// The scheduling state (psutil's `status()`).
@@ -687,52 +747,55 @@ impl Process {
         })
     }
 
-    /// `cmdline()[0]` as bytes, for `name()`: from the oneshot cache when `cmdline()`
-    /// already ran in it, else read.
-    fn first_arg(&self) -> Result<Option<SmallBytes>> {
-        {
-            let st = self.st();
-            if st.oneshot > 0 {
-                if let Some(first) = st.cache.as_ref().and_then(|c| c.cmdline0.as_ref()) {
-                    return Ok(first.clone());
-                }
+    /// Runs `f` on the bytes of `/proc/PID/cmdline` (split them with [`cmdline_args`]):
+    /// the oneshot cache's, read into it when missing, or a fresh read outside a
+    /// oneshot. Kernel threads have none (empty); zombies give `ZombieProcess`. `f` may
+    /// run with the handle's state locked: it must not call back into the handle.
+    pub(crate) fn with_cmdline<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+        // Inside a oneshot, the cache's buffer is read into (and kept): a scan reuses
+        // one buffer for every process.
+        let mut raw = {
+            let mut st = self.st();
+            let active = st.oneshot > 0;
+            match st.cache.as_mut() {
+                Some(c) if active && c.has_cmdline => return Ok(f(&c.cmdline)),
+                Some(c) if active => std::mem::take(&mut c.cmdline),
+                _ => take_buf(),
             }
+        };
+        raw.clear();
+        if let Err(e) = self.root.read(self.pid, "cmdline", &mut raw, Eof::ShortRead) {
+            return Err(self.translate("cmdline", e));
         }
-        let args = self.read_cmdline()?;
-        let first = args.first().map(|a| SmallBytes::new(a.as_bytes()));
-        self.remember_first_arg(&first);
-        Ok(first)
-    }
-
-    fn remember_first_arg(&self, first: &Option<SmallBytes>) {
-        let mut st = self.st();
-        if st.oneshot > 0 {
-            if let Some(c) = st.cache.as_mut() {
-                c.cmdline0 = Some(first.clone());
-            }
-        }
-    }
-
-    fn read_cmdline(&self) -> Result<Vec<OsString>> {
-        let args = self.with("cmdline", Eof::ShortRead, |b, _| {
-            Ok(split_cmdline(b)
-                .into_iter()
-                .map(|a| OsString::from_vec(a.to_vec()))
-                .collect::<Vec<_>>())
-        })?;
-        if args.is_empty() && self.is_zombie() {
+        if raw.is_empty() && self.is_zombie() {
             return Err(Error::zombie(self.pid, self.known_name(), None));
         }
-        Ok(args)
+        let out = f(&raw);
+        let mut st = self.st();
+        let active = st.oneshot > 0;
+        match st.cache.as_mut() {
+            Some(c) if active => {
+                c.cmdline = raw;
+                c.has_cmdline = true;
+            }
+            _ => {
+                drop(st);
+                put_buf(raw);
+            }
+        }
+        Ok(out)
     }
 
     /// The command line (psutil's `cmdline()`), split by psutil's rules; `[]` for
     /// kernel threads; `ZombieProcess` for zombies. Arguments keep their raw bytes.
     pub fn cmdline(&self) -> Result<Vec<OsString>> {
         crate::process::attrs::serve_prefetched!(self, Cmdline);
-        let args = self.read_cmdline()?;
-        self.remember_first_arg(&args.first().map(|a| SmallBytes::new(a.as_bytes())));
-        Ok(args)
+        self.with_cmdline(|raw| {
+            let args = cmdline_args(raw);
+            let mut v = Vec::with_capacity(args.clone().count());
+            v.extend(args.map(|a| OsString::from_vec(a.to_vec())));
+            v
+        })
     }
 
     /// True when the process is a kernel thread (`PF_KTHREAD` in its stat flags).

@@ -1,20 +1,24 @@
 //! Short byte strings kept inline (process names, CPU lists): copying them costs no
 //! allocation, which matters when a scan touches every process several times.
 
-/// Bytes stored inline up to 64, on the heap beyond.
+/// Bytes stored inline up to [`INLINE`] (a 15-byte `comm` fits), on the heap beyond.
+/// The whole value is 24 bytes: it sits in every handle and every cached `stat`.
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) enum SmallBytes {
     /// Inline storage and the used length.
-    Inline([u8; 64], u8),
+    Inline([u8; INLINE], u8),
     /// Longer values.
     Heap(Box<[u8]>),
 }
 
+/// The longest value kept inline.
+pub(crate) const INLINE: usize = 22;
+
 impl SmallBytes {
     /// Copies `b`.
     pub(crate) fn new(b: &[u8]) -> SmallBytes {
-        if b.len() <= 64 {
-            let mut a = [0u8; 64];
+        if b.len() <= INLINE {
+            let mut a = [0u8; INLINE];
             a[..b.len()].copy_from_slice(b);
             SmallBytes::Inline(a, b.len() as u8)
         } else {
@@ -39,13 +43,14 @@ impl std::fmt::Debug for SmallBytes {
 
 #[cfg(test)]
 mod tests {
-    use super::SmallBytes;
+    use super::{SmallBytes, INLINE};
 
     #[test]
     fn round_trips() {
-        for n in [0usize, 1, 15, 64, 65, 300] {
+        for n in [0usize, 1, 15, INLINE, INLINE + 1, 64, 65, 300] {
             let v: Vec<u8> = (0..n).map(|i| i as u8).collect();
             assert_eq!(SmallBytes::new(&v).as_bytes(), &v[..]);
         }
+        assert_eq!(std::mem::size_of::<SmallBytes>(), 24);
     }
 }

@@ -18,6 +18,11 @@ const TTL: Duration = Duration::from_secs(2);
 /// The user name of `uid` (via `getpwuid_r`, so NSS sources are honoured), or the
 /// UID as text when there is no entry (psutil's fallback).
 pub(crate) fn user_name(uid: u32) -> String {
+    with_user_name(uid, str::to_owned)
+}
+
+/// [`user_name`] lent to `f` (no copy). `f` runs with the cache locked.
+pub(crate) fn with_user_name<R>(uid: u32, f: impl FnOnce(&str) -> R) -> R {
     let mut guard = CACHE.lock().unwrap_or_else(|e| e.into_inner());
     let now = Instant::now();
     let c = guard.get_or_insert_with(|| Cache {
@@ -28,12 +33,11 @@ pub(crate) fn user_name(uid: u32) -> String {
         c.names.clear();
         c.filled = now;
     }
-    if let Some(n) = c.names.get(&uid) {
-        return n.clone();
-    }
-    let name = lookup(uid).unwrap_or_else(|| uid.to_string());
-    c.names.insert(uid, name.clone());
-    name
+    let name = c
+        .names
+        .entry(uid)
+        .or_insert_with(|| lookup(uid).unwrap_or_else(|| uid.to_string()));
+    f(name)
 }
 
 fn lookup(uid: u32) -> Option<String> {

@@ -100,12 +100,20 @@ pub fn key_value(line: &[u8]) -> Option<(&[u8], &[u8])> {
 
 /// Parses a `N kB` value (or a bare `N`) into bytes (N × 1024 when `kB` is present).
 pub fn kb_bytes(v: &[u8]) -> Option<u64> {
-    let mut it = fields(v);
-    let n = u64_dec(it.next()?)?;
-    match it.next() {
-        Some(b"kB") | Some(b"KB") | Some(b"kb") => n.checked_mul(1024),
-        None => Some(n),
-        Some(_) => None,
+    let v = v.trim_ascii();
+    let digits = v.iter().position(|c| !c.is_ascii_digit()).unwrap_or(v.len());
+    let n = u64_dec(&v[..digits])?;
+    let unit = &v[digits..];
+    if unit.is_empty() {
+        return Some(n);
+    }
+    // The number must end at whitespace ("12kB" is not accepted).
+    if !unit[0].is_ascii_whitespace() {
+        return None;
+    }
+    match unit.trim_ascii_start() {
+        b"kB" | b"KB" | b"kb" => n.checked_mul(1024),
+        _ => None,
     }
 }
 
@@ -141,5 +149,11 @@ mod tests {
         assert_eq!(kb_bytes(b"1756 kB"), Some(1756 * 1024));
         assert_eq!(kb_bytes(b"3"), Some(3));
         assert_eq!(kb_bytes(b"3 MB"), None);
+        assert_eq!(kb_bytes(b"  12 \t kB \n"), Some(12 * 1024));
+        assert_eq!(kb_bytes(b"12kB"), None);
+        assert_eq!(kb_bytes(b"12 kB x"), None);
+        assert_eq!(kb_bytes(b"kB"), None);
+        assert_eq!(kb_bytes(b""), None);
+        assert_eq!(kb_bytes(b"18014398509481984 kB"), None);
     }
 }

@@ -140,16 +140,50 @@ pub fn parse_fdinfo(data: &[u8], path: &Path) -> Result<FdInfo> {
 /// spaces instead. Empty data gives an empty list (the caller decides whether that
 /// means a zombie).
 pub fn split_cmdline(data: &[u8]) -> Vec<&[u8]> {
-    if data.is_empty() {
-        return Vec::new();
-    }
+    cmdline_args(data).collect()
+}
+
+/// [`split_cmdline`] without collecting: the arguments in order.
+pub fn cmdline_args(data: &[u8]) -> impl Iterator<Item = &[u8]> + Clone {
     let sep = if data.last() == Some(&0) { 0u8 } else { b' ' };
     let body = data.strip_suffix(&[sep]).unwrap_or(data);
-    let args: Vec<&[u8]> = body.split(|&c| c == sep).collect();
-    if sep == 0 && args.len() == 1 && body.contains(&b' ') {
-        return body.split(|&c| c == b' ').collect();
+    // One NUL-terminated argument that contains spaces: a process that rewrote its
+    // title (setproctitle) into argv[0]; psutil splits it on spaces.
+    let sep = if sep == 0 && !body.contains(&0) && body.contains(&b' ') {
+        b' '
+    } else {
+        sep
+    };
+    Args {
+        rest: (!data.is_empty()).then_some(body),
+        sep,
     }
-    args
+}
+
+/// The iterator of [`cmdline_args`]: pieces between separators, found with `memchr`
+/// (command lines can be kilobytes long, and a scan splits every one of them).
+#[derive(Clone)]
+struct Args<'a> {
+    rest: Option<&'a [u8]>,
+    sep: u8,
+}
+
+impl<'a> Iterator for Args<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let r = self.rest?;
+        match crate::util::find_byte(self.sep, r) {
+            Some(i) => {
+                self.rest = r.get(i + 1..);
+                r.get(..i)
+            }
+            None => {
+                self.rest = None;
+                Some(r)
+            }
+        }
+    }
 }
 
 /// Splits `/proc/PID/environ` into `(key, value)` pairs: NUL-separated `KEY=VALUE`

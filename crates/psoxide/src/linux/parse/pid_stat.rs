@@ -4,7 +4,7 @@
 //! it may itself contain spaces, parentheses and any byte except NUL. The fields after
 //! the last `)` are separated by single spaces. Field numbers below are proc(5)'s.
 
-use super::num::{fields, i64_dec, u64_dec};
+use super::num::{i64_dec, u64_dec};
 use crate::error::{Error, Result};
 use std::path::Path;
 
@@ -53,23 +53,30 @@ pub struct PidStat<'a> {
 
 /// Parses the bytes of a `/proc/PID/stat` file.
 pub fn parse_pid_stat<'a>(data: &'a [u8], path: &Path) -> Result<PidStat<'a>> {
-    let open = data
-        .iter()
-        .position(|&c| c == b'(')
-        .ok_or_else(|| Error::parse(path, "comm: no '(' found"))?;
-    let close = data
-        .iter()
-        .rposition(|&c| c == b')')
+    let open = crate::util::find_byte(b'(', data).ok_or_else(|| Error::parse(path, "comm: no '(' found"))?;
+    let close = crate::util::rfind_byte(b')', data)
         .filter(|&c| c > open)
         .ok_or_else(|| Error::parse(path, "comm: no ')' after '('"))?;
     let comm = &data[open + 1..close];
     let rest = &data[close + 1..];
-    // After ')' come fields 3, 4, 5, ...; f[i] is field i + 3.
+    // After ')' come fields 3, 4, 5, ...; f[i] is field i + 3. The kernel separates
+    // them with single spaces; any run of ASCII whitespace is accepted.
     let mut f: [&[u8]; 40] = [&[]; 40];
     let mut n = 0;
-    for (i, x) in fields(rest).take(40).enumerate() {
-        f[i] = x;
-        n = i + 1;
+    let mut i = 0;
+    while n < f.len() {
+        while i < rest.len() && rest[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i == rest.len() {
+            break;
+        }
+        let start = i;
+        while i < rest.len() && !rest[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        f[n] = &rest[start..i];
+        n += 1;
     }
     // Field 22 (starttime) is the last one psoxide requires.
     if n < 20 {

@@ -93,27 +93,39 @@ pub fn parse_pid_status<'a>(data: &'a [u8], path: &Path) -> Result<PidStatus<'a>
                 s.$field = Some(kb_bytes(v).ok_or_else(|| bad(key, v))?)
             };
         }
-        match key {
-            b"Tgid" => num!(tgid),
-            b"PPid" => num!(ppid),
-            b"Threads" => num!(threads),
-            b"Uid" => s.uids = Some(ids(v).ok_or_else(|| bad(key, v))?),
-            b"Gid" => s.gids = Some(ids(v).ok_or_else(|| bad(key, v))?),
-            b"VmPeak" => kb!(vm_peak),
-            b"VmHWM" => kb!(vm_hwm),
-            b"VmSize" => kb!(vm_size),
-            b"VmData" => kb!(vm_data),
-            b"VmStk" => kb!(vm_stk),
-            b"VmExe" => kb!(vm_exe),
-            b"VmRSS" => kb!(vm_rss),
-            b"RssAnon" => kb!(rss_anon),
-            b"RssFile" => kb!(rss_file),
-            b"RssShmem" => kb!(rss_shmem),
-            b"VmSwap" => kb!(vm_swap),
-            b"HugetlbPages" => kb!(hugetlb),
-            b"voluntary_ctxt_switches" => num!(voluntary_ctxt_switches),
-            b"nonvoluntary_ctxt_switches" => num!(nonvoluntary_ctxt_switches),
-            b"Cpus_allowed_list" => s.cpus_allowed_list = Some(v),
+        // Dispatch on the first byte first: most lines are ruled out by one compare.
+        match key.first().copied().unwrap_or(0) {
+            b'T' => {
+                if key == b"Tgid" {
+                    num!(tgid)
+                } else if key == b"Threads" {
+                    num!(threads)
+                }
+            }
+            b'P' if key == b"PPid" => num!(ppid),
+            b'U' if key == b"Uid" => s.uids = Some(ids(v).ok_or_else(|| bad(key, v))?),
+            b'G' if key == b"Gid" => s.gids = Some(ids(v).ok_or_else(|| bad(key, v))?),
+            b'V' => match key {
+                b"VmPeak" => kb!(vm_peak),
+                b"VmHWM" => kb!(vm_hwm),
+                b"VmSize" => kb!(vm_size),
+                b"VmData" => kb!(vm_data),
+                b"VmStk" => kb!(vm_stk),
+                b"VmExe" => kb!(vm_exe),
+                b"VmRSS" => kb!(vm_rss),
+                b"VmSwap" => kb!(vm_swap),
+                _ => {}
+            },
+            b'R' => match key {
+                b"RssAnon" => kb!(rss_anon),
+                b"RssFile" => kb!(rss_file),
+                b"RssShmem" => kb!(rss_shmem),
+                _ => {}
+            },
+            b'H' if key == b"HugetlbPages" => kb!(hugetlb),
+            b'v' if key == b"voluntary_ctxt_switches" => num!(voluntary_ctxt_switches),
+            b'n' if key == b"nonvoluntary_ctxt_switches" => num!(nonvoluntary_ctxt_switches),
+            b'C' if key == b"Cpus_allowed_list" => s.cpus_allowed_list = Some(v),
             _ => {}
         }
     }
