@@ -619,6 +619,19 @@ pub fn fuzz_pid_stat(data: &[u8]) {
 pub fn fuzz_pid_status(data: &[u8]) {
     let r = pid_status::parse_pid_status(data, path());
     touch(&r);
+    // The head-only parse is the full one when it did not stop; when it stopped, it
+    // stopped at a Threads line.
+    let head = pid_status::parse_pid_status_head(data, path());
+    touch(&head);
+    match (&head, &r) {
+        (Ok(h), Ok(f)) if h.tail_parsed => assert_eq!(h, f),
+        (Ok(h), _) if h.tail_parsed => panic!("head parsed all of it, full failed"),
+        (Ok(h), _) => {
+            assert!(h.threads.is_some());
+            assert!(lines(data).any(|l| l.starts_with(b"Threads:")));
+        }
+        (Err(_), _) => {}
+    }
     let Ok(s) = r else { return };
     assert!(s.uids.is_some() || s.tgid.is_some());
     if let Some(list) = s.cpus_allowed_list {

@@ -203,6 +203,43 @@ fn memory_maps_and_footprint_of_this_process() {
 }
 
 #[test]
+fn status_read_in_part_by_as_dict_still_serves_every_field() {
+    // as_dict without context switches parses `status` only up to `Threads`; a getter
+    // that needs the end of the file in the same oneshot must still get it.
+    let me = Process::current().unwrap();
+    let whole = std::fs::read_to_string("/proc/self/status").unwrap();
+    let field = |k: &str| -> u64 {
+        whole
+            .lines()
+            .find_map(|l| l.strip_prefix(k))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap()
+    };
+    let before = field("voluntary_ctxt_switches:");
+    me.oneshot(|p| {
+        let d = p
+            .as_dict(Some(&[Attr::NumThreads, Attr::MemoryInfo, Attr::Uids]))
+            .unwrap();
+        assert!(matches!(d.get(Attr::NumThreads), Some(AttrValue::NumThreads(n)) if *n >= 1));
+        let c = p.num_ctx_switches().unwrap();
+        assert!(c.voluntary >= before, "{} < {before}", c.voluntary);
+        assert!(!p.cpu_affinity().unwrap().is_empty());
+        // And both together, in either order.
+        let d = p
+            .as_dict(Some(&[Attr::NumCtxSwitches, Attr::NumThreads]))
+            .unwrap();
+        assert!(d.get(Attr::NumCtxSwitches).is_some());
+    });
+    let d = me
+        .as_dict(Some(&[Attr::NumThreads, Attr::NumCtxSwitches, Attr::MemoryInfo]))
+        .unwrap();
+    match d.get(Attr::NumCtxSwitches) {
+        Some(AttrValue::NumCtxSwitches(c)) => assert!(c.voluntary >= before),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn oneshot_reads_each_source_once() {
     // A busy child: its CPU times move all the time, except inside oneshot.
     let child = Reaper(

@@ -297,8 +297,15 @@ impl Process {
             Attr::NumCtxSwitches,
             Attr::MemoryInfoEx,
         ];
+        // Parse `status` only up to `Threads` unless an attribute needs its end.
+        let tail = list
+            .iter()
+            .any(|a| matches!(a, Attr::NumCtxSwitches | Attr::CpuAffinity));
+        if let Some(c) = self.st().cache.as_mut() {
+            c.status_head_only = !tail;
+        }
         if list.contains(&Attr::MemoryInfo) && list.iter().any(|a| STATUS_USERS.contains(a)) {
-            let _ = self.cache_status();
+            let _ = self.cache_status(tail);
         }
         for &a in list {
             let r = match sink {
@@ -328,6 +335,10 @@ impl Process {
                 Err(Error::Unsupported { .. }) if !explicit => {}
                 Err(e) => return Err(e),
             }
+        }
+        // Later getters of an enclosing oneshot may want the whole file.
+        if let Some(c) = self.st().cache.as_mut() {
+            c.status_head_only = false;
         }
         Ok(())
     }

@@ -358,7 +358,7 @@ impl Process {
     /// psutil's eligible CPUs: `Cpus_allowed_list` of `/proc/PID/status`, else
     /// `0..n` with n the number of per-CPU lines of `/proc/stat`.
     fn eligible_cpus(&self) -> Result<Vec<u32>> {
-        let listed = self.with_status(|s| match s.cpus_allowed_list {
+        let listed = self.with_status_tail(|s| match s.cpus_allowed_list {
             Some(l) => parse_cpulist(l, &self.root.path(self.pid, "status")).map(Some),
             None => Ok(None),
         })?;

@@ -39,7 +39,7 @@ use crate::constants::ProcessStatus;
 use crate::error::{Error, Pid, Result};
 use crate::linux::parse::pid_files::{cmdline_args, parse_pid_io, parse_statm, split_environ};
 use crate::linux::parse::pid_stat::parse_pid_stat;
-use crate::linux::parse::pid_status::{parse_pid_status, PidStatus};
+use crate::linux::parse::pid_status::{parse_pid_status, parse_pid_status_head, PidStatus};
 use crate::linux::read::{put_buf, take_buf, Eof};
 use crate::roots::Roots;
 use indexmap::IndexMap;
@@ -95,6 +95,9 @@ pub(crate) struct Cache {
     /// The bytes of `/proc/PID/cmdline`, when `has_cmdline`.
     cmdline: Vec<u8>,
     has_cmdline: bool,
+    /// Set by `as_dict` when none of its attributes needs the end of `status`
+    /// (context switches, `Cpus_allowed_list`): it is then parsed only up to `Threads`.
+    status_head_only: bool,
 }
 
 impl Cache {
@@ -104,6 +107,7 @@ impl Cache {
         self.status = None;
         self.statm = None;
         self.has_cmdline = false;
+        self.status_head_only = false;
         self.cmdline.clear();
         if self.cmdline.capacity() > 64 << 10 {
             self.cmdline = Vec::new();
@@ -143,6 +147,7 @@ impl StatusData {
                 voluntary_ctxt_switches: p.voluntary_ctxt_switches,
                 nonvoluntary_ctxt_switches: p.nonvoluntary_ctxt_switches,
                 cpus_allowed_list: None,
+                tail_parsed: p.tail_parsed,
             },
         }
     }
@@ -438,16 +443,25 @@ impl Process {
     }
 
     /// Reads and parses `status` into the oneshot cache (when a oneshot is active and
-    /// the cache does not have it yet).
-    pub(crate) fn cache_status(&self) -> Result<()> {
-        {
+    /// the cache does not have it yet, or has only its head and `tail` is wanted).
+    pub(crate) fn cache_status(&self, tail: bool) -> Result<()> {
+        let head_only = {
             let st = self.st();
-            if st.oneshot == 0 || st.cache.as_ref().is_some_and(|c| c.status.is_some()) {
+            let Some(c) = st.cache.as_ref().filter(|_| st.oneshot > 0) else {
+                return Ok(());
+            };
+            if c.status.as_ref().is_some_and(|d| d.s.tail_parsed || !tail) {
                 return Ok(());
             }
-        }
+            c.status_head_only && !tail
+        };
         let s = self.with("status", Eof::ShortRead, |b, p| {
-            Ok(StatusData::from_parsed(parse_pid_status(b, p)?))
+            let parsed = if head_only {
+                parse_pid_status_head(b, p)?
+            } else {
+                parse_pid_status(b, p)?
+            };
+            Ok(StatusData::from_parsed(parsed))
         })?;
         let mut st = self.st();
         if st.oneshot > 0 {
@@ -461,17 +475,29 @@ impl Process {
     /// Runs `f` on the parsed `status`: the oneshot cache's (read into it first when
     /// missing), or a fresh read outside a oneshot. `f` runs with the handle's state
     /// locked when the value comes from the cache, so it must not call back into the
-    /// handle.
+    /// handle. The cached value may lack the lines after `Threads`: use
+    /// [`with_status_tail`](Process::with_status_tail) for those.
     fn with_status<T>(&self, f: impl FnOnce(&PidStatus<'_>) -> Result<T>) -> Result<T> {
-        self.cache_status()?;
+        self.status_parts(false, f)
+    }
+
+    /// [`with_status`](Process::with_status) with every line parsed.
+    pub(crate) fn with_status_tail<T>(&self, f: impl FnOnce(&PidStatus<'_>) -> Result<T>) -> Result<T> {
+        self.status_parts(true, f)
+    }
+
+    fn status_parts<T>(&self, tail: bool, f: impl FnOnce(&PidStatus<'_>) -> Result<T>) -> Result<T> {
+        self.cache_status(tail)?;
         {
             let st = self.st();
             if st.oneshot > 0 {
                 if let Some(d) = st.cache.as_ref().and_then(|c| c.status.as_ref()) {
-                    return f(&PidStatus {
-                        cpus_allowed_list: d.cpus_allowed_list.as_ref().map(SmallBytes::as_bytes),
-                        ..d.s.clone()
-                    });
+                    if d.s.tail_parsed || !tail {
+                        return f(&PidStatus {
+                            cpus_allowed_list: d.cpus_allowed_list.as_ref().map(SmallBytes::as_bytes),
+                            ..d.s.clone()
+                        });
+                    }
                 }
             }
         }
@@ -658,7 +684,7 @@ impl Process {
     /// Voluntary and involuntary context switches (psutil's `num_ctx_switches()`).
     pub fn num_ctx_switches(&self) -> Result<CtxSwitches> {
         crate::process::attrs::serve_prefetched!(self, NumCtxSwitches);
-        self.with_status(|s| match (s.voluntary_ctxt_switches, s.nonvoluntary_ctxt_switches) {
+        self.with_status_tail(|s| match (s.voluntary_ctxt_switches, s.nonvoluntary_ctxt_switches) {
             (Some(voluntary), Some(involuntary)) => Ok(CtxSwitches { voluntary, involuntary }),
             _ => Err(Error::unsupported("'voluntary_ctxt_switches' and 'nonvoluntary_ctxt_switches' lines were not found in /proc/PID/status; the kernel is probably older than 2.6.23")),
         })

@@ -48,6 +48,9 @@ pub struct PidStatus<'a> {
     pub nonvoluntary_ctxt_switches: Option<u64>,
     /// `Cpus_allowed_list`, unparsed (e.g. `0-3,8`).
     pub cpus_allowed_list: Option<&'a [u8]>,
+    /// False when parsing stopped after the `Threads` line ([`parse_pid_status_head`]):
+    /// the context switches and `Cpus_allowed_list` were not looked at.
+    pub tail_parsed: bool,
 }
 
 fn ids(v: &[u8]) -> Option<[u32; 3]> {
@@ -58,7 +61,22 @@ fn ids(v: &[u8]) -> Option<[u32; 3]> {
 /// Parses the bytes of `/proc/PID/status`. Lines psoxide does not use are skipped
 /// without being looked at beyond their key.
 pub fn parse_pid_status<'a>(data: &'a [u8], path: &Path) -> Result<PidStatus<'a>> {
-    let mut s = PidStatus::default();
+    parse(data, path, false)
+}
+
+/// [`parse_pid_status`] that stops after the `Threads` line, before the ~20 signal,
+/// capability and mask lines that take half the file: for callers that need neither
+/// the context switches nor `Cpus_allowed_list`. `tail_parsed` is false then (true
+/// when there was no `Threads` line, so the whole file was read).
+pub fn parse_pid_status_head<'a>(data: &'a [u8], path: &Path) -> Result<PidStatus<'a>> {
+    parse(data, path, true)
+}
+
+fn parse<'a>(data: &'a [u8], path: &Path, head_only: bool) -> Result<PidStatus<'a>> {
+    let mut s = PidStatus {
+        tail_parsed: true,
+        ..PidStatus::default()
+    };
     let bad = |key: &[u8], v: &[u8]| {
         Error::parse(
             path,
@@ -99,7 +117,11 @@ pub fn parse_pid_status<'a>(data: &'a [u8], path: &Path) -> Result<PidStatus<'a>
                 if key == b"Tgid" {
                     num!(tgid)
                 } else if key == b"Threads" {
-                    num!(threads)
+                    num!(threads);
+                    if head_only {
+                        s.tail_parsed = false;
+                        break;
+                    }
                 }
             }
             b'P' if key == b"PPid" => num!(ppid),
@@ -160,6 +182,31 @@ mod tests {
             (s.voluntary_ctxt_switches, s.nonvoluntary_ctxt_switches),
             (Some(10), Some(2))
         );
+    }
+
+    #[test]
+    fn head_only_stops_after_threads() {
+        let p = Path::new("/proc/7075/status");
+        let full = parse_pid_status(REAL, p).unwrap();
+        let head = parse_pid_status_head(REAL, p).unwrap();
+        assert!(full.tail_parsed && !head.tail_parsed);
+        assert_eq!(head.cpus_allowed_list, None);
+        assert_eq!(head.voluntary_ctxt_switches, None);
+        assert_eq!(
+            PidStatus {
+                cpus_allowed_list: full.cpus_allowed_list,
+                voluntary_ctxt_switches: full.voluntary_ctxt_switches,
+                nonvoluntary_ctxt_switches: full.nonvoluntary_ctxt_switches,
+                tail_parsed: true,
+                ..head
+            },
+            full
+        );
+        // No Threads line: the whole file is parsed.
+        let no_threads = b"Uid:\t1\t2\t3\t4\nvoluntary_ctxt_switches:\t5\n";
+        let h = parse_pid_status_head(no_threads, p).unwrap();
+        assert!(h.tail_parsed);
+        assert_eq!(h.voluntary_ctxt_switches, Some(5));
     }
 
     #[test]
