@@ -373,6 +373,32 @@ fn blocking(interval: Option<Duration>) -> Option<Duration> {
     interval.filter(|d| !d.is_zero())
 }
 
+/// The shared body of the four percentage functions. Blocking (`interval` > 0): two
+/// reads `interval` apart, compared with `calc`; the second becomes this thread's
+/// baseline (`slot`). Otherwise `nonblocking` compares with the stored baseline.
+fn sample<S, T>(
+    roots: &Roots,
+    interval: Option<Duration>,
+    read: fn(&Roots) -> Result<S>,
+    calc: fn(&S, &S) -> T,
+    slot: fn(&mut CpuSampler) -> &mut Option<S>,
+    nonblocking: fn(&mut CpuSampler) -> Result<T>,
+) -> Result<T> {
+    match blocking(interval) {
+        Some(d) => {
+            let t1 = read(roots)?;
+            std::thread::sleep(d);
+            let t2 = read(roots)?;
+            let out = calc(&t1, &t2);
+            with_sampler(roots, |s| {
+                *slot(s) = Some(t2);
+                Ok(out)
+            })
+        }
+        None => with_sampler(roots, nonblocking),
+    }
+}
+
 /// System-wide CPU utilisation in percent, 0-100 for the whole machine, rounded to
 /// one decimal (psutil's `cpu_percent(interval)`).
 ///
@@ -396,18 +422,14 @@ pub fn cpu_percent(interval: Option<Duration>) -> Result<f64> {
 
 /// [`cpu_percent`] reading from `roots`.
 pub fn cpu_percent_at(roots: &Roots, interval: Option<Duration>) -> Result<f64> {
-    match blocking(interval) {
-        Some(d) => {
-            let t1 = cpu_times_at(roots)?;
-            std::thread::sleep(d);
-            let t2 = cpu_times_at(roots)?;
-            with_sampler(roots, |s| {
-                s.percent = Some(t2);
-                Ok(t2.busy_percent_since(&t1))
-            })
-        }
-        None => with_sampler(roots, CpuSampler::percent),
-    }
+    sample(
+        roots,
+        interval,
+        cpu_times_at,
+        |a, b| b.busy_percent_since(a),
+        |s| &mut s.percent,
+        CpuSampler::percent,
+    )
 }
 
 /// Per-CPU utilisation in percent, one entry per [`cpu_times_percpu`] entry
@@ -422,19 +444,14 @@ pub fn cpu_percent_percpu(interval: Option<Duration>) -> Result<Vec<f64>> {
 
 /// [`cpu_percent_percpu`] reading from `roots`.
 pub fn cpu_percent_percpu_at(roots: &Roots, interval: Option<Duration>) -> Result<Vec<f64>> {
-    match blocking(interval) {
-        Some(d) => {
-            let t1 = cpu_times_percpu_at(roots)?;
-            std::thread::sleep(d);
-            let t2 = cpu_times_percpu_at(roots)?;
-            let out = percpu_busy(&t1, &t2);
-            with_sampler(roots, |s| {
-                s.percent_percpu = Some(t2);
-                Ok(out)
-            })
-        }
-        None => with_sampler(roots, CpuSampler::percent_percpu),
-    }
+    sample(
+        roots,
+        interval,
+        cpu_times_percpu_at,
+        |a, b| percpu_busy(a, b),
+        |s| &mut s.percent_percpu,
+        CpuSampler::percent_percpu,
+    )
 }
 
 /// System-wide percentage of time spent in each CPU state (psutil's
@@ -448,18 +465,14 @@ pub fn cpu_times_percent(interval: Option<Duration>) -> Result<CpuTimes> {
 
 /// [`cpu_times_percent`] reading from `roots`.
 pub fn cpu_times_percent_at(roots: &Roots, interval: Option<Duration>) -> Result<CpuTimes> {
-    match blocking(interval) {
-        Some(d) => {
-            let t1 = cpu_times_at(roots)?;
-            std::thread::sleep(d);
-            let t2 = cpu_times_at(roots)?;
-            with_sampler(roots, |s| {
-                s.times = Some(t2);
-                Ok(t2.percent_since(&t1))
-            })
-        }
-        None => with_sampler(roots, CpuSampler::times_percent),
-    }
+    sample(
+        roots,
+        interval,
+        cpu_times_at,
+        |a, b| b.percent_since(a),
+        |s| &mut s.times,
+        CpuSampler::times_percent,
+    )
 }
 
 /// [`cpu_times_percent`] for each online CPU (psutil's `cpu_times_percent(interval,
@@ -471,19 +484,14 @@ pub fn cpu_times_percent_percpu(interval: Option<Duration>) -> Result<Vec<CpuTim
 
 /// [`cpu_times_percent_percpu`] reading from `roots`.
 pub fn cpu_times_percent_percpu_at(roots: &Roots, interval: Option<Duration>) -> Result<Vec<CpuTimes>> {
-    match blocking(interval) {
-        Some(d) => {
-            let t1 = cpu_times_percpu_at(roots)?;
-            std::thread::sleep(d);
-            let t2 = cpu_times_percpu_at(roots)?;
-            let out = percpu_times(&t1, &t2);
-            with_sampler(roots, |s| {
-                s.times_percpu = Some(t2);
-                Ok(out)
-            })
-        }
-        None => with_sampler(roots, CpuSampler::times_percent_percpu),
-    }
+    sample(
+        roots,
+        interval,
+        cpu_times_percpu_at,
+        |a, b| percpu_times(a, b),
+        |s| &mut s.times_percpu,
+        CpuSampler::times_percent_percpu,
+    )
 }
 
 // ---------------------------------------------------------------------------------
