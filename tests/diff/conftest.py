@@ -207,6 +207,10 @@ class Spawned:
     edge_cmdline: list | None = None
     deleted_exe: int = 0
     deleted_path: str = ""
+    replaced_exe: int = 0  # exe unlinked, then a new file written at the same path
+    replaced_path: str = ""
+    literal_exe: int = 0  # exe whose real name ends in " (deleted)"
+    literal_path: str = ""
     zombie_leader: int = 0
     odd_ids: int = 0  # 0 when not root
     retitled: int = 0  # 0 without perl
@@ -215,6 +219,8 @@ class Spawned:
         out = {self.holder: "fixture holder", self.zombie: "fixture zombie",
                self.long_name: "fixture long-name", self.truncated: "fixture stopped",
                self.edge: "fixture edge", self.deleted_exe: "fixture deleted-exe",
+               self.replaced_exe: "fixture replaced-exe",
+               self.literal_exe: "fixture literal-deleted-exe",
                self.zombie_leader: "fixture zombie-leader",
                self.odd_ids: "fixture odd-ids", self.retitled: "fixture retitled",
                self.info["traced"]: "fixture traced"}
@@ -300,6 +306,20 @@ def spawned():
         _wait_exec(deleted.pid, sp.deleted_path)
         os.unlink(sp.deleted_path)
         sp.deleted_exe = deleted.pid
+        sp.replaced_path = os.path.join(d, "replaced")
+        shutil.copy(exe, sp.replaced_path)
+        replaced = subprocess.Popen([sp.replaced_path, "3600"], cwd=d, stdin=subprocess.DEVNULL)
+        procs.append(replaced)
+        _wait_exec(replaced.pid, sp.replaced_path)
+        os.unlink(sp.replaced_path)
+        shutil.copy(exe, sp.replaced_path)  # what a rebuild does
+        sp.replaced_exe = replaced.pid
+        sp.literal_path = os.path.join(d, "lit (deleted)")
+        shutil.copy(exe, sp.literal_path)
+        literal = subprocess.Popen([sp.literal_path, "3600"], cwd=d, stdin=subprocess.DEVNULL)
+        procs.append(literal)
+        _wait_exec(literal.pid, sp.literal_path)
+        sp.literal_exe = literal.pid
         zl = subprocess.Popen([sys.executable, "-c", ZOMBIE_LEADER_SRC], stdout=subprocess.PIPE,
                               stdin=subprocess.DEVNULL)
         procs.append(zl)

@@ -400,6 +400,27 @@ def test_fixture_deleted_exe(cmp):
     assert sp.deleted_path in [m["path"] for m in g["memory_maps"]]
 
 
+def test_fixture_replaced_exe(cmp):
+    """The executable was unlinked and a new file put at its path (a rebuild): psutil
+    strips " (deleted)" because no file has the suffixed name, although the plain path
+    exists again."""
+    sp = cmp.snap.spawned
+    g = _fx(cmp, sp.replaced_exe)
+    assert os.readlink(f"/proc/{sp.replaced_exe}/exe") == sp.replaced_path + " (deleted)"
+    assert os.path.exists(sp.replaced_path)
+    assert g["exe"] == sp.replaced_path
+    assert sp.replaced_path in [m["path"] for m in g["memory_maps"]]
+
+
+def test_fixture_literal_deleted_exe(cmp):
+    """An executable whose real name ends in " (deleted)": the file exists, so the name
+    is kept whole."""
+    sp = cmp.snap.spawned
+    g = _fx(cmp, sp.literal_exe)
+    assert g["exe"] == sp.literal_path
+    assert sp.literal_path in [m["path"] for m in g["memory_maps"]]
+
+
 def test_fixture_zombie_leader(cmp):
     """Main thread exited, another thread lives: stat says Z, so status is
     zombie and the mm-based reads are ZombieProcess (null), like psutil."""

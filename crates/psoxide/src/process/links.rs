@@ -9,21 +9,32 @@ use std::io;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 
-/// Drops anything after a NUL, and a trailing " (deleted)" when the remaining path
-/// does not exist (psutil's clean-up of `exe` and `cwd` links).
-fn clean_link(mut b: Vec<u8>) -> PathBuf {
+/// psutil's treatment of a trailing " (deleted)" on a path the kernel reports: removed
+/// unless a file with that very name, suffix included, exists (`os.stat` of the whole
+/// path). So a deleted binary that was replaced by a new file at the same path shows
+/// the plain path, like one that is gone. A permission error from that `stat` is an
+/// error, as in psutil (which raises AccessDenied for it).
+pub(crate) fn strip_deleted(b: &[u8]) -> io::Result<&[u8]> {
+    const DELETED: &[u8] = b" (deleted)";
+    let Some(stripped) = b.strip_suffix(DELETED) else {
+        return Ok(b);
+    };
+    match std::fs::metadata(std::ffi::OsStr::from_bytes(b)) {
+        Ok(_) => Ok(b),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES) | Some(libc::EPERM)) => Err(e),
+        Err(_) => Ok(stripped),
+    }
+}
+
+/// Drops anything after a NUL, then applies [`strip_deleted`] (psutil's clean-up of
+/// `exe` and `cwd` links).
+fn clean_link(mut b: Vec<u8>) -> io::Result<PathBuf> {
     if let Some(i) = b.iter().position(|&c| c == 0) {
         b.truncate(i);
     }
-    const DELETED: &[u8] = b" (deleted)";
-    if b.ends_with(DELETED) {
-        let stripped = b[..b.len() - DELETED.len()].to_vec();
-        let p = PathBuf::from(OsString::from_vec(stripped.clone()));
-        if !p.exists() {
-            return p;
-        }
-    }
-    PathBuf::from(OsString::from_vec(b))
+    let n = strip_deleted(&b)?.len();
+    b.truncate(n);
+    Ok(PathBuf::from(OsString::from_vec(b)))
 }
 
 impl Process {
@@ -31,7 +42,7 @@ impl Process {
     /// (`ZombieProcess`) or a process without that link (empty path), as in psutil.
     fn read_link(&self, rel: &str) -> Result<PathBuf> {
         match self.root.readlink(self.pid, rel) {
-            Ok(b) => Ok(clean_link(b)),
+            Ok(b) => clean_link(b).map_err(|e| self.stat_denied(&e)),
             Err(e) if e.raw_os_error() == Some(libc::ENOENT) && self.root.exists(self.pid, "") => {
                 if self.is_zombie() {
                     Err(Error::zombie(self.pid, self.known_name(), None))
@@ -41,6 +52,11 @@ impl Process {
             }
             Err(e) => Err(self.translate(rel, e)),
         }
+    }
+
+    /// `AccessDenied` for a `stat` of a reported path that was refused.
+    pub(crate) fn stat_denied(&self, e: &io::Error) -> Error {
+        Error::access_denied(Some(self.pid), self.known_name(), e.to_string())
     }
 
     /// `cmdline()[0]` when it is an absolute path to an executable regular file.
@@ -192,5 +208,41 @@ impl Process {
             }
             _ => Error::io(format!("{call}(pid={})", self.pid), e),
         }
+    }
+}
+
+#[cfg(test)]
+mod deleted_tests {
+    use super::strip_deleted;
+
+    #[test]
+    fn deleted_suffix_follows_psutil() {
+        let dir = std::env::temp_dir().join(format!("psx-del-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let d = dir.to_str().unwrap();
+        // Nothing at either name: stripped.
+        let gone = format!("{d}/gone (deleted)");
+        assert_eq!(
+            strip_deleted(gone.as_bytes()).unwrap(),
+            format!("{d}/gone").as_bytes()
+        );
+        // A new file at the plain name (a rebuilt binary): still stripped, since no file
+        // has the suffixed name (psutil stats the whole path).
+        std::fs::write(format!("{d}/rebuilt"), b"x").unwrap();
+        let rebuilt = format!("{d}/rebuilt (deleted)");
+        assert_eq!(
+            strip_deleted(rebuilt.as_bytes()).unwrap(),
+            format!("{d}/rebuilt").as_bytes()
+        );
+        // A file really named "... (deleted)": kept whole.
+        let literal = format!("{d}/lit (deleted)");
+        std::fs::write(&literal, b"x").unwrap();
+        assert_eq!(strip_deleted(literal.as_bytes()).unwrap(), literal.as_bytes());
+        // No suffix: untouched, and nothing is looked up.
+        assert_eq!(strip_deleted(b"/no/such/file").unwrap(), b"/no/such/file");
+        // Non-UTF-8 names are looked up by their bytes.
+        let odd = [d.as_bytes(), b"/\xff (deleted)"].concat();
+        assert_eq!(strip_deleted(&odd).unwrap(), &odd[..odd.len() - 10]);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -4,7 +4,7 @@ use super::Process;
 use crate::error::{Error, Result};
 use crate::linux::parse::smaps::{parse_smaps, parse_smaps_totals};
 use crate::linux::read::{put_buf, take_buf, Eof};
-use std::path::PathBuf;
+use std::io;
 use std::str::FromStr;
 
 #[cfg(feature = "serde")]
@@ -153,19 +153,14 @@ fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// psutil's clean-up of a smaps path: trimmed, `[anon]` when empty, " (deleted)"
-/// removed when the remaining path does not exist.
-fn map_path(raw: &[u8]) -> String {
+/// psutil's clean-up of a smaps path: `[anon]` when empty, then
+/// [`strip_deleted`](super::links::strip_deleted); decoded for display afterwards (the
+/// `stat` uses the raw bytes).
+fn map_path(raw: &[u8]) -> io::Result<String> {
     if raw.is_empty() {
-        return "[anon]".to_string();
+        return Ok("[anon]".to_string());
     }
-    let p = lossy(raw);
-    if let Some(stripped) = p.strip_suffix(" (deleted)") {
-        if !PathBuf::from(stripped).exists() {
-            return stripped.to_string();
-        }
-    }
-    p
+    Ok(lossy(super::links::strip_deleted(raw)?))
 }
 
 impl Process {
@@ -208,7 +203,7 @@ impl Process {
             let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
             for m in parse_smaps(b, p)? {
                 let c = m.counters;
-                let path = map_path(m.path);
+                let path = map_path(m.path).map_err(|e| self.stat_denied(&e))?;
                 let entry = MemoryMap {
                     addr: if grouped { String::new() } else { lossy(m.addr) },
                     perms: if grouped { String::new() } else { lossy(m.perms) },
