@@ -367,10 +367,14 @@ fn parent_children_and_parents() {
         .unwrap();
     let me = Process::current().unwrap();
     let mut tries = 0;
-    // Other tests spawn children too: wait until sh's own child shows up.
+    // Other tests spawn children too: wait until sh's own child shows up, and has
+    // exec'd sleep (right after the fork it is still a copy of sh, named "sh"; under
+    // load that window is long enough to be seen).
     let kids = loop {
         let all = me.children(true).unwrap();
-        let has_grandchild = all.iter().any(|c| c.ppid().ok() == Some(sh.id()));
+        let has_grandchild = all
+            .iter()
+            .any(|c| c.ppid().ok() == Some(sh.id()) && c.name().ok().as_deref() == Some("sleep"));
         if has_grandchild || tries > 200 {
             break all;
         }
