@@ -299,27 +299,22 @@ def spawned():
         procs.append(edge)
         sp.edge, sp.edge_info = edge.pid, json.loads(edge.stdout.readline())
         psutil.Process(edge.pid).ionice(3)  # IOPRIO_CLASS_IDLE
-        sp.deleted_path = os.path.join(d, "sl eep")
-        shutil.copy(exe, sp.deleted_path)
-        deleted = subprocess.Popen([sp.deleted_path, "3600"], cwd=d, stdin=subprocess.DEVNULL)
-        procs.append(deleted)
-        _wait_exec(deleted.pid, sp.deleted_path)
+
+        def run_copy(name):
+            """A copy of exe at d/name, running until killed: (pid, path)."""
+            path = os.path.join(d, name)
+            shutil.copy(exe, path)
+            child = subprocess.Popen([path, "3600"], cwd=d, stdin=subprocess.DEVNULL)
+            procs.append(child)
+            _wait_exec(child.pid, path)
+            return child.pid, path
+
+        sp.deleted_exe, sp.deleted_path = run_copy("sl eep")
         os.unlink(sp.deleted_path)
-        sp.deleted_exe = deleted.pid
-        sp.replaced_path = os.path.join(d, "replaced")
-        shutil.copy(exe, sp.replaced_path)
-        replaced = subprocess.Popen([sp.replaced_path, "3600"], cwd=d, stdin=subprocess.DEVNULL)
-        procs.append(replaced)
-        _wait_exec(replaced.pid, sp.replaced_path)
+        sp.replaced_exe, sp.replaced_path = run_copy("replaced")
         os.unlink(sp.replaced_path)
         shutil.copy(exe, sp.replaced_path)  # what a rebuild does
-        sp.replaced_exe = replaced.pid
-        sp.literal_path = os.path.join(d, "lit (deleted)")
-        shutil.copy(exe, sp.literal_path)
-        literal = subprocess.Popen([sp.literal_path, "3600"], cwd=d, stdin=subprocess.DEVNULL)
-        procs.append(literal)
-        _wait_exec(literal.pid, sp.literal_path)
-        sp.literal_exe = literal.pid
+        sp.literal_exe, sp.literal_path = run_copy("lit (deleted)")
         zl = subprocess.Popen([sys.executable, "-c", ZOMBIE_LEADER_SRC], stdout=subprocess.PIPE,
                               stdin=subprocess.DEVNULL)
         procs.append(zl)

@@ -40,25 +40,24 @@ fn round1_exact(x: f64) -> f64 {
 /// The index of the first `needle` byte in `hay` (the C library's vectorised
 /// `memchr`, which scans a long `/proc` line far faster than a byte loop).
 pub(crate) fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
-    if hay.is_empty() {
-        return None;
-    }
-    // SAFETY: the pointer and length describe `hay`; memchr reads only within them.
-    let p = unsafe { libc::memchr(hay.as_ptr().cast(), i32::from(needle), hay.len()) };
-    if p.is_null() {
-        None
-    } else {
-        Some(p as usize - hay.as_ptr() as usize)
-    }
+    search(libc::memchr, needle, hay)
 }
 
 /// The index of the last `needle` byte in `hay` (the C library's `memrchr`).
 pub(crate) fn rfind_byte(needle: u8, hay: &[u8]) -> Option<usize> {
+    search(libc::memrchr, needle, hay)
+}
+
+type ByteSearch = unsafe extern "C" fn(*const libc::c_void, i32, usize) -> *mut libc::c_void;
+
+#[inline(always)]
+fn search(f: ByteSearch, needle: u8, hay: &[u8]) -> Option<usize> {
     if hay.is_empty() {
         return None;
     }
-    // SAFETY: the pointer and length describe `hay`; memrchr reads only within them.
-    let p = unsafe { libc::memrchr(hay.as_ptr().cast(), i32::from(needle), hay.len()) };
+    // SAFETY: the pointer and length describe `hay`; memchr and memrchr read only
+    // within them.
+    let p = unsafe { f(hay.as_ptr().cast(), i32::from(needle), hay.len()) };
     if p.is_null() {
         None
     } else {
@@ -220,6 +219,22 @@ mod round_tests {
 #[cfg(test)]
 mod line_tests {
     use super::{find_byte, split_lines};
+
+    #[test]
+    fn byte_searches_match_iterators() {
+        for hay in [
+            &b""[..],
+            b")",
+            b"a(b)c)d",
+            b"((((",
+            b"no parens here at all, just a long line",
+        ] {
+            for needle in [b'(', b')', b'z'] {
+                assert_eq!(find_byte(needle, hay), hay.iter().position(|&c| c == needle));
+                assert_eq!(rfind_byte(needle, hay), hay.iter().rposition(|&c| c == needle));
+            }
+        }
+    }
 
     #[test]
     fn split_lines_matches_slice_split() {
