@@ -218,7 +218,7 @@ mod round_tests {
 
 #[cfg(test)]
 mod line_tests {
-    use super::{find_byte, split_lines};
+    use super::{find_byte, rfind_byte, split_lines};
 
     #[test]
     fn byte_searches_match_iterators() {
