@@ -100,18 +100,37 @@ pub fn key_value(line: &[u8]) -> Option<(&[u8], &[u8])> {
 
 /// Parses a `N kB` value (or a bare `N`) into bytes (N × 1024 when `kB` is present).
 pub fn kb_bytes(v: &[u8]) -> Option<u64> {
-    let v = v.trim_ascii();
-    let digits = v.iter().position(|c| !c.is_ascii_digit()).unwrap_or(v.len());
-    let n = u64_dec(&v[..digits])?;
-    let unit = &v[digits..];
-    if unit.is_empty() {
+    // One pass (a scan parses a dozen of these per process).
+    let ws = |c: u8| c.is_ascii_whitespace();
+    let mut i = 0;
+    while i < v.len() && ws(v[i]) {
+        i += 1;
+    }
+    let digits = i;
+    let mut n: u64 = 0;
+    while i < v.len() && v[i].is_ascii_digit() {
+        n = n.checked_mul(10)?.checked_add(u64::from(v[i] - b'0'))?;
+        i += 1;
+    }
+    if i == digits {
+        return None;
+    }
+    let mut unit = i;
+    while unit < v.len() && ws(v[unit]) {
+        unit += 1;
+    }
+    if unit == v.len() {
         return Some(n);
     }
     // The number must end at whitespace ("12kB" is not accepted).
-    if !unit[0].is_ascii_whitespace() {
+    if unit == i {
         return None;
     }
-    match unit.trim_ascii_start() {
+    let mut end = v.len();
+    while ws(v[end - 1]) {
+        end -= 1;
+    }
+    match &v[unit..end] {
         b"kB" | b"KB" | b"kb" => n.checked_mul(1024),
         _ => None,
     }
