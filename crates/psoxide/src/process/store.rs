@@ -507,6 +507,14 @@ mod tests {
     }
 
     #[test]
+    fn attribute_tags_index_attr_all() {
+        // Entries are tagged `a as u8` and decoded with `Attr::ALL[tag]`.
+        for (i, a) in Attr::ALL.iter().enumerate() {
+            assert_eq!(*a as usize, i, "{a}");
+        }
+    }
+
+    #[test]
     fn every_packed_value_round_trips() {
         for v in samples() {
             let a = attr_of(&v);
