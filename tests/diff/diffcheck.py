@@ -1020,7 +1020,13 @@ def proc_rule(attr: str, pc: ProcCtx) -> Rule:
         return Fields(PF["pmem"], {f: _mem_rule(pc, f) for f in PF["pmem"]})
     if attr == "memory_info_ex":
         rules = {f: _mem_rule(pc, f) for f in PF["pmem_ex"] if f in MEM_CAP}
-        return Fields(PF["pmem_ex"], rules | {"peak_rss": Counter(), "peak_vms": Counter()})
+        # VmHWM and VmPeak are max(high-water mark, current value), and since Linux 6.2
+        # the current RSS is a per-CPU batched counter read approximately: a process
+        # that runs can see its peak_rss go back by a few pages between two reads
+        # (psutil's own samples did: 32022528 then 31985664). So they are bracketed
+        # like the other memory values, not checked as monotonic counters.
+        peak = _mem_rule(pc, "swap")
+        return Fields(PF["pmem_ex"], rules | {"peak_rss": peak, "peak_vms": peak})
     if attr == "memory_footprint":
         slack = pc.footprint_margin()
         why = f"share slack {slack}"
