@@ -975,7 +975,7 @@ MEM_CAP = {
     "uss": "rss", "pss": "rss", "shared_clean": "rss", "shared_dirty": "rss",
     "private_clean": "rss", "private_dirty": "rss", "referenced": "rss", "anonymous": "rss",
     "vms": "vms", "text": "vms", "data": "vms", "size": "vms",
-    "swap": None, "hugetlb": None,
+    "swap": None, "hugetlb": None, "peak_rss": None, "peak_vms": None,
 }
 
 _SHARE_FIELDS = ("pss", "shared_clean", "shared_dirty", "private_clean", "private_dirty",
@@ -1019,14 +1019,12 @@ def proc_rule(attr: str, pc: ProcCtx) -> Rule:
     if attr == "memory_info":
         return Fields(PF["pmem"], {f: _mem_rule(pc, f) for f in PF["pmem"]})
     if attr == "memory_info_ex":
-        rules = {f: _mem_rule(pc, f) for f in PF["pmem_ex"] if f in MEM_CAP}
-        # VmHWM and VmPeak are max(high-water mark, current value), and since Linux 6.2
-        # the current RSS is a per-CPU batched counter read approximately: a process
-        # that runs can see its peak_rss go back by a few pages between two reads
-        # (psutil's own samples did: 32022528 then 31985664). So they are bracketed
-        # like the other memory values, not checked as monotonic counters.
-        peak = _mem_rule(pc, "swap")
-        return Fields(PF["pmem_ex"], rules | {"peak_rss": peak, "peak_vms": peak})
+        # Every field is bracketed, the peaks too: VmHWM and VmPeak are max(high-water
+        # mark, current value), and since Linux 6.2 the current RSS is a per-CPU
+        # batched counter read approximately, so a process that runs can see its
+        # peak_rss go back by a few pages between two reads (psutil's own samples did:
+        # 32022528 then 31985664). They are not monotonic counters.
+        return Fields(PF["pmem_ex"], {f: _mem_rule(pc, f) for f in PF["pmem_ex"]})
     if attr == "memory_footprint":
         slack = pc.footprint_margin()
         why = f"share slack {slack}"
