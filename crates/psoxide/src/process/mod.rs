@@ -780,36 +780,42 @@ impl Process {
     pub(crate) fn with_cmdline<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
         // Inside a oneshot, the cache's buffer is read into (and kept): a scan reuses
         // one buffer for every process.
-        let mut raw = {
+        let (mut raw, from_cache) = {
             let mut st = self.st();
             let active = st.oneshot > 0;
             match st.cache.as_mut() {
                 Some(c) if active && c.has_cmdline => return Ok(f(&c.cmdline)),
-                Some(c) if active => std::mem::take(&mut c.cmdline),
-                _ => take_buf(),
+                Some(c) if active => (std::mem::take(&mut c.cmdline), true),
+                _ => (take_buf(), false),
             }
         };
         raw.clear();
-        if let Err(e) = self.root.read(self.pid, "cmdline", &mut raw, Eof::ShortRead) {
-            return Err(self.translate("cmdline", e));
-        }
-        if raw.is_empty() && self.is_zombie() {
-            return Err(Error::zombie(self.pid, self.known_name(), None));
-        }
-        let out = f(&raw);
+        let err = match self.root.read(self.pid, "cmdline", &mut raw, Eof::ShortRead) {
+            Err(e) => Some(self.translate("cmdline", e)),
+            Ok(()) if raw.is_empty() && self.is_zombie() => {
+                Some(Error::zombie(self.pid, self.known_name(), None))
+            }
+            Ok(()) => None,
+        };
+        let out = match err {
+            Some(e) => Err(e),
+            None => Ok(f(&raw)),
+        };
+        // The buffer goes back where it came from: into the cache (holding the
+        // command line when it was read), or to this thread's spare buffer.
         let mut st = self.st();
         let active = st.oneshot > 0;
         match st.cache.as_mut() {
-            Some(c) if active => {
+            Some(c) if from_cache && active => {
+                c.has_cmdline = out.is_ok();
                 c.cmdline = raw;
-                c.has_cmdline = true;
             }
             _ => {
                 drop(st);
                 put_buf(raw);
             }
         }
-        Ok(out)
+        out
     }
 
     /// The command line (psutil's `cmdline()`), split by psutil's rules; `[]` for
