@@ -182,6 +182,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn readlink_relative_grows_for_long_targets() {
+        let dir = std::env::temp_dir().join(format!("psoxide-rl-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let short = "/etc/hostname";
+        let long = format!("/{}", "x".repeat(1500));
+        std::os::unix::fs::symlink(short, dir.join("s")).unwrap();
+        std::os::unix::fs::symlink(&long, dir.join("l")).unwrap();
+        let d = Dir::open(&dir).unwrap();
+        let mut buf = Vec::new();
+        d.readlink(b"s", &mut buf).unwrap();
+        assert_eq!(buf, short.as_bytes());
+        d.readlink(b"l", &mut buf).unwrap();
+        assert_eq!(buf, long.as_bytes());
+        d.readlink(b"s", &mut buf).unwrap();
+        assert_eq!(buf, short.as_bytes(), "a shorter target replaces a longer one");
+        let e = d.readlink(b"missing", &mut buf).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
+        assert!(buf.is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn reads_small_and_large_files() {
         let dir = std::env::temp_dir().join(format!("psoxide-read-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -578,6 +600,35 @@ impl Dir {
         // SAFETY: `fd` was opened above and is closed exactly once.
         unsafe { libc::close(fd) };
         r
+    }
+
+    /// The target of the symlink `rel` (relative to this directory) into `buf`
+    /// (replacing its contents; grown while the target fills it); raw I/O error on
+    /// failure.
+    pub(crate) fn readlink(&self, rel: &[u8], buf: &mut Vec<u8>) -> std::result::Result<(), io::Error> {
+        with_cstr(rel, |c| {
+            if buf.len() < 256 {
+                buf.resize(256, 0);
+            }
+            loop {
+                buf.resize(buf.capacity(), 0);
+                // SAFETY: valid dirfd, C string, and a buffer of `buf.len()` bytes.
+                let n =
+                    unsafe { libc::readlinkat(self.raw(), c.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+                if n < 0 {
+                    let e = io::Error::last_os_error();
+                    buf.clear();
+                    return Err(e);
+                }
+                let n = n as usize;
+                if n < buf.len() {
+                    buf.truncate(n);
+                    return Ok(());
+                }
+                // Possibly cut: try again with more room.
+                buf.reserve(buf.len());
+            }
+        })?
     }
 
     /// True when `rel` (relative to this directory) exists, following symlinks:

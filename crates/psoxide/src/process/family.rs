@@ -5,7 +5,7 @@ use crate::connections::{ConnectionKind, ProcessConnection};
 use crate::error::{Error, Pid, Result};
 use crate::linux::parse::pid_files::parse_fdinfo;
 use crate::linux::parse::pid_stat::parse_pid_stat;
-use crate::linux::read::{put_buf, take_buf, Eof};
+use crate::linux::read::{put_buf, take_buf, Dir, Eof};
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
@@ -197,69 +197,93 @@ impl Process {
     /// order: path, fd, position, mode (`r`, `w`, `a`, `r+`, `a+`) and open flags.
     pub fn open_files(&self) -> Result<Vec<OpenFile>> {
         crate::process::attrs::serve_prefetched!(self, OpenFiles);
-        let fd_dir = self.root.path(self.pid, "fd");
-        let rd = match std::fs::read_dir(&fd_dir) {
-            Ok(rd) => rd,
+        // The fd directory is opened once and listed with getdents; each link is read
+        // relative to it, and the fdinfo paths are built on the stack.
+        let dir = match Dir::open(&self.root.path(self.pid, "fd")) {
+            Ok(d) => d,
             Err(e) => return Err(self.translate("fd", e)),
         };
+        let mut fds: Vec<i32> = Vec::new();
+        if let Err(e) = dir.for_each(|name, _| {
+            if let Some(fd) = std::str::from_utf8(name).ok().and_then(|n| n.parse::<i32>().ok()) {
+                fds.push(fd);
+            }
+        }) {
+            return Err(self.translate("fd", e));
+        }
         let mut out = Vec::new();
         let mut vanished = false;
-        for ent in rd.flatten() {
-            let name = ent.file_name().to_string_lossy().into_owned();
-            let Ok(fd) = name.parse::<i32>() else { continue };
-            let target = match self.root.readlink(self.pid, &format!("fd/{fd}")) {
-                Ok(t) => t,
-                Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ESRCH)) => {
-                    vanished = true;
+        let mut link = Vec::new();
+        let mut buf = take_buf();
+        let r = (|| {
+            for fd in fds {
+                let mut name = [0u8; 24];
+                let name = num_rel("", fd, &mut name);
+                match dir.readlink(name.as_bytes(), &mut link) {
+                    Ok(()) => {}
+                    Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ESRCH)) => {
+                        vanished = true;
+                        continue;
+                    }
+                    Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL) | Some(libc::ENAMETOOLONG)) => {
+                        continue
+                    }
+                    Err(e) => return Err(self.translate(&format!("fd/{fd}"), e)),
+                }
+                if link.first() != Some(&b'/') {
                     continue;
                 }
-                Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL) | Some(libc::ENAMETOOLONG)) => {
-                    continue
+                let path = PathBuf::from(OsString::from_vec(link.clone()));
+                match std::fs::metadata(&path) {
+                    Ok(md) if md.is_file() => {}
+                    Ok(_) => continue,
+                    Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES) | Some(libc::EPERM)) => {
+                        return Err(Error::access_denied(
+                            Some(self.pid),
+                            self.known_name(),
+                            path.display().to_string(),
+                        ))
+                    }
+                    Err(_) => continue,
                 }
-                Err(e) => return Err(self.translate(&format!("fd/{fd}"), e)),
-            };
-            if target.first() != Some(&b'/') {
-                continue;
+                let mut rel = [0u8; 24];
+                let rel = num_rel("fdinfo/", fd, &mut rel);
+                let info = match self.root.read(self.pid, rel, &mut buf, Eof::ShortRead) {
+                    Ok(()) => parse_fdinfo(&buf, &self.root.path(self.pid, rel))?,
+                    Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ESRCH)) => {
+                        vanished = true;
+                        continue;
+                    }
+                    Err(e) => return Err(self.translate(rel, e)),
+                };
+                out.push(OpenFile {
+                    path,
+                    fd,
+                    position: info.pos,
+                    mode: file_mode(info.flags).to_string(),
+                    flags: info.flags,
+                });
             }
-            let path = PathBuf::from(OsString::from_vec(target));
-            match std::fs::metadata(&path) {
-                Ok(md) if md.is_file() => {}
-                Ok(_) => continue,
-                Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES) | Some(libc::EPERM)) => {
-                    return Err(Error::access_denied(
-                        Some(self.pid),
-                        self.known_name(),
-                        path.display().to_string(),
-                    ))
-                }
-                Err(_) => continue,
-            }
-            let rel = format!("fdinfo/{fd}");
-            let mut buf = take_buf();
-            let info = match self.root.read(self.pid, &rel, &mut buf, Eof::ShortRead) {
-                Ok(()) => Some(parse_fdinfo(&buf, &self.root.path(self.pid, &rel))),
-                Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ESRCH)) => None,
-                Err(e) => Some(Err(self.translate(&rel, e))),
-            };
-            put_buf(buf);
-            let Some(info) = info else {
-                vanished = true;
-                continue;
-            };
-            let info = info?;
-            out.push(OpenFile {
-                path,
-                fd,
-                position: info.pos,
-                mode: file_mode(info.flags).to_string(),
-                flags: info.flags,
-            });
-        }
+            Ok(())
+        })();
+        put_buf(buf);
+        r?;
         if vanished && !self.root.exists(self.pid, "") {
             return Err(Error::no_such_process(self.pid, self.known_name()));
         }
         Ok(out)
     }
+}
+
+/// `prefix` followed by the decimal `n`, written into `buf` (no allocation).
+fn num_rel<'a>(prefix: &str, n: i32, buf: &'a mut [u8; 24]) -> &'a str {
+    use std::io::Write;
+    let cap = buf.len();
+    let mut w: &mut [u8] = &mut buf[..];
+    // 7 + 11 bytes at most: always fits.
+    let _ = write!(w, "{prefix}{n}");
+    let used = cap - w.len();
+    std::str::from_utf8(&buf[..used]).unwrap_or("")
 }
 
 impl Process {
@@ -318,5 +342,20 @@ mod tests {
         assert_eq!(file_mode((libc::O_WRONLY | libc::O_APPEND) as u64), "a");
         assert_eq!(file_mode(libc::O_RDWR as u64), "r+");
         assert_eq!(file_mode((libc::O_RDWR | libc::O_APPEND) as u64), "a+");
+    }
+}
+
+#[cfg(test)]
+mod rel_tests {
+    use super::num_rel;
+
+    #[test]
+    fn relative_names_on_the_stack() {
+        let mut b = [0u8; 24];
+        assert_eq!(num_rel("fdinfo/", 0, &mut b), "fdinfo/0");
+        let mut b = [0u8; 24];
+        assert_eq!(num_rel("fdinfo/", i32::MAX, &mut b), "fdinfo/2147483647");
+        let mut b = [0u8; 24];
+        assert_eq!(num_rel("", 17, &mut b), "17");
     }
 }
