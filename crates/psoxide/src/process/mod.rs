@@ -172,6 +172,21 @@ pub(crate) struct Stat {
     delayacct: Option<u64>,
 }
 
+/// psutil's `NoSuchProcess` for a PID that cannot name a process: 0, or above the
+/// kernel's `pid_t` range.
+fn check_pid(pid: Pid) -> Result<()> {
+    let msg = match pid {
+        0 => "process PID not found",
+        p if p > i32::MAX as u32 => "process PID out of range",
+        _ => return Ok(()),
+    };
+    Err(Error::NoSuchProcess {
+        pid,
+        name: None,
+        msg: msg.into(),
+    })
+}
+
 fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -193,41 +208,15 @@ impl Process {
 
     /// Like [`Process::new`], reading from `roots`.
     pub fn new_at(roots: &Roots, pid: Pid) -> Result<Process> {
-        let not_found = |msg: &str| Error::NoSuchProcess {
-            pid,
-            name: None,
-            msg: msg.into(),
-        };
-        if pid > i32::MAX as u32 {
-            return Err(not_found("process PID out of range"));
-        }
-        if pid == 0 {
-            return Err(not_found("process PID not found"));
-        }
+        check_pid(pid)?;
         let root = ProcRoot::get(roots)?;
-        Ok(Self::new_in(&root, pid)?.0)
-    }
-
-    /// A handle for `pid` under an already opened root, with the `stat` read that
-    /// established its identity (so that a scan can reuse it instead of reading again).
-    pub(crate) fn new_in(root: &Arc<ProcRoot>, pid: Pid) -> Result<(Process, Stat)> {
-        let stat = Self::identity_stat(root, pid)?;
-        Ok((Self::from_stat(root, pid, &stat), stat))
+        let stat = Self::identity_stat(&root, pid)?;
+        Ok(Self::from_stat(&root, pid, &stat))
     }
 
     /// Reads `/proc/PID/stat` to learn who owns `pid` now: `NoSuchProcess` when nobody.
     pub(crate) fn identity_stat(root: &ProcRoot, pid: Pid) -> Result<Stat> {
-        let not_found = |msg: &str| Error::NoSuchProcess {
-            pid,
-            name: None,
-            msg: msg.into(),
-        };
-        if pid > i32::MAX as u32 {
-            return Err(not_found("process PID out of range"));
-        }
-        if pid == 0 {
-            return Err(not_found("process PID not found"));
-        }
+        check_pid(pid)?;
         let mut buf = take_buf();
         let r = match root.read(pid, "stat", &mut buf, Eof::ShortRead) {
             Ok(()) => parse_pid_stat(&buf, std::path::Path::new("stat"))
@@ -240,7 +229,11 @@ impl Process {
                     other => other,
                 }),
             Err(e) => match e.raw_os_error() {
-                Some(libc::ENOENT) | Some(libc::ESRCH) => Err(not_found("process PID not found")),
+                Some(libc::ENOENT) | Some(libc::ESRCH) => Err(Error::NoSuchProcess {
+                    pid,
+                    name: None,
+                    msg: "process PID not found".into(),
+                }),
                 // Name the file, as every getter does (an unreadable procfs root
                 // otherwise gives a bare "(pid=1)").
                 Some(libc::EACCES) | Some(libc::EPERM) => Err(Error::access_denied(
