@@ -147,6 +147,11 @@ impl Store {
     /// The stored result of `a`, decoded; `None` when `a` was not stored.
     pub(crate) fn get(&self, a: Attr) -> Option<Result<AttrValue>> {
         let (_, payload) = self.entries().find(|(k, _)| *k == a)?;
+        self.decode(a, payload)
+    }
+
+    /// One entry's result: its payload decoded, or its typed value.
+    fn decode(&self, a: Attr, payload: Option<&[u8]>) -> Option<Result<AttrValue>> {
         match payload {
             Some(p) => unpack(a, p).map(Ok),
             None => self.other.iter().find(|(k, _)| *k == a).map(|(_, r)| r.clone()),
@@ -156,7 +161,7 @@ impl Store {
     /// Every stored result, decoded, in request order.
     pub(crate) fn to_results(&self) -> AttrResults {
         self.entries()
-            .filter_map(|(a, _)| self.get(a).map(|r| (a, r)))
+            .filter_map(|(a, p)| self.decode(a, p).map(|r| (a, r)))
             .collect()
     }
 }
