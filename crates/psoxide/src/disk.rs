@@ -613,17 +613,9 @@ pub fn disk_io_counters_cache_clear() {
 mod tests {
     use super::*;
 
-    fn fixture(name: &str) -> Roots {
-        Roots::under(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures")
-                .join(name),
-        )
-    }
-
     #[test]
     fn root_device_lookup_order() {
-        let r = fixture("disk-synth");
+        let r = Roots::fixture("disk-synth");
         // 8:2 is in the fixture's proc/partitions as sda2, and dev/sda2 exists.
         assert_eq!(find_root_device(&r, 8, 2).as_deref(), Some("/dev/sda2"));
         // 259:1 is missing from proc/partitions; sys/dev/block/259:1/uevent names it.

@@ -57,6 +57,16 @@ impl Roots {
         }
     }
 
+    /// The roots of the captured tree `tests/fixtures/NAME` (for unit tests).
+    #[cfg(test)]
+    pub(crate) fn fixture(name: &str) -> Self {
+        Roots::under(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(name),
+        )
+    }
+
     /// True when `procfs` is the literal `/proc` (psutil reads `/etc/mtab` only then).
     pub fn is_default_procfs(&self) -> bool {
         self.procfs == Path::new("/proc")

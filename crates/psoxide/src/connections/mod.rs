@@ -300,19 +300,10 @@ pub(crate) fn process_connections_from(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
-
-    fn fixture(name: &str) -> Roots {
-        Roots::under(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures")
-                .join(name),
-        )
-    }
 
     #[test]
     fn process_rows_are_the_system_rows_of_that_pid() {
-        let r = fixture("conn-synth");
+        let r = Roots::fixture("conn-synth");
         let all = net_connections_at(&r, ConnectionKind::All).unwrap();
         for pid in [100, 200, 300] {
             for k in ConnectionKind::ALL {
