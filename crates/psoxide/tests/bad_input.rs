@@ -10,6 +10,8 @@
 
 #![allow(clippy::zombie_processes)]
 
+mod common;
+
 use psoxide::*;
 use std::path::Path;
 use std::process::{Child, Command};
@@ -545,44 +547,18 @@ fn unpriv_bad_input_helper() {
 #[test]
 fn unprivileged_cases() {
     use std::os::unix::fs::PermissionsExt;
-    use std::os::unix::process::CommandExt;
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        println!("skip: switching to uid 65534 needs root");
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let procfs = dir.path().join("proc");
     std::fs::create_dir(&procfs).unwrap();
     std::fs::write(procfs.join("stat"), "btime 1\n").unwrap();
     std::fs::set_permissions(&procfs, std::fs::Permissions::from_mode(0o000)).unwrap();
-    let exe = std::env::current_exe().unwrap();
-    let out = Command::new(&exe)
-        .args([
-            "--exact",
-            "unpriv_bad_input_helper",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("PSOX_BAD_INPUT_ROOT", dir.path())
-        .uid(65534)
-        .gid(65534)
-        .output();
-    let out = match out {
-        Ok(o) => o,
-        Err(e) => {
-            println!("skip: cannot run {} as uid 65534: {e}", exe.display());
-            return;
-        }
+    let Some(text) = common::run_helper_as_nobody(
+        "unpriv_bad_input_helper",
+        ("PSOX_BAD_INPUT_ROOT", dir.path().as_os_str()),
+    ) else {
+        return;
     };
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert!(
         text.contains("UNREADABLE-ROOT") && text.contains("PID1 as_dict"),
         "{text}"

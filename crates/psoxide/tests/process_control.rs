@@ -765,38 +765,10 @@ fn unpriv_helper() {
 
 #[test]
 fn unprivileged_gets_access_denied() {
-    use std::os::unix::process::CommandExt;
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        println!("skip: switching to an unprivileged uid needs root (euid is not 0)");
+    let Some(text) = common::run_helper_as_nobody("unpriv_helper", ("PSOX_UNPRIV_HELPER", "1".as_ref()))
+    else {
         return;
-    }
-    let exe = std::env::current_exe().unwrap();
-    let out = Command::new(&exe)
-        .args([
-            "--exact",
-            "unpriv_helper",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("PSOX_UNPRIV_HELPER", "1")
-        .uid(65534)
-        .gid(65534)
-        .output();
-    let out = match out {
-        Ok(o) => o,
-        Err(e) => {
-            println!("skip: cannot run {} as uid 65534: {e}", exe.display());
-            return;
-        }
     };
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let got: std::collections::HashMap<&str, &str> = text
         .lines()
         // The first line follows the harness's "test unpriv_helper ... ".

@@ -16,3 +16,38 @@ pub fn psutil_python() -> String {
     }
     "/tmp/v/bin/python".to_string()
 }
+
+/// Runs this test binary's ignored test `helper`, alone, as uid and gid 65534 with the
+/// environment variable `env` set, asserts that it passed, and returns its standard
+/// output. `None` (after printing why) when the switch is impossible: the tests do not
+/// run as root, or the binary cannot be started as that user.
+#[allow(dead_code)]
+pub fn run_helper_as_nobody(helper: &str, env: (&str, &std::ffi::OsStr)) -> Option<String> {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        println!("skip: switching to uid 65534 needs root (euid is not 0)");
+        return None;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new(&exe)
+        .args(["--exact", helper, "--ignored", "--nocapture", "--test-threads=1"])
+        .env(env.0, env.1)
+        .uid(65534)
+        .gid(65534)
+        .output();
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => {
+            println!("skip: cannot run {} as uid 65534: {e}", exe.display());
+            return None;
+        }
+    };
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(text)
+}
