@@ -11,12 +11,11 @@ use crate::linux::parse::cpuinfo::{count_processors, parse_cpuinfo_cores, parse_
 use crate::linux::parse::cpulist::parse_cpu_words;
 use crate::linux::parse::loadavg::parse_loadavg;
 use crate::linux::parse::proc_stat::{count_cpu_lines, parse_proc_stat, CpuTicks, ProcStat};
-use crate::linux::read::{exists, list_dir, put_buf, read_bytes, take_buf, with_file, Dir, Eof};
 use crate::roots::{roots, Roots};
+use crate::sys::fs::{exists, list_dir, put_buf, read_bytes, take_buf, with_file, Dir, Eof};
 use crate::util::round1;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 // ---------------------------------------------------------------------------------
@@ -166,10 +165,8 @@ fn total_of(d: &[f64; 10]) -> f64 {
 
 /// `sysconf(_SC_CLK_TCK)` as a float (normally 100).
 fn clock_ticks() -> Result<f64> {
-    static TCK: OnceLock<libc::c_long> = OnceLock::new();
-    // SAFETY: sysconf has no memory-safety preconditions.
-    let t = *TCK.get_or_init(|| unsafe { libc::sysconf(libc::_SC_CLK_TCK) });
-    if t <= 0 {
+    let t = crate::sys::system::clock_ticks();
+    if t == 0 {
         return Err(Error::unsupported("sysconf(_SC_CLK_TCK) gave no clock tick rate"));
     }
     Ok(t as f64)
@@ -513,10 +510,8 @@ pub fn cpu_count() -> Option<u32> {
 /// raise, but its signature and ours promise a count or `None`).
 pub fn cpu_count_at(roots: &Roots) -> Option<u32> {
     if roots.is_default_procfs() {
-        // SAFETY: sysconf has no memory-safety preconditions.
-        let n = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
-        if n >= 1 {
-            return u32::try_from(n).ok();
+        if let Some(n) = crate::sys::system::online_cpus() {
+            return Some(n);
         }
     }
     let cpuinfo = roots.proc("cpuinfo");
@@ -589,11 +584,11 @@ pub fn cpu_count_physical_at(roots: &Roots) -> Option<u32> {
 /// `thread_siblings_list`); `None` when no CPU has either file or none could be read.
 fn count_topology(cpu_dir: &Path) -> Option<u32> {
     // A directory that cannot be opened matches nothing (psutil's glob).
-    let dir = Dir::open(cpu_dir).ok()?;
+    let mut dir = Dir::open(cpu_dir).ok()?;
     // The `cpu[0-9]*` entries whose digits form a u32 (what `numbered_entries` keeps),
     // as "NAME/topology/" prefixes separated by NUL bytes.
     let mut prefixes: Vec<u8> = Vec::with_capacity(1024);
-    dir.for_each(|name, _| {
+    dir.for_each(|name| {
         let Some(rest) = name.strip_prefix(b"cpu") else {
             return;
         };
@@ -866,18 +861,7 @@ pub fn getloadavg() -> Result<[f64; 3]> {
 /// [`getloadavg`] for `roots`: libc for the default `/proc`, else `{procfs}/loadavg`.
 pub fn getloadavg_at(roots: &Roots) -> Result<[f64; 3]> {
     if roots.is_default_procfs() {
-        let mut a = [0.0f64; 3];
-        // SAFETY: the pointer is valid for 3 doubles.
-        let n = unsafe { libc::getloadavg(a.as_mut_ptr(), 3) };
-        if n == 3 {
-            return Ok(a);
-        }
-        let e = if n < 0 {
-            std::io::Error::last_os_error()
-        } else {
-            std::io::Error::other(format!("returned {n} of 3 values"))
-        };
-        return Err(Error::io("getloadavg()", e));
+        return crate::sys::system::loadavg().map_err(|e| Error::io("getloadavg()", e));
     }
     let path = roots.proc("loadavg");
     with_file(&path, Eof::ShortRead, |b| parse_loadavg(b, &path))

@@ -11,16 +11,18 @@ use crate::linux::parse::mounts::{
     find_partition_name, mount_text, parse_mountinfo_fstypes, parse_uevent_devname, visit_filesystems,
     visit_mounts,
 };
-use crate::linux::read::{
-    exists, list_dir, open_regular, open_ro, put_buf, read_bytes, read_fd_into, read_into, take_buf,
-    with_file, Dir, Eof,
-};
 use crate::nowrap::NoWrap;
 use crate::roots::{roots, Roots};
+use crate::sys::errno::OsErr;
+use crate::sys::fs::{
+    exists, list_dir, open, open_regular, put_buf, read_bytes, read_fd, read_into, take_buf, with_file, Dir,
+    Eof,
+};
 use crate::util::round1;
 use indexmap::IndexMap;
 use std::borrow::Cow;
 use std::ffi::CString;
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -181,7 +183,7 @@ fn is_file(path: &Path) -> bool {
 /// (one path walk instead of a `stat` and an `open`); only when that open fails is
 /// `stat` asked whether psutil's `isfile` test would have passed (then the open error
 /// is the call's error, as psutil's read would fail) or not (the fallback is used).
-fn open_mount_table(roots: &Roots) -> Result<(PathBuf, libc::c_int)> {
+fn open_mount_table(roots: &Roots) -> Result<(PathBuf, OwnedFd)> {
     if roots.is_default_procfs() {
         let mtab = roots.etc.join("mtab");
         match open_regular(&mtab) {
@@ -192,7 +194,7 @@ fn open_mount_table(roots: &Roots) -> Result<(PathBuf, libc::c_int)> {
         }
     }
     let path = roots.proc("self/mounts");
-    let fd = open_ro(&path)?;
+    let fd = open(&path).map_err(|e| Error::io(&path, e))?;
     Ok((path, fd))
 }
 
@@ -217,9 +219,8 @@ pub fn disk_partitions_at(roots: &Roots, all: bool) -> Result<Vec<DiskPartition>
 fn mount_entries(roots: &Roots, fstypes: Option<&[Cow<'_, str>]>) -> Result<Vec<DiskPartition>> {
     let (table, fd) = open_mount_table(roots)?;
     let mut buf = take_buf();
-    let r = read_fd_into(fd, &table, &mut buf, Eof::Zero);
-    // SAFETY: `fd` was opened above and is closed exactly once.
-    unsafe { libc::close(fd) };
+    let r = read_fd(fd.as_fd(), &mut buf, Eof::Zero).map_err(|e| Error::io(&table, e));
+    drop(fd);
     let mut root: Option<Option<String>> = None; // resolved lazily, once
     let mut out = Vec::new();
     let r = r.and_then(|()| {
@@ -416,17 +417,16 @@ fn read_sysfs_block(roots: &Roots, out: &mut Vec<(DiskStatLine, PathBuf)>) -> Re
 /// error for which `access(F_OK)` also fails), which selects the fallback.
 fn with_rows<T>(roots: &Roots, f: impl FnOnce(&[(Cow<'_, str>, [u64; 9])]) -> T) -> Result<T> {
     let path = roots.proc("diskstats");
-    let fd = match open_ro(&path) {
+    let fd = match open(&path) {
         Ok(fd) => Some(fd),
-        Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ENOTDIR)) => None,
+        Err(e) if matches!(OsErr::of(&e), OsErr::NotFound | OsErr::NotADirectory) => None,
         Err(_) if !exists(&path) => None,
-        Err(e) => return Err(e),
+        Err(e) => return Err(Error::io(&path, e)),
     };
     if let Some(fd) = fd {
         let mut buf = take_buf();
-        let r = read_fd_into(fd, &path, &mut buf, Eof::Zero);
-        // SAFETY: `fd` was opened above and is closed exactly once.
-        unsafe { libc::close(fd) };
+        let r = read_fd(fd.as_fd(), &mut buf, Eof::Zero).map_err(|e| Error::io(&path, e));
+        drop(fd);
         let r = r.and_then(|()| {
             let mut rows = Vec::with_capacity(32);
             visit_diskstats(&buf, &path, |name, d| {
@@ -474,7 +474,7 @@ const SORT_ABOVE: usize = 24;
 
 impl BlockNames {
     fn read(roots: &Roots) -> BlockNames {
-        let dir = match Dir::open_joined(&roots.sysfs, "block") {
+        let mut dir = match Dir::open_joined(&roots.sysfs, "block") {
             Ok(d) => d,
             Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ENOTDIR)) => {
                 return BlockNames::Missing
@@ -484,7 +484,7 @@ impl BlockNames {
         let mut names = Vec::with_capacity(512);
         let mut ranges = Vec::with_capacity(64);
         if dir
-            .for_each(|n, _| {
+            .for_each(|n| {
                 ranges.push((names.len(), n.len()));
                 names.extend_from_slice(n);
             })

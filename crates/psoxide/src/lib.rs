@@ -38,6 +38,7 @@ mod nowrap;
 pub mod process;
 pub mod roots;
 pub mod sensors;
+mod sys;
 pub mod users;
 pub mod util;
 mod warning;

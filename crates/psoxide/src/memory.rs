@@ -9,10 +9,11 @@ use crate::error::{Error, Result};
 use crate::linux::parse::meminfo::{parse_meminfo, MemInfo};
 use crate::linux::parse::vmstat::parse_vmstat_swap;
 use crate::linux::parse::zoneinfo::parse_zoneinfo_low_pages;
-use crate::linux::read::{open_ro, read_fd_into, with_file, Eof};
 use crate::roots::{roots, Roots};
+use crate::sys::fs::{open, read_fd, with_file, Eof};
 use crate::util::round1;
 use crate::warning::warn;
+use std::os::fd::AsFd;
 use std::path::Path;
 
 /// System memory usage: psutil's `svmem`. All amounts in bytes.
@@ -91,26 +92,18 @@ fn with_optional_file<T>(
     eof: Eof,
     f: impl FnOnce(&[u8]) -> Result<T>,
 ) -> Result<std::result::Result<T, Error>> {
-    let fd = match open_ro(path) {
+    let fd = match open(path) {
         Ok(fd) => fd,
-        Err(e) => return Ok(Err(e)),
+        Err(e) => return Ok(Err(Error::io(path, e))),
     };
     let mut buf = Vec::new();
-    let r = read_fd_into(fd, path, &mut buf, eof);
-    // SAFETY: `fd` was opened above and is closed exactly once.
-    unsafe { libc::close(fd) };
-    r?;
+    read_fd(fd.as_fd(), &mut buf, eof).map_err(|e| Error::io(path, e))?;
+    drop(fd);
     f(&buf).map(Ok)
 }
 
 fn page_size() -> u64 {
-    // SAFETY: sysconf has no preconditions.
-    let v = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    if v > 0 {
-        v as u64
-    } else {
-        4096
-    }
+    crate::sys::system::page_size()
 }
 
 /// psutil's estimate of available memory for kernels without `MemAvailable`
@@ -240,20 +233,6 @@ pub fn swap_memory() -> Result<SwapMemory> {
 /// Fixed bytes per page for `sin`/`sout` (psutil hard-codes 4 KiB, quirk 10.2).
 const SWAP_PAGE: u64 = 4096;
 
-fn sysinfo_swap() -> Result<(u64, u64)> {
-    // SAFETY: an all-zero `sysinfo` is valid; the kernel fills it in.
-    let mut si: libc::sysinfo = unsafe { std::mem::zeroed() };
-    // SAFETY: `si` is a valid, writable struct sysinfo.
-    if unsafe { libc::sysinfo(&mut si) } != 0 {
-        return Err(Error::io("sysinfo(2)", std::io::Error::last_os_error()));
-    }
-    let unit = u64::from(si.mem_unit.max(1));
-    Ok((
-        (si.totalswap as u64).saturating_mul(unit),
-        (si.freeswap as u64).saturating_mul(unit),
-    ))
-}
-
 /// psutil's `swap_memory()` reading `{procfs}/meminfo` and `{procfs}/vmstat`.
 ///
 /// `total`/`free` come from `SwapTotal`/`SwapFree`. When either is missing psutil asks
@@ -267,7 +246,7 @@ pub fn swap_memory_at(roots: &Roots) -> Result<SwapMemory> {
     let m = read_meminfo(roots)?;
     let (total, free) = match (m.swap_total, m.swap_free) {
         (Some(t), Some(f)) => (t, f),
-        _ if roots.is_default_procfs() => sysinfo_swap()?,
+        _ if roots.is_default_procfs() => crate::sys::system::sysinfo_swap(),
         _ => {
             return Err(Error::parse(
                 &path,

@@ -11,8 +11,8 @@
 
 use crate::constants::BatteryTime;
 use crate::error::{Error, Result};
-use crate::linux::read::{list_dir, with_file, Dir, Eof};
 use crate::roots::Roots;
+use crate::sys::fs::{list_dir, with_file, Dir, Eof};
 use indexmap::IndexMap;
 use std::collections::BTreeSet;
 use std::ffi::OsString;
@@ -186,9 +186,9 @@ struct Hwmon {
 
 impl Hwmon {
     fn open(roots: &Roots) -> Option<Hwmon> {
-        let dir = Dir::open_joined(&roots.sysfs, "class/hwmon").ok()?;
+        let mut dir = Dir::open_joined(&roots.sysfs, "class/hwmon").ok()?;
         let mut names = Vec::new();
-        dir.for_each(|n, _| {
+        dir.for_each(|n| {
             if n.starts_with(b"hwmon") {
                 names.push(n.to_vec());
             }
@@ -210,12 +210,14 @@ impl Hwmon {
                 rel.push(b'/');
                 rel.extend_from_slice(sub.trim_end_matches('/').as_bytes());
             }
-            let Ok(d) = self.dir.open_dir(&rel) else { continue };
+            let Ok(mut d) = self.dir.open_dir(&rel) else {
+                continue;
+            };
             // A directory whose listing fails contributes nothing (glob swallows the
             // error), even if part of it was listed.
             let mut found = Vec::new();
             let ok = d
-                .for_each(|f, _| {
+                .for_each(|f| {
                     if matches(f) {
                         let mut p = b"class/hwmon/".to_vec();
                         p.extend_from_slice(h);

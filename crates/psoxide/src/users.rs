@@ -7,8 +7,10 @@
 
 use crate::error::{Error, Pid, Result};
 use crate::linux::parse::utmp::{parse_utmp, USER_PROCESS};
-use crate::linux::read::{open_ro_raw, put_buf, read_fd_into, take_buf, Eof};
 use crate::roots::Roots;
+use crate::sys::errno::OsErr;
+use crate::sys::fs::{open, put_buf, read_fd, take_buf, Eof};
+use std::os::fd::AsFd;
 
 /// One login session: psutil's `suser`.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,19 +47,16 @@ pub fn users() -> Result<Vec<User>> {
 /// are cut at the slot's end (psutil's C code would read on into the next field).
 pub fn users_at(roots: &Roots) -> Result<Vec<User>> {
     let path = &roots.utmp;
-    let fd = match open_ro_raw(path) {
+    let fd = match open(path) {
         Ok(fd) => fd,
         // glibc's setutxent() fails to open the file, getutxent() returns NULL at once,
         // and psutil returns [] (spec 2.6: "Empty list if nobody maintains utmp").
-        Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ENOTDIR)) => {
-            return Ok(Vec::new())
-        }
+        Err(e) if matches!(OsErr::of(&e), OsErr::NotFound | OsErr::NotADirectory) => return Ok(Vec::new()),
         Err(e) => return Err(Error::io(path, e)),
     };
     let mut bytes = take_buf();
-    let r = read_fd_into(fd, path, &mut bytes, Eof::Zero);
-    // SAFETY: `fd` was opened above and is closed exactly once.
-    unsafe { libc::close(fd) };
+    let r = read_fd(fd.as_fd(), &mut bytes, Eof::Zero).map_err(|e| Error::io(path, e));
+    drop(fd);
     let r = r.and_then(|()| users_from(&bytes, path));
     put_buf(bytes);
     r

@@ -4,8 +4,8 @@
 use super::types::Table;
 use crate::error::Result;
 use crate::linux::parse::procnet::{parse_proc_net_inet, parse_proc_net_unix, InetSock, UnixSock};
-use crate::linux::read::{exists, with_file, Eof};
 use crate::roots::Roots;
+use crate::sys::fs::{exists, with_file, Eof};
 
 /// Reads `{procfs}/net/tcp*` or `udp*`. `None` when an IPv6 file is missing (a
 /// kernel without IPv6): psutil skips those silently (spec 2.4).

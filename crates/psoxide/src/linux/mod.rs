@@ -1,4 +1,3 @@
-//! Linux plumbing: file reading and the pure parsers of kernel formats.
+//! Linux kernel formats: the pure parsers.
 
 pub mod parse;
-pub(crate) mod read;

@@ -6,9 +6,9 @@
 
 use crate::error::Result;
 use crate::linux::parse::netdev::{parse_net_dev, NET_DEV_FIELDS};
-use crate::linux::read::{with_file, Eof};
 use crate::nowrap::NoWrap;
 use crate::roots::{roots, Roots};
+use crate::sys::fs::{with_file, Eof};
 use indexmap::IndexMap;
 use std::sync::Mutex;
 

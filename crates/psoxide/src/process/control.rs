@@ -25,7 +25,7 @@ use super::{pidfd, Process};
 use crate::error::{Error, Result};
 use crate::linux::parse::cpulist::parse_cpulist;
 use crate::linux::parse::pid_stat::parse_pid_stat;
-use crate::linux::read::{put_buf, take_buf, Eof};
+use crate::sys::fs::{put_buf, take_buf, Eof};
 use std::io;
 use std::os::fd::AsFd;
 

@@ -5,7 +5,7 @@ use crate::connections::{ConnectionKind, ProcessConnection};
 use crate::error::{Error, Pid, Result};
 use crate::linux::parse::pid_files::parse_fdinfo;
 use crate::linux::parse::pid_stat::parse_pid_stat;
-use crate::linux::read::{put_buf, take_buf, Dir, Eof};
+use crate::sys::fs::{put_buf, take_buf, Dir, Eof};
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
@@ -199,12 +199,12 @@ impl Process {
         crate::process::attrs::serve_prefetched!(self, OpenFiles);
         // The fd directory is opened once and listed with getdents; each link is read
         // relative to it, and the fdinfo paths are built on the stack.
-        let dir = match Dir::open(&self.root.path(self.pid, "fd")) {
+        let mut dir = match Dir::open(&self.root.path(self.pid, "fd")) {
             Ok(d) => d,
             Err(e) => return Err(self.translate("fd", e)),
         };
         let mut fds: Vec<i32> = Vec::new();
-        if let Err(e) = dir.for_each(|name, _| {
+        if let Err(e) = dir.for_each(|name| {
             if let Some(fd) = std::str::from_utf8(name).ok().and_then(|n| n.parse::<i32>().ok()) {
                 fds.push(fd);
             }

@@ -3,7 +3,7 @@
 use super::{tty, Process, ThreadTimes};
 use crate::error::{Error, Result};
 use crate::linux::parse::pid_stat::parse_pid_stat;
-use crate::linux::read::{put_buf, take_buf, Eof};
+use crate::sys::fs::{put_buf, take_buf, Eof};
 use std::ffi::OsString;
 use std::io;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};

@@ -3,7 +3,7 @@
 use super::Process;
 use crate::error::{Error, Result};
 use crate::linux::parse::smaps::{parse_smaps, parse_smaps_totals};
-use crate::linux::read::{put_buf, take_buf, Eof};
+use crate::sys::fs::{put_buf, take_buf, Eof};
 use std::io;
 use std::str::FromStr;
 

@@ -40,8 +40,8 @@ use crate::error::{Error, Pid, Result};
 use crate::linux::parse::pid_files::{cmdline_args, parse_pid_io, parse_statm, split_environ};
 use crate::linux::parse::pid_stat::parse_pid_stat;
 use crate::linux::parse::pid_status::{parse_pid_status, parse_pid_status_head, PidStatus};
-use crate::linux::read::{put_buf, take_buf, Eof};
 use crate::roots::Roots;
+use crate::sys::fs::{put_buf, take_buf, Eof};
 use indexmap::IndexMap;
 use procroot::ProcRoot;
 use small::SmallBytes;
@@ -865,7 +865,11 @@ impl Process {
         // anyone, so the directory's own permission check is made first (psutil gets
         // AccessDenied from the listing). A size of 0 (older kernels, or really no
         // descriptor) falls back to the listing.
-        if self.root.access(self.pid, "fd", libc::R_OK | libc::X_OK) {
+        if self.root.access(
+            self.pid,
+            "fd",
+            rustix::fs::Access::READ_OK | rustix::fs::Access::EXEC_OK,
+        ) {
             if let Ok(n) = self.root.size(self.pid, "fd") {
                 if n > 0 {
                     return Ok(n as u64);

@@ -2,8 +2,8 @@
 
 use crate::error::{Error, Pid, Result};
 use crate::linux::parse::pid_status::parse_pid_status;
-use crate::linux::read::{with_file, Eof};
 use crate::roots::Roots;
+use crate::sys::fs::{with_file, Eof};
 use std::ffi::CString;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};

@@ -2,8 +2,8 @@
 //! for `openat`, and the constants every per-process parser needs.
 
 use crate::error::{Error, Pid, Result};
-use crate::linux::read::{DirFd, Eof};
 use crate::roots::Roots;
+use crate::sys::fs::{Dir, Eof};
 use std::ffi::CString;
 use std::io;
 use std::path::PathBuf;
@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug)]
 pub(crate) struct ProcRoot {
     pub(crate) roots: Arc<Roots>,
-    pub(crate) dir: DirFd,
+    pub(crate) dir: Dir,
     /// Clock ticks per second (`sysconf(_SC_CLK_TCK)`).
     pub(crate) clk_tck: f64,
     /// Page size in bytes (`sysconf(_SC_PAGESIZE)`).
@@ -25,26 +25,18 @@ pub(crate) struct ProcRoot {
 
 static CACHE: Mutex<Vec<Arc<ProcRoot>>> = Mutex::new(Vec::new());
 
-/// `sysconf(_SC_CLK_TCK)`, 100 when unavailable.
+/// Clock ticks per second (`AT_CLKTCK` from the auxiliary vector, what
+/// `sysconf(_SC_CLK_TCK)` returns), 100 when the kernel gave none.
 pub(crate) fn clk_tck() -> f64 {
-    // SAFETY: sysconf has no preconditions.
-    let v = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    if v > 0 {
-        v as f64
-    } else {
-        100.0
+    match crate::sys::system::clock_ticks() {
+        0 => 100.0,
+        v => v as f64,
     }
 }
 
-/// `sysconf(_SC_PAGESIZE)`, 4096 when unavailable.
+/// The page size in bytes.
 pub(crate) fn page_size() -> u64 {
-    // SAFETY: sysconf has no preconditions.
-    let v = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    if v > 0 {
-        v as u64
-    } else {
-        4096
-    }
+    crate::sys::system::page_size()
 }
 
 impl ProcRoot {
@@ -54,7 +46,7 @@ impl ProcRoot {
         if let Some(r) = cache.iter().find(|r| *r.roots == *roots) {
             return Ok(Arc::clone(r));
         }
-        let dir = DirFd::open(&roots.procfs)?;
+        let dir = Dir::open_path(&roots.procfs).map_err(|e| Error::io(&roots.procfs, e))?;
         let r = Arc::new(ProcRoot {
             roots: Arc::new(roots.clone()),
             dir,
@@ -114,84 +106,35 @@ impl ProcRoot {
 
     /// The absolute path of `PID/rel`, for error messages.
     pub(crate) fn path(&self, pid: Pid, rel: &str) -> PathBuf {
-        self.dir.path().join(format!("{pid}/{rel}"))
+        self.roots.procfs.join(format!("{pid}/{rel}"))
     }
 
     /// Reads `PID/rel` whole into `buf`, keeping the raw errno on failure.
     pub(crate) fn read(&self, pid: Pid, rel: &str, buf: &mut Vec<u8>, eof: Eof) -> io::Result<()> {
-        self.dir.read_raw(Self::rel(pid, rel).as_cstr(), buf, eof)
+        self.dir.read_file(Self::rel(pid, rel).as_cstr(), buf, eof)
     }
 
     /// `readlinkat` of `PID/rel`; the raw bytes of the target.
     pub(crate) fn readlink(&self, pid: Pid, rel: &str) -> io::Result<Vec<u8>> {
-        use std::os::fd::AsRawFd;
-        let c = Self::rel(pid, rel);
-        let c = c.as_cstr();
-        let mut buf = vec![0u8; 256];
-        loop {
-            // SAFETY: valid dirfd, C string and buffer.
-            let n = unsafe {
-                libc::readlinkat(
-                    self.dir_fd().as_raw_fd(),
-                    c.as_ptr(),
-                    buf.as_mut_ptr() as *mut libc::c_char,
-                    buf.len(),
-                )
-            };
-            if n < 0 {
-                return Err(io::Error::last_os_error());
-            }
-            let n = n as usize;
-            if n < buf.len() {
-                buf.truncate(n);
-                return Ok(buf);
-            }
-            if buf.len() >= 1 << 20 {
-                return Err(io::Error::from_raw_os_error(libc::ENAMETOOLONG));
-            }
-            buf.resize(buf.len() * 2, 0);
-        }
+        let mut buf = Vec::new();
+        self.dir.readlink(Self::rel(pid, rel).as_cstr(), &mut buf)?;
+        Ok(buf)
     }
 
     /// True when `PID/rel` exists (`faccessat(F_OK)`).
     pub(crate) fn exists(&self, pid: Pid, rel: &str) -> bool {
-        use std::os::fd::AsRawFd;
-        let c = Self::rel(pid, rel);
-        let c = c.as_cstr();
-        // SAFETY: valid dirfd and C string.
-        unsafe { libc::faccessat(self.dir_fd().as_raw_fd(), c.as_ptr(), libc::F_OK, 0) == 0 }
+        self.dir.exists(Self::rel(pid, rel).as_cstr())
     }
 
-    /// `faccessat` of `PID/rel` with `mode` (`R_OK | X_OK` ...): the kernel's
-    /// permission check for that file, for the caller's real IDs.
-    pub(crate) fn access(&self, pid: Pid, rel: &str, mode: libc::c_int) -> bool {
-        use std::os::fd::AsRawFd;
-        let c = Self::rel(pid, rel);
-        // SAFETY: valid dirfd and C string.
-        unsafe { libc::faccessat(self.dir_fd().as_raw_fd(), c.as_cstr().as_ptr(), mode, 0) == 0 }
+    /// `faccessat` of `PID/rel` with `mode`: the kernel's permission check for that
+    /// file, for the caller's real IDs.
+    pub(crate) fn access(&self, pid: Pid, rel: &str, mode: rustix::fs::Access) -> bool {
+        self.dir.access(Self::rel(pid, rel).as_cstr(), mode)
     }
 
     /// `st_size` of `PID/rel` from `fstatat`.
     pub(crate) fn size(&self, pid: Pid, rel: &str) -> io::Result<i64> {
-        use std::os::fd::AsRawFd;
-        let c = Self::rel(pid, rel);
-        // SAFETY: zeroed stat is a valid out-parameter; valid dirfd and C string.
-        let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        let r = unsafe { libc::fstatat(self.dir_fd().as_raw_fd(), c.as_cstr().as_ptr(), &mut st, 0) };
-        if r != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(st.st_size)
-    }
-
-    fn dir_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-        self.dir.borrow()
-    }
-
-    /// Wraps an error from a non-process read of this root.
-    #[allow(dead_code)]
-    pub(crate) fn io_error(&self, pid: Pid, rel: &str, e: io::Error) -> Error {
-        Error::io(self.path(pid, rel), e)
+        Ok(self.dir.stat(Self::rel(pid, rel).as_cstr())?.st_size)
     }
 }
 
