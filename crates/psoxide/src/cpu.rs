@@ -6,15 +6,15 @@
 //! `{sysfs}/devices/system/cpu`. Unlike psutil, the sysfs paths also go through
 //! [`Roots`], so fixture trees can replace them.
 
+use crate::context::{lock, Host};
 use crate::error::{Error, Result};
 use crate::linux::parse::cpuinfo::{count_processors, parse_cpuinfo_cores, parse_cpuinfo_mhz};
 use crate::linux::parse::cpulist::parse_cpu_words;
 use crate::linux::parse::loadavg::parse_loadavg;
 use crate::linux::parse::proc_stat::{count_cpu_lines, parse_proc_stat, CpuTicks, ProcStat};
-use crate::roots::{roots, Roots};
+use crate::roots::Roots;
 use crate::sys::fs::{exists, list_dir, put_buf, read_bytes, take_buf, with_file, Dir, Eof};
 use crate::util::round1;
-use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -183,11 +183,17 @@ pub(crate) fn read_proc_stat(roots: &Roots, percpu: bool) -> Result<(PathBuf, Pr
 /// `/proc/stat` divided by `sysconf(_SC_CLK_TCK)`. Columns an old kernel does not
 /// print (steal before 2.6.11, guest before 2.6.24, guest_nice before 2.6.33) are 0.
 pub fn cpu_times() -> Result<CpuTimes> {
-    cpu_times_at(&roots())
+    Host::current().cpu_times()
 }
 
-/// [`cpu_times`] reading from `roots`. A missing `cpu` line is an [`Error::Parse`].
-pub fn cpu_times_at(roots: &Roots) -> Result<CpuTimes> {
+impl Host {
+    /// [`cpu_times`] on this host. A missing `cpu` line is an [`Error::Parse`].
+    pub fn cpu_times(&self) -> Result<CpuTimes> {
+        read_times(self.roots())
+    }
+}
+
+fn read_times(roots: &Roots) -> Result<CpuTimes> {
     let clk = clock_ticks()?;
     let (path, st) = read_proc_stat(roots, false)?;
     let t = st
@@ -204,11 +210,17 @@ pub fn cpu_times_at(roots: &Roots) -> Result<CpuTimes> {
 /// printed (which fails with 8.0's fixed ten fields on kernels before 2.6.33); here a
 /// missing column is 0, as on the aggregate line.
 pub fn cpu_times_percpu() -> Result<Vec<CpuTimes>> {
-    cpu_times_percpu_at(&roots())
+    Host::current().cpu_times_percpu()
 }
 
-/// [`cpu_times_percpu`] reading from `roots`.
-pub fn cpu_times_percpu_at(roots: &Roots) -> Result<Vec<CpuTimes>> {
+impl Host {
+    /// [`cpu_times_percpu`] on this host.
+    pub fn cpu_times_percpu(&self) -> Result<Vec<CpuTimes>> {
+        read_times_percpu(self.roots())
+    }
+}
+
+pub(crate) fn read_times_percpu(roots: &Roots) -> Result<Vec<CpuTimes>> {
     let clk = clock_ticks()?;
     let (_, st) = read_proc_stat(roots, true)?;
     Ok(st.cpus.iter().map(|t| CpuTimes::from_ticks(t, clk)).collect())
@@ -219,8 +231,8 @@ pub fn cpu_times_percpu_at(roots: &Roots) -> Result<Vec<CpuTimes>> {
 // ---------------------------------------------------------------------------------
 
 /// Keeps the previous samples that [`cpu_percent`] and friends compare against, for
-/// Rust code that wants to hold that state itself (one sampler per consumer, no
-/// thread-local state involved).
+/// Rust code that wants to hold that state itself (one sampler per consumer, apart from
+/// any [`Host`]).
 ///
 /// Each of the four methods has its own baseline, like psutil's four functions. A
 /// method returns the utilisation since its previous call on this sampler and stores
@@ -304,7 +316,7 @@ impl CpuSampler {
     /// System-wide busy percentage (0-100, one decimal) since the previous call; see
     /// [`CpuTimes::busy_percent_since`]. First call: 0.0.
     pub fn percent(&mut self) -> Result<f64> {
-        let now = cpu_times_at(&self.roots)?;
+        let now = read_times(&self.roots)?;
         Ok(step(
             &mut self.percent,
             now,
@@ -316,7 +328,7 @@ impl CpuSampler {
     /// Busy percentage of each online CPU since the previous call. First call: one
     /// 0.0 per CPU.
     pub fn percent_percpu(&mut self) -> Result<Vec<f64>> {
-        let now = cpu_times_percpu_at(&self.roots)?;
+        let now = read_times_percpu(&self.roots)?;
         Ok(step(
             &mut self.percent_percpu,
             now,
@@ -328,7 +340,7 @@ impl CpuSampler {
     /// System-wide per-field percentages since the previous call; see
     /// [`CpuTimes::percent_since`]. First call: all fields 0.0.
     pub fn times_percent(&mut self) -> Result<CpuTimes> {
-        let now = cpu_times_at(&self.roots)?;
+        let now = read_times(&self.roots)?;
         Ok(step(
             &mut self.times,
             now,
@@ -340,7 +352,7 @@ impl CpuSampler {
     /// Per-field percentages of each online CPU since the previous call. First call:
     /// one all-zero entry per CPU.
     pub fn times_percent_percpu(&mut self) -> Result<Vec<CpuTimes>> {
-        let now = cpu_times_percpu_at(&self.roots)?;
+        let now = read_times_percpu(&self.roots)?;
         Ok(step(
             &mut self.times_percpu,
             now,
@@ -350,20 +362,13 @@ impl CpuSampler {
     }
 }
 
-thread_local! {
-    static SAMPLER: RefCell<Option<CpuSampler>> = const { RefCell::new(None) };
-}
-
-/// Runs `f` on this thread's sampler for `roots` (a new, empty one if this thread has
-/// none yet or its sampler reads from other roots).
-fn with_sampler<T>(roots: &Roots, f: impl FnOnce(&mut CpuSampler) -> Result<T>) -> Result<T> {
-    SAMPLER.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        match slot.as_mut() {
-            Some(s) if s.roots == *roots => f(s),
-            _ => f(slot.insert(CpuSampler::new(roots.clone()))),
-        }
-    })
+/// Runs `f` on `host`'s sampler (made empty on first use).
+fn with_sampler<T>(host: &Host, f: impl FnOnce(&mut CpuSampler) -> Result<T>) -> Result<T> {
+    let mut slot = lock(&host.state().cpu);
+    match slot.as_mut() {
+        Some(s) => f(s),
+        None => f(slot.insert(CpuSampler::new(host.roots().clone()))),
+    }
 }
 
 fn blocking(interval: Option<Duration>) -> Option<Duration> {
@@ -371,10 +376,10 @@ fn blocking(interval: Option<Duration>) -> Option<Duration> {
 }
 
 /// The shared body of the four percentage functions. Blocking (`interval` > 0): two
-/// reads `interval` apart, compared with `calc`; the second becomes this thread's
+/// reads `interval` apart, compared with `calc`; the second becomes the host's
 /// baseline (`slot`). Otherwise `nonblocking` compares with the stored baseline.
 fn sample<S, T>(
-    roots: &Roots,
+    host: &Host,
     interval: Option<Duration>,
     read: fn(&Roots) -> Result<S>,
     calc: fn(&S, &S) -> T,
@@ -383,16 +388,16 @@ fn sample<S, T>(
 ) -> Result<T> {
     match blocking(interval) {
         Some(d) => {
-            let t1 = read(roots)?;
+            let t1 = read(host.roots())?;
             std::thread::sleep(d);
-            let t2 = read(roots)?;
+            let t2 = read(host.roots())?;
             let out = calc(&t1, &t2);
-            with_sampler(roots, |s| {
+            with_sampler(host, |s| {
                 *slot(s) = Some(t2);
                 Ok(out)
             })
         }
-        None => with_sampler(roots, nonblocking),
+        None => with_sampler(host, nonblocking),
     }
 }
 
@@ -401,94 +406,102 @@ fn sample<S, T>(
 ///
 /// * `interval` `Some(d)` with `d > 0`: samples `/proc/stat`, sleeps `d`, samples
 ///   again and compares (blocking).
-/// * `None` or zero: compares with this thread's previous sample for this function
-///   and returns at once. psutil takes a baseline at import time for the importing
-///   thread; Rust has no import, so **the first non-blocking call on each thread
-///   returns 0.0** and stores the baseline (what psutil does for every other
-///   thread). Call it once at start-up, or use [`CpuSampler::primed`].
+/// * `None` or zero: compares with the previous sample of this function on the same
+///   [`Host`] and returns at once. psutil takes a baseline at import time; Rust has
+///   no import, so **the first non-blocking call on a host returns 0.0** and stores
+///   the baseline. Call it once at start-up, or use [`CpuSampler::primed`].
 ///
-/// Every call, blocking or not, replaces this thread's baseline. The four functions
+/// Every call, blocking or not, replaces the host's baseline. The four functions
 /// [`cpu_percent`], [`cpu_percent_percpu`], [`cpu_times_percent`] and
-/// [`cpu_times_percent_percpu`] have separate baselines. Baselines are per thread
-/// (thread-local) and per [`Roots`]: calling with other roots on the same thread
-/// starts over. The formula is [`CpuTimes::busy_percent_since`]. psutil's
+/// [`cpu_times_percent_percpu`] have separate baselines. Baselines belong to the
+/// [`Host`] and are shared by its threads, as psutil's module state is; the free
+/// functions use [`Host::current`], and another host (or a [`CpuSampler`]) has its
+/// own. The formula is [`CpuTimes::busy_percent_since`]. psutil's
 /// `ValueError` for a negative interval cannot happen with a `Duration`.
 pub fn cpu_percent(interval: Option<Duration>) -> Result<f64> {
-    cpu_percent_at(&roots(), interval)
+    Host::current().cpu_percent(interval)
 }
 
-/// [`cpu_percent`] reading from `roots`.
-pub fn cpu_percent_at(roots: &Roots, interval: Option<Duration>) -> Result<f64> {
-    sample(
-        roots,
-        interval,
-        cpu_times_at,
-        |a, b| b.busy_percent_since(a),
-        |s| &mut s.percent,
-        CpuSampler::percent,
-    )
+impl Host {
+    /// [`cpu_percent`] on this host.
+    pub fn cpu_percent(&self, interval: Option<Duration>) -> Result<f64> {
+        sample(
+            self,
+            interval,
+            read_times,
+            |a, b| b.busy_percent_since(a),
+            |s| &mut s.percent,
+            CpuSampler::percent,
+        )
+    }
 }
 
 /// Per-CPU utilisation in percent, one entry per [`cpu_times_percpu`] entry
 /// (psutil's `cpu_percent(interval, percpu=True)`). Same `interval` and baseline
-/// rules as [`cpu_percent`] (first non-blocking call on a thread: zeros), with its
+/// rules as [`cpu_percent`] (first non-blocking call on a host: zeros), with its
 /// own baseline. If the number of online CPUs changed between the two samples, the
 /// CPUs are paired by position and the result has the shorter length (psutil
 /// `zip`s the lists).
 pub fn cpu_percent_percpu(interval: Option<Duration>) -> Result<Vec<f64>> {
-    cpu_percent_percpu_at(&roots(), interval)
+    Host::current().cpu_percent_percpu(interval)
 }
 
-/// [`cpu_percent_percpu`] reading from `roots`.
-pub fn cpu_percent_percpu_at(roots: &Roots, interval: Option<Duration>) -> Result<Vec<f64>> {
-    sample(
-        roots,
-        interval,
-        cpu_times_percpu_at,
-        |a, b| percpu_busy(a, b),
-        |s| &mut s.percent_percpu,
-        CpuSampler::percent_percpu,
-    )
+impl Host {
+    /// [`cpu_percent_percpu`] on this host.
+    pub fn cpu_percent_percpu(&self, interval: Option<Duration>) -> Result<Vec<f64>> {
+        sample(
+            self,
+            interval,
+            read_times_percpu,
+            |a, b| percpu_busy(a, b),
+            |s| &mut s.percent_percpu,
+            CpuSampler::percent_percpu,
+        )
+    }
 }
 
 /// System-wide percentage of time spent in each CPU state (psutil's
 /// `cpu_times_percent(interval)`), each field 0-100 rounded to one decimal; see
 /// [`CpuTimes::percent_since`] for the formula and its `max(1, total)` quirk (short
 /// intervals under-report). Same `interval` and baseline rules as [`cpu_percent`]
-/// (first non-blocking call on a thread: all zeros), with its own baseline.
+/// (first non-blocking call on a host: all zeros), with its own baseline.
 pub fn cpu_times_percent(interval: Option<Duration>) -> Result<CpuTimes> {
-    cpu_times_percent_at(&roots(), interval)
+    Host::current().cpu_times_percent(interval)
 }
 
-/// [`cpu_times_percent`] reading from `roots`.
-pub fn cpu_times_percent_at(roots: &Roots, interval: Option<Duration>) -> Result<CpuTimes> {
-    sample(
-        roots,
-        interval,
-        cpu_times_at,
-        |a, b| b.percent_since(a),
-        |s| &mut s.times,
-        CpuSampler::times_percent,
-    )
+impl Host {
+    /// [`cpu_times_percent`] on this host.
+    pub fn cpu_times_percent(&self, interval: Option<Duration>) -> Result<CpuTimes> {
+        sample(
+            self,
+            interval,
+            read_times,
+            |a, b| b.percent_since(a),
+            |s| &mut s.times,
+            CpuSampler::times_percent,
+        )
+    }
 }
 
 /// [`cpu_times_percent`] for each online CPU (psutil's `cpu_times_percent(interval,
 /// percpu=True)`), with its own baseline; CPUs are paired by position as in
 /// [`cpu_percent_percpu`].
 pub fn cpu_times_percent_percpu(interval: Option<Duration>) -> Result<Vec<CpuTimes>> {
-    cpu_times_percent_percpu_at(&roots(), interval)
+    Host::current().cpu_times_percent_percpu(interval)
 }
 
-/// [`cpu_times_percent_percpu`] reading from `roots`.
-pub fn cpu_times_percent_percpu_at(roots: &Roots, interval: Option<Duration>) -> Result<Vec<CpuTimes>> {
-    sample(
-        roots,
-        interval,
-        cpu_times_percpu_at,
-        |a, b| percpu_times(a, b),
-        |s| &mut s.times_percpu,
-        CpuSampler::times_percent_percpu,
-    )
+impl Host {
+    /// [`cpu_times_percent_percpu`] on this host.
+    pub fn cpu_times_percent_percpu(&self, interval: Option<Duration>) -> Result<Vec<CpuTimes>> {
+        sample(
+            self,
+            interval,
+            read_times_percpu,
+            |a, b| percpu_times(a, b),
+            |s| &mut s.times_percpu,
+            CpuSampler::times_percent_percpu,
+        )
+    }
 }
 
 // ---------------------------------------------------------------------------------
@@ -500,28 +513,31 @@ pub fn cpu_times_percent_percpu_at(roots: &Roots, interval: Option<Duration>) ->
 /// it ignores the affinity mask and cgroup limits (the CPUs this process may use are
 /// `Process::cpu_affinity`). Not cached.
 pub fn cpu_count() -> Option<u32> {
-    cpu_count_at(&roots())
+    Host::current().cpu_count()
 }
 
-/// [`cpu_count`] for `roots`. With the default procfs (`/proc`) this is sysconf; with
-/// any other procfs (a fixture tree, a container's) it counts the `processor` lines
-/// of `{procfs}/cpuinfo`, then, if there are none, the `cpuN` lines of
-/// `{procfs}/stat` (psutil's fallbacks). Unreadable files count as 0 (psutil would
-/// raise, but its signature and ours promise a count or `None`).
-pub fn cpu_count_at(roots: &Roots) -> Option<u32> {
-    if roots.is_default_procfs() {
-        if let Some(n) = crate::sys::system::online_cpus() {
+impl Host {
+    /// [`cpu_count`] for `roots`. With the default procfs (`/proc`) this is sysconf; with
+    /// any other procfs (a fixture tree, a container's) it counts the `processor` lines
+    /// of `{procfs}/cpuinfo`, then, if there are none, the `cpuN` lines of
+    /// `{procfs}/stat` (psutil's fallbacks). Unreadable files count as 0 (psutil would
+    /// raise, but its signature and ours promise a count or `None`).
+    pub fn cpu_count(&self) -> Option<u32> {
+        let roots: &Roots = self.roots();
+        if roots.is_default_procfs() {
+            if let Some(n) = crate::sys::system::online_cpus() {
+                return Some(n);
+            }
+        }
+        let cpuinfo = roots.proc("cpuinfo");
+        let n = with_file(&cpuinfo, Eof::Zero, |b| Ok(count_processors(b))).unwrap_or(0);
+        if n > 0 {
             return Some(n);
         }
+        let stat = roots.proc("stat");
+        let n = with_file(&stat, Eof::ShortRead, |b| Ok(count_cpu_lines(b))).unwrap_or(0);
+        (n > 0).then_some(n)
     }
-    let cpuinfo = roots.proc("cpuinfo");
-    let n = with_file(&cpuinfo, Eof::Zero, |b| Ok(count_processors(b))).unwrap_or(0);
-    if n > 0 {
-        return Some(n);
-    }
-    let stat = roots.proc("stat");
-    let n = with_file(&stat, Eof::ShortRead, |b| Ok(count_cpu_lines(b))).unwrap_or(0);
-    (n > 0).then_some(n)
 }
 
 /// Names in `dir` of the form `<prefix><digit>...` (what psutil's `cpu[0-9]*` and
@@ -561,23 +577,26 @@ fn numbered_entries(dir: &Path, prefix: &str) -> Result<Vec<(String, u32)>> {
 /// file that exists but cannot be read is skipped and an unreadable cpuinfo counts
 /// as 0 (psutil would raise; the signature promises a count or `None`).
 pub fn cpu_count_physical() -> Option<u32> {
-    cpu_count_physical_at(&roots())
+    Host::current().cpu_count_physical()
 }
 
-/// [`cpu_count_physical`] reading from `roots`.
-///
-/// `{sysfs}/devices/system/cpu` is opened once, listed with `getdents64`, and each
-/// topology file is opened relative to it (`openat`). A file whose open fails with
-/// `ENOENT`/`ENOTDIR` is missing (psutil's `os.path.exists` is false); for any other
-/// open error the file counts as present exactly when `faccessat(F_OK)` says it
-/// exists, as psutil's test would, and is then skipped as unreadable.
-pub fn cpu_count_physical_at(roots: &Roots) -> Option<u32> {
-    if let Some(n) = count_topology(&roots.sys("devices/system/cpu")) {
-        return Some(n);
+impl Host {
+    /// [`cpu_count_physical`] on this host.
+    ///
+    /// `{sysfs}/devices/system/cpu` is opened once, listed with `getdents64`, and each
+    /// topology file is opened relative to it (`openat`). A file whose open fails with
+    /// `ENOENT`/`ENOTDIR` is missing (psutil's `os.path.exists` is false); for any other
+    /// open error the file counts as present exactly when `faccessat(F_OK)` says it
+    /// exists, as psutil's test would, and is then skipped as unreadable.
+    pub fn cpu_count_physical(&self) -> Option<u32> {
+        let roots: &Roots = self.roots();
+        if let Some(n) = count_topology(&roots.sys("devices/system/cpu")) {
+            return Some(n);
+        }
+        let path = roots.proc("cpuinfo");
+        let n = with_file(&path, Eof::Zero, |b| parse_cpuinfo_cores(b, &path)).unwrap_or(0);
+        (n > 0).then_some(n)
     }
-    let path = roots.proc("cpuinfo");
-    let n = with_file(&path, Eof::Zero, |b| parse_cpuinfo_cores(b, &path)).unwrap_or(0);
-    (n > 0).then_some(n)
 }
 
 /// The number of distinct topology lists under `cpu_dir` (`core_cpus_list`, else
@@ -655,21 +674,24 @@ pub struct CpuStats {
 /// A missing `ctxt`, `intr` or `softirq` line is an [`Error::Parse`] (psutil would put
 /// `None` in that field; these lines exist on every 2.6+ kernel).
 pub fn cpu_stats() -> Result<CpuStats> {
-    cpu_stats_at(&roots())
+    Host::current().cpu_stats()
 }
 
-/// [`cpu_stats`] reading from `roots`.
-pub fn cpu_stats_at(roots: &Roots) -> Result<CpuStats> {
-    let (path, st) = read_proc_stat(roots, false)?;
-    let need = |v: Option<u64>, label: &str| {
-        v.ok_or_else(|| Error::parse(&path, format!("'{label}' line: not found")))
-    };
-    Ok(CpuStats {
-        ctx_switches: need(st.ctxt, "ctxt")?,
-        interrupts: need(st.intr, "intr")?,
-        soft_interrupts: need(st.softirq, "softirq")?,
-        syscalls: 0,
-    })
+impl Host {
+    /// [`cpu_stats`] on this host.
+    pub fn cpu_stats(&self) -> Result<CpuStats> {
+        let roots: &Roots = self.roots();
+        let (path, st) = read_proc_stat(roots, false)?;
+        let need = |v: Option<u64>, label: &str| {
+            v.ok_or_else(|| Error::parse(&path, format!("'{label}' line: not found")))
+        };
+        Ok(CpuStats {
+            ctx_switches: need(st.ctxt, "ctxt")?,
+            interrupts: need(st.intr, "intr")?,
+            soft_interrupts: need(st.softirq, "softirq")?,
+            syscalls: 0,
+        })
+    }
 }
 
 // ---------------------------------------------------------------------------------
@@ -741,106 +763,111 @@ fn parse_khz(b: &[u8], path: &Path) -> Result<f64> {
 /// * **cpuinfo mode** otherwise: one entry per MHz value in `/proc/cpuinfo` (`cpu
 ///   MHz`, ppc `clock`, s390x `cpu MHz dynamic`) with `min = max = 0.0`.
 pub fn cpu_freq_percpu() -> Result<Vec<CpuFreq>> {
-    cpu_freq_percpu_at(&roots())
+    Host::current().cpu_freq_percpu()
 }
 
-/// [`cpu_freq_percpu`] reading from `roots`.
-pub fn cpu_freq_percpu_at(roots: &Roots) -> Result<Vec<CpuFreq>> {
-    let cpuinfo = roots.proc("cpuinfo");
-    let mhz = with_file(&cpuinfo, Eof::Zero, |b| parse_cpuinfo_mhz(b, &cpuinfo))?;
-    let cpu_dir = roots.sys("devices/system/cpu");
-    let sysfs_mode = exists(&cpu_dir.join("cpufreq/policy0")) || exists(&cpu_dir.join("cpu0/cpufreq"));
-    if !sysfs_mode {
-        return Ok(mhz
-            .into_iter()
-            .map(|current| CpuFreq {
-                current,
-                min: 0.0,
-                max: 0.0,
-            })
-            .collect());
-    }
-
-    let mut dirs: Vec<(PathBuf, u32)> = numbered_entries(&cpu_dir.join("cpufreq"), "policy")?
-        .into_iter()
-        .map(|(name, n)| (cpu_dir.join("cpufreq").join(name), n))
-        .collect();
-    if dirs.is_empty() {
-        dirs = numbered_entries(&cpu_dir, "cpu")?
-            .into_iter()
-            .map(|(name, n)| (cpu_dir.join(name).join("cpufreq"), n))
-            .filter(|(p, _)| exists(p))
-            .collect();
-    }
-
-    // (cpu number, index into dirs)
-    let mut cpus: Vec<(u32, usize)> = Vec::new();
-    for (idx, (dir, n)) in dirs.iter().enumerate() {
-        let path = dir.join("affected_cpus");
-        match read_bytes(&path, Eof::ShortRead) {
-            Ok(b) => cpus.extend(parse_cpu_words(&b, &path)?.into_iter().map(|c| (c, idx))),
-            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => cpus.push((*n, idx)),
-            Err(e) => return Err(e),
+impl Host {
+    /// [`cpu_freq_percpu`] on this host.
+    pub fn cpu_freq_percpu(&self) -> Result<Vec<CpuFreq>> {
+        let roots: &Roots = self.roots();
+        let cpuinfo = roots.proc("cpuinfo");
+        let mhz = with_file(&cpuinfo, Eof::Zero, |b| parse_cpuinfo_mhz(b, &cpuinfo))?;
+        let cpu_dir = roots.sys("devices/system/cpu");
+        let sysfs_mode = exists(&cpu_dir.join("cpufreq/policy0")) || exists(&cpu_dir.join("cpu0/cpufreq"));
+        if !sysfs_mode {
+            return Ok(mhz
+                .into_iter()
+                .map(|current| CpuFreq {
+                    current,
+                    min: 0.0,
+                    max: 0.0,
+                })
+                .collect());
         }
-    }
-    cpus.sort_by_key(|(c, _)| *c);
-    cpus.dedup_by_key(|(c, _)| *c);
 
-    let use_cpuinfo = cpus.len() == mhz.len();
-    let mut out = Vec::with_capacity(cpus.len());
-    for (i, (cpu, idx)) in cpus.iter().enumerate() {
-        let dir = &dirs[*idx].0;
-        let current = match (use_cpuinfo, mhz.get(i)) {
-            // psutil multiplies by 1000, truncates to an integer kHz, divides again.
-            (true, Some(m)) => Some((m * 1000.0).trunc() / 1000.0),
-            _ => match read_khz_opt(&dir.join("scaling_cur_freq"))? {
-                Some(c) => Some(c),
-                None => read_khz_opt(&dir.join("cpuinfo_cur_freq"))?,
-            },
-        };
-        let Some(current) = current else {
-            let online = cpu_dir.join(format!("cpu{cpu}/online"));
-            let offline = read_bytes(&online, Eof::ShortRead).is_ok_and(|b| b.trim_ascii() == b"0");
-            if offline {
-                continue;
+        let mut dirs: Vec<(PathBuf, u32)> = numbered_entries(&cpu_dir.join("cpufreq"), "policy")?
+            .into_iter()
+            .map(|(name, n)| (cpu_dir.join("cpufreq").join(name), n))
+            .collect();
+        if dirs.is_empty() {
+            dirs = numbered_entries(&cpu_dir, "cpu")?
+                .into_iter()
+                .map(|(name, n)| (cpu_dir.join(name).join("cpufreq"), n))
+                .filter(|(p, _)| exists(p))
+                .collect();
+        }
+
+        // (cpu number, index into dirs)
+        let mut cpus: Vec<(u32, usize)> = Vec::new();
+        for (idx, (dir, n)) in dirs.iter().enumerate() {
+            let path = dir.join("affected_cpus");
+            match read_bytes(&path, Eof::ShortRead) {
+                Ok(b) => cpus.extend(parse_cpu_words(&b, &path)?.into_iter().map(|c| (c, idx))),
+                Err(e) if e.raw_os_error() == Some(libc::ENOENT) => cpus.push((*n, idx)),
+                Err(e) => return Err(e),
             }
-            return Err(Error::unsupported("can't find current frequency file"));
-        };
-        let max = read_khz(&dir.join("scaling_max_freq"))?;
-        let min = read_khz(&dir.join("scaling_min_freq"))?;
-        out.push(CpuFreq { current, min, max });
+        }
+        cpus.sort_by_key(|(c, _)| *c);
+        cpus.dedup_by_key(|(c, _)| *c);
+
+        let use_cpuinfo = cpus.len() == mhz.len();
+        let mut out = Vec::with_capacity(cpus.len());
+        for (i, (cpu, idx)) in cpus.iter().enumerate() {
+            let dir = &dirs[*idx].0;
+            let current = match (use_cpuinfo, mhz.get(i)) {
+                // psutil multiplies by 1000, truncates to an integer kHz, divides again.
+                (true, Some(m)) => Some((m * 1000.0).trunc() / 1000.0),
+                _ => match read_khz_opt(&dir.join("scaling_cur_freq"))? {
+                    Some(c) => Some(c),
+                    None => read_khz_opt(&dir.join("cpuinfo_cur_freq"))?,
+                },
+            };
+            let Some(current) = current else {
+                let online = cpu_dir.join(format!("cpu{cpu}/online"));
+                let offline = read_bytes(&online, Eof::ShortRead).is_ok_and(|b| b.trim_ascii() == b"0");
+                if offline {
+                    continue;
+                }
+                return Err(Error::unsupported("can't find current frequency file"));
+            };
+            let max = read_khz(&dir.join("scaling_max_freq"))?;
+            let min = read_khz(&dir.join("scaling_min_freq"))?;
+            out.push(CpuFreq { current, min, max });
+        }
+        Ok(out)
     }
-    Ok(out)
 }
 
 /// The CPU frequency (psutil's `cpu_freq()`): `None` when no frequency is known, the
 /// single entry when there is one, else the mean of `current`, of `min` and of `max`
 /// over [`cpu_freq_percpu`].
 pub fn cpu_freq() -> Result<Option<CpuFreq>> {
-    cpu_freq_at(&roots())
+    Host::current().cpu_freq()
 }
 
-/// [`cpu_freq`] reading from `roots`.
-pub fn cpu_freq_at(roots: &Roots) -> Result<Option<CpuFreq>> {
-    let all = cpu_freq_percpu_at(roots)?;
-    Ok(match all.as_slice() {
-        [] => None,
-        [one] => Some(*one),
-        many => {
-            let n = many.len() as f64;
-            let (mut c, mut lo, mut hi) = (0.0, 0.0, 0.0);
-            for f in many {
-                c += f.current;
-                lo += f.min;
-                hi += f.max;
+impl Host {
+    /// [`cpu_freq`] on this host.
+    pub fn cpu_freq(&self) -> Result<Option<CpuFreq>> {
+        let all = self.cpu_freq_percpu()?;
+        Ok(match all.as_slice() {
+            [] => None,
+            [one] => Some(*one),
+            many => {
+                let n = many.len() as f64;
+                let (mut c, mut lo, mut hi) = (0.0, 0.0, 0.0);
+                for f in many {
+                    c += f.current;
+                    lo += f.min;
+                    hi += f.max;
+                }
+                Some(CpuFreq {
+                    current: c / n,
+                    min: lo / n,
+                    max: hi / n,
+                })
             }
-            Some(CpuFreq {
-                current: c / n,
-                min: lo / n,
-                max: hi / n,
-            })
-        }
-    })
+        })
+    }
 }
 
 // ---------------------------------------------------------------------------------
@@ -852,19 +879,22 @@ pub fn cpu_freq_at(roots: &Roots) -> Result<Option<CpuFreq>> {
 /// With the default procfs this calls the C library's `getloadavg()` like psutil;
 /// glibc takes it from `sysinfo(2)`, which has more precision than the two decimals
 /// of `/proc/loadavg` (e.g. 0.087890625 where the file says 0.09). With any other
-/// procfs (see [`getloadavg_at`]) the first three numbers of `{procfs}/loadavg` are
+/// procfs (see [`Host::getloadavg`]) the first three numbers of `{procfs}/loadavg` are
 /// returned (psutil ignores `PROCFS_PATH` here).
 pub fn getloadavg() -> Result<[f64; 3]> {
-    getloadavg_at(&roots())
+    Host::current().getloadavg()
 }
 
-/// [`getloadavg`] for `roots`: libc for the default `/proc`, else `{procfs}/loadavg`.
-pub fn getloadavg_at(roots: &Roots) -> Result<[f64; 3]> {
-    if roots.is_default_procfs() {
-        return crate::sys::system::loadavg().map_err(|e| Error::io("getloadavg()", e));
+impl Host {
+    /// [`getloadavg`] for `roots`: libc for the default `/proc`, else `{procfs}/loadavg`.
+    pub fn getloadavg(&self) -> Result<[f64; 3]> {
+        let roots: &Roots = self.roots();
+        if roots.is_default_procfs() {
+            return Ok(crate::sys::system::loadavg());
+        }
+        let path = roots.proc("loadavg");
+        with_file(&path, Eof::ShortRead, |b| parse_loadavg(b, &path))
     }
-    let path = roots.proc("loadavg");
-    with_file(&path, Eof::ShortRead, |b| parse_loadavg(b, &path))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! decoded with `String::from_utf8_lossy` (invalid UTF-8 becomes U+FFFD), where psutil
 //! would use Python's filesystem encoding with surrogate escapes.
 
+use crate::context::{lock, Host};
 use crate::error::{Error, Result};
 use crate::linux::parse::diskstats::{parse_sysfs_block_stat, visit_diskstats, DiskStatLine};
 use crate::linux::parse::mounts::{
@@ -12,7 +13,7 @@ use crate::linux::parse::mounts::{
     visit_mounts,
 };
 use crate::nowrap::NoWrap;
-use crate::roots::{roots, Roots};
+use crate::roots::Roots;
 use crate::sys::errno::OsErr;
 use crate::sys::fs::{
     exists, list_dir, open, open_regular, put_buf, read_bytes, read_fd, read_into, take_buf, with_file, Dir,
@@ -26,7 +27,6 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 /// A mounted file system: psutil's `sdiskpart`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,7 +88,7 @@ pub struct DiskIoCounters {
 
 /// psutil's `disk_partitions(all)` for the process-wide roots.
 pub fn disk_partitions(all: bool) -> Result<Vec<DiskPartition>> {
-    disk_partitions_at(&roots(), all)
+    Host::current().disk_partitions(all)
 }
 
 /// The `major:minor` of the device holding `/` (psutil stats the literal `/`).
@@ -198,19 +198,22 @@ fn open_mount_table(roots: &Roots) -> Result<(PathBuf, OwnedFd)> {
     Ok((path, fd))
 }
 
-/// psutil's `disk_partitions(all)`.
-///
-/// The mount table is `{etc}/mtab` when `roots.procfs` is the literal `/proc` and that
-/// file is a regular file (after following links), else `{procfs}/self/mounts`. Device
-/// `none` becomes `""`; `/dev/root` and `rootfs` are resolved to the device of `/`
-/// (`stat("/")`, of the running system as in psutil) through `roots`' partitions and
-/// sysfs files. With `all == false` only entries with a device and a "physical" type
-/// are kept (see the spec 2.3). Entries keep mount-table order.
-pub fn disk_partitions_at(roots: &Roots, all: bool) -> Result<Vec<DiskPartition>> {
-    if all {
-        mount_entries(roots, None)
-    } else {
-        with_physical_fstypes(roots, |types| mount_entries(roots, Some(types)))
+impl Host {
+    /// psutil's `disk_partitions(all)`.
+    ///
+    /// The mount table is `{etc}/mtab` when `roots.procfs` is the literal `/proc` and that
+    /// file is a regular file (after following links), else `{procfs}/self/mounts`. Device
+    /// `none` becomes `""`; `/dev/root` and `rootfs` are resolved to the device of `/`
+    /// (`stat("/")`, of the running system as in psutil) through `roots`' partitions and
+    /// sysfs files. With `all == false` only entries with a device and a "physical" type
+    /// are kept (see the spec 2.3). Entries keep mount-table order.
+    pub fn disk_partitions(&self, all: bool) -> Result<Vec<DiskPartition>> {
+        let roots: &Roots = self.roots();
+        if all {
+            mount_entries(roots, None)
+        } else {
+            with_physical_fstypes(roots, |types| mount_entries(roots, Some(types)))
+        }
     }
 }
 
@@ -301,18 +304,16 @@ pub fn disk_usage(path: impl AsRef<Path>) -> Result<DiskUsage> {
     })
 }
 
-/// Same as [`disk_usage`]; `roots` is ignored because psutil does not apply
-/// `PROCFS_PATH` to `statvfs` (spec 0.5). Present for API symmetry.
-pub fn disk_usage_at(_roots: &Roots, path: impl AsRef<Path>) -> Result<DiskUsage> {
-    disk_usage(path)
+impl Host {
+    /// Same as [`disk_usage`]; `roots` is ignored because psutil does not apply
+    /// `PROCFS_PATH` to `statvfs` (spec 0.5). Present for API symmetry.
+    pub fn disk_usage(&self, path: impl AsRef<Path>) -> Result<DiskUsage> {
+        disk_usage(path)
+    }
 }
 
 // ---------------------------------------------------------------------------
 // disk_io_counters
-
-/// The wrap-around state shared by [`disk_io_counters`] and
-/// [`disk_io_counters_perdisk`] (psutil keys both by `psutil.disk_io_counters`).
-static DISK_NOWRAP: Mutex<Option<NoWrap<9>>> = Mutex::new(None);
 
 fn to_row(d: &DiskStatLine, name: &[u8], path: &Path) -> Result<[u64; 9]> {
     let bytes = |sectors: u64| {
@@ -530,82 +531,95 @@ impl BlockNames {
 
 /// psutil's `disk_io_counters(perdisk=False, nowrap)` for the process-wide roots.
 pub fn disk_io_counters(nowrap: bool) -> Result<Option<DiskIoCounters>> {
-    disk_io_counters_at(&roots(), nowrap)
+    Host::current().disk_io_counters(nowrap)
 }
 
-/// psutil's `disk_io_counters(perdisk=False, nowrap)`: the sum over the devices of
-/// `{procfs}/diskstats` that have a `{sysfs}/block/<name>` entry (a `/` in the name
-/// read as `!`), i.e. whole disks and virtual devices (loop, dm-*, zram; which may
-/// double count stacked devices, quirk 10.15), partitions excluded. `None` when no
-/// device qualifies. With `nowrap`, wrap-around compensation is applied to the
-/// per-device table before summing (the state is shared with
-/// [`disk_io_counters_perdisk`], as in psutil).
-///
-/// Source: `{procfs}/diskstats` when it exists, else the `stat` files under
-/// `{sysfs}/block`, else [`Error::Unsupported`]. A diskstats line whose width is not 7,
-/// 14, 15 or ≥ 18 columns is an [`Error::Parse`] naming the file and line.
-pub fn disk_io_counters_at(roots: &Roots, nowrap: bool) -> Result<Option<DiskIoCounters>> {
-    let blocks = BlockNames::read(roots);
-    with_rows(roots, |rows| {
-        // A repeated name keeps its first position and its last values (psutil builds a
-        // dict). Only devices with a /sys/block entry are kept.
-        let mut table: IndexMap<&str, [u64; 9]> = IndexMap::with_capacity(rows.len());
-        for (name, row) in rows {
-            if blocks.contains(name) {
-                table.insert(name, *row);
+impl Host {
+    /// psutil's `disk_io_counters(perdisk=False, nowrap)`: the sum over the devices of
+    /// `{procfs}/diskstats` that have a `{sysfs}/block/<name>` entry (a `/` in the name
+    /// read as `!`), i.e. whole disks and virtual devices (loop, dm-*, zram; which may
+    /// double count stacked devices, quirk 10.15), partitions excluded. `None` when no
+    /// device qualifies. With `nowrap`, wrap-around compensation is applied to the
+    /// per-device table before summing (the state is shared with
+    /// [`disk_io_counters_perdisk`], as in psutil).
+    ///
+    /// Source: `{procfs}/diskstats` when it exists, else the `stat` files under
+    /// `{sysfs}/block`, else [`Error::Unsupported`]. A diskstats line whose width is not 7,
+    /// 14, 15 or ≥ 18 columns is an [`Error::Parse`] naming the file and line.
+    pub fn disk_io_counters(&self, nowrap: bool) -> Result<Option<DiskIoCounters>> {
+        let roots: &Roots = self.roots();
+        let blocks = BlockNames::read(roots);
+        with_rows(roots, |rows| {
+            // A repeated name keeps its first position and its last values (psutil builds a
+            // dict). Only devices with a /sys/block entry are kept.
+            let mut table: IndexMap<&str, [u64; 9]> = IndexMap::with_capacity(rows.len());
+            for (name, row) in rows {
+                if blocks.contains(name) {
+                    table.insert(name, *row);
+                }
             }
-        }
-        if table.is_empty() {
-            return None;
-        }
-        if nowrap {
-            let mut g = DISK_NOWRAP.lock().unwrap_or_else(|e| e.into_inner());
-            g.get_or_insert_with(NoWrap::new)
-                .apply_in_place(&mut table, |r| *r, |r, c| *r = c);
-        }
-        let mut sum = [0u64; 9];
-        for row in table.values() {
-            for (s, v) in sum.iter_mut().zip(row) {
-                // Python integers do not overflow; a sum past u64 cannot happen in practice.
-                *s = s.saturating_add(*v);
+            if table.is_empty() {
+                return None;
             }
-        }
-        Some(from_row(sum))
-    })
+            if nowrap {
+                let mut g = lock(&self.state().disk_nowrap);
+                g.get_or_insert_with(NoWrap::new)
+                    .apply_in_place(&mut table, |r| *r, |r, c| *r = c);
+            }
+            let mut sum = [0u64; 9];
+            for row in table.values() {
+                for (s, v) in sum.iter_mut().zip(row) {
+                    // Python integers do not overflow; a sum past u64 cannot happen in practice.
+                    *s = s.saturating_add(*v);
+                }
+            }
+            Some(from_row(sum))
+        })
+    }
 }
 
 /// psutil's `disk_io_counters(perdisk=True, nowrap)` for the process-wide roots.
 pub fn disk_io_counters_perdisk(nowrap: bool) -> Result<IndexMap<String, DiskIoCounters>> {
-    disk_io_counters_perdisk_at(&roots(), nowrap)
+    Host::current().disk_io_counters_perdisk(nowrap)
 }
 
-/// psutil's `disk_io_counters(perdisk=True, nowrap)`: one entry per line of
-/// `{procfs}/diskstats` (disks, partitions, loop, dm, zram ...), keyed by kernel name
-/// in file order (a repeated name keeps its first position and its last values).
-/// Empty when the file lists no device. Sources and errors as
-/// [`disk_io_counters_at`].
-pub fn disk_io_counters_perdisk_at(roots: &Roots, nowrap: bool) -> Result<IndexMap<String, DiskIoCounters>> {
-    let mut table = with_rows(roots, |rows| {
-        let mut table: IndexMap<String, DiskIoCounters> = IndexMap::with_capacity(rows.len());
-        for (name, row) in rows {
-            table.insert(name.as_ref().to_owned(), from_row(*row));
+impl Host {
+    /// psutil's `disk_io_counters(perdisk=True, nowrap)`: one entry per line of
+    /// `{procfs}/diskstats` (disks, partitions, loop, dm, zram ...), keyed by kernel name
+    /// in file order (a repeated name keeps its first position and its last values).
+    /// Empty when the file lists no device. Sources and errors as
+    /// [`Host::disk_io_counters`].
+    pub fn disk_io_counters_perdisk(&self, nowrap: bool) -> Result<IndexMap<String, DiskIoCounters>> {
+        let roots: &Roots = self.roots();
+        let mut table = with_rows(roots, |rows| {
+            let mut table: IndexMap<String, DiskIoCounters> = IndexMap::with_capacity(rows.len());
+            for (name, row) in rows {
+                table.insert(name.as_ref().to_owned(), from_row(*row));
+            }
+            table
+        })?;
+        if nowrap && !table.is_empty() {
+            let mut g = lock(&self.state().disk_nowrap);
+            g.get_or_insert_with(NoWrap::new)
+                .apply_in_place(&mut table, as_row, |d, c| *d = from_row(c));
         }
-        table
-    })?;
-    if nowrap && !table.is_empty() {
-        let mut g = DISK_NOWRAP.lock().unwrap_or_else(|e| e.into_inner());
-        g.get_or_insert_with(NoWrap::new)
-            .apply_in_place(&mut table, as_row, |d, c| *d = from_row(c));
+        Ok(table)
     }
-    Ok(table)
 }
 
-/// psutil's `disk_io_counters.cache_clear()`: forgets the wrap-around state, so the
-/// next `nowrap` call starts again from the raw kernel values.
+/// psutil's `disk_io_counters.cache_clear()`: forgets the wrap-around state of
+/// [`Host::current`], so the next `nowrap` call starts again from the raw kernel
+/// values.
 pub fn disk_io_counters_cache_clear() {
-    let mut g = DISK_NOWRAP.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(s) = g.as_mut() {
-        s.clear();
+    Host::current().disk_io_counters_cache_clear();
+}
+
+impl Host {
+    /// Forgets this host's `disk_io_counters` wrap-around state.
+    pub fn disk_io_counters_cache_clear(&self) {
+        if let Some(s) = lock(&self.state().disk_nowrap).as_mut() {
+            s.clear();
+        }
     }
 }
 

@@ -1,8 +1,9 @@
 //! Host-wide information: the boot time (psutil's `boot_time()`).
 
+use crate::context::Host;
 use crate::cpu::read_proc_stat;
 use crate::error::{Error, Result};
-use crate::roots::{roots, Roots};
+use crate::roots::Roots;
 
 /// When the system booted, in seconds since the Unix epoch (psutil's `boot_time()`):
 /// the `btime` line of `/proc/stat`, an integral value. It is derived from the wall
@@ -10,11 +11,17 @@ use crate::roots::{roots, Roots};
 /// file. A missing `btime` line is an [`Error::Parse`] naming the file (psutil's
 /// `RuntimeError`).
 pub fn boot_time() -> Result<f64> {
-    boot_time_at(&roots())
+    Host::current().boot_time()
 }
 
-/// [`boot_time`] reading from `roots`.
-pub fn boot_time_at(roots: &Roots) -> Result<f64> {
+impl Host {
+    /// [`boot_time`] on this host.
+    pub fn boot_time(&self) -> Result<f64> {
+        boot_time_in(self.roots())
+    }
+}
+
+pub(crate) fn boot_time_in(roots: &Roots) -> Result<f64> {
     let (path, st) = read_proc_stat(roots, false)?;
     let btime = st
         .btime

@@ -7,9 +7,11 @@
 //! root (`psoxide::virtual_memory()`) and in its area module
 //! (`psoxide::memory::virtual_memory()`). A psutil flag that changes the return type
 //! becomes a second function (`cpu_times()` / `cpu_times_percpu()`,
-//! `disk_io_counters()` / `disk_io_counters_perdisk()`). Each function also has an
-//! `_at` variant that takes the [`Roots`] to read from (psutil's `PROCFS_PATH`,
-//! generalised to sysfs, `/dev`, `/etc` and utmp).
+//! `disk_io_counters()` / `disk_io_counters_perdisk()`). Each is also a method of
+//! [`Host`], the context that owns what psutil keeps per module (CPU-percent
+//! baselines, wrap-around counters, `process_iter`'s handles) and the [`Roots`] it
+//! reads from (psutil's `PROCFS_PATH`, generalised to sysfs, `/dev`, `/etc` and utmp);
+//! the free functions use [`Host::current`].
 //!
 //! Named tuples become structs whose fields carry psutil's names in psutil's order;
 //! psutil dicts become [`IndexMap`]s (insertion order kept). Units are documented on
@@ -26,6 +28,7 @@
 
 pub mod connections;
 pub mod constants;
+mod context;
 pub mod cpu;
 pub mod disk;
 mod error;
@@ -45,6 +48,7 @@ mod warning;
 
 pub use connections::*;
 pub use constants::*;
+pub use context::Host;
 pub use cpu::*;
 pub use disk::*;
 pub use error::{Error, Pid, Result};

@@ -5,11 +5,12 @@
 //! `/proc/vmstat`. Missing fields that psutil replaces by 0 raise one warning through
 //! the crate's warning handler (psutil's `RuntimeWarning`).
 
+use crate::context::{lock, Host, HostState};
 use crate::error::{Error, Result};
 use crate::linux::parse::meminfo::{parse_meminfo, MemInfo};
 use crate::linux::parse::vmstat::parse_vmstat_swap;
 use crate::linux::parse::zoneinfo::parse_zoneinfo_low_pages;
-use crate::roots::{roots, Roots};
+use crate::roots::Roots;
 use crate::sys::fs::{open, read_fd, with_file, Eof};
 use crate::util::round1;
 use crate::warning::warn;
@@ -61,22 +62,6 @@ pub struct SwapMemory {
     pub sin: u64,
     /// Bytes swapped out since boot: `pswpout` pages × 4096 (a fixed 4 KiB).
     pub sout: u64,
-}
-
-/// The procfs root and `total` of the most recent successful [`virtual_memory_at`] call.
-static LAST_TOTAL: std::sync::Mutex<Option<(std::path::PathBuf, u64)>> = std::sync::Mutex::new(None);
-
-/// The `total` of the most recent successful [`virtual_memory`] / [`virtual_memory_at`]
-/// call for the same procfs root, if any (psutil caches it module-wide as
-/// `_TOTAL_PHYMEM`). `Process::memory_percent()` divides by it, calling
-/// `virtual_memory_at()` first when this returns `None`. Keyed by the procfs root so
-/// that reading a fixture tree never changes the live machine's total.
-pub(crate) fn last_total_memory(roots: &Roots) -> Option<u64> {
-    let g = LAST_TOTAL.lock().unwrap_or_else(|e| e.into_inner());
-    match &*g {
-        Some((p, t)) if *p == roots.procfs => Some(*t),
-        _ => None,
-    }
 }
 
 fn read_meminfo(roots: &Roots) -> Result<MemInfo> {
@@ -133,166 +118,173 @@ fn estimate_available(roots: &Roots, m: &MemInfo, free: u64) -> Result<i128> {
 
 /// psutil's `virtual_memory()` for the process-wide roots.
 pub fn virtual_memory() -> Result<VirtualMemory> {
-    virtual_memory_at(&roots())
+    Host::current().virtual_memory()
 }
 
-/// psutil's `virtual_memory()` reading `{procfs}/meminfo` (and `{procfs}/zoneinfo` for
-/// the estimate of `available` when `MemAvailable` is missing or 0).
-///
-/// `MemTotal` and `MemFree` are required (an [`Error::Parse`] otherwise, psutil's
-/// `KeyError`). Other missing fields become 0 and one warning lists them (spec 2.2):
-/// "buffers, cached memory stats couldn't be determined and were set to 0". An estimate
-/// below 0 is also clamped to 0 and listed as "available"; an `available` above `total`
-/// (containers) is replaced by `free`. Records `total` for `Process.memory_percent()`.
-pub fn virtual_memory_at(roots: &Roots) -> Result<VirtualMemory> {
-    let path = roots.proc("meminfo");
-    let m = read_meminfo(roots)?;
-    let total = m
-        .mem_total
-        .ok_or_else(|| Error::parse(&path, "MemTotal: missing"))?;
-    let free = m
-        .mem_free
-        .ok_or_else(|| Error::parse(&path, "MemFree: missing"))?;
-    let mut missing: Vec<&str> = Vec::new();
-    let mut or_missing = |v: Option<u64>, name: &'static str| {
-        v.unwrap_or_else(|| {
-            missing.push(name);
+impl Host {
+    /// psutil's `virtual_memory()` reading `{procfs}/meminfo` (and `{procfs}/zoneinfo` for
+    /// the estimate of `available` when `MemAvailable` is missing or 0).
+    ///
+    /// `MemTotal` and `MemFree` are required (an [`Error::Parse`] otherwise, psutil's
+    /// `KeyError`). Other missing fields become 0 and one warning lists them (spec 2.2):
+    /// "buffers, cached memory stats couldn't be determined and were set to 0". An estimate
+    /// below 0 is also clamped to 0 and listed as "available"; an `available` above `total`
+    /// (containers) is replaced by `free`. Records `total` for `Process.memory_percent()`.
+    pub fn virtual_memory(&self) -> Result<VirtualMemory> {
+        self.state().virtual_memory()
+    }
+}
+
+impl HostState {
+    /// [`Host::virtual_memory`], recording `total` for `Process::memory_percent` (psutil
+    /// caches it module-wide as `_TOTAL_PHYMEM`).
+    pub(crate) fn virtual_memory(&self) -> Result<VirtualMemory> {
+        let roots: &Roots = self.roots();
+        let path = roots.proc("meminfo");
+        let m = read_meminfo(roots)?;
+        let total = m
+            .mem_total
+            .ok_or_else(|| Error::parse(&path, "MemTotal: missing"))?;
+        let free = m
+            .mem_free
+            .ok_or_else(|| Error::parse(&path, "MemFree: missing"))?;
+        let mut missing: Vec<&str> = Vec::new();
+        let mut or_missing = |v: Option<u64>, name: &'static str| {
+            v.unwrap_or_else(|| {
+                missing.push(name);
+                0
+            })
+        };
+        let buffers = or_missing(m.buffers, "buffers");
+        let cached = or_missing(m.cached, "cached");
+        // SReclaimable is added only when Cached exists; it counts 0 when missing.
+        let cached = match m.cached {
+            Some(_) => cached.saturating_add(m.sreclaimable.unwrap_or(0)),
+            None => 0,
+        };
+        let shared = or_missing(m.shmem.or(m.mem_shared), "shared");
+        let active = or_missing(m.active, "active");
+        let inact_sum = match (m.inact_dirty, m.inact_clean, m.inact_laundry) {
+            (Some(a), Some(b), Some(c)) => Some(a.saturating_add(b).saturating_add(c)),
+            _ => None,
+        };
+        let inactive = or_missing(m.inactive.or(inact_sum), "inactive");
+        let slab = m.slab.unwrap_or(0); // psutil: 0 without a warning
+        let avail: i128 = match m.mem_available {
+            Some(a) if a != 0 => a as i128,
+            _ => estimate_available(roots, &m, free)?,
+        };
+        let available = if avail < 0 {
+            missing.push("available");
             0
-        })
-    };
-    let buffers = or_missing(m.buffers, "buffers");
-    let cached = or_missing(m.cached, "cached");
-    // SReclaimable is added only when Cached exists; it counts 0 when missing.
-    let cached = match m.cached {
-        Some(_) => cached.saturating_add(m.sreclaimable.unwrap_or(0)),
-        None => 0,
-    };
-    let shared = or_missing(m.shmem.or(m.mem_shared), "shared");
-    let active = or_missing(m.active, "active");
-    let inact_sum = match (m.inact_dirty, m.inact_clean, m.inact_laundry) {
-        (Some(a), Some(b), Some(c)) => Some(a.saturating_add(b).saturating_add(c)),
-        _ => None,
-    };
-    let inactive = or_missing(m.inactive.or(inact_sum), "inactive");
-    let slab = m.slab.unwrap_or(0); // psutil: 0 without a warning
-    let avail: i128 = match m.mem_available {
-        Some(a) if a != 0 => a as i128,
-        _ => estimate_available(roots, &m, free)?,
-    };
-    let available = if avail < 0 {
-        missing.push("available");
-        0
-    } else if avail > total as i128 {
-        free
-    } else {
-        avail as u64 // 0 <= avail <= total
-    };
-    // psutil would report a negative `used` if MemFree > MemTotal (nonsense data);
-    // unsigned fields saturate at 0 instead.
-    let used = total.saturating_sub(available);
-    let percent = if total == 0 {
-        0.0
-    } else {
-        round1(used as f64 / total as f64 * 100.0)
-    };
-    if !missing.is_empty() {
-        warn(format!(
-            "{} memory stats couldn't be determined and {} set to 0",
-            missing.join(", "),
-            if missing.len() == 1 { "was" } else { "were" }
-        ));
-    }
-    {
-        let mut g = LAST_TOTAL.lock().unwrap_or_else(|e| e.into_inner());
-        match &mut *g {
-            // Same root as last time (the usual case): no new PathBuf.
-            Some((p, t)) if *p == roots.procfs => *t = total,
-            other => *other = Some((roots.procfs.clone(), total)),
+        } else if avail > total as i128 {
+            free
+        } else {
+            avail as u64 // 0 <= avail <= total
+        };
+        // psutil would report a negative `used` if MemFree > MemTotal (nonsense data);
+        // unsigned fields saturate at 0 instead.
+        let used = total.saturating_sub(available);
+        let percent = if total == 0 {
+            0.0
+        } else {
+            round1(used as f64 / total as f64 * 100.0)
+        };
+        if !missing.is_empty() {
+            warn(format!(
+                "{} memory stats couldn't be determined and {} set to 0",
+                missing.join(", "),
+                if missing.len() == 1 { "was" } else { "were" }
+            ));
         }
+        *lock(&self.last_total) = Some(total);
+        Ok(VirtualMemory {
+            total,
+            available,
+            percent,
+            used,
+            free,
+            active,
+            inactive,
+            buffers,
+            cached,
+            shared,
+            slab,
+        })
     }
-    Ok(VirtualMemory {
-        total,
-        available,
-        percent,
-        used,
-        free,
-        active,
-        inactive,
-        buffers,
-        cached,
-        shared,
-        slab,
-    })
 }
 
 /// psutil's `swap_memory()` for the process-wide roots.
 pub fn swap_memory() -> Result<SwapMemory> {
-    swap_memory_at(&roots())
+    Host::current().swap_memory()
 }
 
 /// Fixed bytes per page for `sin`/`sout` (psutil hard-codes 4 KiB, quirk 10.2).
 const SWAP_PAGE: u64 = 4096;
 
-/// psutil's `swap_memory()` reading `{procfs}/meminfo` and `{procfs}/vmstat`.
-///
-/// `total`/`free` come from `SwapTotal`/`SwapFree`. When either is missing psutil asks
-/// `sysinfo(2)`; that describes the running kernel, so it is done only when `roots`
-/// has the live `/proc` as procfs; with any other procfs root a missing line is an
-/// [`Error::Parse`] (mixing a fixture's file with live numbers would be wrong).
-/// `sin`/`sout` are `pswpin`/`pswpout` × 4096; when `vmstat` cannot be opened or a line
-/// is missing, both are 0 and a warning says so (spec 2.2).
-pub fn swap_memory_at(roots: &Roots) -> Result<SwapMemory> {
-    let path = roots.proc("meminfo");
-    let m = read_meminfo(roots)?;
-    let (total, free) = match (m.swap_total, m.swap_free) {
-        (Some(t), Some(f)) => (t, f),
-        _ if roots.is_default_procfs() => crate::sys::system::sysinfo_swap(),
-        _ => {
-            return Err(Error::parse(
-                &path,
-                "SwapTotal/SwapFree: missing (the sysinfo(2) fallback is used only for the live /proc)",
-            ))
-        }
-    };
-    // psutil would report a negative `used` if SwapFree > SwapTotal; saturate at 0.
-    let used = total.saturating_sub(free);
-    let percent = if total == 0 {
-        0.0
-    } else {
-        round1(used as f64 / total as f64 * 100.0)
-    };
+impl Host {
+    /// psutil's `swap_memory()` reading `{procfs}/meminfo` and `{procfs}/vmstat`.
+    ///
+    /// `total`/`free` come from `SwapTotal`/`SwapFree`. When either is missing psutil asks
+    /// `sysinfo(2)`; that describes the running kernel, so it is done only when `roots`
+    /// has the live `/proc` as procfs; with any other procfs root a missing line is an
+    /// [`Error::Parse`] (mixing a fixture's file with live numbers would be wrong).
+    /// `sin`/`sout` are `pswpin`/`pswpout` × 4096; when `vmstat` cannot be opened or a line
+    /// is missing, both are 0 and a warning says so (spec 2.2).
+    pub fn swap_memory(&self) -> Result<SwapMemory> {
+        let roots: &Roots = self.roots();
+        let path = roots.proc("meminfo");
+        let m = read_meminfo(roots)?;
+        let (total, free) =
+            match (m.swap_total, m.swap_free) {
+                (Some(t), Some(f)) => (t, f),
+                _ if roots.is_default_procfs() => crate::sys::system::sysinfo_swap(),
+                _ => return Err(Error::parse(
+                    &path,
+                    "SwapTotal/SwapFree: missing (the sysinfo(2) fallback is used only for the live /proc)",
+                )),
+            };
+        // psutil would report a negative `used` if SwapFree > SwapTotal; saturate at 0.
+        let used = total.saturating_sub(free);
+        let percent = if total == 0 {
+            0.0
+        } else {
+            round1(used as f64 / total as f64 * 100.0)
+        };
 
-    let vpath = roots.proc("vmstat");
-    let (sin, sout) = match with_optional_file(&vpath, Eof::ShortRead, |b| parse_vmstat_swap(b, &vpath))? {
-        Err(open_err) => {
-            warn(format!(
+        let vpath = roots.proc("vmstat");
+        let (sin, sout) = match with_optional_file(&vpath, Eof::ShortRead, |b| parse_vmstat_swap(b, &vpath))?
+        {
+            Err(open_err) => {
+                warn(format!(
                 "'sin' and 'sout' swap memory stats couldn't be determined and were set to 0 ({open_err})"
             ));
-            (0, 0)
-        }
-        Ok(v) => match (v.pswpin, v.pswpout) {
-            (Some(i), Some(o)) => {
-                let bytes = |pages: u64, name: &str| {
-                    pages.checked_mul(SWAP_PAGE).ok_or_else(|| {
-                        Error::parse(&vpath, format!("{name}: {pages} pages overflow a byte count"))
-                    })
-                };
-                (bytes(i, "pswpin")?, bytes(o, "pswpout")?)
-            }
-            _ => {
-                warn("'sin' and 'sout' swap memory stats couldn't be determined and were set to 0");
                 (0, 0)
             }
-        },
-    };
-    Ok(SwapMemory {
-        total,
-        used,
-        free,
-        percent,
-        sin,
-        sout,
-    })
+            Ok(v) => match (v.pswpin, v.pswpout) {
+                (Some(i), Some(o)) => {
+                    let bytes = |pages: u64, name: &str| {
+                        pages.checked_mul(SWAP_PAGE).ok_or_else(|| {
+                            Error::parse(&vpath, format!("{name}: {pages} pages overflow a byte count"))
+                        })
+                    };
+                    (bytes(i, "pswpin")?, bytes(o, "pswpout")?)
+                }
+                _ => {
+                    warn("'sin' and 'sout' swap memory stats couldn't be determined and were set to 0");
+                    (0, 0)
+                }
+            },
+        };
+        Ok(SwapMemory {
+            total,
+            used,
+            free,
+            percent,
+            sin,
+            sout,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -302,10 +294,12 @@ mod tests {
     #[test]
     fn caches_total_for_memory_percent() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mem-old24");
-        let m = virtual_memory_at(&Roots::under(&dir)).unwrap();
+        let host = Host::new(Roots::under(&dir));
+        assert_eq!(*lock(&host.state().last_total), None);
+        let m = host.virtual_memory().unwrap();
         assert_eq!(m.total, 2055464 * 1024);
-        assert_eq!(last_total_memory(&Roots::under(&dir)), Some(m.total));
-        let live = virtual_memory().unwrap();
-        assert_eq!(last_total_memory(&crate::roots::roots()), Some(live.total));
+        assert_eq!(*lock(&host.state().last_total), Some(m.total));
+        let other = Host::default();
+        assert_eq!(*lock(&other.state().last_total), None, "hosts share nothing");
     }
 }

@@ -2,14 +2,14 @@
 //!
 //! psutil reads `/proc` through the writable `psutil.PROCFS_PATH`; gopsutil has
 //! `HOST_PROC`. psoxide generalises that: a [`Roots`] value names the procfs root, the
-//! sysfs root, `/dev`, `/etc` and the utmp file. Every system function has a variant
-//! ending in `_at` that takes a `&Roots`, which is how the tests point the library at
-//! captured fixture trees. The plain functions use the process-wide roots returned by
-//! [`roots()`], which [`set_roots`] and [`set_procfs_path`] change (psutil's
+//! sysfs root, `/dev`, `/etc` and the utmp file. A [`Host`](crate::Host) built on a
+//! `Roots` reads from there (how the tests point the library at captured fixture
+//! trees). The free functions use the process-wide host, whose roots [`roots()`]
+//! returns and [`set_roots`] and [`set_procfs_path`] change (psutil's
 //! `PROCFS_PATH = ...`).
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 /// The directories (and the utmp file) that kernel and system data are read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,51 +83,16 @@ impl Roots {
     }
 }
 
-static GLOBAL: RwLock<Option<Arc<Roots>>> = RwLock::new(None);
-
-/// Bumped by every [`set_roots`]; each thread keeps the `Arc` it last saw with the
-/// generation it saw it at, so the common path is one atomic load and one `Arc`
-/// clone, without taking the lock.
-static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-thread_local! {
-    static CURRENT: std::cell::RefCell<Option<(u64, Arc<Roots>)>> = const { std::cell::RefCell::new(None) };
-}
-
-fn global_roots() -> Arc<Roots> {
-    let guard = GLOBAL.read().unwrap_or_else(|e| e.into_inner());
-    match &*guard {
-        Some(r) => Arc::clone(r),
-        None => {
-            drop(guard);
-            let mut w = GLOBAL.write().unwrap_or_else(|e| e.into_inner());
-            Arc::clone(w.get_or_insert_with(|| Arc::new(Roots::default())))
-        }
-    }
-}
-
-/// The process-wide roots used by every function without an explicit `&Roots`.
+/// The roots of the process-wide host ([`Host::current`](crate::Host::current)), used
+/// by every free function.
 pub fn roots() -> Arc<Roots> {
-    let generation = GENERATION.load(std::sync::atomic::Ordering::Acquire);
-    CURRENT
-        .try_with(|c| {
-            let mut c = c.borrow_mut();
-            match &*c {
-                Some((g, r)) if *g == generation => Arc::clone(r),
-                _ => {
-                    let r = global_roots();
-                    *c = Some((generation, Arc::clone(&r)));
-                    r
-                }
-            }
-        })
-        .unwrap_or_else(|_| global_roots())
+    crate::Host::current().roots_arc()
 }
 
-/// Replaces the process-wide roots.
+/// Replaces the process-wide host with a new one reading from `r` (its caches,
+/// CPU-percent baselines and `process_iter` handles start empty).
 pub fn set_roots(r: Roots) {
-    *GLOBAL.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(r));
-    GENERATION.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    crate::context::replace_current(r);
 }
 
 /// The process-wide procfs root (psutil's `PROCFS_PATH`).
@@ -135,7 +100,8 @@ pub fn procfs_path() -> PathBuf {
     roots().procfs.clone()
 }
 
-/// Changes only the process-wide procfs root (psutil's `PROCFS_PATH = path`).
+/// Changes only the process-wide procfs root (psutil's `PROCFS_PATH = path`): a new
+/// process-wide host with the other roots kept.
 pub fn set_procfs_path(path: impl Into<PathBuf>) {
     let mut r = (*roots()).clone();
     r.procfs = path.into();

@@ -10,6 +10,7 @@
 //! and for `float()` also `inf`/`nan` and exponents).
 
 use crate::constants::BatteryTime;
+use crate::context::Host;
 use crate::error::{Error, Result};
 use crate::roots::Roots;
 use crate::sys::fs::{list_dir, with_file, Dir, Eof};
@@ -283,74 +284,74 @@ fn prefixes(roots: &Roots, rels: Vec<Vec<u8>>) -> Vec<PathBuf> {
 /// divides once and visits trip points in numeric order (the last `critical` / `high`
 /// one wins). With a single trip point per zone both agree.
 pub fn sensors_temperatures(fahrenheit: bool) -> Result<IndexMap<String, Vec<Temperature>>> {
-    sensors_temperatures_at(&crate::roots::roots(), fahrenheit)
+    Host::current().sensors_temperatures(fahrenheit)
 }
 
-/// [`sensors_temperatures`] reading below `roots.sysfs`.
-pub fn sensors_temperatures_at(
-    roots: &Roots,
-    fahrenheit: bool,
-) -> Result<IndexMap<String, Vec<Temperature>>> {
-    let mut raw: IndexMap<String, Vec<Temperature>> = IndexMap::new();
+impl Host {
+    /// [`sensors_temperatures`] on this host (below `roots.sysfs`).
+    pub fn sensors_temperatures(&self, fahrenheit: bool) -> Result<IndexMap<String, Vec<Temperature>>> {
+        let roots: &Roots = self.roots();
+        let mut raw: IndexMap<String, Vec<Temperature>> = IndexMap::new();
 
-    let mut rels = Vec::new();
-    if let Some(h) = Hwmon::open(roots) {
-        h.glob("", b"temp", &mut rels);
-        h.glob("device/", b"temp", &mut rels);
-    }
-    let candidates = prefixes(roots, rels);
-
-    for base in &candidates {
-        let Some(current) = read_float(&with_suffix(base, "_input")) else {
-            continue;
-        };
-        let Ok(name) = read_text(&dirname(base).join("name")) else {
-            continue;
-        };
-        let high = read_float(&with_suffix(base, "_max"));
-        let critical = read_float(&with_suffix(base, "_crit"));
-        let label = read_text(&with_suffix(base, "_label")).unwrap_or_default();
-        raw.entry(name).or_default().push(Temperature {
-            label,
-            current: current / 1000.0,
-            high: high.map(|v| v / 1000.0),
-            critical: critical.map(|v| v / 1000.0),
-        });
-    }
-
-    if candidates.is_empty() {
-        // psutil also globs `{sysfs}/devices/platform/coretemp.*/hwmon/hwmon*/temp*_*`
-        // and appends the full file names it finds to the candidates (its "already
-        // listed?" test compares a full file name with prefixes, so it never matches).
-        // Reading "<file>_input" then fails (hwmon attribute names never have a second
-        // `_input`), so they add no sensor; their one effect is to suppress the
-        // thermal-zone fallback. That effect can only matter when there are no hwmon
-        // candidates (the fallback is skipped anyway otherwise) and the fallback finds
-        // something, so the glob (a listing of every platform device) is done only then.
-        // On a live system it then finds nothing: a coretemp hwmon directory is always
-        // also `{sysfs}/class/hwmon/hwmonN`.
-        let mut zones = IndexMap::new();
-        thermal_zones(roots, &mut zones);
-        if !zones.is_empty() && !coretemp_has_files(roots) {
-            raw = zones;
+        let mut rels = Vec::new();
+        if let Some(h) = Hwmon::open(roots) {
+            h.glob("", b"temp", &mut rels);
+            h.glob("device/", b"temp", &mut rels);
         }
-    }
+        let candidates = prefixes(roots, rels);
 
-    for temps in raw.values_mut() {
-        for t in temps.iter_mut() {
-            if fahrenheit {
-                t.current = to_fahrenheit(t.current);
-                t.high = t.high.map(to_fahrenheit);
-                t.critical = t.critical.map(to_fahrenheit);
-            }
-            if truthy(t.high) && !truthy(t.critical) {
-                t.critical = t.high;
-            } else if truthy(t.critical) && !truthy(t.high) {
-                t.high = t.critical;
+        for base in &candidates {
+            let Some(current) = read_float(&with_suffix(base, "_input")) else {
+                continue;
+            };
+            let Ok(name) = read_text(&dirname(base).join("name")) else {
+                continue;
+            };
+            let high = read_float(&with_suffix(base, "_max"));
+            let critical = read_float(&with_suffix(base, "_crit"));
+            let label = read_text(&with_suffix(base, "_label")).unwrap_or_default();
+            raw.entry(name).or_default().push(Temperature {
+                label,
+                current: current / 1000.0,
+                high: high.map(|v| v / 1000.0),
+                critical: critical.map(|v| v / 1000.0),
+            });
+        }
+
+        if candidates.is_empty() {
+            // psutil also globs `{sysfs}/devices/platform/coretemp.*/hwmon/hwmon*/temp*_*`
+            // and appends the full file names it finds to the candidates (its "already
+            // listed?" test compares a full file name with prefixes, so it never matches).
+            // Reading "<file>_input" then fails (hwmon attribute names never have a second
+            // `_input`), so they add no sensor; their one effect is to suppress the
+            // thermal-zone fallback. That effect can only matter when there are no hwmon
+            // candidates (the fallback is skipped anyway otherwise) and the fallback finds
+            // something, so the glob (a listing of every platform device) is done only then.
+            // On a live system it then finds nothing: a coretemp hwmon directory is always
+            // also `{sysfs}/class/hwmon/hwmonN`.
+            let mut zones = IndexMap::new();
+            thermal_zones(roots, &mut zones);
+            if !zones.is_empty() && !coretemp_has_files(roots) {
+                raw = zones;
             }
         }
+
+        for temps in raw.values_mut() {
+            for t in temps.iter_mut() {
+                if fahrenheit {
+                    t.current = to_fahrenheit(t.current);
+                    t.high = t.high.map(to_fahrenheit);
+                    t.critical = t.critical.map(to_fahrenheit);
+                }
+                if truthy(t.high) && !truthy(t.critical) {
+                    t.critical = t.high;
+                } else if truthy(t.critical) && !truthy(t.high) {
+                    t.high = t.critical;
+                }
+            }
+        }
+        Ok(raw)
     }
-    Ok(raw)
 }
 
 /// Whether psutil's `{sysfs}/devices/platform/coretemp.*/hwmon/hwmon*/temp*_*` glob
@@ -452,37 +453,40 @@ fn thermal_zones(roots: &Roots, raw: &mut IndexMap<String, Vec<Temperature>>) {
 /// does a missing `name` file ([`Error::Io`]; psutil raises `FileNotFoundError`).
 /// Beyond psutil, a negative speed is an [`Error::Parse`] (psutil would return it).
 pub fn sensors_fans() -> Result<IndexMap<String, Vec<Fan>>> {
-    sensors_fans_at(&crate::roots::roots())
+    Host::current().sensors_fans()
 }
 
-/// [`sensors_fans`] reading below `roots.sysfs`.
-pub fn sensors_fans_at(roots: &Roots) -> Result<IndexMap<String, Vec<Fan>>> {
-    let mut rels = Vec::new();
-    if let Some(h) = Hwmon::open(roots) {
-        h.glob("", b"fan", &mut rels);
-        if rels.is_empty() {
-            h.glob("device/", b"fan", &mut rels);
+impl Host {
+    /// [`sensors_fans`] reading below `roots.sysfs`.
+    pub fn sensors_fans(&self) -> Result<IndexMap<String, Vec<Fan>>> {
+        let roots: &Roots = self.roots();
+        let mut rels = Vec::new();
+        if let Some(h) = Hwmon::open(roots) {
+            h.glob("", b"fan", &mut rels);
+            if rels.is_empty() {
+                h.glob("device/", b"fan", &mut rels);
+            }
         }
+        let mut out: IndexMap<String, Vec<Fan>> = IndexMap::new();
+        for base in prefixes(roots, rels) {
+            let input = with_suffix(&base, "_input");
+            let Ok(bytes) = read_raw(&input) else {
+                continue;
+            };
+            let current = py_int(&bytes).ok_or_else(|| {
+                Error::parse(
+                    &input,
+                    format!("fan speed: got {:?}", String::from_utf8_lossy(&bytes)),
+                )
+            })?;
+            let current = u64::try_from(current)
+                .map_err(|_| Error::parse(&input, format!("fan speed: out of range: {current}")))?;
+            let name = read_text(&dirname(&base).join("name"))?;
+            let label = read_text(&with_suffix(&base, "_label")).unwrap_or_default();
+            out.entry(name).or_default().push(Fan { label, current });
+        }
+        Ok(out)
     }
-    let mut out: IndexMap<String, Vec<Fan>> = IndexMap::new();
-    for base in prefixes(roots, rels) {
-        let input = with_suffix(&base, "_input");
-        let Ok(bytes) = read_raw(&input) else {
-            continue;
-        };
-        let current = py_int(&bytes).ok_or_else(|| {
-            Error::parse(
-                &input,
-                format!("fan speed: got {:?}", String::from_utf8_lossy(&bytes)),
-            )
-        })?;
-        let current = u64::try_from(current)
-            .map_err(|_| Error::parse(&input, format!("fan speed: out of range: {current}")))?;
-        let name = read_text(&dirname(&base).join("name"))?;
-        let label = read_text(&with_suffix(&base, "_label")).unwrap_or_default();
-        out.entry(name).or_default().push(Fan { label, current });
-    }
-    Ok(out)
 }
 
 // ---------------------------------------------------------------------------------
@@ -541,96 +545,99 @@ fn attr_int(a: &Attr, what: &str) -> Result<i128> {
 /// left (possible only with a negative charge reading) is reported as
 /// [`BatteryTime::Unknown`], where psutil returns the negative number.
 pub fn sensors_battery() -> Result<Option<Battery>> {
-    sensors_battery_at(&crate::roots::roots())
+    Host::current().sensors_battery()
 }
 
-/// [`sensors_battery`] reading below `roots.sysfs`.
-pub fn sensors_battery_at(roots: &Roots) -> Result<Option<Battery>> {
-    let ps = roots.sys("class/power_supply");
-    let bat = list_dir(&ps)?
-        .into_iter()
-        .filter(|n| {
-            let s = n.to_string_lossy();
-            s.starts_with("BAT") || s.to_lowercase().contains("battery")
-        })
-        .min_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
-    let Some(bat) = bat else {
-        return Ok(None);
-    };
-    let root = ps.join(&bat);
-    let at = |names: &[&str]| -> Vec<PathBuf> { names.iter().map(|n| root.join(n)).collect() };
+impl Host {
+    /// [`sensors_battery`] reading below `roots.sysfs`.
+    pub fn sensors_battery(&self) -> Result<Option<Battery>> {
+        let roots: &Roots = self.roots();
+        let ps = roots.sys("class/power_supply");
+        let bat = list_dir(&ps)?
+            .into_iter()
+            .filter(|n| {
+                let s = n.to_string_lossy();
+                s.starts_with("BAT") || s.to_lowercase().contains("battery")
+            })
+            .min_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        let Some(bat) = bat else {
+            return Ok(None);
+        };
+        let root = ps.join(&bat);
+        let at = |names: &[&str]| -> Vec<PathBuf> { names.iter().map(|n| root.join(n)).collect() };
 
-    let energy_now = first_attr(&at(&["energy_now", "charge_now"]));
-    let power_now = first_attr(&at(&["power_now", "current_now"]));
-    let energy_full = first_attr(&at(&["energy_full", "charge_full"]));
-    let time_to_empty = first_attr(&at(&["time_to_empty_now"]));
+        let energy_now = first_attr(&at(&["energy_now", "charge_now"]));
+        let power_now = first_attr(&at(&["power_now", "current_now"]));
+        let energy_full = first_attr(&at(&["energy_full", "charge_full"]));
+        let time_to_empty = first_attr(&at(&["time_to_empty_now"]));
 
-    let percent = match (&energy_now, &energy_full) {
-        (Some(now), Some(full)) => {
+        let percent = match (&energy_now, &energy_full) {
+            (Some(now), Some(full)) => {
+                let now = attr_int(now, "energy_now/charge_now")?;
+                let full = attr_int(full, "energy_full/charge_full")?;
+                if full == 0 {
+                    0.0
+                } else {
+                    100.0 * now as f64 / full as f64
+                }
+            }
+            _ => {
+                let path = root.join("capacity");
+                let Ok(text) = read_text(&path) else {
+                    return Ok(None);
+                };
+                let capacity = py_int(text.as_bytes())
+                    .ok_or_else(|| Error::parse(&path, format!("battery capacity: got {text:?}")))?;
+                // psutil uses -1 as its "file missing" marker, so a capacity of -1 reads as none.
+                if capacity == -1 {
+                    return Ok(None);
+                }
+                capacity as f64
+            }
+        };
+
+        let online = first_attr(&[ps.join("AC0/online"), ps.join("AC/online")]);
+        let power_plugged = match online {
+            Some(a) => Some(a == Attr::Int(1)),
+            None => match read_text(&root.join("status"))
+                .unwrap_or_default()
+                .to_lowercase()
+                .as_str()
+            {
+                "discharging" => Some(false),
+                "charging" | "full" => Some(true),
+                _ => None,
+            },
+        };
+
+        let secsleft = if power_plugged == Some(true) {
+            BatteryTime::Unlimited
+        } else if let (Some(now), Some(power)) = (&energy_now, &power_now) {
             let now = attr_int(now, "energy_now/charge_now")?;
-            let full = attr_int(full, "energy_full/charge_full")?;
-            if full == 0 {
-                0.0
+            let power = attr_int(power, "power_now/current_now")?;
+            if power == 0 {
+                BatteryTime::Unknown
             } else {
-                100.0 * now as f64 / full as f64
+                seconds(now as f64 / power.unsigned_abs() as f64 * 3600.0)
             }
-        }
-        _ => {
-            let path = root.join("capacity");
-            let Ok(text) = read_text(&path) else {
-                return Ok(None);
-            };
-            let capacity = py_int(text.as_bytes())
-                .ok_or_else(|| Error::parse(&path, format!("battery capacity: got {text:?}")))?;
-            // psutil uses -1 as its "file missing" marker, so a capacity of -1 reads as none.
-            if capacity == -1 {
-                return Ok(None);
+        } else if let Some(tte) = &time_to_empty {
+            let minutes = attr_int(tte, "time_to_empty_now")?;
+            if minutes < 0 {
+                BatteryTime::Unknown
+            } else {
+                let secs = minutes.saturating_mul(60);
+                BatteryTime::Seconds(u64::try_from(secs).unwrap_or(u64::MAX))
             }
-            capacity as f64
-        }
-    };
-
-    let online = first_attr(&[ps.join("AC0/online"), ps.join("AC/online")]);
-    let power_plugged = match online {
-        Some(a) => Some(a == Attr::Int(1)),
-        None => match read_text(&root.join("status"))
-            .unwrap_or_default()
-            .to_lowercase()
-            .as_str()
-        {
-            "discharging" => Some(false),
-            "charging" | "full" => Some(true),
-            _ => None,
-        },
-    };
-
-    let secsleft = if power_plugged == Some(true) {
-        BatteryTime::Unlimited
-    } else if let (Some(now), Some(power)) = (&energy_now, &power_now) {
-        let now = attr_int(now, "energy_now/charge_now")?;
-        let power = attr_int(power, "power_now/current_now")?;
-        if power == 0 {
-            BatteryTime::Unknown
         } else {
-            seconds(now as f64 / power.unsigned_abs() as f64 * 3600.0)
-        }
-    } else if let Some(tte) = &time_to_empty {
-        let minutes = attr_int(tte, "time_to_empty_now")?;
-        if minutes < 0 {
             BatteryTime::Unknown
-        } else {
-            let secs = minutes.saturating_mul(60);
-            BatteryTime::Seconds(u64::try_from(secs).unwrap_or(u64::MAX))
-        }
-    } else {
-        BatteryTime::Unknown
-    };
+        };
 
-    Ok(Some(Battery {
-        percent,
-        secsleft,
-        power_plugged,
-    }))
+        Ok(Some(Battery {
+            percent,
+            secsleft,
+            power_plugged,
+        }))
+    }
 }
 
 /// Python's `int(x)` of a float number of seconds (truncation toward zero); negative
@@ -751,7 +758,7 @@ mod tests {
         w("sys/class/thermal/thermal_zone0/temp", "45000\n");
         w("sys/class/thermal/thermal_zone0/type", "acpitz\n");
         let roots = Roots::under(&dir);
-        let got = sensors_temperatures_at(&roots, false).unwrap();
+        let got = Host::new(roots.clone()).sensors_temperatures(false).unwrap();
         assert_eq!(got.keys().collect::<Vec<_>>(), ["acpitz"]);
         assert_eq!(got["acpitz"][0].current, 45.0);
         // coretemp files that are not under class/hwmon: no sensor, no fallback either.
@@ -760,11 +767,20 @@ mod tests {
             "50000\n",
         );
         w("sys/devices/platform/coretemp.0/hwmon/hwmon3/name", "coretemp\n");
-        assert!(sensors_temperatures_at(&roots, false).unwrap().is_empty());
+        assert!(Host::new(roots.clone())
+            .sensors_temperatures(false)
+            .unwrap()
+            .is_empty());
         // A coretemp directory without temp*_* files does not suppress it.
         std::fs::remove_dir_all(dir.join("sys/devices/platform/coretemp.0/hwmon/hwmon3")).unwrap();
         std::fs::create_dir_all(dir.join("sys/devices/platform/coretemp.0/hwmon/hwmon3")).unwrap();
-        assert_eq!(sensors_temperatures_at(&roots, false).unwrap().len(), 1);
+        assert_eq!(
+            Host::new(roots.clone())
+                .sensors_temperatures(false)
+                .unwrap()
+                .len(),
+            1
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -5,6 +5,7 @@
 //! record layout (see [`crate::linux::parse::utmp`]), so it needs no libc state, takes
 //! no lock and works on fixture files.
 
+use crate::context::Host;
 use crate::error::{Error, Pid, Result};
 use crate::linux::parse::utmp::{parse_utmp, USER_PROCESS};
 use crate::roots::Roots;
@@ -35,31 +36,36 @@ pub struct User {
 /// and gives `[]`, as with psutil (glibc's `getutxent` finds no record when it cannot
 /// open the file).
 pub fn users() -> Result<Vec<User>> {
-    users_at(&crate::roots::roots())
+    Host::current().users()
 }
 
-/// [`users`] reading the utmp file at `roots.utmp`.
-///
-/// Differences from psutil, all on damaged or unusual files: an unreadable utmp file
-/// (other than missing) is an [`Error::Io`] where glibc would silently report no
-/// users; a `USER_PROCESS` record with a negative `ut_pid` is an [`Error::Parse`]
-/// (psutil would report the negative number); text fields that fill their whole slot
-/// are cut at the slot's end (psutil's C code would read on into the next field).
-pub fn users_at(roots: &Roots) -> Result<Vec<User>> {
-    let path = &roots.utmp;
-    let fd = match open(path) {
-        Ok(fd) => fd,
-        // glibc's setutxent() fails to open the file, getutxent() returns NULL at once,
-        // and psutil returns [] (spec 2.6: "Empty list if nobody maintains utmp").
-        Err(e) if matches!(OsErr::of(&e), OsErr::NotFound | OsErr::NotADirectory) => return Ok(Vec::new()),
-        Err(e) => return Err(Error::io(path, e)),
-    };
-    let mut bytes = take_buf();
-    let r = read_fd(fd.as_fd(), &mut bytes, Eof::Zero).map_err(|e| Error::io(path, e));
-    drop(fd);
-    let r = r.and_then(|()| users_from(&bytes, path));
-    put_buf(bytes);
-    r
+impl Host {
+    /// [`users`] reading the utmp file at `roots.utmp`.
+    ///
+    /// Differences from psutil, all on damaged or unusual files: an unreadable utmp file
+    /// (other than missing) is an [`Error::Io`] where glibc would silently report no
+    /// users; a `USER_PROCESS` record with a negative `ut_pid` is an [`Error::Parse`]
+    /// (psutil would report the negative number); text fields that fill their whole slot
+    /// are cut at the slot's end (psutil's C code would read on into the next field).
+    pub fn users(&self) -> Result<Vec<User>> {
+        let roots: &Roots = self.roots();
+        let path = &roots.utmp;
+        let fd = match open(path) {
+            Ok(fd) => fd,
+            // glibc's setutxent() fails to open the file, getutxent() returns NULL at once,
+            // and psutil returns [] (spec 2.6: "Empty list if nobody maintains utmp").
+            Err(e) if matches!(OsErr::of(&e), OsErr::NotFound | OsErr::NotADirectory) => {
+                return Ok(Vec::new())
+            }
+            Err(e) => return Err(Error::io(path, e)),
+        };
+        let mut bytes = take_buf();
+        let r = read_fd(fd.as_fd(), &mut bytes, Eof::Zero).map_err(|e| Error::io(path, e));
+        drop(fd);
+        let r = r.and_then(|()| users_from(&bytes, path));
+        put_buf(bytes);
+        r
+    }
 }
 
 /// The `USER_PROCESS` records of the utmp bytes read from `path`.

@@ -153,7 +153,7 @@ fn ionice_rlimit_affinity_bad_values() {
     finish(c);
 }
 
-/// Every `_at` function against `roots`; (name, outcome) with errors kept.
+/// Every system function of a host on `roots`; (name, outcome) with errors kept.
 fn sweep(roots: &Roots) -> Vec<(&'static str, Result<String, Error>)> {
     fn s<T: std::fmt::Debug>(r: Result<T, Error>) -> Result<String, Error> {
         r.map(|v| {
@@ -161,50 +161,36 @@ fn sweep(roots: &Roots) -> Vec<(&'static str, Result<String, Error>)> {
             t.chars().take(60).collect()
         })
     }
+    let h = Host::new(roots.clone());
     vec![
-        ("Process::new_at(1)", s(Process::new_at(roots, 1))),
-        ("pids_at", s(pids_at(roots))),
-        ("pid_exists_at(1)", s(pid_exists_at(roots, 1))),
-        ("process_iter_at", s(process_iter_at(roots, None).map(|_| ()))),
-        ("boot_time_at", s(boot_time_at(roots))),
-        ("cpu_times_at", s(cpu_times_at(roots))),
-        ("cpu_times_percpu_at", s(cpu_times_percpu_at(roots))),
-        ("cpu_percent_at", s(cpu_percent_at(roots, None))),
-        ("cpu_times_percent_at", s(cpu_times_percent_at(roots, None))),
-        ("cpu_stats_at", s(cpu_stats_at(roots))),
-        ("cpu_freq_at", s(cpu_freq_at(roots))),
-        ("cpu_freq_percpu_at", s(cpu_freq_percpu_at(roots))),
-        ("getloadavg_at", s(getloadavg_at(roots))),
-        ("virtual_memory_at", s(virtual_memory_at(roots))),
-        ("swap_memory_at", s(swap_memory_at(roots))),
-        ("disk_partitions_at", s(disk_partitions_at(roots, false))),
-        ("disk_io_counters_at", s(disk_io_counters_at(roots, false))),
-        (
-            "disk_io_counters_perdisk_at",
-            s(disk_io_counters_perdisk_at(roots, false)),
-        ),
-        ("net_io_counters_at", s(net_io_counters_at(roots, false))),
-        (
-            "net_io_counters_pernic_at",
-            s(net_io_counters_pernic_at(roots, false)),
-        ),
-        ("net_if_stats_at", s(net_if_stats_at(roots))),
-        (
-            "net_connections_at",
-            s(net_connections_at(roots, ConnectionKind::All)),
-        ),
-        ("users_at", s(users_at(roots))),
-        (
-            "sensors_temperatures_at",
-            s(sensors_temperatures_at(roots, false)),
-        ),
-        ("sensors_fans_at", s(sensors_fans_at(roots))),
-        ("sensors_battery_at", s(sensors_battery_at(roots))),
-        ("cpu_count_at", Ok(format!("{:?}", cpu_count_at(roots)))),
-        (
-            "cpu_count_physical_at",
-            Ok(format!("{:?}", cpu_count_physical_at(roots))),
-        ),
+        ("Host::process(1)", s(h.process(1))),
+        ("pids", s(h.pids())),
+        ("pid_exists(1)", s(h.pid_exists(1))),
+        ("process_iter", s(h.process_iter(None).map(|_| ()))),
+        ("boot_time", s(h.boot_time())),
+        ("cpu_times", s(h.cpu_times())),
+        ("cpu_times_percpu", s(h.cpu_times_percpu())),
+        ("cpu_percent", s(h.cpu_percent(None))),
+        ("cpu_times_percent", s(h.cpu_times_percent(None))),
+        ("cpu_stats", s(h.cpu_stats())),
+        ("cpu_freq", s(h.cpu_freq())),
+        ("cpu_freq_percpu", s(h.cpu_freq_percpu())),
+        ("getloadavg", s(h.getloadavg())),
+        ("virtual_memory", s(h.virtual_memory())),
+        ("swap_memory", s(h.swap_memory())),
+        ("disk_partitions", s(h.disk_partitions(false))),
+        ("disk_io_counters", s(h.disk_io_counters(false))),
+        ("disk_io_counters_perdisk", s(h.disk_io_counters_perdisk(false))),
+        ("net_io_counters", s(h.net_io_counters(false))),
+        ("net_io_counters_pernic", s(h.net_io_counters_pernic(false))),
+        ("net_if_stats", s(h.net_if_stats())),
+        ("net_connections", s(h.net_connections(ConnectionKind::All))),
+        ("users", s(h.users())),
+        ("sensors_temperatures", s(h.sensors_temperatures(false))),
+        ("sensors_fans", s(h.sensors_fans())),
+        ("sensors_battery", s(h.sensors_battery())),
+        ("cpu_count", Ok(format!("{:?}", h.cpu_count()))),
+        ("cpu_count_physical", Ok(format!("{:?}", h.cpu_count_physical()))),
     ]
 }
 
@@ -213,15 +199,15 @@ fn sweep(roots: &Roots) -> Vec<(&'static str, Result<String, Error>)> {
 /// finds nothing; users: getutent finds no file; net_if_stats: no interface listed),
 /// `None` counts, and a PID-existence check that falls back to kill(2).
 const OK_WHEN_MISSING: &[&str] = &[
-    "users_at",
-    "sensors_temperatures_at",
-    "sensors_fans_at",
-    "sensors_battery_at",
-    "cpu_count_at",
-    "cpu_count_physical_at",
-    "cpu_freq_at",
-    "cpu_freq_percpu_at",
-    "pid_exists_at(1)",
+    "users",
+    "sensors_temperatures",
+    "sensors_fans",
+    "sensors_battery",
+    "cpu_count",
+    "cpu_count_physical",
+    "cpu_freq",
+    "cpu_freq_percpu",
+    "pid_exists(1)",
 ];
 
 fn check_sweep(roots: &Roots, needle: &str) -> String {
@@ -278,7 +264,7 @@ fn files_that_are_not_files() {
     std::fs::create_dir(pd.join("status")).unwrap();
     std::os::unix::fs::symlink(dir.path().join("nowhere"), pd.join("statm")).unwrap();
     std::os::unix::fs::symlink(dir.path().join("nowhere"), pd.join("cmdline")).unwrap();
-    let p = Process::new_at(&roots, 4242).unwrap();
+    let p = Host::new(roots.clone()).process(4242).unwrap();
     assert_eq!(p.name().unwrap(), "fixture");
     let status = pd.join("status").display().to_string();
     err_contains(p.uids(), &status);
@@ -501,8 +487,8 @@ fn unpriv_bad_input_helper() {
     // A procfs root with mode 000 (and no sysfs, /etc or utmp): every error names
     // the tree.
     let report = check_sweep(&roots, &Path::new(&root).display().to_string());
-    assert!(report.contains("Process::new_at(1): AccessDenied"), "{report}");
-    assert!(report.contains("pids_at: PermissionError"), "{report}");
+    assert!(report.contains("Host::process(1): AccessDenied"), "{report}");
+    assert!(report.contains("pids: PermissionError"), "{report}");
     println!("UNREADABLE-ROOT\n{report}");
     // PID 1 belongs to root: what a user may not read or change is AccessDenied naming
     // pid=1. The setters pass the current values, so they would change nothing even

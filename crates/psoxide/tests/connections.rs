@@ -13,9 +13,10 @@ use psoxide::linux::parse::sockdiag::{
     inet_dump_request, parse_inet_diag, parse_unix_diag, unix_dump_request, DumpProgress, INET_STATES,
     NETLINK_SOCK_DIAG, UDIAG_SHOW_NAME,
 };
+use psoxide::Host;
 use psoxide::{
-    net_connections, net_connections_at, net_connections_from, Addr, AddressFamily, Connection,
-    ConnectionKind, ConnectionStatus, Error, Roots, SocketKind, SocketTableSource,
+    net_connections, net_connections_from, Addr, AddressFamily, Connection, ConnectionKind, ConnectionStatus,
+    Error, Roots, SocketKind, SocketTableSource,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -126,7 +127,7 @@ fn unix(s: &str) -> Addr {
 #[test]
 fn synth_fixture_every_field() {
     let r = Roots::under(fixture("conn-synth"));
-    let all = net_connections_at(&r, ConnectionKind::All).unwrap();
+    let all = Host::new(r.clone()).net_connections(ConnectionKind::All).unwrap();
     let tcp4: Vec<_> = all
         .iter()
         .filter(|c| c.family == AddressFamily::Inet && c.type_ == SocketKind::Stream)
@@ -250,7 +251,7 @@ fn synth_fixture_every_field() {
 
     // Per kind: the right tables only.
     for k in ConnectionKind::ALL {
-        let v = net_connections_at(&r, k).unwrap();
+        let v = Host::new(r.clone()).net_connections(k).unwrap();
         let want: Vec<_> = all
             .iter()
             .filter(|c| {
@@ -278,7 +279,7 @@ fn synth_fixture_every_field() {
 #[test]
 fn json_shape() {
     let r = Roots::under(fixture("conn-synth"));
-    let all = net_connections_at(&r, ConnectionKind::All).unwrap();
+    let all = Host::new(r.clone()).net_connections(ConnectionKind::All).unwrap();
     let listen = all.iter().find(|c| c.status == ConnectionStatus::Listen).unwrap();
     assert_eq!(
         serde_json::to_string(listen).unwrap(),
@@ -301,7 +302,7 @@ fn fixtures_match_psutil() {
             return;
         };
         for k in ConnectionKind::ALL {
-            let ours = net_connections_at(&Roots::under(&dir), k).unwrap();
+            let ours = Host::new(Roots::under(&dir)).net_connections(k).unwrap();
             assert_eq!(multiset(&ours), value_multiset(&theirs[k.as_str()]), "{name} {k}");
         }
     }
@@ -310,8 +311,17 @@ fn fixtures_match_psutil() {
 #[test]
 fn missing_ipv6_tables_are_skipped() {
     let r = Roots::under(fixture("conn-nov6"));
-    assert!(net_connections_at(&r, ConnectionKind::Inet6).unwrap().is_empty());
-    assert_eq!(net_connections_at(&r, ConnectionKind::Tcp).unwrap().len(), 11);
+    assert!(Host::new(r.clone())
+        .net_connections(ConnectionKind::Inet6)
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        Host::new(r.clone())
+            .net_connections(ConnectionKind::Tcp)
+            .unwrap()
+            .len(),
+        11
+    );
 }
 
 #[test]
@@ -324,7 +334,9 @@ fn malformed_tables_are_errors_naming_file_and_line() {
         ("conn-unix-stray", "unix", "net/unix", "line 4"),
     ] {
         let dir = fixture(name);
-        let e = net_connections_at(&Roots::under(&dir), kind(k)).unwrap_err();
+        let e = Host::new(Roots::under(&dir))
+            .net_connections(kind(k))
+            .unwrap_err();
         let s = e.to_string();
         assert!(matches!(e, Error::Parse { .. }), "{name}: {s}");
         assert!(
@@ -342,9 +354,11 @@ fn malformed_tables_are_errors_naming_file_and_line() {
         }
     }
     // A missing table (not tcp6/udp6) is an I/O error, as psutil's open() fails.
-    let e = net_connections_at(&Roots::under(fixture("conn-nov6")), ConnectionKind::All);
+    let e = Host::new(Roots::under(fixture("conn-nov6"))).net_connections(ConnectionKind::All);
     assert!(e.is_ok());
-    let e = net_connections_at(&Roots::under(fixture("conn-truncated")), ConnectionKind::Unix).unwrap_err();
+    let e = Host::new(Roots::under(fixture("conn-truncated")))
+        .net_connections(ConnectionKind::Unix)
+        .unwrap_err();
     assert_eq!(e.exception_name(), "FileNotFoundError", "{e}");
 }
 
@@ -353,7 +367,9 @@ fn unix_names_with_newlines() {
     // Deviation from psutil (documented): a name continued on the next line is
     // whole, so it contains a newline and gives "" like the netlink reader.
     let r = Roots::under(fixture("conn-unix-newline"));
-    let v = net_connections_at(&r, ConnectionKind::Unix).unwrap();
+    let v = Host::new(r.clone())
+        .net_connections(ConnectionKind::Unix)
+        .unwrap();
     let names: Vec<_> = v.iter().map(|c| c.laddr.clone()).collect();
     assert_eq!(names, [unix("/run/systemd/private"), unix(""), unix("@abs")]);
 }

@@ -72,22 +72,28 @@ fn fixture_live_capture_matches_file() {
     let clk = getconf("CLK_TCK") as f64;
     let lines = stat_lines(&text);
     assert_eq!(lines[0].0, "cpu");
-    assert_eq!(cpu_times_at(&r).unwrap().to_array(), to_times(&lines[0].1, clk));
-    let per = cpu_times_percpu_at(&r).unwrap();
+    assert_eq!(
+        Host::new(r.clone()).cpu_times().unwrap().to_array(),
+        to_times(&lines[0].1, clk)
+    );
+    let per = Host::new(r.clone()).cpu_times_percpu().unwrap();
     assert_eq!(per.len(), lines.len() - 1);
     for (p, (_, ticks)) in per.iter().zip(&lines[1..]) {
         assert_eq!(p.to_array(), to_times(ticks, clk));
     }
-    let s = cpu_stats_at(&r).unwrap();
+    let s = Host::new(r.clone()).cpu_stats().unwrap();
     assert_eq!(s.ctx_switches, stat_value(&text, "ctxt"));
     assert_eq!(s.interrupts, stat_value(&text, "intr"));
     assert_eq!(s.soft_interrupts, stat_value(&text, "softirq"));
     assert_eq!(s.syscalls, 0);
-    assert_eq!(boot_time_at(&r).unwrap(), stat_value(&text, "btime") as f64);
+    assert_eq!(
+        Host::new(r.clone()).boot_time().unwrap(),
+        stat_value(&text, "btime") as f64
+    );
 
     let cpuinfo = std::fs::read_to_string(fixture_path("cpu-live", "proc/cpuinfo")).unwrap();
     let nproc = cpuinfo.lines().filter(|l| l.starts_with("processor")).count() as u32;
-    assert_eq!(cpu_count_at(&r), Some(nproc));
+    assert_eq!(Host::new(r.clone()).cpu_count(), Some(nproc));
     // Distinct core_cpus_list contents of the captured topology.
     let mut cores: Vec<String> = (0..nproc)
         .map(|i| {
@@ -100,7 +106,10 @@ fn fixture_live_capture_matches_file() {
         .collect();
     cores.sort();
     cores.dedup();
-    assert_eq!(cpu_count_physical_at(&r), Some(cores.len() as u32));
+    assert_eq!(
+        Host::new(r.clone()).cpu_count_physical(),
+        Some(cores.len() as u32)
+    );
 
     // An empty cpufreq directory: cpuinfo mode, one entry per "cpu MHz" line.
     let mhz: Vec<f64> = cpuinfo
@@ -108,7 +117,7 @@ fn fixture_live_capture_matches_file() {
         .filter(|l| l.starts_with("cpu MHz"))
         .map(|l| l.split(':').nth(1).unwrap().trim().parse().unwrap())
         .collect();
-    let freqs = cpu_freq_percpu_at(&r).unwrap();
+    let freqs = Host::new(r.clone()).cpu_freq_percpu().unwrap();
     assert_eq!(freqs.iter().map(|f| f.current).collect::<Vec<_>>(), mhz);
     assert!(freqs.iter().all(|f| f.min == 0.0 && f.max == 0.0));
 
@@ -118,7 +127,7 @@ fn fixture_live_capture_matches_file() {
         .take(3)
         .map(|x| x.parse().unwrap())
         .collect();
-    assert_eq!(getloadavg_at(&r).unwrap().to_vec(), want);
+    assert_eq!(Host::new(r.clone()).getloadavg().unwrap().to_vec(), want);
 }
 
 #[test]
@@ -127,7 +136,7 @@ fn fixture_cpufreq_policies_one_entry_per_cpu_offline_skipped() {
     // policy0 covers cpu0 and cpu1, policy2 covers cpu2, cpu3 (policy3) is offline and
     // has no current-frequency file. cpuinfo has 3 MHz values for 4 CPUs, so the
     // sysfs scaling_cur_freq values are used.
-    let f = cpu_freq_percpu_at(&r).unwrap();
+    let f = Host::new(r.clone()).cpu_freq_percpu().unwrap();
     let cf = |current, min, max| CpuFreq { current, min, max };
     assert_eq!(
         f,
@@ -137,20 +146,20 @@ fn fixture_cpufreq_policies_one_entry_per_cpu_offline_skipped() {
             cf(2400.0, 800.0, 3000.0)
         ]
     );
-    let agg = cpu_freq_at(&r).unwrap().unwrap();
+    let agg = Host::new(r.clone()).cpu_freq().unwrap().unwrap();
     assert_eq!(agg.current, (1800.0 + 1800.0 + 2400.0) / 3.0);
     assert_eq!(agg.min, 800.0);
     assert_eq!(agg.max, (3500.0 + 3500.0 + 3000.0) / 3.0);
-    assert_eq!(cpu_count_at(&r), Some(3));
+    assert_eq!(Host::new(r.clone()).cpu_count(), Some(3));
     // core_cpus_list: "0-1", "0-1", "2".
-    assert_eq!(cpu_count_physical_at(&r), Some(2));
+    assert_eq!(Host::new(r.clone()).cpu_count_physical(), Some(2));
 }
 
 #[test]
 fn fixture_cpufreq_cpuinfo_cur_freq_fallback() {
     // Old per-CPU layout (cpuN/cpufreq), no scaling_cur_freq, ARM cpuinfo without MHz.
     let r = fixture("cpu-freq-cpuinfo-cur");
-    let f = cpu_freq_percpu_at(&r).unwrap();
+    let f = Host::new(r.clone()).cpu_freq_percpu().unwrap();
     assert_eq!(
         f,
         vec![
@@ -166,13 +175,13 @@ fn fixture_cpufreq_cpuinfo_cur_freq_fallback() {
             }
         ]
     );
-    assert_eq!(cpu_freq_at(&r).unwrap().unwrap().current, 1250.0);
+    assert_eq!(Host::new(r.clone()).cpu_freq().unwrap().unwrap().current, 1250.0);
 }
 
 #[test]
 fn fixture_cpufreq_uses_cpuinfo_when_counts_match() {
     let r = fixture("cpu-freq-match");
-    let f = cpu_freq_percpu_at(&r).unwrap();
+    let f = Host::new(r.clone()).cpu_freq_percpu().unwrap();
     // 2095.1237 MHz -> 2095123 kHz -> 2095.123; scaling_cur_freq (1000 MHz) unused.
     assert_eq!(
         f[0],
@@ -194,11 +203,13 @@ fn fixture_cpufreq_uses_cpuinfo_when_counts_match() {
 
 #[test]
 fn fixture_cpufreq_missing_current_file_is_unsupported() {
-    let e = cpu_freq_percpu_at(&fixture("cpu-freq-nocur")).unwrap_err();
+    let e = Host::new(fixture("cpu-freq-nocur"))
+        .cpu_freq_percpu()
+        .unwrap_err();
     assert!(matches!(e, Error::Unsupported { .. }), "{e}");
     assert_eq!(e.exception_name(), "NotImplementedError");
     assert!(e.to_string().contains("can't find current frequency file"), "{e}");
-    assert!(cpu_freq_at(&fixture("cpu-freq-nocur")).is_err());
+    assert!(Host::new(fixture("cpu-freq-nocur")).cpu_freq().is_err());
 }
 
 #[test]
@@ -206,28 +217,28 @@ fn fixture_old_kernels() {
     let clk = getconf("CLK_TCK") as f64;
     // 2.6.18: 8 columns (no guest, guest_nice), no softirq line.
     let r = fixture("cpu-old-2.6.18");
-    let t = cpu_times_at(&r).unwrap();
+    let t = Host::new(r.clone()).cpu_times().unwrap();
     assert_eq!(
         t.to_array(),
         to_times(&[2255, 34, 2290, 22625563, 6290, 127, 456, 0], clk)
     );
     assert_eq!(t.guest, 0.0);
     assert_eq!(t.guest_nice, 0.0);
-    let per = cpu_times_percpu_at(&r).unwrap();
+    let per = Host::new(r.clone()).cpu_times_percpu().unwrap();
     assert_eq!(per.len(), 2);
     assert_eq!(
         per[1].to_array(),
         to_times(&[1123, 0, 849, 11313845, 2614, 0, 18, 0], clk)
     );
-    assert_eq!(boot_time_at(&r).unwrap(), 1062191376.0);
-    let e = cpu_stats_at(&r).unwrap_err();
+    assert_eq!(Host::new(r.clone()).boot_time().unwrap(), 1062191376.0);
+    let e = Host::new(r.clone()).cpu_stats().unwrap_err();
     assert!(
         is_parse_error_naming(&e, &r.proc("stat")) && e.to_string().contains("softirq"),
         "{e}"
     );
     // 2.6.9: 7 columns (no steal).
     let r = fixture("cpu-old-2.6.9");
-    let t = cpu_times_at(&r).unwrap();
+    let t = Host::new(r.clone()).cpu_times().unwrap();
     assert_eq!(t.user, 1393280.0 / clk);
     assert_eq!(t.nice, 32966.0 / clk);
     assert_eq!(t.system, 572056.0 / clk);
@@ -237,40 +248,40 @@ fn fixture_old_kernels() {
     assert_eq!(t.softirq, 16.0 / clk);
     assert_eq!((t.steal, t.guest, t.guest_nice), (0.0, 0.0, 0.0));
     // Quirk 10.13 decided: per-CPU lines are padded like the aggregate line.
-    assert_eq!(cpu_times_percpu_at(&r).unwrap()[0], t);
+    assert_eq!(Host::new(r.clone()).cpu_times_percpu().unwrap()[0], t);
 }
 
 #[test]
 fn fixture_ppc_and_s390x_and_sparc() {
     let r = fixture("cpu-ppc");
-    let f = cpu_freq_percpu_at(&r).unwrap();
+    let f = Host::new(r.clone()).cpu_freq_percpu().unwrap();
     assert_eq!(
         f.iter().map(|x| x.current).collect::<Vec<_>>(),
         vec![2000.0, 3800.0]
     );
     assert!(f.iter().all(|x| x.min == 0.0 && x.max == 0.0));
-    assert_eq!(cpu_freq_at(&r).unwrap().unwrap().current, 2900.0);
-    assert_eq!(cpu_count_at(&r), Some(2));
-    assert_eq!(cpu_count_physical_at(&r), None);
+    assert_eq!(Host::new(r.clone()).cpu_freq().unwrap().unwrap().current, 2900.0);
+    assert_eq!(Host::new(r.clone()).cpu_count(), Some(2));
+    assert_eq!(Host::new(r.clone()).cpu_count_physical(), None);
 
     let r = fixture("cpu-s390x");
-    let f = cpu_freq_percpu_at(&r).unwrap();
+    let f = Host::new(r.clone()).cpu_freq_percpu().unwrap();
     // "cpu MHz dynamic" counts, "cpu MHz static" does not.
     assert_eq!(
         f.iter().map(|x| x.current).collect::<Vec<_>>(),
         vec![5200.0, 5100.0, 5000.0, 4900.0]
     );
     // "processor N: version = ..." summary lines.
-    assert_eq!(cpu_count_at(&r), Some(4));
+    assert_eq!(Host::new(r.clone()).cpu_count(), Some(4));
     // No sysfs topology: physical ids 0 and 1 with "cpu cores : 2" each.
-    assert_eq!(cpu_count_physical_at(&r), Some(4));
+    assert_eq!(Host::new(r.clone()).cpu_count_physical(), Some(4));
 
     let r = fixture("cpu-sparc");
     // No "processor" lines: the cpuN lines of /proc/stat are counted.
-    assert_eq!(cpu_count_at(&r), Some(4));
-    assert_eq!(cpu_count_physical_at(&r), None);
-    assert_eq!(cpu_freq_percpu_at(&r).unwrap(), vec![]);
-    assert_eq!(cpu_freq_at(&r).unwrap(), None);
+    assert_eq!(Host::new(r.clone()).cpu_count(), Some(4));
+    assert_eq!(Host::new(r.clone()).cpu_count_physical(), None);
+    assert_eq!(Host::new(r.clone()).cpu_freq_percpu().unwrap(), vec![]);
+    assert_eq!(Host::new(r.clone()).cpu_freq().unwrap(), None);
 }
 
 #[test]
@@ -282,7 +293,7 @@ fn broken_proc_stat_is_a_parse_error_naming_the_file() {
     let good = std::fs::read_to_string(fixture_path("cpu-live", "proc/stat")).unwrap();
 
     // Missing file: the I/O error, not a parse error.
-    let e = cpu_times_at(&r).unwrap_err();
+    let e = Host::new(r.clone()).cpu_times().unwrap_err();
     assert_eq!(e.exception_name(), "FileNotFoundError");
     assert!(e.to_string().contains(&*stat.to_string_lossy()));
 
@@ -295,10 +306,10 @@ fn broken_proc_stat_is_a_parse_error_naming_the_file() {
     ] {
         std::fs::write(&stat, &good[..cut]).unwrap();
         for e in [
-            cpu_times_at(&r).unwrap_err(),
-            cpu_times_percpu_at(&r).unwrap_err(),
-            cpu_stats_at(&r).unwrap_err(),
-            boot_time_at(&r).unwrap_err(),
+            Host::new(r.clone()).cpu_times().unwrap_err(),
+            Host::new(r.clone()).cpu_times_percpu().unwrap_err(),
+            Host::new(r.clone()).cpu_stats().unwrap_err(),
+            Host::new(r.clone()).boot_time().unwrap_err(),
         ] {
             assert!(is_parse_error_naming(&e, &stat), "cut at {cut}: {e}");
         }
@@ -311,26 +322,29 @@ fn broken_proc_stat_is_a_parse_error_naming_the_file() {
         "cpu  1 2\n",
     ] {
         std::fs::write(&stat, bad).unwrap();
-        let e = cpu_times_at(&r).unwrap_err();
+        let e = Host::new(r.clone()).cpu_times().unwrap_err();
         assert!(is_parse_error_naming(&e, &stat), "{bad:?}: {e}");
     }
     std::fs::write(&stat, "cpu  1 2 3 4\ncpu0 1 2 3 4\ncpu1 1 2 -3 4\n").unwrap();
     assert!(is_parse_error_naming(
-        &cpu_times_percpu_at(&r).unwrap_err(),
+        &Host::new(r.clone()).cpu_times_percpu().unwrap_err(),
         &stat
     ));
     std::fs::write(&stat, "cpu  1 2 3 4\nbtime soon\n").unwrap();
-    assert!(is_parse_error_naming(&boot_time_at(&r).unwrap_err(), &stat));
+    assert!(is_parse_error_naming(
+        &Host::new(r.clone()).boot_time().unwrap_err(),
+        &stat
+    ));
     // Missing lines.
     std::fs::write(&stat, "cpu  1 2 3 4\nctxt 1\nintr 2\nsoftirq 3\n").unwrap();
-    let e = boot_time_at(&r).unwrap_err();
+    let e = Host::new(r.clone()).boot_time().unwrap_err();
     assert!(
         is_parse_error_naming(&e, &stat) && e.to_string().contains("btime"),
         "{e}"
     );
     assert_eq!(e.exception_name(), "RuntimeError");
     assert_eq!(
-        cpu_stats_at(&r).unwrap(),
+        Host::new(r.clone()).cpu_stats().unwrap(),
         CpuStats {
             ctx_switches: 1,
             interrupts: 2,
@@ -339,8 +353,11 @@ fn broken_proc_stat_is_a_parse_error_naming_the_file() {
         }
     );
     std::fs::write(&stat, "cpu0 1 2 3 4\nbtime 5\n").unwrap();
-    assert!(is_parse_error_naming(&cpu_times_at(&r).unwrap_err(), &stat));
-    assert_eq!(boot_time_at(&r).unwrap(), 5.0);
+    assert!(is_parse_error_naming(
+        &Host::new(r.clone()).cpu_times().unwrap_err(),
+        &stat
+    ));
+    assert_eq!(Host::new(r.clone()).boot_time().unwrap(), 5.0);
 }
 
 // ----------------------------------------------------------------------------------
@@ -474,39 +491,46 @@ fn sampler_formulas_by_hand() {
 }
 
 #[test]
-fn free_functions_keep_separate_per_thread_baselines() {
+fn a_host_keeps_one_baseline_per_function_shared_by_its_threads() {
     let f = StatFile::new();
-    let r = f.roots.clone();
+    let h = Host::new(f.roots.clone());
     let t1 = [100, 0, 100, 800, 0, 0, 0, 0, 0, 0];
     let t2 = [250, 20, 150, 900, 40, 10, 10, 20, 50, 10];
     f.write(t1, &[t1]);
-    assert_eq!(cpu_percent_at(&r, None).unwrap(), 0.0);
-    assert_eq!(
-        cpu_percent_percpu_at(&r, Some(Duration::ZERO)).unwrap(),
-        vec![0.0]
-    );
+    assert_eq!(h.cpu_percent(None).unwrap(), 0.0);
+    assert_eq!(h.cpu_percent_percpu(Some(Duration::ZERO)).unwrap(), vec![0.0]);
     f.write(t2, &[t2]);
-    assert_eq!(cpu_percent_at(&r, None).unwrap(), 65.0);
+    assert_eq!(h.cpu_percent(None).unwrap(), 65.0);
     // cpu_times_percent has its own baseline: its first call is still the first.
-    assert_eq!(cpu_times_percent_at(&r, None).unwrap(), CpuTimes::default());
-    assert_eq!(cpu_percent_percpu_at(&r, None).unwrap(), vec![65.0]);
+    assert_eq!(h.cpu_times_percent(None).unwrap(), CpuTimes::default());
+    assert_eq!(h.cpu_percent_percpu(None).unwrap(), vec![65.0]);
     assert_eq!(
-        cpu_times_percent_percpu_at(&r, None).unwrap(),
+        h.cpu_times_percent_percpu(None).unwrap(),
         vec![CpuTimes::default()]
     );
-    // Another thread starts from scratch.
-    let r2 = r.clone();
-    let other = std::thread::spawn(move || cpu_percent_at(&r2, None).unwrap())
+    // Another host on the same tree starts from scratch ...
+    assert_eq!(Host::new(f.roots.clone()).cpu_percent(None).unwrap(), 0.0);
+    // ... while another thread using this host shares its baseline (psutil's module
+    // state): it sees t1 -> t2 from the first call on, as a clone does.
+    f.write(t1, &[t1]);
+    assert_eq!(
+        h.cpu_percent(None).unwrap(),
+        0.0,
+        "baseline t2 -> t1: nothing busy"
+    );
+    f.write(t2, &[t2]);
+    let h2 = h.clone();
+    let other = std::thread::spawn(move || h2.cpu_percent(None).unwrap())
         .join()
         .unwrap();
-    assert_eq!(other, 0.0);
-    // This thread's baseline is now t2; nothing moved.
-    assert_eq!(cpu_percent_at(&r, None).unwrap(), 0.0);
+    assert_eq!(other, 65.0);
+    // The other thread's call moved the shared baseline to t2; nothing moved since.
+    assert_eq!(h.cpu_percent(None).unwrap(), 0.0);
     // A blocking call replaces the baseline with its second sample.
     f.write(t1, &[t1]);
-    assert_eq!(cpu_percent_at(&r, Some(Duration::from_millis(1))).unwrap(), 0.0);
+    assert_eq!(h.cpu_percent(Some(Duration::from_millis(1))).unwrap(), 0.0);
     f.write(t2, &[t2]);
-    assert_eq!(cpu_percent_at(&r, None).unwrap(), 65.0);
+    assert_eq!(h.cpu_percent(None).unwrap(), 65.0);
 }
 
 // ----------------------------------------------------------------------------------
@@ -604,12 +628,14 @@ fn live_cpu_percent() {
     });
     std::thread::sleep(Duration::from_millis(50));
     let busy = cpu_percent(Some(Duration::from_millis(500))).unwrap();
-    // Non-blocking from a fresh thread: first call 0.0, then real numbers.
+    // Non-blocking on a fresh host (from another thread): first call 0.0, then real
+    // numbers. (Not the process-wide host: other tests move its baseline.)
     let fresh = std::thread::spawn(|| {
-        let first = cpu_percent(None).unwrap();
-        let first_per = cpu_percent_percpu(None).unwrap();
+        let h = Host::default();
+        let first = h.cpu_percent(None).unwrap();
+        let first_per = h.cpu_percent_percpu(None).unwrap();
         std::thread::sleep(Duration::from_millis(300));
-        (first, first_per, cpu_percent(None).unwrap())
+        (first, first_per, h.cpu_percent(None).unwrap())
     })
     .join()
     .unwrap();
@@ -687,7 +713,7 @@ fn live_boot_time_vs_uptime() {
         now - uptime
     );
     assert_eq!(bt.fract(), 0.0);
-    assert_eq!(boot_time_at(&Roots::new()).unwrap(), bt);
+    assert_eq!(Host::new(Roots::new()).boot_time().unwrap(), bt);
 }
 
 #[test]

@@ -1,15 +1,14 @@
 //! disk_partitions / disk_usage / disk_io_counters: fixture trees and live
 //! cross-checks against /proc/self/mounts, findmnt, df and /proc/diskstats.
 
+use psoxide::Host;
 use psoxide::{
-    disk_io_counters, disk_io_counters_at, disk_io_counters_cache_clear, disk_io_counters_perdisk,
-    disk_io_counters_perdisk_at, disk_partitions, disk_partitions_at, disk_usage, DiskIoCounters,
-    DiskPartition, Error, Roots,
+    disk_io_counters, disk_io_counters_cache_clear, disk_io_counters_perdisk, disk_partitions, disk_usage,
+    DiskIoCounters, DiskPartition, Error, Roots,
 };
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 
 fn fixture_dir(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -20,9 +19,6 @@ fn fixture_dir(name: &str) -> PathBuf {
 fn fixture(name: &str) -> Roots {
     Roots::under(fixture_dir(name))
 }
-
-/// The nowrap state is process-wide (as in psutil); tests that use it take this lock.
-static NOWRAP_LOCK: Mutex<()> = Mutex::new(());
 
 fn io(v: [u64; 9]) -> DiskIoCounters {
     DiskIoCounters {
@@ -73,7 +69,9 @@ fn synth_expected() -> Vec<(&'static str, [u64; 9])> {
 
 #[test]
 fn perdisk_synthetic_layouts() {
-    let got = disk_io_counters_perdisk_at(&fixture("disk-synth"), false).unwrap();
+    let got = Host::new(fixture("disk-synth"))
+        .disk_io_counters_perdisk(false)
+        .unwrap();
     let want: Vec<(String, DiskIoCounters)> = synth_expected()
         .into_iter()
         .map(|(k, v)| (k.to_string(), io(v)))
@@ -95,14 +93,14 @@ fn aggregate_sums_sys_block_devices_only() {
             }
         }
     }
-    let got = disk_io_counters_at(&fixture("disk-synth"), false).unwrap();
+    let got = Host::new(fixture("disk-synth")).disk_io_counters(false).unwrap();
     assert_eq!(got, Some(io(sum)));
 }
 
 #[test]
 fn captured_diskstats_fixture() {
     let r = fixture("disk-live");
-    let per = disk_io_counters_perdisk_at(&r, false).unwrap();
+    let per = Host::new(r.clone()).disk_io_counters_perdisk(false).unwrap();
     let names: Vec<&str> = per.keys().map(|s| s.as_str()).collect();
     assert_eq!(
         names,
@@ -124,13 +122,16 @@ fn captured_diskstats_fixture() {
         ])
     );
     // every device has a sys/block entry, so the aggregate is the vda line plus zeros
-    assert_eq!(disk_io_counters_at(&r, false).unwrap(), Some(per["vda"]));
+    assert_eq!(
+        Host::new(r.clone()).disk_io_counters(false).unwrap(),
+        Some(per["vda"])
+    );
 }
 
 #[test]
 fn sysfs_fallback_when_no_diskstats() {
     let r = fixture("disk-sysfs");
-    let per = disk_io_counters_perdisk_at(&r, false).unwrap();
+    let per = Host::new(r.clone()).disk_io_counters_perdisk(false).unwrap();
     let mut names: Vec<&str> = per.keys().map(|s| s.as_str()).collect();
     names.sort();
     assert_eq!(names, ["loop0", "sda", "sda1"]);
@@ -141,7 +142,7 @@ fn sysfs_fallback_when_no_diskstats() {
     assert_eq!(per["sda1"], io([100, 40, 2000 * 512, 800 * 512, 0, 0, 0, 0, 5]));
     assert_eq!(per["loop0"], io([7, 0, 56 * 512, 0, 1, 0, 0, 0, 2]));
     // sda1 has no sys/block/sda1: aggregate = sda + loop0
-    let agg = disk_io_counters_at(&r, false).unwrap().unwrap();
+    let agg = Host::new(r.clone()).disk_io_counters(false).unwrap().unwrap();
     assert_eq!(agg.read_count, 1007);
     assert_eq!(agg.read_bytes, (20000 + 56) * 512);
     assert_eq!(agg.busy_time, 602);
@@ -150,22 +151,28 @@ fn sysfs_fallback_when_no_diskstats() {
 #[test]
 fn neither_diskstats_nor_sys_block_is_unsupported() {
     let dir = tempfile::tempdir().unwrap();
-    let e = disk_io_counters_perdisk_at(&Roots::under(dir.path()), false).unwrap_err();
+    let e = Host::new(Roots::under(dir.path()))
+        .disk_io_counters_perdisk(false)
+        .unwrap_err();
     assert_eq!(e.exception_name(), "NotImplementedError");
     assert!(e.to_string().contains("diskstats"), "{e}");
-    assert!(disk_io_counters_at(&Roots::under(dir.path()), true).is_err());
+    assert!(Host::new(Roots::under(dir.path()))
+        .disk_io_counters(true)
+        .is_err());
 }
 
 #[test]
 fn bad_width_is_a_parse_error_naming_file_and_line() {
-    let e = disk_io_counters_perdisk_at(&fixture("disk-bad"), false).unwrap_err();
+    let e = Host::new(fixture("disk-bad"))
+        .disk_io_counters_perdisk(false)
+        .unwrap_err();
     assert!(matches!(e, Error::Parse { .. }), "{e}");
     let s = e.to_string();
     assert!(
         s.contains("disk-bad/proc/diskstats") && s.contains("line 2") && s.contains("got 12"),
         "{s}"
     );
-    assert!(disk_io_counters_at(&fixture("disk-bad"), false).is_err());
+    assert!(Host::new(fixture("disk-bad")).disk_io_counters(false).is_err());
 }
 
 #[test]
@@ -174,12 +181,21 @@ fn empty_diskstats_gives_none_and_empty_map() {
     std::fs::create_dir_all(dir.path().join("proc")).unwrap();
     std::fs::write(dir.path().join("proc/diskstats"), "").unwrap();
     let r = Roots::under(dir.path());
-    assert_eq!(disk_io_counters_at(&r, false).unwrap(), None);
-    assert!(disk_io_counters_perdisk_at(&r, false).unwrap().is_empty());
+    assert_eq!(Host::new(r.clone()).disk_io_counters(false).unwrap(), None);
+    assert!(Host::new(r.clone())
+        .disk_io_counters_perdisk(false)
+        .unwrap()
+        .is_empty());
     // only partitions: no sys/block entry qualifies -> None
     std::fs::write(dir.path().join("proc/diskstats"), "8 1 sda1 1 2 3 4\n").unwrap();
-    assert_eq!(disk_io_counters_at(&r, false).unwrap(), None);
-    assert_eq!(disk_io_counters_perdisk_at(&r, false).unwrap().len(), 1);
+    assert_eq!(Host::new(r.clone()).disk_io_counters(false).unwrap(), None);
+    assert_eq!(
+        Host::new(r.clone())
+            .disk_io_counters_perdisk(false)
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 fn wrap_tree() -> (tempfile::TempDir, Roots) {
@@ -199,55 +215,55 @@ fn install(dir: &Path, which: u32) {
 
 #[test]
 fn nowrap_compensates_and_cache_clear_resets() {
-    let _g = NOWRAP_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let (dir, r) = wrap_tree();
-    disk_io_counters_cache_clear();
+    let h = psoxide::Host::new(r.clone());
+    h.disk_io_counters_cache_clear();
     install(dir.path(), 1);
-    let first = disk_io_counters_perdisk_at(&r, true).unwrap();
+    let first = h.disk_io_counters_perdisk(true).unwrap();
     assert_eq!(first["sda"].read_count, 4_000_000_000);
     assert_eq!(first["sda"].read_bytes, 4_294_967_000 * 512);
 
     // sda's reads and sectors read went down (wrapped); sda1's reads too.
     install(dir.path(), 2);
-    let second = disk_io_counters_perdisk_at(&r, true).unwrap();
+    let second = h.disk_io_counters_perdisk(true).unwrap();
     assert_eq!(second["sda"].read_count, 4_000_000_000 + 100);
     assert_eq!(second["sda"].read_bytes, (4_294_967_000 + 50) * 512);
     assert_eq!(second["sda"].write_count, 401); // grew: unchanged
     assert_eq!(second["sda1"].read_count, 100 + 90);
     assert_eq!(second["sdb"].read_count, 2);
     // without nowrap the raw values show through and the state is not touched
-    let raw = disk_io_counters_perdisk_at(&r, false).unwrap();
+    let raw = h.disk_io_counters_perdisk(false).unwrap();
     assert_eq!(raw["sda"].read_count, 100);
 
     // sdb vanished; the offsets of sda/sda1 stay.
     install(dir.path(), 3);
-    let third = disk_io_counters_perdisk_at(&r, true).unwrap();
+    let third = h.disk_io_counters_perdisk(true).unwrap();
     assert_eq!(third["sda"].read_count, 4_000_000_000 + 200);
     assert_eq!(third["sda1"].read_count, 100 + 95);
     assert!(!third.contains_key("sdb"));
 
-    disk_io_counters_cache_clear();
-    let cleared = disk_io_counters_perdisk_at(&r, true).unwrap();
+    h.disk_io_counters_cache_clear();
+    let cleared = h.disk_io_counters_perdisk(true).unwrap();
     assert_eq!(cleared["sda"].read_count, 200);
     assert_eq!(cleared["sda"].read_bytes, 60 * 512);
-    disk_io_counters_cache_clear();
+    h.disk_io_counters_cache_clear();
 }
 
 #[test]
 fn nowrap_applies_before_summation() {
-    let _g = NOWRAP_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let (dir, r) = wrap_tree();
-    disk_io_counters_cache_clear();
+    let h = psoxide::Host::new(r.clone());
+    h.disk_io_counters_cache_clear();
     install(dir.path(), 1);
-    let a = disk_io_counters_at(&r, true).unwrap().unwrap();
+    let a = h.disk_io_counters(true).unwrap().unwrap();
     assert_eq!(a.read_count, 4_000_000_000 + 1); // sda + sdb
     install(dir.path(), 2);
-    let b = disk_io_counters_at(&r, true).unwrap().unwrap();
+    let b = h.disk_io_counters(true).unwrap().unwrap();
     assert_eq!(b.read_count, 4_000_000_000 + 100 + 2);
     assert_eq!(b.read_bytes, (4_294_967_000 + 50) * 512 + 3 * 512);
-    let raw = disk_io_counters_at(&r, false).unwrap().unwrap();
+    let raw = h.disk_io_counters(false).unwrap().unwrap();
     assert_eq!(raw.read_count, 102);
-    disk_io_counters_cache_clear();
+    h.disk_io_counters_cache_clear();
 }
 
 // ------------------------------------------------------------ disk_partitions
@@ -265,7 +281,7 @@ fn synth_root_device() -> &'static str {
 
 #[test]
 fn partitions_synthetic_all() {
-    let got = disk_partitions_at(&fixture("disk-synth"), true).unwrap();
+    let got = Host::new(fixture("disk-synth")).disk_partitions(true).unwrap();
     let want = vec![
         part(synth_root_device(), "/", "ext4", "rw,relatime"),
         part("proc", "/proc", "proc", "rw,nosuid,nodev,noexec,relatime"),
@@ -284,7 +300,7 @@ fn partitions_synthetic_all() {
 #[test]
 fn partitions_synthetic_physical_only() {
     // etc/mtab of the fixture (/dev/wrong) is not read: procfs is not /proc.
-    let got = disk_partitions_at(&fixture("disk-synth"), false).unwrap();
+    let got = Host::new(fixture("disk-synth")).disk_partitions(false).unwrap();
     let want = vec![
         part(synth_root_device(), "/", "ext4", "rw,relatime"),
         part("/dev/sda1", "/boot/efi", "vfat", "rw,fmask=0077"),
@@ -299,7 +315,7 @@ fn partitions_synthetic_physical_only() {
 #[test]
 fn partitions_captured_fixture() {
     let r = fixture("disk-live");
-    let all = disk_partitions_at(&r, true).unwrap();
+    let all = Host::new(r.clone()).disk_partitions(true).unwrap();
     assert_eq!(all.len(), 20);
     assert_eq!(
         all[5],
@@ -310,7 +326,7 @@ fn partitions_captured_fixture() {
             "rw,relatime,discard,resv_strict,resuid=65534,resgid=65534"
         )
     );
-    let phys = disk_partitions_at(&r, false).unwrap();
+    let phys = Host::new(r.clone()).disk_partitions(false).unwrap();
     assert_eq!(phys, vec![all[5].clone()]); // what psutil 7.2.2 printed on this machine
 }
 
@@ -332,7 +348,8 @@ fn root_device_resolution_steps() {
     std::fs::write(d.join("proc/filesystems"), "\text4\nnodev\trootfs\n").unwrap();
     let r = Roots::under(d);
     let devices = || -> Vec<String> {
-        disk_partitions_at(&r, true)
+        Host::new(r.clone())
+            .disk_partitions(true)
             .unwrap()
             .into_iter()
             .map(|p| p.device)
@@ -353,7 +370,7 @@ fn root_device_resolution_steps() {
     std::fs::write(d.join("dev/rootdisk"), "").unwrap();
     assert_eq!(devices(), ["/dev/rootdisk", "/dev/rootdisk"]);
     // all=false: rootfs is nodev but resolved device keeps the ext4 entry only
-    let phys = disk_partitions_at(&r, false).unwrap();
+    let phys = Host::new(r.clone()).disk_partitions(false).unwrap();
     assert_eq!(phys.len(), 1);
     assert_eq!(phys[0].device, "/dev/rootdisk");
 
@@ -399,7 +416,7 @@ fn truncated_mounts_and_missing_filesystems() {
     )
     .unwrap();
     let r = Roots::under(d);
-    let e = disk_partitions_at(&r, true).unwrap_err();
+    let e = Host::new(r.clone()).disk_partitions(true).unwrap_err();
     assert!(matches!(e, Error::Parse { .. }), "{e}");
     assert!(
         e.to_string().contains("proc/self/mounts") && e.to_string().contains("line 2"),
@@ -407,11 +424,11 @@ fn truncated_mounts_and_missing_filesystems() {
     );
     // all=false needs proc/filesystems; it is missing: FileNotFoundError, not [].
     std::fs::write(d.join("proc/self/mounts"), "proc /proc proc rw 0 0\n").unwrap();
-    let e = disk_partitions_at(&r, false).unwrap_err();
+    let e = Host::new(r.clone()).disk_partitions(false).unwrap_err();
     assert_eq!(e.exception_name(), "FileNotFoundError");
     assert!(e.to_string().contains("proc/filesystems"), "{e}");
     // all=true does not read it
-    assert_eq!(disk_partitions_at(&r, true).unwrap().len(), 1);
+    assert_eq!(Host::new(r.clone()).disk_partitions(true).unwrap().len(), 1);
 }
 
 // ------------------------------------------------------------ live
@@ -666,7 +683,6 @@ fn live_perdisk_bracketed_by_two_reads() {
 
 #[test]
 fn live_nowrap_is_monotonic() {
-    let _g = NOWRAP_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     disk_io_counters_cache_clear();
     let a = disk_io_counters(true).unwrap().unwrap();
     let b = disk_io_counters(true).unwrap().unwrap();

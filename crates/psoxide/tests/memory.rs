@@ -1,9 +1,8 @@
 //! virtual_memory() / swap_memory(): fixture trees (hand-written old kernels, odd
 //! formats) and live cross-checks against `free -b`, /proc/meminfo and /proc/vmstat.
 
-use psoxide::{
-    capture_warnings, swap_memory, swap_memory_at, virtual_memory, virtual_memory_at, Error, Roots,
-};
+use psoxide::Host;
+use psoxide::{capture_warnings, swap_memory, virtual_memory, Error, Roots};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Command;
@@ -27,7 +26,7 @@ const KB: u64 = 1024;
 
 #[test]
 fn live_capture_fixture_matches_its_meminfo() {
-    let (m, w) = capture_warnings(|| virtual_memory_at(&fixture("mem-live")).unwrap());
+    let (m, w) = capture_warnings(|| Host::new(fixture("mem-live")).virtual_memory().unwrap());
     assert!(w.is_empty(), "{w:?}");
     // Values of the captured file (crates/psoxide/tests/fixtures/mem-live/proc/meminfo).
     assert_eq!(m.total, 24684092 * KB);
@@ -41,7 +40,7 @@ fn live_capture_fixture_matches_its_meminfo() {
     assert_eq!(m.inactive, 1329256 * KB);
     assert_eq!(m.slab, 78948 * KB);
     assert_eq!(m.percent, 2.6); // 640308/24684092 = 2.59%
-    let (s, w) = capture_warnings(|| swap_memory_at(&fixture("mem-live")).unwrap());
+    let (s, w) = capture_warnings(|| Host::new(fixture("mem-live")).swap_memory().unwrap());
     assert!(w.is_empty(), "{w:?}");
     assert_eq!((s.total, s.used, s.free, s.percent), (0, 0, 0, 0.0));
     assert_eq!((s.sin, s.sout), (0, 0)); // pswpin 0 / pswpout 0 in the capture
@@ -51,7 +50,7 @@ fn live_capture_fixture_matches_its_meminfo() {
 fn kernel_24_inact_fields_and_memshared() {
     // No MemAvailable, no SReclaimable/Active(file): available = MemFree + Cached even
     // though a zoneinfo exists. Values agree with psutil 7.2.2 run on this tree.
-    let (m, w) = capture_warnings(|| virtual_memory_at(&fixture("mem-old24")).unwrap());
+    let (m, w) = capture_warnings(|| Host::new(fixture("mem-old24")).virtual_memory().unwrap());
     assert!(w.is_empty(), "{w:?}");
     assert_eq!(m.total, 2055464 * KB);
     assert_eq!(m.available, (812344 + 905260) * KB);
@@ -65,7 +64,7 @@ fn kernel_24_inact_fields_and_memshared() {
 
 #[test]
 fn kernel_26_estimate_from_zoneinfo_low_watermarks() {
-    let m = virtual_memory_at(&fixture("mem-old26")).unwrap();
+    let m = Host::new(fixture("mem-old26")).virtual_memory().unwrap();
     // Independent computation of the kernel-3.14 formula.
     let low = (25 + 5000 + 8125) * page_size() as i128;
     let free = 402112 * 1024i128;
@@ -79,13 +78,13 @@ fn kernel_26_estimate_from_zoneinfo_low_watermarks() {
     }
     assert_eq!(m.used, m.total - m.available);
     // MemAvailable: 0 is treated as missing (psutil #1915): same estimate.
-    let z = virtual_memory_at(&fixture("mem-avail0")).unwrap();
+    let z = Host::new(fixture("mem-avail0")).virtual_memory().unwrap();
     assert_eq!(z, m);
 }
 
 #[test]
 fn kernel_26_without_zoneinfo_uses_free_plus_cached() {
-    let m = virtual_memory_at(&fixture("mem-old26-nozone")).unwrap();
+    let m = Host::new(fixture("mem-old26-nozone")).virtual_memory().unwrap();
     assert_eq!(m.available, (402112 + 5051968) * KB);
     assert_eq!(m.available, 5584977920); // psutil 7.2.2
     assert_eq!(m.percent, 32.3);
@@ -93,14 +92,14 @@ fn kernel_26_without_zoneinfo_uses_free_plus_cached() {
 
 #[test]
 fn no_space_after_colon() {
-    let (m, w) = capture_warnings(|| virtual_memory_at(&fixture("mem-nospace")).unwrap());
+    let (m, w) = capture_warnings(|| Host::new(fixture("mem-nospace")).virtual_memory().unwrap());
     assert!(w.is_empty(), "{w:?}");
     assert_eq!(m.total, 1000000 * KB);
     assert_eq!(m.free, 200000 * KB);
     assert_eq!(m.available, 600000 * KB);
     assert_eq!(m.cached, (300000 + 30000) * KB);
     assert_eq!(m.percent, 40.0);
-    let s = swap_memory_at(&fixture("mem-nospace")).unwrap();
+    let s = Host::new(fixture("mem-nospace")).swap_memory().unwrap();
     assert_eq!(s.total, 2000000 * KB);
     assert_eq!(s.free, 1500000 * KB);
     assert_eq!(s.used, 500000 * KB);
@@ -111,7 +110,7 @@ fn no_space_after_colon() {
 
 #[test]
 fn available_above_total_becomes_free() {
-    let m = virtual_memory_at(&fixture("mem-availbig")).unwrap();
+    let m = Host::new(fixture("mem-availbig")).virtual_memory().unwrap();
     assert_eq!(m.available, 300000 * KB);
     assert_eq!(m.available, m.free);
     assert_eq!(m.used, 700000 * KB);
@@ -120,7 +119,7 @@ fn available_above_total_becomes_free() {
 
 #[test]
 fn negative_estimate_is_zero_with_warning() {
-    let (m, w) = capture_warnings(|| virtual_memory_at(&fixture("mem-negest")).unwrap());
+    let (m, w) = capture_warnings(|| Host::new(fixture("mem-negest")).virtual_memory().unwrap());
     assert_eq!(m.available, 0);
     assert_eq!(m.used, m.total);
     assert_eq!(m.percent, 100.0);
@@ -133,7 +132,7 @@ fn negative_estimate_is_zero_with_warning() {
 
 #[test]
 fn missing_fields_give_one_warning() {
-    let (m, w) = capture_warnings(|| virtual_memory_at(&fixture("mem-missing")).unwrap());
+    let (m, w) = capture_warnings(|| Host::new(fixture("mem-missing")).virtual_memory().unwrap());
     assert_eq!(
         (m.buffers, m.cached, m.shared, m.active, m.inactive, m.slab),
         (0, 0, 0, 0, 0, 0)
@@ -149,7 +148,7 @@ fn missing_fields_give_one_warning() {
 
 #[test]
 fn swap_fixture_without_swap_lines_is_an_error_not_live_data() {
-    let e = swap_memory_at(&fixture("mem-missing")).unwrap_err();
+    let e = Host::new(fixture("mem-missing")).swap_memory().unwrap_err();
     assert!(matches!(e, Error::Parse { .. }), "{e}");
     assert!(e.to_string().contains("mem-missing/proc/meminfo"), "{e}");
 }
@@ -157,7 +156,7 @@ fn swap_fixture_without_swap_lines_is_an_error_not_live_data() {
 #[test]
 fn swap_vmstat_missing_or_partial_warns_and_zeroes() {
     // No vmstat file at all: the warning carries the open error.
-    let (s, w) = capture_warnings(|| swap_memory_at(&fixture("mem-old26")).unwrap());
+    let (s, w) = capture_warnings(|| Host::new(fixture("mem-old26")).swap_memory().unwrap());
     assert_eq!((s.sin, s.sout), (0, 0));
     assert_eq!(s.total, 4194300 * KB);
     assert_eq!(s.used, (4194300 - 4150000) * KB);
@@ -171,7 +170,7 @@ fn swap_vmstat_missing_or_partial_warns_and_zeroes() {
     );
     assert!(w[0].message.contains("mem-old26/proc/vmstat"), "{}", w[0].message);
     // pswpin present but pswpout missing: both 0, plain message.
-    let (s, w) = capture_warnings(|| swap_memory_at(&fixture("mem-swap-partial")).unwrap());
+    let (s, w) = capture_warnings(|| Host::new(fixture("mem-swap-partial")).swap_memory().unwrap());
     assert_eq!((s.sin, s.sout), (0, 0));
     assert_eq!(w.len(), 1);
     assert_eq!(
@@ -182,10 +181,10 @@ fn swap_vmstat_missing_or_partial_warns_and_zeroes() {
 
 #[test]
 fn truncated_and_missing_meminfo() {
-    let e = virtual_memory_at(&fixture("mem-garbage")).unwrap_err();
+    let e = Host::new(fixture("mem-garbage")).virtual_memory().unwrap_err();
     assert!(matches!(e, Error::Parse { .. }), "{e}");
     assert!(e.to_string().contains("mem-garbage/proc/meminfo"), "{e}");
-    let e = virtual_memory_at(&fixture("no-such-tree")).unwrap_err();
+    let e = Host::new(fixture("no-such-tree")).virtual_memory().unwrap_err();
     assert_eq!(e.exception_name(), "FileNotFoundError");
     assert!(e.to_string().contains("no-such-tree/proc/meminfo"), "{e}");
     let dir = tempfile::tempdir().unwrap();
@@ -197,14 +196,14 @@ fn truncated_and_missing_meminfo() {
         ("MemTotal 1 kB\n", "line 1"),
     ] {
         std::fs::write(dir.path().join("proc/meminfo"), body).unwrap();
-        let e = virtual_memory_at(&Roots::under(dir.path())).unwrap_err();
+        let e = Host::new(Roots::under(dir.path())).virtual_memory().unwrap_err();
         assert!(matches!(e, Error::Parse { .. }), "{body:?}: {e}");
         assert!(e.to_string().contains(what), "{body:?}: {e}");
     }
     // Empty meminfo: no MemTotal.
     std::fs::write(dir.path().join("proc/meminfo"), "").unwrap();
     assert!(matches!(
-        virtual_memory_at(&Roots::under(dir.path())),
+        Host::new(Roots::under(dir.path())).virtual_memory(),
         Err(Error::Parse { .. })
     ));
 }
@@ -219,7 +218,7 @@ fn zero_total_gives_zero_percent() {
          Active: 0 kB\nInactive: 0 kB\n",
     )
     .unwrap();
-    let (m, w) = capture_warnings(|| virtual_memory_at(&Roots::under(dir.path())).unwrap());
+    let (m, w) = capture_warnings(|| Host::new(Roots::under(dir.path())).virtual_memory().unwrap());
     assert_eq!((m.total, m.available, m.percent), (0, 0, 0.0));
     assert!(w.is_empty());
 }

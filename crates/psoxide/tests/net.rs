@@ -51,13 +51,18 @@ fn as_array(n: &NetIoCounters) -> [u64; 8] {
 #[test]
 fn captured_proc_net_dev() {
     let r = fixture("net-capture");
-    let m = psoxide::net_io_counters_pernic_at(&r, false).unwrap();
+    let m = psoxide::Host::new(r.clone())
+        .net_io_counters_pernic(false)
+        .unwrap();
     let names: Vec<_> = m.keys().map(String::as_str).collect();
     assert_eq!(names, ["lo", "ifb0", "ifb1", "eth0"]);
     assert_eq!(m["lo"], c([3193, 3193, 29, 29, 0, 0, 0, 0]));
     assert_eq!(m["ifb0"], c([0; 8]));
     assert_eq!(m["eth0"], c([138938, 24799304, 1506, 1648, 0, 0, 0, 0]));
-    let sum = psoxide::net_io_counters_at(&r, false).unwrap().unwrap();
+    let sum = psoxide::Host::new(r.clone())
+        .net_io_counters(false)
+        .unwrap()
+        .unwrap();
     assert_eq!(
         sum,
         c([3193 + 138938, 3193 + 24799304, 29 + 1506, 29 + 1648, 0, 0, 0, 0])
@@ -67,7 +72,9 @@ fn captured_proc_net_dev() {
 #[test]
 fn many_nics_odd_names_and_huge_counters() {
     let r = fixture("net-many");
-    let m = psoxide::net_io_counters_pernic_at(&r, false).unwrap();
+    let m = psoxide::Host::new(r.clone())
+        .net_io_counters_pernic(false)
+        .unwrap();
     let names: Vec<_> = m.keys().map(String::as_str).collect();
     assert_eq!(
         names,
@@ -101,12 +108,20 @@ fn many_nics_odd_names_and_huge_counters() {
     }
     let want = want.map(|w| u64::try_from(w).unwrap_or(u64::MAX));
     assert_eq!(want, [max; 8], "fixture meant to overflow every field");
-    assert_eq!(psoxide::net_io_counters_at(&r, false).unwrap().unwrap(), c(want));
+    assert_eq!(
+        psoxide::Host::new(r.clone())
+            .net_io_counters(false)
+            .unwrap()
+            .unwrap(),
+        c(want)
+    );
 }
 
 #[test]
 fn old_kernel_without_space_after_colon() {
-    let m = psoxide::net_io_counters_pernic_at(&fixture("net-oldkernel"), false).unwrap();
+    let m = psoxide::Host::new(fixture("net-oldkernel"))
+        .net_io_counters_pernic(false)
+        .unwrap();
     assert_eq!(m.keys().collect::<Vec<_>>(), ["lo", "eth0"]);
     assert_eq!(m["lo"], c([1234567, 1234567, 100, 100, 0, 0, 0, 0]));
     assert_eq!(
@@ -119,9 +134,11 @@ fn assert_parse_error(tree: &str, needle: &str) {
     let r = fixture(tree);
     let path = r.proc("net/dev");
     for e in [
-        psoxide::net_io_counters_pernic_at(&r, false).unwrap_err(),
-        psoxide::net_io_counters_at(&r, true).unwrap_err(),
-        psoxide::net_if_stats_at(&r).unwrap_err(),
+        psoxide::Host::new(r.clone())
+            .net_io_counters_pernic(false)
+            .unwrap_err(),
+        psoxide::Host::new(r.clone()).net_io_counters(true).unwrap_err(),
+        psoxide::Host::new(r.clone()).net_if_stats().unwrap_err(),
     ] {
         match &e {
             Error::Parse { path: p, what } => {
@@ -148,23 +165,34 @@ fn garbage_number_is_a_parse_error() {
 #[test]
 fn no_interfaces_gives_none_and_empty() {
     let r = fixture("net-empty");
-    assert_eq!(psoxide::net_io_counters_at(&r, false).unwrap(), None);
-    assert_eq!(psoxide::net_io_counters_at(&r, true).unwrap(), None);
-    assert!(psoxide::net_io_counters_pernic_at(&r, true).unwrap().is_empty());
-    assert!(psoxide::net_if_stats_at(&r).unwrap().is_empty());
+    assert_eq!(
+        psoxide::Host::new(r.clone()).net_io_counters(false).unwrap(),
+        None
+    );
+    assert_eq!(psoxide::Host::new(r.clone()).net_io_counters(true).unwrap(), None);
+    assert!(psoxide::Host::new(r.clone())
+        .net_io_counters_pernic(true)
+        .unwrap()
+        .is_empty());
+    assert!(psoxide::Host::new(r.clone()).net_if_stats().unwrap().is_empty());
 }
 
 #[test]
 fn missing_file_is_an_io_error() {
     let r = Roots::under("/nonexistent/psoxide-net");
-    let e = psoxide::net_io_counters_pernic_at(&r, false).unwrap_err();
+    let e = psoxide::Host::new(r.clone())
+        .net_io_counters_pernic(false)
+        .unwrap_err();
     assert_eq!(e.raw_os_error(), Some(libc::ENOENT), "{e:?}");
     assert!(
         e.to_string().contains("/nonexistent/psoxide-net/proc/net/dev"),
         "{e}"
     );
     assert_eq!(
-        psoxide::net_if_stats_at(&r).unwrap_err().exception_name(),
+        psoxide::Host::new(r.clone())
+            .net_if_stats()
+            .unwrap_err()
+            .exception_name(),
         "FileNotFoundError"
     );
 }
@@ -173,7 +201,7 @@ fn missing_file_is_an_io_error() {
 fn if_stats_names_from_fixture_skip_unknown_nics() {
     // lo exists everywhere; psxgone0 does not (ENODEV); the last name is longer than
     // IFNAMSIZ allows.
-    let s = psoxide::net_if_stats_at(&fixture("net-stats")).unwrap();
+    let s = psoxide::Host::new(fixture("net-stats")).net_if_stats().unwrap();
     assert_eq!(s.keys().collect::<Vec<_>>(), ["lo"]);
     let lo = &s["lo"];
     assert_eq!(u64::from(lo.mtu), sys_u64("lo", "mtu").unwrap());
@@ -186,6 +214,7 @@ fn if_stats_names_from_fixture_skip_unknown_nics() {
 fn nowrap_compensates_wraps_and_cache_clear_resets() {
     let dir = tempfile::tempdir().unwrap();
     let roots = Roots::under(dir.path());
+    let h = psoxide::Host::new(roots.clone());
     std::fs::create_dir_all(dir.path().join("proc/net")).unwrap();
     let header = "Inter-|   Receive                                                |  Transmit\n face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n";
     let write = |rows: &[(&str, u64, u64)]| {
@@ -197,37 +226,37 @@ fn nowrap_compensates_wraps_and_cache_clear_resets() {
     };
     let pid = std::process::id();
     let (a, b) = (format!("nwa{pid}"), format!("nwb{pid}"));
-    psoxide::net_io_counters_cache_clear();
+    h.net_io_counters_cache_clear();
     write(&[(&a, 100, 1000), (&b, 5, 5)]);
-    let m = psoxide::net_io_counters_pernic_at(&roots, true).unwrap();
+    let m = h.net_io_counters_pernic(true).unwrap();
     assert_eq!((m[&a].bytes_recv, m[&a].bytes_sent), (100, 1000));
     // rx of `a` wrapped: 100 is carried over.
     write(&[(&a, 30, 1100), (&b, 6, 6)]);
-    let m = psoxide::net_io_counters_pernic_at(&roots, true).unwrap();
+    let m = h.net_io_counters_pernic(true).unwrap();
     assert_eq!((m[&a].bytes_recv, m[&a].bytes_sent), (130, 1100));
     assert_eq!(m[&b].bytes_recv, 6);
     // nowrap=false is untouched by the state
-    let raw = psoxide::net_io_counters_pernic_at(&roots, false).unwrap();
+    let raw = h.net_io_counters_pernic(false).unwrap();
     assert_eq!(raw[&a].bytes_recv, 30);
     // the sum uses the compensated table
     write(&[(&a, 40, 1200), (&b, 7, 7)]);
-    let sum = psoxide::net_io_counters_at(&roots, true).unwrap().unwrap();
+    let sum = h.net_io_counters(true).unwrap().unwrap();
     assert_eq!((sum.bytes_recv, sum.bytes_sent), (140 + 7, 1200 + 7));
     // tx of `a` wraps too; the rx offset stays
     write(&[(&a, 50, 10), (&b, 8, 8)]);
-    let m = psoxide::net_io_counters_pernic_at(&roots, true).unwrap();
+    let m = h.net_io_counters_pernic(true).unwrap();
     assert_eq!((m[&a].bytes_recv, m[&a].bytes_sent), (150, 1210));
     // an empty table leaves the state alone (psutil returns before applying nowrap)
     write(&[]);
-    assert_eq!(psoxide::net_io_counters_at(&roots, true).unwrap(), None);
+    assert_eq!(h.net_io_counters(true).unwrap(), None);
     write(&[(&a, 60, 20), (&b, 9, 9)]);
-    let m = psoxide::net_io_counters_pernic_at(&roots, true).unwrap();
+    let m = h.net_io_counters_pernic(true).unwrap();
     assert_eq!((m[&a].bytes_recv, m[&a].bytes_sent), (160, 1220));
     // cache_clear forgets the offsets
-    psoxide::net_io_counters_cache_clear();
-    let m = psoxide::net_io_counters_pernic_at(&roots, true).unwrap();
+    h.net_io_counters_cache_clear();
+    let m = h.net_io_counters_pernic(true).unwrap();
     assert_eq!((m[&a].bytes_recv, m[&a].bytes_sent), (60, 20));
-    psoxide::net_io_counters_cache_clear();
+    h.net_io_counters_cache_clear();
 }
 
 // ---------------------------------------------------------------- live helpers

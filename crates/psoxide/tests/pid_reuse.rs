@@ -19,9 +19,9 @@
 
 #![allow(clippy::zombie_processes)]
 
+use psoxide::Host;
 use psoxide::{
-    process_iter_at, set_procfs_path, Attr, AttrValue, Error, IoPriorityClass, Process, Rlimit, RlimitValue,
-    Roots,
+    set_procfs_path, Attr, AttrValue, Error, IoPriorityClass, Process, Rlimit, RlimitValue, Roots,
 };
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -263,7 +263,8 @@ fn process_iter_replaces_a_recycled_handle() {
     let roots = Roots::under(dir.path());
     write_fixture_stat(&roots.procfs, 4242, "old", 1000);
     let attrs = [Attr::Name, Attr::CreateTime, Attr::Ppid];
-    let first: Vec<_> = process_iter_at(&roots, Some(&attrs))
+    let first: Vec<_> = Host::new(roots.clone())
+        .process_iter(Some(&attrs))
         .unwrap()
         .map(Result::unwrap)
         .collect();
@@ -273,7 +274,8 @@ fn process_iter_replaces_a_recycled_handle() {
     // Same PID, another process.
     write_fixture_stat(&roots.procfs, 4242, "new", 5000);
     for attrs in [Some(&attrs[..]), None] {
-        let second: Vec<_> = process_iter_at(&roots, attrs)
+        let second: Vec<_> = Host::new(roots.clone())
+            .process_iter(attrs)
             .unwrap()
             .map(Result::unwrap)
             .collect();
@@ -341,7 +343,8 @@ fn ns_helper() {
     let a_ticks: u64 = stat_field(&procfs, n, 22).parse().unwrap();
     let handles: Vec<Process> = (0..64).map(|_| Process::new(n).unwrap()).collect();
     assert!(handles.iter().all(|h| h.start_ticks() == a_ticks));
-    let scan1: Vec<_> = process_iter_at(&roots, Some(&Attr::ALL))
+    let scan1: Vec<_> = Host::new(roots.clone())
+        .process_iter(Some(&Attr::ALL))
         .unwrap()
         .map(Result::unwrap)
         .collect();
@@ -376,7 +379,8 @@ fn ns_helper() {
 
     // process_iter yields the new process at N with its own identity.
     for attrs in [Some(&Attr::ALL[..]), None] {
-        let scan: Vec<_> = process_iter_at(&roots, attrs)
+        let scan: Vec<_> = Host::new(roots.clone())
+            .process_iter(attrs)
             .unwrap()
             .map(Result::unwrap)
             .collect();

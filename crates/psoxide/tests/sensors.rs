@@ -6,9 +6,10 @@
 //! in a private mount namespace, which needs root and `unshare`; skipped with a message
 //! otherwise) and on this machine.
 
+use psoxide::Host;
 use psoxide::{
-    sensors_battery, sensors_battery_at, sensors_fans, sensors_fans_at, sensors_temperatures,
-    sensors_temperatures_at, Battery, BatteryTime, Fan, IndexMap, Roots, Temperature,
+    sensors_battery, sensors_fans, sensors_temperatures, Battery, BatteryTime, Fan, IndexMap, Roots,
+    Temperature,
 };
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -45,7 +46,9 @@ fn fan(label: &str, current: u64) -> Fan {
 
 #[test]
 fn hwmon_temperatures_follow_the_spec() {
-    let got = sensors_temperatures_at(&roots("sensors-hwmon"), false).unwrap();
+    let got = Host::new(roots("sensors-hwmon"))
+        .sensors_temperatures(false)
+        .unwrap();
     let keys: Vec<&str> = got.keys().map(String::as_str).collect();
     // First-seen order of the sorted prefixes: hwmon0 < hwmon1 < hwmon10 < hwmon2 < hwmon4.
     assert_eq!(keys, ["coretemp", "acpitz", "nvme", "zerocrit"]);
@@ -93,7 +96,9 @@ fn hwmon_temperatures_follow_the_spec() {
 
 #[test]
 fn fahrenheit_converts_before_the_cross_fill() {
-    let got = sensors_temperatures_at(&roots("sensors-hwmon"), true).unwrap();
+    let got = Host::new(roots("sensors-hwmon"))
+        .sensors_temperatures(true)
+        .unwrap();
     assert_eq!(
         got["coretemp"][0],
         t("Package id 0", 113.0, Some(176.0), Some(212.0))
@@ -106,7 +111,9 @@ fn fahrenheit_converts_before_the_cross_fill() {
 
 #[test]
 fn thermal_zone_fallback() {
-    let got = sensors_temperatures_at(&roots("sensors-thermal"), false).unwrap();
+    let got = Host::new(roots("sensors-thermal"))
+        .sensors_temperatures(false)
+        .unwrap();
     let keys: Vec<&str> = got.keys().map(String::as_str).collect();
     // thermal_zone0 < 1 < 10 < 2 (string order); zone3's temp is "n/a": skipped
     assert_eq!(keys, ["x86_pkg_temp", "acpitz", "iwlwifi_1", "pch_skylake"]);
@@ -115,7 +122,9 @@ fn thermal_zone_fallback() {
     assert_eq!(got["iwlwifi_1"], vec![t("", 35.0, None, None)]);
     // a "high" trip point at 0 stays 0.0 and is not copied (falsy)
     assert_eq!(got["pch_skylake"], vec![t("", 41.5, Some(0.0), None)]);
-    let f = sensors_temperatures_at(&roots("sensors-thermal"), true).unwrap();
+    let f = Host::new(roots("sensors-thermal"))
+        .sensors_temperatures(true)
+        .unwrap();
     // in °F the same trip point is 32.0, truthy, and is copied to critical
     assert_eq!(f["pch_skylake"], vec![t("", 106.7, Some(32.0), Some(32.0))]);
 }
@@ -123,16 +132,22 @@ fn thermal_zone_fallback() {
 #[test]
 fn empty_trees_give_empty_maps() {
     let r = roots("sensors-bat-none");
-    assert!(sensors_temperatures_at(&r, false).unwrap().is_empty());
-    assert!(sensors_fans_at(&r).unwrap().is_empty());
+    assert!(Host::new(r.clone())
+        .sensors_temperatures(false)
+        .unwrap()
+        .is_empty());
+    assert!(Host::new(r.clone()).sensors_fans().unwrap().is_empty());
     let nothing = Roots::under("/nonexistent/psoxide");
-    assert!(sensors_temperatures_at(&nothing, false).unwrap().is_empty());
-    assert!(sensors_fans_at(&nothing).unwrap().is_empty());
+    assert!(Host::new(nothing.clone())
+        .sensors_temperatures(false)
+        .unwrap()
+        .is_empty());
+    assert!(Host::new(nothing.clone()).sensors_fans().unwrap().is_empty());
 }
 
 #[test]
 fn fans() {
-    let got = sensors_fans_at(&roots("sensors-hwmon")).unwrap();
+    let got = Host::new(roots("sensors-hwmon")).sensors_fans().unwrap();
     let mut want = IndexMap::new();
     // fan2 has a label but no input: skipped. hwmon7/device/fan1 is ignored because
     // fans exist directly under hwmon*/.
@@ -143,7 +158,7 @@ fn fans() {
 
 #[test]
 fn fans_under_device_only_when_none_elsewhere() {
-    let got = sensors_fans_at(&roots("sensors-thermal")).unwrap();
+    let got = Host::new(roots("sensors-thermal")).sensors_fans().unwrap();
     let mut want = IndexMap::new();
     want.insert("nct6775".to_string(), vec![fan("", 1234), fan("SYSFAN", 850)]);
     assert_eq!(got, want);
@@ -152,13 +167,15 @@ fn fans_under_device_only_when_none_elsewhere() {
 #[test]
 fn fan_with_garbage_input_fails_like_psutil() {
     // psutil only skips fans whose input cannot be read; int(b"N/A") raises ValueError.
-    let e = sensors_fans_at(&roots("sensors-fan-garbage")).unwrap_err();
+    let e = Host::new(roots("sensors-fan-garbage"))
+        .sensors_fans()
+        .unwrap_err();
     assert!(matches!(e, psoxide::Error::Parse { .. }), "{e:?}");
     assert!(e.to_string().contains("fan2_input"), "{e}");
 }
 
 fn bat(name: &str) -> Option<Battery> {
-    sensors_battery_at(&roots(name)).unwrap()
+    Host::new(roots(name)).sensors_battery().unwrap()
 }
 
 #[test]
@@ -236,12 +253,14 @@ fn battery_variants() {
 #[test]
 fn battery_errors() {
     // Quirk 10.10: no power_supply directory -> FileNotFoundError naming it.
-    let e = sensors_battery_at(&roots("sensors-thermal")).unwrap_err();
+    let e = Host::new(roots("sensors-thermal")).sensors_battery().unwrap_err();
     assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
     assert_eq!(e.exception_name(), "FileNotFoundError");
     assert!(e.to_string().contains("class/power_supply"), "{e}");
     // energy_now is text: psutil raises TypeError.
-    let e = sensors_battery_at(&roots("sensors-bat-garbage")).unwrap_err();
+    let e = Host::new(roots("sensors-bat-garbage"))
+        .sensors_battery()
+        .unwrap_err();
     assert!(matches!(e, psoxide::Error::Parse { .. }), "{e:?}");
     assert!(e.to_string().contains("energy_now"), "{e}");
 }
@@ -359,7 +378,7 @@ fn psutil_temps(v: &Value) -> TempRows {
 
 /// Compares one function's result with psutil's JSON ({"ok": ...} or {"err": ...}).
 fn check_temps(tree: &str, r: &Roots, fahrenheit: bool, ps: &Value) {
-    let ours = sensors_temperatures_at(r, fahrenheit).unwrap();
+    let ours = Host::new(r.clone()).sensors_temperatures(fahrenheit).unwrap();
     let mut ours = temps_json(&ours);
     let mut theirs = psutil_temps(&ps["ok"]);
     if tree == "sensors-thermal" {
@@ -389,7 +408,7 @@ fn check_temps(tree: &str, r: &Roots, fahrenheit: bool, ps: &Value) {
 }
 
 fn check_fans(tree: &str, r: &Roots, ps: &Value) {
-    match (sensors_fans_at(r), ps.get("ok")) {
+    match (Host::new(r.clone()).sensors_fans(), ps.get("ok")) {
         (Ok(m), Some(v)) => {
             let ours: Vec<(String, Vec<(String, u64)>)> = m
                 .iter()
@@ -426,7 +445,7 @@ fn check_fans(tree: &str, r: &Roots, ps: &Value) {
 }
 
 fn check_battery(tree: &str, r: &Roots, ps: &Value) {
-    match (sensors_battery_at(r), ps.get("ok")) {
+    match (Host::new(r.clone()).sensors_battery(), ps.get("ok")) {
         (Ok(None), Some(Value::Null)) => {}
         (Ok(Some(b)), Some(v)) => {
             // psutil 7.2.2 returns an int percent from `capacity` (8.0: float); compare as f64.

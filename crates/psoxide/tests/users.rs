@@ -6,7 +6,8 @@
 //! getutxent (the fixture bind-mounted over /run in a private mount namespace: needs
 //! root and `unshare`, skipped with a message otherwise); live `who` and psutil.
 
-use psoxide::{users, users_at, Roots, User};
+use psoxide::Host;
+use psoxide::{users, Roots, User};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,7 +33,7 @@ fn user(name: &str, terminal: Option<&str>, host: &str, started: f64, pid: u32) 
 
 #[test]
 fn fixture_user_process_records_only() {
-    let got = users_at(&Roots::under(fixture("users-mixed"))).unwrap();
+    let got = Host::new(Roots::under(fixture("users-mixed"))).users().unwrap();
     assert_eq!(
         got,
         vec![
@@ -74,7 +75,7 @@ fn who(file: Option<&Path>) -> Vec<(String, String, Option<String>)> {
 #[test]
 fn fixture_agrees_with_who() {
     let path = fixture("users-mixed/var/run/utmp");
-    let ours = users_at(&Roots::under(fixture("users-mixed"))).unwrap();
+    let ours = Host::new(Roots::under(fixture("users-mixed"))).users().unwrap();
     let theirs = who(Some(&path));
     assert_eq!(ours.len(), theirs.len(), "{theirs:?}");
     for (u, (name, line, host)) in ours.iter().zip(&theirs) {
@@ -147,7 +148,7 @@ fn fixture_agrees_with_psutil() {
         return;
     }
     // /var/run is /run here; glibc reads /var/run/utmp.
-    let ours = users_at(&Roots::under(fixture("users-mixed"))).unwrap();
+    let ours = Host::new(Roots::under(fixture("users-mixed"))).users().unwrap();
     let theirs = psutil_users_json(Some(&fixture("users-mixed/var/run")));
     assert_eq!(as_json(&ours), theirs);
 }
@@ -155,10 +156,10 @@ fn fixture_agrees_with_psutil() {
 #[test]
 fn missing_utmp_means_nobody() {
     let dir = tempfile::tempdir().unwrap();
-    assert_eq!(users_at(&Roots::under(dir.path())).unwrap(), vec![]);
+    assert_eq!(Host::new(Roots::under(dir.path())).users().unwrap(), vec![]);
     // A path through a regular file (ENOTDIR) fails to open in glibc as well.
     std::fs::write(dir.path().join("var"), b"x").unwrap();
-    assert_eq!(users_at(&Roots::under(dir.path())).unwrap(), vec![]);
+    assert_eq!(Host::new(Roots::under(dir.path())).users().unwrap(), vec![]);
 }
 
 fn record(ut_type: i16, pid: i32, line: &[u8], user: &[u8], host: &[u8], sec: i32) -> Vec<u8> {
@@ -176,7 +177,7 @@ fn users_of(bytes: &[u8]) -> psoxide::Result<Vec<User>> {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("var/run")).unwrap();
     std::fs::write(dir.path().join("var/run/utmp"), bytes).unwrap();
-    users_at(&Roots::under(dir.path()))
+    Host::new(Roots::under(dir.path())).users()
 }
 
 #[test]

@@ -29,9 +29,10 @@ mod types;
 pub use types::*;
 
 use crate::constants::AddressFamily;
+use crate::context::Host;
 use crate::error::{Error, Pid, Result};
 use crate::linux::parse::procnet::{InetSock, UnixSock};
-use crate::roots::{roots, Roots};
+use crate::roots::Roots;
 use indexmap::IndexSet;
 use inodes::InodeMap;
 use types::Table;
@@ -188,35 +189,38 @@ fn collect(
     Ok(())
 }
 
-/// psutil's `net_connections(kind)`: the sockets of the system, using the
-/// process-wide [`roots()`].
+/// psutil's `net_connections(kind)`: the sockets of the system, on
+/// [`Host::current`].
 ///
-/// See [`net_connections_at`].
+/// See [`Host::net_connections`].
 pub fn net_connections(kind: ConnectionKind) -> Result<Vec<Connection>> {
-    net_connections_at(&roots(), kind)
+    Host::current().net_connections(kind)
 }
 
-/// psutil's `net_connections(kind)` under `roots`, with the default source
-/// ([`SocketTableSource::Auto`]).
-///
-/// Returns each socket of the kind's tables once (duplicates removed, as psutil
-/// builds a set; order: tables in psutil's order `tcp, tcp6, udp, udp6, unix`, then
-/// kernel order). Sockets are attributed by scanning `{procfs}/PID/fd` of every
-/// process; a process whose descriptors cannot be read (another user's, gone) is
-/// skipped silently, so its sockets have `pid: None`, `fd: -1`. When several
-/// processes share a socket, the one listed last in `{procfs}` (normally the
-/// highest PID) gets it, as in psutil; so a process forking while the scan runs can
-/// briefly take over its parent's sockets (the child holds copies until it execs).
-/// A missing `tcp6`/`udp6` file (no IPv6) is skipped.
-///
-/// Errors: `Error::Io` when `{procfs}` cannot be listed or a table file cannot be
-/// read; `Error::Parse` naming the file and line for a malformed line or a TCP
-/// state outside `01`..`0B`.
-pub fn net_connections_at(roots: &Roots, kind: ConnectionKind) -> Result<Vec<Connection>> {
-    net_connections_from(roots, kind, SocketTableSource::Auto)
+impl Host {
+    /// psutil's `net_connections(kind)` under `roots`, with the default source
+    /// ([`SocketTableSource::Auto`]).
+    ///
+    /// Returns each socket of the kind's tables once (duplicates removed, as psutil
+    /// builds a set; order: tables in psutil's order `tcp, tcp6, udp, udp6, unix`, then
+    /// kernel order). Sockets are attributed by scanning `{procfs}/PID/fd` of every
+    /// process; a process whose descriptors cannot be read (another user's, gone) is
+    /// skipped silently, so its sockets have `pid: None`, `fd: -1`. When several
+    /// processes share a socket, the one listed last in `{procfs}` (normally the
+    /// highest PID) gets it, as in psutil; so a process forking while the scan runs can
+    /// briefly take over its parent's sockets (the child holds copies until it execs).
+    /// A missing `tcp6`/`udp6` file (no IPv6) is skipped.
+    ///
+    /// Errors: `Error::Io` when `{procfs}` cannot be listed or a table file cannot be
+    /// read; `Error::Parse` naming the file and line for a malformed line or a TCP
+    /// state outside `01`..`0B`.
+    pub fn net_connections(&self, kind: ConnectionKind) -> Result<Vec<Connection>> {
+        let roots: &Roots = self.roots();
+        net_connections_from(roots, kind, SocketTableSource::Auto)
+    }
 }
 
-/// [`net_connections_at`] reading the socket tables from `source`.
+/// [`Host::net_connections`] reading the socket tables from `source`.
 pub fn net_connections_from(
     roots: &Roots,
     kind: ConnectionKind,
@@ -254,7 +258,7 @@ pub fn net_connections_from(
 /// Errors: listing `{procfs}/PID/fd` or reading one of its links fails: `Error::Io`
 /// with the raw `io::Error` (errno kept) for the caller to translate
 /// (`ENOENT` -> gone, `EACCES` -> access denied); table errors as for
-/// [`net_connections_at`].
+/// [`Host::net_connections`].
 pub(crate) fn process_connections(
     roots: &Roots,
     pid: Pid,
@@ -304,7 +308,7 @@ mod tests {
     #[test]
     fn process_rows_are_the_system_rows_of_that_pid() {
         let r = Roots::fixture("conn-synth");
-        let all = net_connections_at(&r, ConnectionKind::All).unwrap();
+        let all = Host::new(r.clone()).net_connections(ConnectionKind::All).unwrap();
         for pid in [100, 200, 300] {
             for k in ConnectionKind::ALL {
                 let mine = process_connections(&r, pid, k).unwrap();
@@ -317,7 +321,7 @@ mod tests {
                 }
                 // Rows the system-wide call attributes to this pid are all here.
                 for c in all.iter().filter(|c| c.pid == Some(pid)) {
-                    let kinds_match = net_connections_at(&r, k).unwrap().contains(c);
+                    let kinds_match = Host::new(r.clone()).net_connections(k).unwrap().contains(c);
                     let p = ProcessConnection {
                         fd: c.fd,
                         family: c.family,

@@ -4,13 +4,13 @@
 //! Interface names come from the kernel and need not be UTF-8; they are decoded with
 //! `String::from_utf8_lossy`.
 
+use crate::context::{lock, Host};
 use crate::error::Result;
 use crate::linux::parse::netdev::{parse_net_dev, NET_DEV_FIELDS};
 use crate::nowrap::NoWrap;
-use crate::roots::{roots, Roots};
+use crate::roots::Roots;
 use crate::sys::fs::{with_file, Eof};
 use indexmap::IndexMap;
-use std::sync::Mutex;
 
 mod ifaddrs;
 mod ifstats;
@@ -113,10 +113,6 @@ pub struct NicStats {
     pub flags: String,
 }
 
-/// The wrap-around state of `net_io_counters(nowrap=true)` (psutil keys it
-/// `psutil.net_io_counters`), shared by the sum and the per-NIC variants.
-static NOWRAP: Mutex<Option<NoWrap<NET_DEV_FIELDS>>> = Mutex::new(None);
-
 /// Reads `/proc/net/dev` under `roots`: raw counters per NIC, file order.
 fn read_net_dev(roots: &Roots) -> Result<IndexMap<String, [u64; NET_DEV_FIELDS]>> {
     let path = roots.proc("net/dev");
@@ -125,12 +121,14 @@ fn read_net_dev(roots: &Roots) -> Result<IndexMap<String, [u64; NET_DEV_FIELDS]>
 
 /// The per-NIC table after the optional wrap-around compensation (psutil applies it
 /// to the per-NIC table, before any summing; an empty table leaves the state alone).
-fn pernic_table(roots: &Roots, nowrap: bool) -> Result<IndexMap<String, [u64; NET_DEV_FIELDS]>> {
-    let raw = read_net_dev(roots)?;
+/// The state is the host's, shared by the sum and the per-NIC variants (psutil keys
+/// it `psutil.net_io_counters`).
+fn pernic_table(host: &Host, nowrap: bool) -> Result<IndexMap<String, [u64; NET_DEV_FIELDS]>> {
+    let raw = read_net_dev(host.roots())?;
     if !nowrap || raw.is_empty() {
         return Ok(raw);
     }
-    let mut guard = NOWRAP.lock().unwrap_or_else(|e| e.into_inner());
+    let mut guard = lock(&host.state().net_nowrap);
     let mut raw = raw;
     guard
         .get_or_insert_with(NoWrap::new)
@@ -145,44 +143,56 @@ fn pernic_table(roots: &Roots, nowrap: bool) -> Result<IndexMap<String, [u64; NE
 /// the previous call (see [`net_io_counters_cache_clear`]). Returns `None` when
 /// `/proc/net/dev` lists no interface. Sums saturate at `u64::MAX`.
 pub fn net_io_counters(nowrap: bool) -> Result<Option<NetIoCounters>> {
-    net_io_counters_at(&roots(), nowrap)
+    Host::current().net_io_counters(nowrap)
 }
 
-/// [`net_io_counters`] reading `/proc/net/dev` under `roots`.
-pub fn net_io_counters_at(roots: &Roots, nowrap: bool) -> Result<Option<NetIoCounters>> {
-    let table = pernic_table(roots, nowrap)?;
-    if table.is_empty() {
-        return Ok(None);
+impl Host {
+    /// [`net_io_counters`] on this host.
+    pub fn net_io_counters(&self, nowrap: bool) -> Result<Option<NetIoCounters>> {
+        let _roots: &Roots = self.roots();
+        let table = pernic_table(self, nowrap)?;
+        if table.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(
+            table
+                .into_values()
+                .map(NetIoCounters::from_array)
+                .fold(NetIoCounters::default(), NetIoCounters::saturating_add),
+        ))
     }
-    Ok(Some(
-        table
-            .into_values()
-            .map(NetIoCounters::from_array)
-            .fold(NetIoCounters::default(), NetIoCounters::saturating_add),
-    ))
 }
 
 /// Network traffic counters per interface, keyed by name in `/proc/net/dev` order:
 /// psutil's `net_io_counters(pernic=True, nowrap=...)`. Empty when no interface is
 /// listed.
 pub fn net_io_counters_pernic(nowrap: bool) -> Result<IndexMap<String, NetIoCounters>> {
-    net_io_counters_pernic_at(&roots(), nowrap)
+    Host::current().net_io_counters_pernic(nowrap)
 }
 
-/// [`net_io_counters_pernic`] reading `/proc/net/dev` under `roots`.
-pub fn net_io_counters_pernic_at(roots: &Roots, nowrap: bool) -> Result<IndexMap<String, NetIoCounters>> {
-    Ok(pernic_table(roots, nowrap)?
-        .into_iter()
-        .map(|(k, v)| (k, NetIoCounters::from_array(v)))
-        .collect())
+impl Host {
+    /// [`net_io_counters_pernic`] reading `/proc/net/dev` under `roots`.
+    pub fn net_io_counters_pernic(&self, nowrap: bool) -> Result<IndexMap<String, NetIoCounters>> {
+        let _roots: &Roots = self.roots();
+        Ok(pernic_table(self, nowrap)?
+            .into_iter()
+            .map(|(k, v)| (k, NetIoCounters::from_array(v)))
+            .collect())
+    }
 }
 
-/// Forgets the wrap-around state used by `nowrap = true`: psutil's
-/// `net_io_counters.cache_clear()`.
+/// Forgets the wrap-around state used by `nowrap = true` on [`Host::current`]:
+/// psutil's `net_io_counters.cache_clear()`.
 pub fn net_io_counters_cache_clear() {
-    let mut guard = NOWRAP.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(s) = guard.as_mut() {
-        s.clear();
+    Host::current().net_io_counters_cache_clear();
+}
+
+impl Host {
+    /// Forgets this host's `net_io_counters` wrap-around state.
+    pub fn net_io_counters_cache_clear(&self) {
+        if let Some(s) = lock(&self.state().net_nowrap).as_mut() {
+            s.clear();
+        }
     }
 }
 
@@ -208,12 +218,15 @@ pub fn net_if_addrs() -> Result<IndexMap<String, Vec<NicAddr>>> {
 /// `EBUSY`) gets duplex `Unknown` and speed 0; any other failure is an [`Error::Io`](crate::Error::Io)
 /// naming the interface and the ioctl.
 pub fn net_if_stats() -> Result<IndexMap<String, NicStats>> {
-    net_if_stats_at(&roots())
+    Host::current().net_if_stats()
 }
 
-/// [`net_if_stats`] taking the interface names from `/proc/net/dev` under `roots`
-/// (the ioctls always query the live kernel, as psutil does).
-pub fn net_if_stats_at(roots: &Roots) -> Result<IndexMap<String, NicStats>> {
-    let names: Vec<String> = read_net_dev(roots)?.into_keys().collect();
-    ifstats::stats_for(&names)
+impl Host {
+    /// [`net_if_stats`] taking the interface names from `/proc/net/dev` under `roots`
+    /// (the ioctls always query the live kernel, as psutil does).
+    pub fn net_if_stats(&self) -> Result<IndexMap<String, NicStats>> {
+        let roots: &Roots = self.roots();
+        let names: Vec<String> = read_net_dev(roots)?.into_keys().collect();
+        ifstats::stats_for(&names)
+    }
 }

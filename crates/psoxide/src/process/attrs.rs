@@ -319,7 +319,9 @@ impl Process {
                             self.with_cmdline(|c| raw(&|out| super::store::put_raw_cmdline(out, c)))
                         }
                         _ => self.uids().map(|u| {
-                            users::with_user_name(u.real, |n| raw(&|out| out.extend_from_slice(n.as_bytes())))
+                            users::with_user_name(&self.host.users, u.real, |n| {
+                                raw(&|out| out.extend_from_slice(n.as_bytes()))
+                            })
                         }),
                     }
                     .map(|()| None)

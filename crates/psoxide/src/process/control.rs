@@ -347,7 +347,7 @@ impl Process {
         let e = io::Error::last_os_error();
         if e.raw_os_error() == Some(libc::EINVAL) {
             let eligible = self.eligible_cpus()?;
-            let all = crate::cpu::cpu_times_percpu_at(&self.root.roots)?.len();
+            let all = crate::cpu::read_times_percpu(&self.root.roots)?.len();
             if let Some(err) = affinity_error(&cpus, &eligible, all) {
                 return Err(err);
             }
@@ -365,7 +365,7 @@ impl Process {
         match listed {
             Some(l) => Ok(l),
             None => {
-                let n = crate::cpu::cpu_times_percpu_at(&self.root.roots)?.len();
+                let n = crate::cpu::read_times_percpu(&self.root.roots)?.len();
                 Ok((0..n as u32).collect())
             }
         }

@@ -17,18 +17,20 @@ use std::time::{Duration, Instant};
 type PpidEntry = (Pid, Pid, u64, Vec<u8>);
 
 /// Every numeric entry of the procfs root, ascending (the `getdents64` lister of
-/// [`pids_at`](crate::pids_at), without an allocation per entry).
+/// [`Host::pids`](crate::Host::pids), without an allocation per entry).
 pub(crate) fn list_pids(root: &super::ProcRoot) -> Result<Vec<Pid>> {
-    super::pids::pids_at(&root.roots)
+    super::pids::pids_in(&root.roots)
 }
 
 impl Process {
-    /// A handle for `pid` whose identity was just read elsewhere (no extra read).
-    fn from_identity(root: &Arc<super::ProcRoot>, pid: Pid, start_ticks: u64, comm: &[u8]) -> Process {
+    /// A handle for `pid` on this handle's host, whose identity was just read
+    /// elsewhere (no extra read).
+    fn sibling(&self, pid: Pid, start_ticks: u64, comm: &[u8]) -> Process {
         Process {
+            host: Arc::clone(&self.host),
             pid,
             start_ticks,
-            root: Arc::clone(root),
+            root: Arc::clone(&self.root),
             state: Mutex::new(super::State {
                 name: Some(super::small::SmallBytes::new(comm)),
                 ..Default::default()
@@ -48,7 +50,7 @@ impl Process {
         if ppid == 0 {
             return Ok(None);
         }
-        match Process::new_at(&self.root.roots, ppid) {
+        match self.bind(ppid) {
             Ok(p) if p.start_ticks <= self.start_ticks => Ok(Some(p)),
             Ok(_) => Ok(None),
             Err(e) if e.is_no_such_process() => Ok(None),
@@ -129,7 +131,7 @@ impl Process {
         if !recursive {
             for (pid, ppid, start, comm) in &map {
                 if *ppid == self.pid && *start >= self.start_ticks {
-                    out.push(Process::from_identity(&self.root, *pid, *start, comm));
+                    out.push(self.sibling(*pid, *start, comm));
                 }
             }
             return Ok(out);
@@ -147,7 +149,7 @@ impl Process {
             for &i in by_parent.get(&pid).map(Vec::as_slice).unwrap_or(&[]) {
                 let (cpid, _, start, comm) = &map[i];
                 if *start >= self.start_ticks {
-                    out.push(Process::from_identity(&self.root, *cpid, *start, comm));
+                    out.push(self.sibling(*cpid, *start, comm));
                     stack.push(*cpid);
                 }
             }

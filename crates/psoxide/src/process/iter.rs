@@ -2,32 +2,12 @@
 
 use super::family::list_pids;
 use super::{Attr, ProcRoot, Process};
+use crate::context::Host;
 use crate::error::{Error, Pid, Result};
-use crate::roots::Roots;
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 type Table = HashMap<Pid, Arc<Process>>;
-
-/// Handles kept between `process_iter` calls, one table per procfs root.
-static TABLES: Mutex<Vec<(PathBuf, Table)>> = Mutex::new(Vec::new());
-
-fn take_table(procfs: &PathBuf) -> Table {
-    let mut t = TABLES.lock().unwrap_or_else(|e| e.into_inner());
-    match t.iter_mut().find(|(p, _)| p == procfs) {
-        Some((_, m)) => std::mem::take(m),
-        None => Table::new(),
-    }
-}
-
-fn put_table(procfs: &PathBuf, table: Table) {
-    let mut t = TABLES.lock().unwrap_or_else(|e| e.into_inner());
-    match t.iter_mut().find(|(p, _)| p == procfs) {
-        Some((_, m)) => *m = table,
-        None => t.push((procfs.clone(), table)),
-    }
-}
 
 /// Iterator returned by [`process_iter`].
 ///
@@ -39,6 +19,7 @@ fn put_table(procfs: &PathBuf, table: Table) {
 /// store is filled first (see [`Process::as_dict`]); an error other than
 /// `NoSuchProcess` while doing so is yielded as `Err`.
 pub struct ProcessIter {
+    host: Host,
     root: Arc<ProcRoot>,
     pids: std::vec::IntoIter<Pid>,
     attrs: Option<Vec<Attr>>,
@@ -93,7 +74,7 @@ impl Iterator for ProcessIter {
                     if let Some(old) = kept {
                         old.st().gone = true;
                     }
-                    let p = Arc::new(Process::from_stat(&self.root, pid, &stat));
+                    let p = Arc::new(Process::from_stat(self.host.state(), &self.root, pid, &stat));
                     self.table.insert(pid, Arc::clone(&p));
                     p
                 }
@@ -124,39 +105,49 @@ impl Iterator for ProcessIter {
 impl Drop for ProcessIter {
     fn drop(&mut self) {
         self.release_last();
-        put_table(&self.root.roots.procfs, std::mem::take(&mut self.table));
+        *self.host.procs() = std::mem::take(&mut self.table);
     }
 }
 
 /// Every process (psutil's `process_iter(attrs)`), from the process-wide roots.
 /// `attrs`: `None` for no prefetching; `Some(&Attr::ALL)` for every attribute.
 pub fn process_iter(attrs: Option<&[Attr]>) -> Result<ProcessIter> {
-    process_iter_at(&crate::roots::roots(), attrs)
+    Host::current().process_iter(attrs)
 }
 
-/// [`process_iter`] reading from `roots`.
-pub fn process_iter_at(roots: &Roots, attrs: Option<&[Attr]>) -> Result<ProcessIter> {
-    let root = ProcRoot::get(roots)?;
-    let pids = list_pids(&root)?;
-    let mut table = take_table(&roots.procfs);
-    // Forget processes that are gone, and handles that saw their PID reused.
-    let live: std::collections::HashSet<Pid> = pids.iter().copied().collect();
-    table.retain(|pid, p| live.contains(pid) && !p.st().gone);
-    Ok(ProcessIter {
-        root,
-        pids: pids.into_iter(),
-        attrs: attrs.map(<[Attr]>::to_vec),
-        table,
-        spare: None,
-        scratch: Vec::new(),
-        last: None,
-    })
+impl Host {
+    /// [`process_iter`] on this host.
+    pub fn process_iter(&self, attrs: Option<&[Attr]>) -> Result<ProcessIter> {
+        let root = self.proc_root()?;
+        let pids = list_pids(&root)?;
+        let mut table = std::mem::take(&mut *self.procs());
+        // Forget processes that are gone, and handles that saw their PID reused.
+        let live: std::collections::HashSet<Pid> = pids.iter().copied().collect();
+        table.retain(|pid, p| live.contains(pid) && !p.st().gone);
+        Ok(ProcessIter {
+            host: self.clone(),
+            root,
+            pids: pids.into_iter(),
+            attrs: attrs.map(<[Attr]>::to_vec),
+            table,
+            spare: None,
+            scratch: Vec::new(),
+            last: None,
+        })
+    }
 }
 
-/// Forgets the handles kept between `process_iter` calls (psutil's
-/// `process_iter.cache_clear()`).
+/// Forgets the handles kept between `process_iter` calls on [`Host::current`]
+/// (psutil's `process_iter.cache_clear()`).
 pub fn process_iter_cache_clear() {
-    TABLES.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    Host::current().process_iter_cache_clear();
+}
+
+impl Host {
+    /// Forgets the handles this host's `process_iter` keeps between calls.
+    pub fn process_iter_cache_clear(&self) {
+        self.procs().clear();
+    }
 }
 
 #[cfg(test)]
@@ -165,14 +156,11 @@ mod tests {
 
     #[test]
     fn stores_nobody_holds_are_freed_and_held_ones_kept() {
-        // A procfs path of its own, so that no other test shares this handle table.
-        let roots = Roots {
-            procfs: PathBuf::from("/proc/../proc"),
-            ..Roots::default()
-        };
+        // A host of its own, so that no other test shares this handle table.
+        let host = Host::default();
         let me = std::process::id();
         let mut held = None;
-        for p in process_iter_at(&roots, Some(&[Attr::Name, Attr::Cmdline])).unwrap() {
+        for p in host.process_iter(Some(&[Attr::Name, Attr::Cmdline])).unwrap() {
             let p = p.unwrap();
             assert!(p.prefetched().is_some(), "the yielded handle has its store");
             if p.pid() == me {
@@ -180,9 +168,9 @@ mod tests {
             }
         }
         let held = held.expect("this process is listed");
-        let table = take_table(&roots.procfs);
+        let table = host.procs();
         assert!(table.len() > 1);
-        for (pid, p) in &table {
+        for (pid, p) in table.iter() {
             let has = p.st().prefetch.is_some();
             if *pid == me {
                 assert!(has, "a handle the caller holds keeps its store");
@@ -190,7 +178,7 @@ mod tests {
                 assert!(!has, "pid {pid}: nobody holds it, its store is freed");
             }
         }
-        put_table(&roots.procfs, table);
+        drop(table);
         let info = held.prefetched().unwrap();
         assert_eq!(info.values.len(), 2);
         let live = held.as_dict(Some(&[Attr::Name])).unwrap();

@@ -121,7 +121,11 @@ impl Process {
         if nr == 0 {
             return Ok(None);
         }
-        Ok(tty::terminal_path(&self.root.roots.dev, nr as u64))
+        Ok(tty::terminal_path(
+            &self.host.tty,
+            &self.root.roots.dev,
+            nr as u64,
+        ))
     }
 
     /// The nice value, -20 (highest priority) to 19 (psutil's `nice()` getter).

@@ -284,10 +284,10 @@ impl Process {
                 }
             }
         };
-        let roots = &self.root.roots;
-        let total = match crate::memory::last_total_memory(roots) {
+        let last = *crate::context::lock(&self.host.last_total);
+        let total = match last {
             Some(t) => t,
-            None => crate::memory::virtual_memory_at(roots)?.total,
+            None => self.host.virtual_memory()?.total,
         };
         if total == 0 {
             return Ok(0.0);

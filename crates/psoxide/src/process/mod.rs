@@ -24,26 +24,26 @@ mod small;
 mod store;
 mod tty;
 mod types;
-mod users;
+pub(crate) mod users;
 mod wait;
 
 pub use attrs::{parse_attrs, Attr, AttrValue, ProcessInfo};
 pub use enums::*;
-pub use iter::{process_iter, process_iter_at, process_iter_cache_clear, ProcessIter};
+pub use iter::{process_iter, process_iter_cache_clear, ProcessIter};
 pub use memory::{MemType, MemoryFootprint, MemoryMap};
-pub use pids::{pid_exists, pid_exists_at, pids, pids_at};
+pub use pids::{pid_exists, pids};
 pub use types::*;
 pub use wait::{wait_procs, GoneProcess};
 
 use crate::constants::ProcessStatus;
+use crate::context::{Host, HostState};
 use crate::error::{Error, Pid, Result};
 use crate::linux::parse::pid_files::{cmdline_args, parse_pid_io, parse_statm, split_environ};
 use crate::linux::parse::pid_stat::parse_pid_stat;
 use crate::linux::parse::pid_status::{parse_pid_status, parse_pid_status_head, PidStatus};
-use crate::roots::Roots;
 use crate::sys::fs::{put_buf, take_buf, Eof};
 use indexmap::IndexMap;
-use procroot::ProcRoot;
+pub(crate) use procroot::ProcRoot;
 use small::SmallBytes;
 use std::ffi::OsString;
 use std::io;
@@ -57,6 +57,9 @@ pub struct Process {
     pid: Pid,
     /// Start time in clock ticks since boot (field 22 of `/proc/PID/stat`).
     start_ticks: u64,
+    /// The host's caches (user names, terminals, total memory).
+    host: Arc<HostState>,
+    /// The procfs directory the handle reads from.
     root: Arc<ProcRoot>,
     state: Mutex<State>,
 }
@@ -198,7 +201,7 @@ impl Process {
     /// message "process PID not found"; a PID above the kernel's `pid_t` range gives
     /// "process PID out of range". Zombies and thread IDs are accepted, as in psutil.
     pub fn new(pid: Pid) -> Result<Process> {
-        Self::new_at(&crate::roots::roots(), pid)
+        Host::current().process(pid)
     }
 
     /// The calling process.
@@ -206,12 +209,11 @@ impl Process {
         Self::new(std::process::id())
     }
 
-    /// Like [`Process::new`], reading from `roots`.
-    pub fn new_at(roots: &Roots, pid: Pid) -> Result<Process> {
-        check_pid(pid)?;
-        let root = ProcRoot::get(roots)?;
-        let stat = Self::identity_stat(&root, pid)?;
-        Ok(Self::from_stat(&root, pid, &stat))
+    /// A new handle for whoever owns `pid` now, on this handle's host and procfs
+    /// directory.
+    pub(crate) fn bind(&self, pid: Pid) -> Result<Process> {
+        let stat = Self::identity_stat(&self.root, pid)?;
+        Ok(Self::from_stat(&self.host, &self.root, pid, &stat))
     }
 
     /// Reads `/proc/PID/stat` to learn who owns `pid` now: `NoSuchProcess` when nobody.
@@ -249,10 +251,11 @@ impl Process {
     }
 
     /// The handle of the process whose `stat` this is.
-    pub(crate) fn from_stat(root: &Arc<ProcRoot>, pid: Pid, stat: &Stat) -> Process {
+    pub(crate) fn from_stat(host: &Arc<HostState>, root: &Arc<ProcRoot>, pid: Pid, stat: &Stat) -> Process {
         Process {
             pid,
             start_ticks: stat.starttime,
+            host: Arc::clone(host),
             root: Arc::clone(root),
             state: Mutex::new(State {
                 name: Some(stat.comm.clone()),
@@ -662,7 +665,7 @@ impl Process {
     pub fn username(&self) -> Result<String> {
         crate::process::attrs::serve_prefetched!(self, Username);
         let uid = self.uids()?.real;
-        Ok(users::user_name(uid))
+        Ok(users::user_name(&self.host.users, uid))
     }
 
     /// Number of threads (psutil's `num_threads()`).
@@ -890,7 +893,7 @@ impl Process {
         if self.st().gone {
             return false;
         }
-        match Process::new_at(&self.root.roots, self.pid) {
+        match self.bind(self.pid) {
             Ok(p) if p.start_ticks == self.start_ticks => true,
             Ok(_) | Err(Error::NoSuchProcess { .. }) => {
                 self.st().gone = true;
@@ -976,5 +979,16 @@ impl std::hash::Hash for Process {
     /// psutil 8.0 hashes the PID only.
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.pid.hash(state)
+    }
+}
+
+impl Host {
+    /// The process with this PID on this host (what [`Process::new`] does on
+    /// [`Host::current`]); the same errors.
+    pub fn process(&self, pid: Pid) -> Result<Process> {
+        check_pid(pid)?;
+        let root = self.proc_root()?;
+        let stat = Process::identity_stat(&root, pid)?;
+        Ok(Process::from_stat(self.state(), &root, pid, &stat))
     }
 }

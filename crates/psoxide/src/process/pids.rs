@@ -1,5 +1,6 @@
 //! The process table: `pids()` and `pid_exists()` (spec 3).
 
+use crate::context::Host;
 use crate::error::{Error, Pid, Result};
 use crate::linux::parse::pid_status::parse_pid_status;
 use crate::roots::Roots;
@@ -16,15 +17,21 @@ const DENTS_BUF: usize = 32 * 1024;
 /// The PIDs of all processes, ascending (psutil's `pids()`): every all-digit entry
 /// of the process-wide procfs root.
 pub fn pids() -> Result<Vec<Pid>> {
-    pids_at(&crate::roots::roots())
+    Host::current().pids()
 }
 
-/// Like [`pids`], listing `roots.procfs`. The directory is read with `getdents64`
-/// into one buffer; only the returned vector is allocated per PID.
-///
-/// Errors: the directory cannot be opened or read (`Io`); an all-digit entry that
-/// does not fit a `u32` (`Parse`; the kernel never makes one).
-pub fn pids_at(roots: &Roots) -> Result<Vec<Pid>> {
+impl Host {
+    /// Like [`pids`], listing `roots.procfs`. The directory is read with `getdents64`
+    /// into one buffer; only the returned vector is allocated per PID.
+    ///
+    /// Errors: the directory cannot be opened or read (`Io`); an all-digit entry that
+    /// does not fit a `u32` (`Parse`; the kernel never makes one).
+    pub fn pids(&self) -> Result<Vec<Pid>> {
+        pids_in(self.roots())
+    }
+}
+
+pub(crate) fn pids_in(roots: &Roots) -> Result<Vec<Pid>> {
     let dir = &roots.procfs;
     let c = CString::new(dir.as_os_str().as_bytes())
         .map_err(|_| Error::invalid(format!("procfs path {} contains a NUL byte", dir.display())))?;
@@ -107,41 +114,44 @@ pub(crate) fn parse_dirents(buf: &[u8], dir: &Path, out: &mut Vec<Pid>) -> Resul
 
 /// Whether a process with this PID exists (psutil's `pid_exists()`).
 pub fn pid_exists(pid: Pid) -> Result<bool> {
-    pid_exists_at(&crate::roots::roots(), pid)
+    Host::current().pid_exists(pid)
 }
 
-/// Like [`pid_exists`], reading `roots.procfs`.
-///
-/// psutil's rule: PID 0 is looked up in [`pids_at`] (so false on Linux). Otherwise
-/// `kill(pid, 0)`: ESRCH means false; success or EPERM (another user's process)
-/// continues with the `Tgid` line of `/proc/PID/status`, which must equal `pid`, so
-/// thread IDs give false; when that file cannot be read or has no `Tgid`, the answer
-/// is whether `pid` is in [`pids_at`]. Zombies exist. A PID above the `pid_t` range
-/// gives false (psutil raises `OverflowError`).
-///
-/// Errors: `kill` failing with another errno, or the `pids_at` fallback failing.
-pub fn pid_exists_at(roots: &Roots, pid: Pid) -> Result<bool> {
-    if pid == 0 {
-        return Ok(pids_at(roots)?.contains(&0));
-    }
-    let Ok(raw) = libc::pid_t::try_from(pid) else {
-        return Ok(false);
-    };
-    // SAFETY: signal 0 only checks for existence and permission; raw > 0.
-    if unsafe { libc::kill(raw, 0) } != 0 {
-        let e = io::Error::last_os_error();
-        match e.raw_os_error() {
-            Some(libc::ESRCH) => return Ok(false),
-            Some(libc::EPERM) => {}
-            _ => return Err(Error::io(format!("kill(pid={pid}, sig=0)"), e)),
+impl Host {
+    /// Like [`pid_exists`], reading `roots.procfs`.
+    ///
+    /// psutil's rule: PID 0 is looked up in [`Host::pids`] (so false on Linux). Otherwise
+    /// `kill(pid, 0)`: ESRCH means false; success or EPERM (another user's process)
+    /// continues with the `Tgid` line of `/proc/PID/status`, which must equal `pid`, so
+    /// thread IDs give false; when that file cannot be read or has no `Tgid`, the answer
+    /// is whether `pid` is in [`Host::pids`]. Zombies exist. A PID above the `pid_t` range
+    /// gives false (psutil raises `OverflowError`).
+    ///
+    /// Errors: `kill` failing with another errno, or the `pids` fallback failing.
+    pub fn pid_exists(&self, pid: Pid) -> Result<bool> {
+        let roots: &Roots = self.roots();
+        if pid == 0 {
+            return Ok(self.pids()?.contains(&0));
         }
-    }
-    let path = roots.proc(format!("{pid}/status"));
-    let tgid = with_file(&path, Eof::ShortRead, |b| Ok(parse_pid_status(b, &path)?.tgid));
-    match tgid {
-        Ok(Some(t)) => Ok(t == pid as u64),
-        // psutil: any OSError or a missing Tgid line falls back to the listing.
-        Ok(None) | Err(_) => Ok(pids_at(roots)?.contains(&pid)),
+        let Ok(raw) = libc::pid_t::try_from(pid) else {
+            return Ok(false);
+        };
+        // SAFETY: signal 0 only checks for existence and permission; raw > 0.
+        if unsafe { libc::kill(raw, 0) } != 0 {
+            let e = io::Error::last_os_error();
+            match e.raw_os_error() {
+                Some(libc::ESRCH) => return Ok(false),
+                Some(libc::EPERM) => {}
+                _ => return Err(Error::io(format!("kill(pid={pid}, sig=0)"), e)),
+            }
+        }
+        let path = roots.proc(format!("{pid}/status"));
+        let tgid = with_file(&path, Eof::ShortRead, |b| Ok(parse_pid_status(b, &path)?.tgid));
+        match tgid {
+            Ok(Some(t)) => Ok(t == pid as u64),
+            // psutil: any OSError or a missing Tgid line falls back to the listing.
+            Ok(None) | Err(_) => Ok(self.pids()?.contains(&pid)),
+        }
     }
 }
 
@@ -219,12 +229,12 @@ mod tests {
             ..Roots::default()
         };
         // "007" is all digits: psutil's int("007") is 7.
-        assert_eq!(pids_at(&roots).unwrap(), vec![1, 2, 7, 30, 99]);
+        assert_eq!(Host::new(roots.clone()).pids().unwrap(), vec![1, 2, 7, 30, 99]);
         let missing = Roots {
             procfs: d.path().join("nope"),
             ..Roots::default()
         };
-        let e = pids_at(&missing).unwrap_err();
+        let e = Host::new(missing.clone()).pids().unwrap_err();
         assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
     }
 }

@@ -7,14 +7,16 @@ use crate::sys::fs::{Dir, Eof};
 use std::ffi::CString;
 use std::io;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-/// A procfs root with a held directory descriptor. Shared by every `Process` built
-/// from the same `Roots`.
+/// A procfs root with a held directory descriptor: part of a
+/// [`Host`](crate::Host), shared by every `Process` made from it.
 #[derive(Debug)]
 pub(crate) struct ProcRoot {
     pub(crate) roots: Arc<Roots>,
     pub(crate) dir: Dir,
+    /// Device and inode of the directory when it was opened.
+    pub(crate) identity: (u64, u64),
     /// Clock ticks per second (`sysconf(_SC_CLK_TCK)`).
     pub(crate) clk_tck: f64,
     /// Page size in bytes (`sysconf(_SC_PAGESIZE)`).
@@ -22,8 +24,6 @@ pub(crate) struct ProcRoot {
     /// Boot time once read (psutil also keeps it after the first read).
     boot_time: std::sync::OnceLock<f64>,
 }
-
-static CACHE: Mutex<Vec<Arc<ProcRoot>>> = Mutex::new(Vec::new());
 
 /// Clock ticks per second (`AT_CLKTCK` from the auxiliary vector, what
 /// `sysconf(_SC_CLK_TCK)` returns), 100 when the kernel gave none.
@@ -40,26 +40,18 @@ pub(crate) fn page_size() -> u64 {
 }
 
 impl ProcRoot {
-    /// The shared `ProcRoot` for `roots` (opened on first use).
-    pub(crate) fn get(roots: &Roots) -> Result<Arc<ProcRoot>> {
-        let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(r) = cache.iter().find(|r| *r.roots == *roots) {
-            return Ok(Arc::clone(r));
-        }
+    /// Opens `roots.procfs`.
+    pub(crate) fn open(roots: Arc<Roots>) -> Result<ProcRoot> {
         let dir = Dir::open_path(&roots.procfs).map_err(|e| Error::io(&roots.procfs, e))?;
-        let r = Arc::new(ProcRoot {
-            roots: Arc::new(roots.clone()),
+        let identity = dir.identity().map_err(|e| Error::io(&roots.procfs, e))?;
+        Ok(ProcRoot {
+            roots,
             dir,
+            identity,
             clk_tck: clk_tck(),
             page_size: page_size(),
             boot_time: std::sync::OnceLock::new(),
-        });
-        // A handful of roots at most in practice; keep the newest few.
-        if cache.len() >= 8 {
-            cache.remove(0);
-        }
-        cache.push(Arc::clone(&r));
-        Ok(r)
+        })
     }
 
     /// Boot time in seconds since the epoch (`btime` of `{procfs}/stat`), read once per
@@ -69,7 +61,7 @@ impl ProcRoot {
         if let Some(t) = self.boot_time.get() {
             return Ok(*t);
         }
-        let t = crate::host::boot_time_at(&self.roots)?;
+        let t = crate::host::boot_time_in(&self.roots)?;
         Ok(*self.boot_time.get_or_init(|| t))
     }
 

@@ -6,8 +6,6 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-static MAP: Mutex<Option<(PathBuf, HashMap<u64, PathBuf>)>> = Mutex::new(None);
-
 fn build(dev: &Path) -> HashMap<u64, PathBuf> {
     let mut m = HashMap::new();
     let mut add_dir = |dir: &Path, prefix: Option<&str>| {
@@ -34,18 +32,19 @@ fn build(dev: &Path) -> HashMap<u64, PathBuf> {
 }
 
 /// The path of the terminal whose device number is `rdev` (as in field 7 of
-/// `/proc/PID/stat`), looked up under `dev`.
-pub(crate) fn terminal_path(dev: &Path, rdev: u64) -> Option<PathBuf> {
-    let mut g = MAP.lock().unwrap_or_else(|e| e.into_inner());
+/// `/proc/PID/stat`), looked up under `dev` in `map` (the host's, built on first
+/// use and rebuilt once on a miss).
+pub(crate) fn terminal_path(
+    map: &Mutex<Option<HashMap<u64, PathBuf>>>,
+    dev: &Path,
+    rdev: u64,
+) -> Option<PathBuf> {
+    let mut g = crate::context::lock(map);
     for attempt in 0..2 {
-        let stale = match g.as_ref() {
-            Some((d, _)) => d != dev || attempt == 1,
-            None => true,
-        };
-        if stale {
-            *g = Some((dev.to_path_buf(), build(dev)));
+        if g.is_none() || attempt == 1 {
+            *g = Some(build(dev));
         }
-        if let Some((_, m)) = g.as_ref() {
+        if let Some(m) = g.as_ref() {
             if let Some(p) = m.get(&rdev) {
                 return Some(p.clone());
             }

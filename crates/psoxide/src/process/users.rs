@@ -5,25 +5,24 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-struct Cache {
+/// The names looked up recently (kept by the [`Host`](crate::Host)).
+pub(crate) struct Cache {
     names: HashMap<u32, String>,
     filled: Instant,
 }
-
-static CACHE: Mutex<Option<Cache>> = Mutex::new(None);
 
 /// How long a cached name is trusted; a renamed or new user appears after this.
 const TTL: Duration = Duration::from_secs(2);
 
 /// The user name of `uid` (via `getpwuid_r`, so NSS sources are honoured), or the
 /// UID as text when there is no entry (psutil's fallback).
-pub(crate) fn user_name(uid: u32) -> String {
-    with_user_name(uid, str::to_owned)
+pub(crate) fn user_name(cache: &Mutex<Option<Cache>>, uid: u32) -> String {
+    with_user_name(cache, uid, str::to_owned)
 }
 
 /// [`user_name`] lent to `f` (no copy). `f` runs with the cache locked.
-pub(crate) fn with_user_name<R>(uid: u32, f: impl FnOnce(&str) -> R) -> R {
-    let mut guard = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+pub(crate) fn with_user_name<R>(cache: &Mutex<Option<Cache>>, uid: u32, f: impl FnOnce(&str) -> R) -> R {
+    let mut guard = crate::context::lock(cache);
     let now = Instant::now();
     let c = guard.get_or_insert_with(|| Cache {
         names: HashMap::new(),

@@ -25,12 +25,11 @@
 
 use super::control::Identity;
 use super::enums::ExitStatus;
-use super::procroot::ProcRoot;
 use super::{pidfd, Process, State};
 use crate::error::{Error, Pid, Result};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// First back-off sleep of the polling loops (psutil: 0.1 ms).
@@ -229,10 +228,12 @@ impl Process {
         match Process::new(child.id()) {
             Ok(p) => Ok(p),
             Err(Error::NoSuchProcess { .. }) => {
-                let root = ProcRoot::get(&crate::roots::roots())?;
+                let host = crate::context::Host::current();
+                let root = host.proc_root()?;
                 Ok(Process {
                     pid: child.id(),
                     start_ticks: 0,
+                    host: Arc::clone(host.state()),
                     root,
                     state: Mutex::new(State {
                         gone: true,
@@ -252,10 +253,12 @@ impl Process {
         if pid > i32::MAX as u32 {
             return Err(Error::invalid(format!("PID {pid} is out of the pid_t range")));
         }
-        let root = ProcRoot::get(&crate::roots::roots())?;
+        let host = crate::context::Host::current();
+        let root = host.proc_root()?;
         Ok(Process {
             pid,
             start_ticks,
+            host: Arc::clone(host.state()),
             root,
             state: Mutex::new(State::default()),
         })

@@ -300,7 +300,6 @@ impl Dir {
 
     /// Device and inode of the directory itself, to notice a directory replaced at
     /// the same path.
-    #[allow(dead_code)] // the Host context's replaced-root check (next step)
     pub(crate) fn identity(&self) -> io::Result<(u64, u64)> {
         let st = rustix::fs::fstat(&self.fd)?;
         Ok((st.st_dev, st.st_ino))
@@ -309,7 +308,6 @@ impl Dir {
 
 /// Device and inode of `path` (following symlinks): compared with
 /// [`Dir::identity`] to notice a directory replaced at the same path.
-#[allow(dead_code)] // the Host context's replaced-root check (next step)
 pub(crate) fn identity(path: &Path) -> io::Result<(u64, u64)> {
     let st = rustix::fs::stat(path)?;
     Ok((st.st_dev, st.st_ino))

@@ -1,8 +1,6 @@
 //! Machine-wide values the kernel gives through system calls rather than files:
 //! clock tick rate, page size, `sysinfo(2)`, the online CPU count, load averages.
 
-use std::io;
-
 /// Clock ticks per second (`AT_CLKTCK`, what `sysconf(_SC_CLK_TCK)` returns); 0 when
 /// the kernel gave none.
 pub(crate) fn clock_ticks() -> u64 {
@@ -37,15 +35,43 @@ pub(crate) fn online_cpus() -> Option<u32> {
     }
 }
 
-/// glibc's `getloadavg` (psutil's source for `os.getloadavg()`). libc: rustix has no
-/// wrapper, and glibc's rounding of `/proc/loadavg` is the contract.
-pub(crate) fn loadavg() -> io::Result<[f64; 3]> {
-    let mut a = [0.0f64; 3];
-    // SAFETY: the pointer is valid for writing 3 doubles, the count passed.
-    let n = unsafe { libc::getloadavg(a.as_mut_ptr(), 3) };
-    match n {
-        3 => Ok(a),
-        n if n < 0 => Err(io::Error::last_os_error()),
-        n => Err(io::Error::other(format!("returned {n} of 3 values"))),
+/// The 1, 5 and 15 minute load averages as glibc's `getloadavg` computes them (what
+/// psutil returns): `sysinfo(2)`'s fixed-point `loads` divided by 2^16, more precise
+/// than the two decimals of `/proc/loadavg`.
+pub(crate) fn loadavg() -> [f64; 3] {
+    let si = rustix::system::sysinfo();
+    si.loads.map(|l| l as f64 / 65536.0)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn loadavg_equals_glibc_getloadavg() {
+        // The kernel updates the averages every 5 s: compare when two reads of ours
+        // around glibc's agree.
+        for _ in 0..50 {
+            let before = super::loadavg();
+            let mut c = [0.0f64; 3];
+            // SAFETY: the pointer is valid for writing 3 doubles, the count passed.
+            assert_eq!(unsafe { libc::getloadavg(c.as_mut_ptr(), 3) }, 3);
+            if super::loadavg() == before {
+                assert_eq!(before, c);
+                return;
+            }
+        }
+        panic!("the load averages changed during each of 50 tries");
+    }
+
+    #[test]
+    fn ticks_and_page_size_match_sysconf() {
+        // SAFETY: sysconf takes a constant and touches no caller memory.
+        let (tck, page) = unsafe {
+            (
+                libc::sysconf(libc::_SC_CLK_TCK),
+                libc::sysconf(libc::_SC_PAGESIZE),
+            )
+        };
+        assert_eq!(super::clock_ticks(), tck as u64);
+        assert_eq!(super::page_size(), page as u64);
     }
 }
