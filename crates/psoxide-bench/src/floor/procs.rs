@@ -12,7 +12,7 @@
 //! *real* uid that psutil's `username()` uses (the owner of `/proc/PID` is the effective
 //! uid), and it also gives psutil-exact rss/vms and the thread count.
 
-use crate::rows::{dec, full_name, passwd, split_cmdline, status_str, user, Consts, Lite, Row};
+use crate::procs::rows::{dec, full_name, passwd, split_cmdline, status_str, user, Consts, Lite, Row};
 use libc::c_int;
 use std::collections::HashMap;
 use std::ffi::CStr;
