@@ -8,6 +8,7 @@
 //!
 //! The binary `psoxide-bench` (src/main.rs) exposes both as subcommands.
 
+pub mod common;
 pub mod floor;
 pub mod procs;
 pub mod system;

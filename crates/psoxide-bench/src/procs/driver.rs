@@ -7,7 +7,8 @@
 
 use super::check;
 use super::runner::FIXTURES_ENV;
-use std::collections::HashMap;
+use crate::common::{cpu_model, have_strace, median, strace_per_call};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -220,19 +221,6 @@ fn loadavg() -> String {
     read_trim("/proc/loadavg")
 }
 
-fn median(v: &mut [f64]) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(|a, b| a.total_cmp(b));
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
 /// Summary of one column against a reference column.
 struct Summary {
     med: f64,
@@ -244,23 +232,23 @@ struct Summary {
 }
 
 fn summarize(s: &[Sample], reference: Option<&[Sample]>) -> Summary {
-    let med = median(&mut s.iter().map(|x| x.wall).collect::<Vec<_>>());
+    let med = median(&s.iter().map(|x| x.wall).collect::<Vec<_>>());
     let min = s.iter().map(|x| x.wall).fold(f64::INFINITY, f64::min);
     let ratio = reference.filter(|r| !r.is_empty()).map(|r| {
         let by_round: HashMap<usize, f64> = r.iter().map(|x| (x.round, x.wall)).collect();
-        let mut rs: Vec<f64> = s
+        let rs: Vec<f64> = s
             .iter()
             .filter_map(|x| by_round.get(&x.round).map(|w| x.wall / w))
             .collect();
         let rmin = r.iter().map(|x| x.wall).fold(f64::INFINITY, f64::min);
-        (median(&mut rs), min / rmin)
+        (median(&rs), min / rmin)
     });
     Summary {
         med,
         min,
-        user: median(&mut s.iter().map(|x| x.user).collect::<Vec<_>>()),
-        sys: median(&mut s.iter().map(|x| x.sys).collect::<Vec<_>>()),
-        items: median(&mut s.iter().map(|x| x.items as f64).collect::<Vec<_>>()),
+        user: median(&s.iter().map(|x| x.user).collect::<Vec<_>>()),
+        sys: median(&s.iter().map(|x| x.sys).collect::<Vec<_>>()),
+        items: median(&s.iter().map(|x| x.items as f64).collect::<Vec<_>>()),
         ratio,
     }
 }
@@ -335,50 +323,6 @@ fn fmt_us(ns: f64) -> String {
 
 fn fmt_ms(ns: f64) -> String {
     format!("{:.2}", ns / 1e6)
-}
-
-/// Syscalls per iteration: `strace -c -f` of N iterations minus 0 iterations.
-fn strace_counts(argv: &[String], n: usize, tmp: &Path, fixtures: &Path) -> Option<HashMap<String, f64>> {
-    let count = |k: usize| -> Option<HashMap<String, f64>> {
-        let out = tmp.join("strace.txt");
-        let st = Command::new("strace")
-            .args(["-c", "-f", "-o"])
-            .arg(&out)
-            .args(argv)
-            .arg(k.to_string())
-            .env(FIXTURES_ENV, fixtures)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .ok()?;
-        if !st.success() {
-            return None;
-        }
-        let text = std::fs::read_to_string(&out).ok()?;
-        let mut m = HashMap::new();
-        for line in text.lines() {
-            let t: Vec<&str> = line.split_whitespace().collect();
-            if (t.len() == 5 || t.len() == 6) && t[0].parse::<f64>().is_ok() {
-                let name = t[t.len() - 1];
-                if name != "total" {
-                    if let Ok(c) = t[3].parse::<f64>() {
-                        m.insert(name.to_string(), c);
-                    }
-                }
-            }
-        }
-        Some(m)
-    };
-    let a = count(n)?;
-    let b = count(0)?;
-    let mut d = HashMap::new();
-    for k in a.keys().chain(b.keys()) {
-        let v = (a.get(k).copied().unwrap_or(0.0) - b.get(k).copied().unwrap_or(0.0)) / n as f64;
-        if v >= 0.05 {
-            d.insert(k.clone(), v);
-        }
-    }
-    Some(d)
 }
 
 /// Peak RSS (KiB) of a command: `/usr/bin/time -f %M`. (Not `wait4` from the driver:
@@ -470,15 +414,7 @@ pub fn main(o: Opts) -> i32 {
                 .unwrap_or(0)
         })
         .sum();
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines().find_map(|l| {
-                l.strip_prefix("model name")
-                    .map(|v| v.trim_start_matches([' ', '\t', ':']).to_string())
-            })
-        })
-        .unwrap_or_default();
+    let cpu = cpu_model().unwrap_or_default();
     let _ = writeln!(
         md,
         "## Run\n\n| item | value |\n|---|---|\n| processes (before spawning / now) | {before} / {} |\n| threads | {} |\n| lines in /proc/net/tcp + tcp6 | {tcp_lines} |\n| kernel | {} |\n| CPUs | {} x {cpu} |\n| loadavg at start | {} |\n| rounds (scans / calls) | {} / {} |\n| python | {} ({}) |\n",
@@ -637,7 +573,7 @@ pub fn main(o: Opts) -> i32 {
             .min_by(|a, b| {
                 let m = |k: &str| {
                     res.get(k)
-                        .map(|x| median(&mut x.0.iter().map(|s| s.wall).collect::<Vec<_>>()))
+                        .map(|x| median(&x.0.iter().map(|s| s.wall).collect::<Vec<_>>()))
                         .unwrap_or(f64::INFINITY)
                 };
                 m(a).total_cmp(&m(b))
@@ -704,16 +640,10 @@ pub fn main(o: Opts) -> i32 {
             py_script().to_string_lossy().into_owned(),
         ]
     };
-    if !skip("strace")
-        && Command::new("strace")
-            .arg("-V")
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    {
+    if !skip("strace") && have_strace() {
         eprintln!("strace -c -f (N iterations minus 0)");
-        let mut rows: Vec<(String, HashMap<String, f64>)> = Vec::new();
-        let mut todo: Vec<(String, Vec<String>, String, usize)> = Vec::new();
+        let mut rows: Vec<(String, BTreeMap<String, f64>)> = Vec::new();
+        let mut todo: Vec<(String, Vec<String>, String, u64)> = Vec::new();
         for imp in IMPLS {
             if imp == "psutil" && !have_py {
                 continue;
@@ -736,7 +666,7 @@ pub fn main(o: Opts) -> i32 {
         }
         for (label, mut argv, w, n) in todo {
             argv.push(w);
-            if let Some(c) = strace_counts(&argv, n, &tmp, &fixtures) {
+            if let Some(c) = strace_per_call(&argv, n, &[(FIXTURES_ENV, fixtures.as_os_str())]) {
                 eprintln!("  {label}: {:.1}", c.values().sum::<f64>());
                 rows.push((label, c));
             }

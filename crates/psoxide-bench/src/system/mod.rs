@@ -9,13 +9,14 @@
 pub mod calls;
 pub mod pyrunner;
 
+use crate::common::{cpu_model, have_strace, median, min, strace_per_call};
 use crate::floor::system::Floor;
 use calls::{Cmp, CALLS};
 use pyrunner::PyRunner;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// `psoxide-bench system`: the options of the benchmark, or one of its helpers.
 #[derive(clap::Args, Debug)]
@@ -187,23 +188,6 @@ impl Rng {
     }
 }
 
-fn median(v: &[f64]) -> f64 {
-    let mut s = v.to_vec();
-    s.sort_by(|a, b| a.total_cmp(b));
-    let n = s.len();
-    if n == 0 {
-        f64::NAN
-    } else if n % 2 == 1 {
-        s[n / 2]
-    } else {
-        (s[n / 2 - 1] + s[n / 2]) / 2.0
-    }
-}
-
-fn min(v: &[f64]) -> f64 {
-    v.iter().copied().fold(f64::INFINITY, f64::min)
-}
-
 fn geomean(v: &[f64]) -> f64 {
     let v: Vec<f64> = v.iter().copied().filter(|x| x.is_finite() && *x > 0.0).collect();
     if v.is_empty() {
@@ -221,12 +205,7 @@ fn loadavg() -> String {
 fn machine() -> Value {
     let uname = Command::new("uname").arg("-r").output().ok();
     let kernel = uname.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find(|l| l.starts_with("model name"))
-        .and_then(|l| l.split_once(':'))
-        .map(|(_, m)| m.trim().to_string());
+    let model = cpu_model();
     json!({
         "kernel": kernel,
         "cpu_model": model,
@@ -284,46 +263,6 @@ fn check_call(ctx: &mut Ctx, call: &str, cmp: Cmp) -> Check {
         psutil_diffs,
         psoxide_error,
     }
-}
-
-/// Per-call syscall counts under `strace -c -f`: (1 + N calls) minus (1 + 0 calls), / N.
-fn strace_counts(argv: &[String], n: u64) -> Option<BTreeMap<String, f64>> {
-    let count = |k: u64| -> Option<BTreeMap<String, u64>> {
-        let out = std::env::temp_dir().join(format!("psoxide-bench-strace-{}.txt", std::process::id()));
-        let mut cmd = Command::new("strace");
-        cmd.arg("-c").arg("-f").arg("-o").arg(&out);
-        cmd.args(argv).arg(k.to_string());
-        let st = cmd.stdout(Stdio::null()).stderr(Stdio::null()).status().ok()?;
-        if !st.success() {
-            return None;
-        }
-        let text = std::fs::read_to_string(&out).ok()?;
-        let _ = std::fs::remove_file(&out);
-        let mut m = BTreeMap::new();
-        for line in text.lines() {
-            let f: Vec<&str> = line.split_whitespace().collect();
-            // % time, seconds, usecs/call, calls, [errors], syscall
-            if f.len() >= 5 && f[0].parse::<f64>().is_ok() {
-                let name = f[f.len() - 1];
-                if name != "total" {
-                    if let Ok(c) = f[3].parse::<u64>() {
-                        m.insert(name.to_string(), c);
-                    }
-                }
-            }
-        }
-        Some(m)
-    };
-    let a = count(n)?;
-    let b = count(0)?;
-    let mut d = BTreeMap::new();
-    for k in a.keys().chain(b.keys()) {
-        let v = (*a.get(k).unwrap_or(&0) as f64 - *b.get(k).unwrap_or(&0) as f64) / n as f64;
-        if v.abs() >= 0.05 {
-            d.insert(k.clone(), v);
-        }
-    }
-    Some(d)
 }
 
 /// `system run IMP CALL N`, the process strace counts: one warm-up call, then N.
@@ -492,12 +431,7 @@ pub fn main(args: Args) -> i32 {
     // 3. syscalls
     let mut sc: BTreeMap<(&str, Imp), BTreeMap<String, f64>> = BTreeMap::new();
     if o.strace {
-        let have = Command::new("strace")
-            .arg("-V")
-            .stdout(Stdio::null())
-            .status()
-            .is_ok();
-        if !have {
+        if !have_strace() {
             notes.push("strace not found: no syscall counts".into());
         } else {
             let me = std::env::current_exe()
@@ -516,7 +450,7 @@ pub fn main(args: Args) -> i32 {
                     };
                     let mut argv = argv;
                     argv.push(call.to_string());
-                    if let Some(m) = strace_counts(&argv, o.strace_n) {
+                    if let Some(m) = strace_per_call(&argv, o.strace_n, &[]) {
                         sc.insert((call, imp), m);
                     }
                 }
@@ -709,10 +643,7 @@ mod tests {
 
     #[test]
     fn stats() {
-        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
-        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
         assert!((geomean(&[1.0, 4.0]) - 2.0).abs() < 1e-12);
-        assert_eq!(min(&[3.0, 1.0]), 1.0);
     }
 
     /// `psoxide-bench system ARGS` as clap parses it.
