@@ -1,4 +1,4 @@
-//! `procbench-idler THREADS [padding...]`: starts THREADS-1 extra threads and sleeps
+//! `psoxide-bench-idler THREADS [padding...]`: starts THREADS-1 extra threads and sleeps
 //! until killed, or until `$IDLER_LIFETIME` seconds (default 1800) have passed.
 fn main() {
     let threads: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(1);

@@ -1,10 +1,10 @@
-"""psutil column of psoxide-procbench (same protocol as the Rust runners).
+"""psutil column of `psoxide-bench procs` (same protocol as the Rust runners).
 
-  python psutil_runner.py              serve "WORKLOAD N" lines -> "wall_ns user_ns sys_ns items" | "NA"
-  python psutil_runner.py run W N      run W N times, then exit (strace, peak RSS)
-  python psutil_runner.py dump W       W1/W2 rows as JSON lines (check mode)
+  python procs_runner.py              serve "WORKLOAD N" lines -> "wall_ns user_ns sys_ns items" | "NA"
+  python procs_runner.py run W N      run W N times, then exit (strace, peak RSS)
+  python procs_runner.py dump W       W1/W2 rows as JSON lines (check mode)
 
-$PROCBENCH_FIXTURES: a directory whose files are all opened and held (num_fds, open_files).
+$PSOXIDE_BENCH_FIXTURES: a directory whose files are all opened and held (num_fds, open_files).
 """
 import json
 import os
@@ -76,7 +76,7 @@ def dump(w):
 
 
 def main():
-    d = os.environ.get('PROCBENCH_FIXTURES')
+    d = os.environ.get('PSOXIDE_BENCH_FIXTURES')
     held = [open(os.path.join(d, n), 'rb') for n in sorted(os.listdir(d))] if d else []  # noqa: SIM115
     a = sys.argv[1:]
     if a[:1] == ['run']:

@@ -5,8 +5,8 @@
 //! the two), so processes that change between the scans (CPU times, a growing rss, a
 //! process exec'ing) are not reported as differences.
 
-use crate::floor::Floor;
-use crate::rows::{Lite, Row};
+use super::rows::{Lite, Row};
+use crate::floor::procs::Floor;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::process::Command;
@@ -227,7 +227,7 @@ pub fn run(py: Option<&[String]>) -> (String, bool) {
         create_tol: 1e-6,
     };
 
-    let mut px = crate::px::Px::new();
+    let mut px = crate::procs::px::Px::new();
     px.w1(); // fill the handle table: steady state, as timed
              // A process can change state between the three scans in a way the bracketing does
              // not catch (a brief disk-sleep seen by psoxide only): psoxide fails only when
@@ -264,7 +264,7 @@ pub fn run(py: Option<&[String]>) -> (String, bool) {
             None => t.push_str("| psutil W1 | dump failed | | |\n"),
         }
     }
-    let mut si = crate::si::Si::new();
+    let mut si = crate::procs::si::Si::new();
     si.w1(true, false);
     let (a, x, b) = (floor.w1(), si.w1(true, false), floor.w1());
     let (n, d) = compare(
@@ -282,7 +282,7 @@ pub fn run(py: Option<&[String]>) -> (String, bool) {
         n,
         &d,
     );
-    let mut pf = crate::pf::Pf::new();
+    let mut pf = crate::procs::pf::Pf::new();
     let (a, x, b) = (floor.w1(), pf.w1(), floor.w1());
     let (n, d) = compare(&a, &x, &b, &exact);
     line(&mut t, "procfs W1", n, &d);
@@ -302,7 +302,7 @@ mod tests {
     fn psoxide_matches_floor_on_self() {
         let me = std::process::id();
         let mut floor = Floor::new();
-        let mut px = crate::px::Px::new();
+        let mut px = crate::procs::px::Px::new();
         let a = floor.w1();
         let x = px.w1();
         let b = floor.w1();

@@ -1,7 +1,7 @@
 //! The registry of measured calls: for each, psoxide's call, the floor's call, and how
 //! the check compares their values.
 
-use crate::floor::Floor;
+use crate::floor::system::Floor;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::hint::black_box;

@@ -1,6 +1,6 @@
 //! The psoxide column: the library used as an application would use it.
 
-use crate::rows::{Lite, Row};
+use super::rows::{Lite, Row};
 use psoxide::{Attr, ConnectionKind, Process};
 use std::hint::black_box;
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! The procfs 0.18 column: `all_processes()` and the typed parsers.
 
-use crate::rows::{full_name, passwd, status_str, user, Consts, Lite, Row};
+use super::rows::{full_name, passwd, status_str, user, Consts, Lite, Row};
 use procfs::process::{all_processes, FDTarget, Process};
 use std::collections::HashMap;
 use std::hint::black_box;

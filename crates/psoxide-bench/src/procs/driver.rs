@@ -5,82 +5,76 @@
 //! always compares samples taken side by side; the reported ratio is the median over
 //! rounds of (column time / reference time in the same round), plus min/min.
 
-use crate::check;
-use std::collections::HashMap;
+use super::check;
+use super::runner::FIXTURES_ENV;
+use crate::common::{cpu_model, have_strace, median, strace_per_call};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Command-line options.
+/// The options of a `psoxide-bench procs` run.
+#[derive(clap::Args, Debug)]
 pub struct Opts {
-    /// Rounds for the scan groups (W1, W2, net, pids).
-    pub rounds: usize,
-    /// Rounds for the per-call group (W3).
-    pub call_rounds: usize,
-    /// Python with psutil.
-    pub python: PathBuf,
-    /// Measure the process table as it is.
+    /// Rounds for the scan groups (W1, W2, net, pids) [default: 30].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub rounds: Option<u64>,
+    /// Rounds for the per-call group (W3) [default: 20].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub call_rounds: Option<u64>,
+    /// 3 scan rounds and 3 call rounds, for trying things out (explicit --rounds /
+    /// --call-rounds win).
+    #[arg(long)]
+    pub quick: bool,
+    /// Python with psutil [default: .venv/bin/python at the repository root]; without
+    /// psutil the psutil column is left out.
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+    /// Measure the process table as it is (do not spawn ~1,000 processes and ~400 TCP ends).
+    #[arg(long)]
     pub no_spawn: bool,
-    /// Only run the check.
-    pub check_only: bool,
-    /// Phases to skip: check, w1, w2, w3, net, strace, rss.
+    /// Only run the rows check against the floor (exit 1 if psoxide differs).
+    #[arg(long)]
+    pub check: bool,
+    /// Phases to skip (comma-separated).
+    #[arg(
+        long,
+        value_name = "PHASES",
+        value_delimiter = ',',
+        value_parser = ["check", "w1", "w2", "w3", "net", "strace", "rss"]
+    )]
     pub skip: Vec<String>,
-    /// Also write the tables here.
+    /// Also write the Markdown tables to FILE.
+    #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
 
-const USAGE: &str = "usage: psoxide-procbench [--quick] [--rounds N] [--call-rounds N] [--python PATH]
-                        [--no-spawn] [--check] [--skip check,w1,w2,w3,net,strace,rss] [--out FILE]
-       psoxide-procbench runner psoxide|floor|sysinfo|procfs      (protocol on stdin/stdout)
-       psoxide-procbench run IMPL WORKLOAD N                       (for strace / peak RSS)
-       psoxide-procbench spawn DIR                                 (the process table)";
-
 impl Opts {
-    /// Parses the driver's options.
-    pub fn parse(args: &[String]) -> Result<Opts, String> {
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut o = Opts {
-            rounds: 30,
-            call_rounds: 20,
-            python: repo.join(".venv/bin/python"),
-            no_spawn: false,
-            check_only: false,
-            skip: Vec::new(),
-            out: None,
-        };
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            let mut val = || {
-                it.next()
-                    .cloned()
-                    .ok_or_else(|| format!("{a} needs a value\n{USAGE}"))
-            };
-            match a.as_str() {
-                "--quick" => (o.rounds, o.call_rounds) = (3, 3),
-                "--rounds" => o.rounds = val()?.parse().map_err(|e| format!("--rounds: {e}"))?,
-                "--call-rounds" => {
-                    o.call_rounds = val()?.parse().map_err(|e| format!("--call-rounds: {e}"))?
-                }
-                "--python" => o.python = PathBuf::from(val()?),
-                "--no-spawn" => o.no_spawn = true,
-                "--check" => o.check_only = true,
-                "--skip" => o.skip = val()?.split(',').map(str::to_string).collect(),
-                "--out" => o.out = Some(PathBuf::from(val()?)),
-                "-h" | "--help" => return Err(USAGE.to_string()),
-                _ => return Err(format!("unknown option {a}\n{USAGE}")),
-            }
-        }
-        o.rounds = o.rounds.max(1);
-        o.call_rounds = o.call_rounds.max(1);
-        Ok(o)
+    /// Scan rounds: --rounds, else 3 with --quick, else 30.
+    pub fn rounds(&self) -> usize {
+        self.rounds
+            .map_or(if self.quick { 3 } else { 30 }, |n| n as usize)
+    }
+
+    /// Call rounds: --call-rounds, else 3 with --quick, else 20.
+    pub fn call_rounds(&self) -> usize {
+        self.call_rounds
+            .map_or(if self.quick { 3 } else { 20 }, |n| n as usize)
+    }
+
+    /// The Python to run psutil with.
+    pub fn python(&self) -> PathBuf {
+        self.python
+            .clone()
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"))
     }
 }
 
 /// The psutil runner script.
 pub fn py_script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("py/psutil_runner.py")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("py/procs_runner.py")
 }
 
 /// One timed batch, per iteration.
@@ -103,7 +97,7 @@ impl Runner {
     fn start(argv: &[String], fixtures: &Path) -> Option<Runner> {
         let mut child = Command::new(&argv[0])
             .args(&argv[1..])
-            .env("PROCBENCH_FIXTURES", fixtures)
+            .env(FIXTURES_ENV, fixtures)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -227,19 +221,6 @@ fn loadavg() -> String {
     read_trim("/proc/loadavg")
 }
 
-fn median(v: &mut [f64]) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(|a, b| a.total_cmp(b));
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
 /// Summary of one column against a reference column.
 struct Summary {
     med: f64,
@@ -251,23 +232,23 @@ struct Summary {
 }
 
 fn summarize(s: &[Sample], reference: Option<&[Sample]>) -> Summary {
-    let med = median(&mut s.iter().map(|x| x.wall).collect::<Vec<_>>());
+    let med = median(&s.iter().map(|x| x.wall).collect::<Vec<_>>());
     let min = s.iter().map(|x| x.wall).fold(f64::INFINITY, f64::min);
     let ratio = reference.filter(|r| !r.is_empty()).map(|r| {
         let by_round: HashMap<usize, f64> = r.iter().map(|x| (x.round, x.wall)).collect();
-        let mut rs: Vec<f64> = s
+        let rs: Vec<f64> = s
             .iter()
             .filter_map(|x| by_round.get(&x.round).map(|w| x.wall / w))
             .collect();
         let rmin = r.iter().map(|x| x.wall).fold(f64::INFINITY, f64::min);
-        (median(&mut rs), min / rmin)
+        (median(&rs), min / rmin)
     });
     Summary {
         med,
         min,
-        user: median(&mut s.iter().map(|x| x.user).collect::<Vec<_>>()),
-        sys: median(&mut s.iter().map(|x| x.sys).collect::<Vec<_>>()),
-        items: median(&mut s.iter().map(|x| x.items as f64).collect::<Vec<_>>()),
+        user: median(&s.iter().map(|x| x.user).collect::<Vec<_>>()),
+        sys: median(&s.iter().map(|x| x.sys).collect::<Vec<_>>()),
+        items: median(&s.iter().map(|x| x.items as f64).collect::<Vec<_>>()),
         ratio,
     }
 }
@@ -344,50 +325,6 @@ fn fmt_ms(ns: f64) -> String {
     format!("{:.2}", ns / 1e6)
 }
 
-/// Syscalls per iteration: `strace -c -f` of N iterations minus 0 iterations.
-fn strace_counts(argv: &[String], n: usize, tmp: &Path, fixtures: &Path) -> Option<HashMap<String, f64>> {
-    let count = |k: usize| -> Option<HashMap<String, f64>> {
-        let out = tmp.join("strace.txt");
-        let st = Command::new("strace")
-            .args(["-c", "-f", "-o"])
-            .arg(&out)
-            .args(argv)
-            .arg(k.to_string())
-            .env("PROCBENCH_FIXTURES", fixtures)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .ok()?;
-        if !st.success() {
-            return None;
-        }
-        let text = std::fs::read_to_string(&out).ok()?;
-        let mut m = HashMap::new();
-        for line in text.lines() {
-            let t: Vec<&str> = line.split_whitespace().collect();
-            if (t.len() == 5 || t.len() == 6) && t[0].parse::<f64>().is_ok() {
-                let name = t[t.len() - 1];
-                if name != "total" {
-                    if let Ok(c) = t[3].parse::<f64>() {
-                        m.insert(name.to_string(), c);
-                    }
-                }
-            }
-        }
-        Some(m)
-    };
-    let a = count(n)?;
-    let b = count(0)?;
-    let mut d = HashMap::new();
-    for k in a.keys().chain(b.keys()) {
-        let v = (a.get(k).copied().unwrap_or(0.0) - b.get(k).copied().unwrap_or(0.0)) / n as f64;
-        if v >= 0.05 {
-            d.insert(k.clone(), v);
-        }
-    }
-    Some(d)
-}
-
 /// Peak RSS (KiB) of a command: `/usr/bin/time -f %M`. (Not `wait4` from the driver:
 /// the child is spawned with the driver's address space (vfork-style), and the kernel
 /// carries that address space's peak into the child's `ru_maxrss` across `exec`, so the
@@ -397,7 +334,7 @@ fn peak_rss_kib(argv: &[String], fixtures: &Path) -> Option<i64> {
         .arg("-f")
         .arg("%M")
         .args(argv)
-        .env("PROCBENCH_FIXTURES", fixtures)
+        .env(FIXTURES_ENV, fixtures)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .output()
@@ -424,9 +361,10 @@ fn python_ok(py: &Path) -> bool {
 
 /// The driver's main.
 pub fn main(o: Opts) -> i32 {
+    let (rounds, call_rounds, python) = (o.rounds(), o.call_rounds(), o.python());
     let exe = std::env::current_exe().unwrap_or_default();
     let exe_s = exe.to_string_lossy().into_owned();
-    let tmp = std::env::temp_dir().join(format!("psoxide-procbench-{}", std::process::id()));
+    let tmp = std::env::temp_dir().join(format!("psoxide-bench-procs-{}", std::process::id()));
     let fixtures = tmp.join("fixtures");
     if std::fs::create_dir_all(&fixtures).is_err() {
         eprintln!("cannot create {}", fixtures.display());
@@ -436,11 +374,11 @@ pub fn main(o: Opts) -> i32 {
         let _ = std::fs::write(fixtures.join(format!("f{i:02}")), [b'x'; 100]);
     }
     let skip = |p: &str| o.skip.iter().any(|s| s == p);
-    let have_py = python_ok(&o.python);
+    let have_py = python_ok(&python);
     if !have_py {
         eprintln!(
             "note: {} cannot import psutil: the psutil column is left out (use --python PATH)",
-            o.python.display()
+            python.display()
         );
     }
     let mut md = String::new();
@@ -451,7 +389,7 @@ pub fn main(o: Opts) -> i32 {
         None
     } else {
         let dir = tmp.join("spawn");
-        let Ok(child) = Command::new(&exe).arg("spawn").arg(&dir).spawn() else {
+        let Ok(child) = Command::new(&exe).args(["procs", "spawn"]).arg(&dir).spawn() else {
             eprintln!("cannot start the spawner");
             return 2;
         };
@@ -476,15 +414,7 @@ pub fn main(o: Opts) -> i32 {
                 .unwrap_or(0)
         })
         .sum();
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines().find_map(|l| {
-                l.strip_prefix("model name")
-                    .map(|v| v.trim_start_matches([' ', '\t', ':']).to_string())
-            })
-        })
-        .unwrap_or_default();
+    let cpu = cpu_model().unwrap_or_default();
     let _ = writeln!(
         md,
         "## Run\n\n| item | value |\n|---|---|\n| processes (before spawning / now) | {before} / {} |\n| threads | {} |\n| lines in /proc/net/tcp + tcp6 | {tcp_lines} |\n| kernel | {} |\n| CPUs | {} x {cpu} |\n| loadavg at start | {} |\n| rounds (scans / calls) | {} / {} |\n| python | {} ({}) |\n",
@@ -493,9 +423,9 @@ pub fn main(o: Opts) -> i32 {
         read_trim("/proc/sys/kernel/osrelease"),
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
         loadavg(),
-        o.rounds,
-        o.call_rounds,
-        o.python.display(),
+        rounds,
+        call_rounds,
+        python.display(),
         if have_py { "psutil found" } else { "no psutil: column left out" },
     );
     eprint!("{md}");
@@ -506,7 +436,7 @@ pub fn main(o: Opts) -> i32 {
         eprintln!("check: rows of every implementation against the floor");
         let py = have_py.then(|| {
             vec![
-                o.python.to_string_lossy().into_owned(),
+                python.to_string_lossy().into_owned(),
                 py_script().to_string_lossy().into_owned(),
             ]
         });
@@ -514,7 +444,7 @@ pub fn main(o: Opts) -> i32 {
         check_failed = failed;
         eprint!("{text}");
         md.push_str(&text);
-        if o.check_only {
+        if o.check {
             drop(spawner);
             let _ = std::fs::remove_dir_all(&tmp);
             println!("{md}");
@@ -530,11 +460,11 @@ pub fn main(o: Opts) -> i32 {
                 continue;
             }
             vec![
-                o.python.to_string_lossy().into_owned(),
+                python.to_string_lossy().into_owned(),
                 py_script().to_string_lossy().into_owned(),
             ]
         } else {
-            vec![exe_s.clone(), "runner".into(), imp.into()]
+            vec![exe_s.clone(), "procs".into(), "runner".into(), imp.into()]
         };
         match Runner::start(&argv, &fixtures) {
             Some(r) => {
@@ -580,14 +510,14 @@ pub fn main(o: Opts) -> i32 {
     // W3 first, while every runner is fresh: smaps_rollup (memory_full_info) costs in
     // proportion to the caller's own mapped pages, which the scans' caches then grow.
     if !skip("w3") {
-        eprintln!("W3: current-process calls, {} rounds", o.call_rounds);
+        eprintln!("W3: current-process calls, {} rounds", call_rounds);
         let mut cols = Vec::new();
         for c in W3_CALLS {
             for imp in IMPLS {
                 cols.push((format!("{c}|{imp}"), imp, format!("w3.{c}")));
             }
         }
-        let res = interleave(&mut runners, &cols, o.call_rounds, 3e6, &mut seed);
+        let res = interleave(&mut runners, &cols, call_rounds, 3e6, &mut seed);
         let mut t = format!(
             "## W3: current-process calls\n\nMedian / min µs per call (ratio vs floor: median of per-round ratios). Batches of ~3 ms. Loadavg after: {}.\n\n| call | {} |\n|---|{}\n",
             loadavg(),
@@ -629,21 +559,21 @@ pub fn main(o: Opts) -> i32 {
         md.push_str(&t);
     }
     if !skip("w1") {
-        eprintln!("W1: full scan, {} rounds", o.rounds);
-        let res = interleave(&mut runners, &own(W1), o.rounds, 0.0, &mut seed);
+        eprintln!("W1: full scan, {} rounds", rounds);
+        let res = interleave(&mut runners, &own(W1), rounds, 0.0, &mut seed);
         let t = scan_table("W1: full scan (pid, ppid, name, status, cpu_times, memory_info, num_threads, create_time, cmdline, username)", &res, W1, W1_REF);
         eprint!("{t}");
         md.push_str(&t);
     }
     if !skip("w2") {
-        eprintln!("W2: pid + name + rss, {} rounds", o.rounds);
-        let res = interleave(&mut runners, &own(W2), o.rounds, 0.0, &mut seed);
+        eprintln!("W2: pid + name + rss, {} rounds", rounds);
+        let res = interleave(&mut runners, &own(W2), rounds, 0.0, &mut seed);
         let best = W2_REFS
             .iter()
             .min_by(|a, b| {
                 let m = |k: &str| {
                     res.get(k)
-                        .map(|x| median(&mut x.0.iter().map(|s| s.wall).collect::<Vec<_>>()))
+                        .map(|x| median(&x.0.iter().map(|s| s.wall).collect::<Vec<_>>()))
                         .unwrap_or(f64::INFINITY)
                 };
                 m(a).total_cmp(&m(b))
@@ -655,14 +585,14 @@ pub fn main(o: Opts) -> i32 {
         md.push_str(&t);
     }
     if !skip("net") {
-        eprintln!("net_connections('inet') and pids(), {} rounds", o.rounds);
+        eprintln!("net_connections('inet') and pids(), {} rounds", rounds);
         let mut cols = Vec::new();
         for c in ["net", "pids"] {
             for imp in IMPLS {
                 cols.push((format!("{c}|{imp}"), imp, c.to_string()));
             }
         }
-        let res = interleave(&mut runners, &cols, o.rounds, 0.0, &mut seed);
+        let res = interleave(&mut runners, &cols, rounds, 0.0, &mut seed);
         let mut t = format!(
             "## System-wide: net_connections('inet'), pids()\n\nMedian / min µs per call (ratio vs floor: median of per-round ratios) [items]. Loadavg after: {}.\n\n| call | {} |\n|---|{}\n",
             loadavg(),
@@ -706,20 +636,14 @@ pub fn main(o: Opts) -> i32 {
 
     let py_argv = || {
         vec![
-            o.python.to_string_lossy().into_owned(),
+            python.to_string_lossy().into_owned(),
             py_script().to_string_lossy().into_owned(),
         ]
     };
-    if !skip("strace")
-        && Command::new("strace")
-            .arg("-V")
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    {
+    if !skip("strace") && have_strace() {
         eprintln!("strace -c -f (N iterations minus 0)");
-        let mut rows: Vec<(String, HashMap<String, f64>)> = Vec::new();
-        let mut todo: Vec<(String, Vec<String>, String, usize)> = Vec::new();
+        let mut rows: Vec<(String, BTreeMap<String, f64>)> = Vec::new();
+        let mut todo: Vec<(String, Vec<String>, String, u64)> = Vec::new();
         for imp in IMPLS {
             if imp == "psutil" && !have_py {
                 continue;
@@ -729,7 +653,7 @@ pub fn main(o: Opts) -> i32 {
                 v.push("run".into());
                 v
             } else {
-                vec![exe_s.clone(), "run".into(), imp.into()]
+                vec![exe_s.clone(), "procs".into(), "run".into(), imp.into()]
             };
             for (w, n) in [("w1", 3), ("w2", 3), ("net", 2)] {
                 todo.push((format!("{w} | {imp}"), base.clone(), w.to_string(), n));
@@ -742,7 +666,7 @@ pub fn main(o: Opts) -> i32 {
         }
         for (label, mut argv, w, n) in todo {
             argv.push(w);
-            if let Some(c) = strace_counts(&argv, n, &tmp, &fixtures) {
+            if let Some(c) = strace_per_call(&argv, n, &[(FIXTURES_ENV, fixtures.as_os_str())]) {
                 eprintln!("  {label}: {:.1}", c.values().sum::<f64>());
                 rows.push((label, c));
             }
@@ -778,38 +702,65 @@ pub fn main(o: Opts) -> i32 {
     }
     if !skip("rss") {
         eprintln!("peak RSS (/usr/bin/time -f %M)");
-        let rss_bin = exe.with_file_name("procbench-rss").to_string_lossy().into_owned();
+        let rss_bin = exe
+            .with_file_name("psoxide-bench-rss")
+            .to_string_lossy()
+            .into_owned();
         let mut t = "## Peak RSS (KiB, /usr/bin/time -f %M)\n\n| command | 0 scans | 20 W1 scans |\n|---|---:|---:|\n".to_string();
         let mut cmds: Vec<(String, Vec<String>)> = vec![
             (
-                "procbench-rss psoxide (binary linking psoxide only)".into(),
+                "psoxide-bench-rss psoxide (binary linking psoxide only)".into(),
                 vec![rss_bin.clone(), "psoxide".into()],
             ),
             (
-                "procbench-rss floor".into(),
+                "psoxide-bench-rss floor".into(),
                 vec![rss_bin.clone(), "floor".into()],
             ),
             (
-                "psoxide-procbench run psoxide w1 (all columns linked)".into(),
-                vec![exe_s.clone(), "run".into(), "psoxide".into(), "w1".into()],
+                "psoxide-bench procs run psoxide w1 (all columns linked)".into(),
+                vec![
+                    exe_s.clone(),
+                    "procs".into(),
+                    "run".into(),
+                    "psoxide".into(),
+                    "w1".into(),
+                ],
             ),
             (
-                "psoxide-procbench run sysinfo w1".into(),
-                vec![exe_s.clone(), "run".into(), "sysinfo".into(), "w1".into()],
+                "psoxide-bench procs run sysinfo w1".into(),
+                vec![
+                    exe_s.clone(),
+                    "procs".into(),
+                    "run".into(),
+                    "sysinfo".into(),
+                    "w1".into(),
+                ],
             ),
             (
-                "psoxide-procbench run procfs w1".into(),
-                vec![exe_s.clone(), "run".into(), "procfs".into(), "w1".into()],
+                "psoxide-bench procs run procfs w1".into(),
+                vec![
+                    exe_s.clone(),
+                    "procs".into(),
+                    "run".into(),
+                    "procfs".into(),
+                    "w1".into(),
+                ],
             ),
             (
-                "psoxide-procbench run floor w1".into(),
-                vec![exe_s.clone(), "run".into(), "floor".into(), "w1".into()],
+                "psoxide-bench procs run floor w1".into(),
+                vec![
+                    exe_s.clone(),
+                    "procs".into(),
+                    "run".into(),
+                    "floor".into(),
+                    "w1".into(),
+                ],
             ),
         ];
         if have_py {
             let mut v = py_argv();
             v.extend(["run".into(), "w1".into()]);
-            cmds.push(("python psutil_runner.py run w1".into(), v));
+            cmds.push(("python procs_runner.py run w1".into(), v));
         }
         for (label, argv) in cmds {
             let cell = |k: &str| {

@@ -69,10 +69,10 @@ pub fn main(dir: &Path) -> i32 {
         return 2;
     }
     let exe = std::env::current_exe().unwrap_or_default();
-    let idler = exe.with_file_name("procbench-idler");
+    let idler = exe.with_file_name("psoxide-bench-idler");
     if !idler.exists() {
         eprintln!(
-            "spawn: {} not found (cargo build --release -p psoxide-procbench)",
+            "spawn: {} not found (cargo build --release -p psoxide-bench)",
             idler.display()
         );
         return 2;

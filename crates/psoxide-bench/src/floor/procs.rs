@@ -12,72 +12,27 @@
 //! *real* uid that psutil's `username()` uses (the owner of `/proc/PID` is the effective
 //! uid), and it also gives psutil-exact rss/vms and the thread count.
 
-use crate::rows::{dec, full_name, passwd, split_cmdline, status_str, user, Consts, Lite, Row};
+use super::raw::{close, for_each_dent, open_at, read_at, Eof};
+use crate::procs::rows::{dec, full_name, passwd, split_cmdline, status_str, user, Consts, Lite, Row};
 use libc::c_int;
 use std::collections::HashMap;
 use std::ffi::CStr;
 
-/// Open `path` relative to `dir`; `None` on any error.
-fn openat(dir: c_int, path: &CStr, flags: c_int) -> Option<c_int> {
-    // SAFETY: valid C string; dir is an open descriptor or AT_FDCWD.
-    let fd = unsafe { libc::openat(dir, path.as_ptr(), flags | libc::O_CLOEXEC) };
-    (fd >= 0).then_some(fd)
+/// `openat(dir, path)` + `read` + `close` into `buf`; the length, `None` on any error.
+/// Single-record files end at a short read (3 syscalls), multi-record ones at a read of 0.
+fn slurp(dir: c_int, path: &CStr, buf: &mut Vec<u8>, eof: Eof) -> Option<usize> {
+    read_at(dir, path, buf, eof).ok()
 }
 
-fn close(fd: c_int) {
-    // SAFETY: fd was opened by us and is closed once.
-    unsafe { libc::close(fd) };
+/// Opens the directory `path` relative to `dir` (with `extra` flags such as `O_PATH`).
+fn open_dir(dir: c_int, path: &CStr, extra: c_int) -> Option<c_int> {
+    open_at(dir, path, libc::O_DIRECTORY | extra).ok()
 }
 
-/// `openat` + `read` + `close` into `buf`, returning the length. With `all == false`
-/// a read that leaves room in the buffer ends the file; otherwise read until 0.
-fn slurp(dir: c_int, path: &CStr, buf: &mut Vec<u8>, all: bool) -> Option<usize> {
-    let fd = openat(dir, path, libc::O_RDONLY)?;
-    let mut len = 0;
-    let ok = loop {
-        if len == buf.len() {
-            buf.resize((buf.len() * 2).max(4096), 0);
-        }
-        // SAFETY: the pointer/length pair lies inside `buf`.
-        let n = unsafe { libc::read(fd, buf.as_mut_ptr().add(len).cast(), buf.len() - len) };
-        if n < 0 {
-            if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
-                continue;
-            }
-            break false;
-        }
-        let n = n as usize;
-        len += n;
-        if n == 0 || (!all && len < buf.len()) {
-            break true;
-        }
-    };
-    close(fd);
-    ok.then_some(len)
-}
-
-/// Calls `f(name)` for every entry of the directory `fd` except `.` and `..`.
-fn each_dirent(fd: c_int, buf: &mut [u8], mut f: impl FnMut(&[u8])) {
-    loop {
-        // SAFETY: buf is writable for its length.
-        let n = unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) };
-        if n <= 0 {
-            return;
-        }
-        let mut off = 0;
-        while off + 19 <= n as usize {
-            let reclen = u16::from_ne_bytes([buf[off + 16], buf[off + 17]]) as usize;
-            if reclen == 0 {
-                return;
-            }
-            let raw = &buf[off + 19..(off + reclen).min(n as usize)];
-            let name = &raw[..raw.iter().position(|&c| c == 0).unwrap_or(raw.len())];
-            if name != b"." && name != b".." {
-                f(name);
-            }
-            off += reclen;
-        }
-    }
+/// Calls `f(name)` for every entry of the open directory `fd` except `.` and `..`;
+/// a listing that fails part-way keeps the entries seen so far.
+fn each_dirent(fd: c_int, dents: &mut Vec<u8>, mut f: impl FnMut(&[u8])) {
+    let _ = for_each_dent(fd, dents, |name, _| f(name));
 }
 
 /// "PID" + suffix + NUL, on the stack.
@@ -202,16 +157,16 @@ impl Default for Floor {
 impl Floor {
     /// Opens `/proc` and `/proc/self` (an `O_PATH` descriptor for the W3 calls).
     pub fn new() -> Floor {
-        let proc_fd = openat(libc::AT_FDCWD, c"/proc", libc::O_RDONLY | libc::O_DIRECTORY).unwrap_or(-1);
-        let self_fd = openat(libc::AT_FDCWD, c"/proc/self", libc::O_PATH | libc::O_DIRECTORY).unwrap_or(-1);
+        let proc_fd = open_dir(libc::AT_FDCWD, c"/proc", 0).unwrap_or(-1);
+        let self_fd = open_dir(libc::AT_FDCWD, c"/proc/self", libc::O_PATH).unwrap_or(-1);
         Floor {
             k: Consts::read(),
             proc_fd,
             self_fd,
             pids: Vec::with_capacity(4096),
             dents: vec![0; 32 * 1024],
-            sbuf: vec![0; 4096],
-            buf: vec![0; 64 * 1024],
+            sbuf: Vec::with_capacity(4096),
+            buf: Vec::with_capacity(64 * 1024),
             link: vec![0; 4096],
         }
     }
@@ -250,13 +205,13 @@ impl Floor {
             self.proc_fd,
             PidPath::new(pid, b"/stat\0").c(),
             &mut self.sbuf,
-            false,
+            Eof::Short,
         )?;
         let n2 = slurp(
             self.proc_fd,
             PidPath::new(pid, b"/status\0").c(),
             &mut self.buf,
-            false,
+            Eof::Short,
         )?;
         let st = parse_status(&self.buf[..n2]);
         let uid = st.ruid?;
@@ -264,7 +219,7 @@ impl Floor {
             self.proc_fd,
             PidPath::new(pid, b"/cmdline\0").c(),
             &mut self.buf,
-            false,
+            Eof::Short,
         )
         .unwrap_or(0);
         let cmdline = split_cmdline(&self.buf[..n3]);
@@ -291,7 +246,7 @@ impl Floor {
         if comm.len() < 15 {
             return String::from_utf8_lossy(comm).into_owned();
         }
-        let n = slurp(dir, rel, &mut self.buf, false).unwrap_or(0);
+        let n = slurp(dir, rel, &mut self.buf, Eof::Short).unwrap_or(0);
         full_name(comm, &split_cmdline(&self.buf[..n]))
     }
 
@@ -305,7 +260,7 @@ impl Floor {
                 self.proc_fd,
                 PidPath::new(pid, b"/stat\0").c(),
                 &mut self.sbuf,
-                false,
+                Eof::Short,
             ) else {
                 continue;
             };
@@ -313,7 +268,7 @@ impl Floor {
                 self.proc_fd,
                 PidPath::new(pid, b"/statm\0").c(),
                 &mut self.buf,
-                false,
+                Eof::Short,
             ) else {
                 continue;
             };
@@ -343,7 +298,7 @@ impl Floor {
                 self.proc_fd,
                 PidPath::new(pid, b"/status\0").c(),
                 &mut self.sbuf,
-                false,
+                Eof::Short,
             ) else {
                 continue;
             };
@@ -362,7 +317,7 @@ impl Floor {
     // ---- W3: the current process, through the O_PATH descriptor of /proc/self ----
 
     fn self_stat(&mut self) -> usize {
-        slurp(self.self_fd, c"stat", &mut self.sbuf, false).unwrap_or(0)
+        slurp(self.self_fd, c"stat", &mut self.sbuf, Eof::Short).unwrap_or(0)
     }
 
     /// `name()`.
@@ -385,7 +340,7 @@ impl Floor {
 
     /// `memory_info()`: rss, vms, shared, text, data (bytes) from `statm`.
     pub fn memory_info(&mut self) -> [u64; 5] {
-        let n = slurp(self.self_fd, c"statm", &mut self.buf, false).unwrap_or(0);
+        let n = slurp(self.self_fd, c"statm", &mut self.buf, Eof::Short).unwrap_or(0);
         let mut v = [0u64; 7];
         for (i, x) in self.buf[..n]
             .trim_ascii_end()
@@ -401,7 +356,7 @@ impl Floor {
     /// `memory_full_info()`: `memory_info()` + uss, pss, swap from `smaps_rollup`.
     pub fn memory_full_info(&mut self) -> ([u64; 5], [u64; 3]) {
         let mi = self.memory_info();
-        let n = slurp(self.self_fd, c"smaps_rollup", &mut self.buf, true).unwrap_or(0);
+        let n = slurp(self.self_fd, c"smaps_rollup", &mut self.buf, Eof::Zero).unwrap_or(0);
         let (mut uss, mut pss, mut swap) = (0, 0, 0);
         for line in self.buf[..n].split(|&c| c == b'\n') {
             let Some(c) = line.iter().position(|&c| c == b':') else {
@@ -426,7 +381,7 @@ impl Floor {
         if unsafe { libc::fstatat(self.self_fd, c"fd".as_ptr(), &mut st, 0) } == 0 && st.st_size > 0 {
             return st.st_size as usize;
         }
-        let Some(fd) = openat(self.self_fd, c"fd", libc::O_RDONLY | libc::O_DIRECTORY) else {
+        let Some(fd) = open_dir(self.self_fd, c"fd", 0) else {
             return 0;
         };
         let mut n = 0;
@@ -437,7 +392,7 @@ impl Floor {
 
     /// `open_files()`: (path, fd, position, flags) of every regular file.
     pub fn open_files(&mut self) -> Vec<(String, i32, u64, u64)> {
-        let Some(dfd) = openat(self.self_fd, c"fd", libc::O_RDONLY | libc::O_DIRECTORY) else {
+        let Some(dfd) = open_dir(self.self_fd, c"fd", 0) else {
             return Vec::new();
         };
         let mut fds = Vec::with_capacity(64);
@@ -471,7 +426,7 @@ impl Floor {
             let digits = info.c().to_bytes();
             rel[7..7 + digits.len()].copy_from_slice(digits);
             let rel = CStr::from_bytes_until_nul(&rel).unwrap_or(c"");
-            let Some(m) = slurp(self.self_fd, rel, &mut self.buf, false) else {
+            let Some(m) = slurp(self.self_fd, rel, &mut self.buf, Eof::Short) else {
                 continue;
             };
             let (pos, flags) = parse_fdinfo(&self.buf[..m]);
@@ -483,7 +438,7 @@ impl Floor {
 
     /// `cmdline()`.
     pub fn cmdline(&mut self) -> Vec<String> {
-        let n = slurp(self.self_fd, c"cmdline", &mut self.buf, false).unwrap_or(0);
+        let n = slurp(self.self_fd, c"cmdline", &mut self.buf, Eof::Short).unwrap_or(0);
         split_cmdline(&self.buf[..n])
     }
 
@@ -512,11 +467,7 @@ impl Floor {
         let mut fds: Vec<u32> = Vec::with_capacity(256);
         for i in 0..self.pids.len() {
             let pid = self.pids[i];
-            let Some(dfd) = openat(
-                self.proc_fd,
-                PidPath::new(pid, b"/fd\0").c(),
-                libc::O_RDONLY | libc::O_DIRECTORY,
-            ) else {
+            let Some(dfd) = open_dir(self.proc_fd, PidPath::new(pid, b"/fd\0").c(), 0) else {
                 continue;
             };
             fds.clear();
@@ -548,7 +499,7 @@ impl Floor {
             (c"/proc/net/udp", false, false),
             (c"/proc/net/udp6", true, false),
         ] {
-            let Some(n) = slurp(libc::AT_FDCWD, path, &mut self.buf, true) else {
+            let Some(n) = slurp(libc::AT_FDCWD, path, &mut self.buf, Eof::Zero) else {
                 continue;
             };
             for line in self.buf[..n].split(|&c| c == b'\n').skip(1) {

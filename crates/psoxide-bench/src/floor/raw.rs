@@ -1,6 +1,7 @@
-//! Raw syscall helpers for the floor: `openat` + `read` into a reused buffer + `close`,
-//! `getdents64` listings, and small byte parsers. Nothing here allocates per call except
-//! where the caller asks for owned output.
+//! Raw syscall helpers shared by both floors (system calls and process scans):
+//! `openat`, `read` into a reused buffer and `close`; `getdents64` listings; small byte
+//! parsers. Nothing here allocates per call except where the caller asks for owned
+//! output.
 
 use std::ffi::CStr;
 use std::io;

@@ -10,7 +10,7 @@
 //!   reports itself unavailable there rather than measuring something else);
 //! - `/proc/zoneinfo` fallback of `virtual_memory` (only when `MemAvailable` is missing).
 
-use crate::sys::{self, Eof, PathBuf256};
+use super::raw::{self, Eof, PathBuf256};
 use indexmap::IndexMap;
 use serde::Serialize;
 use std::ffi::CStr;
@@ -294,13 +294,13 @@ impl Floor {
     }
 
     fn proc_stat(&mut self) -> R<usize> {
-        sys::read(c"/proc/stat", &mut self.buf, Eof::Short).map_err(|x| e("/proc/stat", x))
+        raw::read(c"/proc/stat", &mut self.buf, Eof::Short).map_err(|x| e("/proc/stat", x))
     }
 
     fn parse_cpu_line(&self, line: &[u8]) -> CpuTimes {
         let mut v = [0f64; 10];
-        for (i, f) in sys::fields(line).skip(1).take(10).enumerate() {
-            v[i] = sys::parse_u64(f).unwrap_or(0) as f64 / self.ticks;
+        for (i, f) in raw::fields(line).skip(1).take(10).enumerate() {
+            v[i] = raw::parse_u64(f).unwrap_or(0) as f64 / self.ticks;
         }
         // kernel order: user nice system idle iowait irq softirq steal guest guest_nice
         CpuTimes::from_fields([v[0], v[2], v[3], v[1], v[4], v[5], v[6], v[7], v[8], v[9]])
@@ -376,25 +376,25 @@ impl Floor {
     /// `cpu_count(logical=False)`: distinct `core_cpus_list` contents over
     /// /sys/devices/system/cpu/cpu[0-9]*/topology (thread_siblings_list if none).
     pub fn cpu_count_physical(&mut self) -> R<Option<u32>> {
-        let dir = sys::open_at(libc::AT_FDCWD, c"/sys/devices/system/cpu", libc::O_DIRECTORY)
+        let dir = raw::open_at(libc::AT_FDCWD, c"/sys/devices/system/cpu", libc::O_DIRECTORY)
             .map_err(|x| e("/sys/devices/system/cpu", x))?;
         self.names.clear();
         let names = &mut self.names;
-        let r = sys::for_each_dent(dir, &mut self.dents, |name, _| {
+        let r = raw::for_each_dent(dir, &mut self.dents, |name, _| {
             if name.len() > 3 && name.starts_with(b"cpu") && name[3..].iter().all(u8::is_ascii_digit) {
                 names.extend_from_slice(name);
                 names.push(b'\n');
             }
         });
         if let Err(x) = r {
-            sys::close(dir);
+            raw::close(dir);
             return Err(e("/sys/devices/system/cpu", x));
         }
         let mut seen: Vec<Vec<u8>> = Vec::new();
         for file in [&b"core_cpus_list"[..], b"thread_siblings_list"] {
             for name in self.names.split(|&c| c == b'\n').filter(|n| !n.is_empty()) {
                 let p = PathBuf256::new(&[name, b"/topology/", file]);
-                if let Ok(n) = sys::read_at(dir, p.c(), &mut self.buf, Eof::Short) {
+                if let Ok(n) = raw::read_at(dir, p.c(), &mut self.buf, Eof::Short) {
                     let v = self.buf[..n].trim_ascii();
                     if !seen.iter().any(|s| s == v) {
                         seen.push(v.to_vec());
@@ -405,7 +405,7 @@ impl Floor {
                 break;
             }
         }
-        sys::close(dir);
+        raw::close(dir);
         Ok((!seen.is_empty()).then_some(seen.len() as u32))
     }
 
@@ -414,9 +414,9 @@ impl Floor {
         let n = self.proc_stat()?;
         let d = &self.buf[..n];
         Ok(CpuStats {
-            ctx_switches: sys::number_after(d, b"\nctxt ").unwrap_or(0),
-            interrupts: sys::number_after(d, b"\nintr ").unwrap_or(0),
-            soft_interrupts: sys::number_after(d, b"\nsoftirq ").unwrap_or(0),
+            ctx_switches: raw::number_after(d, b"\nctxt ").unwrap_or(0),
+            interrupts: raw::number_after(d, b"\nintr ").unwrap_or(0),
+            soft_interrupts: raw::number_after(d, b"\nsoftirq ").unwrap_or(0),
             syscalls: 0,
         })
     }
@@ -426,7 +426,7 @@ impl Floor {
         if self.freq_mode != FreqMode::Cpuinfo {
             return Err("floor: sysfs cpufreq mode not implemented".into());
         }
-        let n = sys::read(c"/proc/cpuinfo", &mut self.buf, Eof::Zero).map_err(|x| e("/proc/cpuinfo", x))?;
+        let n = raw::read(c"/proc/cpuinfo", &mut self.buf, Eof::Zero).map_err(|x| e("/proc/cpuinfo", x))?;
         let mut out = Vec::with_capacity(8);
         for line in self.buf[..n].split(|&c| c == b'\n') {
             let Some(c) = line.iter().position(|&c| c == b':') else {
@@ -483,19 +483,19 @@ impl Floor {
     /// `boot_time()`: btime of /proc/stat.
     pub fn boot_time(&mut self) -> R<f64> {
         let n = self.proc_stat()?;
-        sys::number_after(&self.buf[..n], b"\nbtime ")
+        raw::number_after(&self.buf[..n], b"\nbtime ")
             .map(|v| v as f64)
             .ok_or_else(|| "no btime".into())
     }
 
     fn meminfo(&mut self, keys: &[&[u8]], out: &mut [Option<u64>]) -> R<()> {
-        let n = sys::read(c"/proc/meminfo", &mut self.buf, Eof::Short).map_err(|x| e("/proc/meminfo", x))?;
+        let n = raw::read(c"/proc/meminfo", &mut self.buf, Eof::Short).map_err(|x| e("/proc/meminfo", x))?;
         for line in self.buf[..n].split(|&c| c == b'\n') {
             let Some(c) = line.iter().position(|&c| c == b':') else {
                 continue;
             };
             if let Some(i) = keys.iter().position(|k| *k == &line[..c]) {
-                out[i] = sys::parse_u64(&line[c + 1..]).map(|v| v * 1024);
+                out[i] = raw::parse_u64(&line[c + 1..]).map(|v| v * 1024);
             }
         }
         Ok(())
@@ -535,7 +535,7 @@ impl Floor {
             percent: if total == 0 {
                 0.0
             } else {
-                sys::round1(used as f64 / total as f64 * 100.0)
+                raw::round1(used as f64 / total as f64 * 100.0)
             },
             used,
             free,
@@ -553,10 +553,10 @@ impl Floor {
         let mut v = [None; 2];
         self.meminfo(&[b"SwapTotal", b"SwapFree"], &mut v)?;
         let (total, free) = (v[0].unwrap_or(0), v[1].unwrap_or(0));
-        let n = sys::read(c"/proc/vmstat", &mut self.buf, Eof::Short).map_err(|x| e("/proc/vmstat", x))?;
+        let n = raw::read(c"/proc/vmstat", &mut self.buf, Eof::Short).map_err(|x| e("/proc/vmstat", x))?;
         let d = &self.buf[..n];
-        let sin = sys::number_after(d, b"\npswpin ").unwrap_or(0) * 4096;
-        let sout = sys::number_after(d, b"\npswpout ").unwrap_or(0) * 4096;
+        let sin = raw::number_after(d, b"\npswpin ").unwrap_or(0) * 4096;
+        let sout = raw::number_after(d, b"\npswpout ").unwrap_or(0) * 4096;
         let used = total.saturating_sub(free);
         Ok(SwapMemory {
             total,
@@ -565,7 +565,7 @@ impl Floor {
             percent: if total == 0 {
                 0.0
             } else {
-                sys::round1(used as f64 / total as f64 * 100.0)
+                raw::round1(used as f64 / total as f64 * 100.0)
             },
             sin,
             sout,
@@ -576,7 +576,7 @@ impl Floor {
     pub fn disk_partitions(&mut self, all: bool) -> R<Vec<DiskPart>> {
         let mut nphys = 0;
         if !all {
-            nphys = sys::read(c"/proc/filesystems", &mut self.buf2, Eof::Zero)
+            nphys = raw::read(c"/proc/filesystems", &mut self.buf2, Eof::Zero)
                 .map_err(|x| e("/proc/filesystems", x))?;
         }
         // the physical types, split once (not once per mount line)
@@ -587,7 +587,7 @@ impl Floor {
             .filter(|t| !t.is_empty())
             .collect();
         let is_phys = |t: &[u8]| t == b"zfs" || phys.contains(&t);
-        let n = sys::read(c"/proc/self/mounts", &mut self.buf, Eof::Zero)
+        let n = raw::read(c"/proc/self/mounts", &mut self.buf, Eof::Zero)
             .map_err(|x| e("/proc/self/mounts", x))?;
         let mut out = Vec::new();
         for line in self.buf[..n].split(|&c| c == b'\n') {
@@ -630,23 +630,23 @@ impl Floor {
             percent: if d == 0 {
                 0.0
             } else {
-                sys::round1(used as f64 / d as f64 * 100.0)
+                raw::round1(used as f64 / d as f64 * 100.0)
             },
         })
     }
 
     fn diskstats(&mut self, mut f: impl FnMut(&[u8], DiskIo)) -> R<()> {
         let n =
-            sys::read(c"/proc/diskstats", &mut self.buf, Eof::Zero).map_err(|x| e("/proc/diskstats", x))?;
+            raw::read(c"/proc/diskstats", &mut self.buf, Eof::Zero).map_err(|x| e("/proc/diskstats", x))?;
         for line in self.buf[..n].split(|&c| c == b'\n') {
             let mut v = [0u64; 11];
             let mut name: &[u8] = b"";
             let mut nf = 0;
-            for (i, x) in sys::fields(line).enumerate() {
+            for (i, x) in raw::fields(line).enumerate() {
                 if i == 2 {
                     name = x;
                 } else if (3..14).contains(&i) {
-                    v[i - 3] = sys::parse_u64(x).unwrap_or(0);
+                    v[i - 3] = raw::parse_u64(x).unwrap_or(0);
                 }
                 nf = i + 1;
             }
@@ -689,7 +689,7 @@ impl Floor {
     pub fn disk_io_counters(&mut self) -> R<Option<DiskIo>> {
         self.names.clear();
         let names = &mut self.names;
-        sys::list_dir(libc::AT_FDCWD, c"/sys/block", &mut self.dents, |n, _| {
+        raw::list_dir(libc::AT_FDCWD, c"/sys/block", &mut self.dents, |n, _| {
             names.extend_from_slice(n);
             names.push(b'\n');
         })
@@ -722,14 +722,14 @@ impl Floor {
     }
 
     fn netdev(&mut self, mut f: impl FnMut(&[u8], NetIo)) -> R<()> {
-        let n = sys::read(c"/proc/net/dev", &mut self.buf, Eof::Zero).map_err(|x| e("/proc/net/dev", x))?;
+        let n = raw::read(c"/proc/net/dev", &mut self.buf, Eof::Zero).map_err(|x| e("/proc/net/dev", x))?;
         for line in self.buf[..n].split(|&c| c == b'\n').skip(2) {
             let Some(c) = line.iter().rposition(|&c| c == b':') else {
                 continue;
             };
             let mut v = [0u64; 12];
-            for (i, x) in sys::fields(&line[c + 1..]).take(12).enumerate() {
-                v[i] = sys::parse_u64(x).unwrap_or(0);
+            for (i, x) in raw::fields(&line[c + 1..]).take(12).enumerate() {
+                v[i] = raw::parse_u64(x).unwrap_or(0);
             }
             f(
                 line[..c].trim_ascii(),
@@ -853,7 +853,7 @@ impl Floor {
     /// `net_if_stats()`: NIC names from /proc/net/dev, one AF_INET datagram socket,
     /// SIOCGIFMTU + SIOCGIFFLAGS + SIOCETHTOOL per NIC.
     pub fn net_if_stats(&mut self) -> R<IndexMap<String, NicStats>> {
-        let n = sys::read(c"/proc/net/dev", &mut self.buf, Eof::Zero).map_err(|x| e("/proc/net/dev", x))?;
+        let n = raw::read(c"/proc/net/dev", &mut self.buf, Eof::Zero).map_err(|x| e("/proc/net/dev", x))?;
         // SAFETY: plain socket call.
         let sock = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
         if sock < 0 {
@@ -877,7 +877,7 @@ impl Floor {
                 }
             }
         }
-        sys::close(sock);
+        raw::close(sock);
         match err {
             Some(x) => Err(x),
             None => Ok(m),
@@ -892,20 +892,20 @@ impl Floor {
             for p in &prefixes {
                 let read_f = |suffix: &[u8], buf: &mut Vec<u8>| {
                     let path = PathBuf256::new(&[b"/sys/class/hwmon/", p, suffix]);
-                    sys::read_i64(libc::AT_FDCWD, path.c(), buf).map(|v| v as f64 / 1000.0)
+                    raw::read_i64(libc::AT_FDCWD, path.c(), buf).map(|v| v as f64 / 1000.0)
                 };
                 let Some(current) = read_f(b"_input", &mut self.buf) else {
                     continue;
                 };
                 let dir = &p[..p.iter().rposition(|&c| c == b'/').unwrap_or(0)];
                 let name_p = PathBuf256::new(&[b"/sys/class/hwmon/", dir, b"/name"]);
-                let Some(name) = sys::read_text(libc::AT_FDCWD, name_p.c(), &mut self.buf) else {
+                let Some(name) = raw::read_text(libc::AT_FDCWD, name_p.c(), &mut self.buf) else {
                     continue;
                 };
                 let high = read_f(b"_max", &mut self.buf);
                 let critical = read_f(b"_crit", &mut self.buf);
                 let label_p = PathBuf256::new(&[b"/sys/class/hwmon/", p, b"_label"]);
-                let label = sys::read_text(libc::AT_FDCWD, label_p.c(), &mut self.buf).unwrap_or_default();
+                let label = raw::read_text(libc::AT_FDCWD, label_p.c(), &mut self.buf).unwrap_or_default();
                 m.entry(name).or_default().push(fill_high_crit(Temp {
                     label,
                     current,
@@ -918,7 +918,7 @@ impl Floor {
         // thermal-zone fallback
         self.names.clear();
         let names = &mut self.names;
-        let _ = sys::list_dir(libc::AT_FDCWD, c"/sys/class/thermal", &mut self.dents, |n, _| {
+        let _ = raw::list_dir(libc::AT_FDCWD, c"/sys/class/thermal", &mut self.dents, |n, _| {
             if n.starts_with(b"thermal_zone") {
                 names.extend_from_slice(n);
                 names.push(b'\n');
@@ -936,10 +936,10 @@ impl Floor {
         zones.sort();
         for z in zones {
             let base = |s: &[u8]| PathBuf256::new(&[b"/sys/class/thermal/", &z, b"/", s]);
-            let Some(cur) = sys::read_i64(libc::AT_FDCWD, base(b"temp").c(), &mut self.buf) else {
+            let Some(cur) = raw::read_i64(libc::AT_FDCWD, base(b"temp").c(), &mut self.buf) else {
                 continue;
             };
-            let Some(name) = sys::read_text(libc::AT_FDCWD, base(b"type").c(), &mut self.buf) else {
+            let Some(name) = raw::read_text(libc::AT_FDCWD, base(b"type").c(), &mut self.buf) else {
                 continue;
             };
             let mut t = Temp {
@@ -950,20 +950,20 @@ impl Floor {
             };
             let mut trips = Vec::new();
             let zp = PathBuf256::new(&[b"/sys/class/thermal/", &z]);
-            let _ = sys::list_dir(libc::AT_FDCWD, zp.c(), &mut self.dents, |n, _| {
+            let _ = raw::list_dir(libc::AT_FDCWD, zp.c(), &mut self.dents, |n, _| {
                 if n.starts_with(b"trip_point_") && n.ends_with(b"_type") {
                     trips.push(n[..n.len() - 5].to_vec());
                 }
             });
             trips.sort();
             for tp in trips {
-                let ty = sys::read_text(
+                let ty = raw::read_text(
                     libc::AT_FDCWD,
                     base(&[&tp[..], b"_type"].concat()).c(),
                     &mut self.buf,
                 );
                 let temp = |buf: &mut Vec<u8>| {
-                    sys::read_i64(libc::AT_FDCWD, base(&[&tp[..], b"_temp"].concat()).c(), buf)
+                    raw::read_i64(libc::AT_FDCWD, base(&[&tp[..], b"_temp"].concat()).c(), buf)
                         .map(|x| x as f64 / 1000.0)
                 };
                 match ty.as_deref() {
@@ -982,7 +982,7 @@ impl Floor {
     /// directories only when the first glob is empty.
     fn hwmon_prefixes(&mut self, kind: &[u8], both: bool) -> Vec<Vec<u8>> {
         let mut hw: Vec<Vec<u8>> = Vec::new();
-        if sys::list_dir(libc::AT_FDCWD, c"/sys/class/hwmon", &mut self.dents, |n, _| {
+        if raw::list_dir(libc::AT_FDCWD, c"/sys/class/hwmon", &mut self.dents, |n, _| {
             if n.starts_with(b"hwmon") {
                 hw.push(n.to_vec());
             }
@@ -995,7 +995,7 @@ impl Floor {
         let scan = |sub: &[u8], out: &mut Vec<Vec<u8>>, dents: &mut Vec<u8>| {
             for h in &hw {
                 let dir = PathBuf256::new(&[b"/sys/class/hwmon/", h, sub]);
-                let _ = sys::list_dir(libc::AT_FDCWD, dir.c(), dents, |n, _| {
+                let _ = raw::list_dir(libc::AT_FDCWD, dir.c(), dents, |n, _| {
                     if n.starts_with(kind) {
                         if let Some(u) = n.iter().position(|&c| c == b'_') {
                             out.push([&h[..], sub, b"/", &n[..u]].concat());
@@ -1019,16 +1019,16 @@ impl Floor {
         let mut m: IndexMap<String, Vec<Fan>> = IndexMap::new();
         for p in &prefixes {
             let ip = PathBuf256::new(&[b"/sys/class/hwmon/", p, b"_input"]);
-            let Some(current) = sys::read_i64(libc::AT_FDCWD, ip.c(), &mut self.buf) else {
+            let Some(current) = raw::read_i64(libc::AT_FDCWD, ip.c(), &mut self.buf) else {
                 continue;
             };
             let dir = &p[..p.iter().rposition(|&c| c == b'/').unwrap_or(0)];
             let np = PathBuf256::new(&[b"/sys/class/hwmon/", dir, b"/name"]);
-            let Some(name) = sys::read_text(libc::AT_FDCWD, np.c(), &mut self.buf) else {
+            let Some(name) = raw::read_text(libc::AT_FDCWD, np.c(), &mut self.buf) else {
                 continue;
             };
             let lp = PathBuf256::new(&[b"/sys/class/hwmon/", p, b"_label"]);
-            let label = sys::read_text(libc::AT_FDCWD, lp.c(), &mut self.buf).unwrap_or_default();
+            let label = raw::read_text(libc::AT_FDCWD, lp.c(), &mut self.buf).unwrap_or_default();
             m.entry(name).or_default().push(Fan { label, current });
         }
         Ok(m)
@@ -1037,7 +1037,7 @@ impl Floor {
     /// `sensors_battery()`: /sys/class/power_supply.
     pub fn sensors_battery(&mut self) -> R<Option<Battery>> {
         let mut best: Option<Vec<u8>> = None;
-        sys::list_dir(
+        raw::list_dir(
             libc::AT_FDCWD,
             c"/sys/class/power_supply",
             &mut self.dents,
@@ -1055,7 +1055,7 @@ impl Floor {
         };
         let mut rd = |f: &[u8]| {
             let p = PathBuf256::new(&[b"/sys/class/power_supply/", &bat, b"/", f]);
-            sys::read_i64(libc::AT_FDCWD, p.c(), &mut self.buf)
+            raw::read_i64(libc::AT_FDCWD, p.c(), &mut self.buf)
         };
         let now = rd(b"energy_now").or_else(|| rd(b"charge_now"));
         let power = rd(b"power_now").or_else(|| rd(b"current_now"));
@@ -1074,13 +1074,13 @@ impl Floor {
                 None => return Ok(None),
             },
         };
-        let ac = sys::read_i64(
+        let ac = raw::read_i64(
             libc::AT_FDCWD,
             c"/sys/class/power_supply/AC0/online",
             &mut self.buf,
         )
         .or_else(|| {
-            sys::read_i64(
+            raw::read_i64(
                 libc::AT_FDCWD,
                 c"/sys/class/power_supply/AC/online",
                 &mut self.buf,
@@ -1090,7 +1090,7 @@ impl Floor {
             Some(v) => Some(v == 1),
             None => {
                 let p = PathBuf256::new(&[b"/sys/class/power_supply/", &bat, b"/status"]);
-                match sys::read_text(libc::AT_FDCWD, p.c(), &mut self.buf)
+                match raw::read_text(libc::AT_FDCWD, p.c(), &mut self.buf)
                     .map(|s| s.to_lowercase())
                     .as_deref()
                 {
@@ -1126,7 +1126,7 @@ impl Floor {
 
     /// `users()`: the USER_PROCESS records of /var/run/utmp (384-byte glibc records).
     pub fn users(&mut self) -> R<Vec<User>> {
-        let n = match sys::read(c"/var/run/utmp", &mut self.buf, Eof::Zero) {
+        let n = match raw::read(c"/var/run/utmp", &mut self.buf, Eof::Zero) {
             Ok(n) => n,
             // glibc's getutxent on a missing utmp yields no records: psutil returns [].
             Err(x) if x.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -1204,7 +1204,7 @@ fn busy_pct(old: &CpuTimes, new: &CpuTimes) -> f64 {
     if total <= 0.0 {
         0.0
     } else {
-        sys::round1(busy / total * 100.0)
+        raw::round1(busy / total * 100.0)
     }
 }
 
@@ -1213,7 +1213,7 @@ fn fields_pct(old: &CpuTimes, new: &CpuTimes) -> CpuTimes {
     let scale = 100.0 / total.max(1.0);
     let mut f = [0.0; 10];
     for i in 0..10 {
-        f[i] = sys::round1(d[i] * scale).clamp(0.0, 100.0);
+        f[i] = raw::round1(d[i] * scale).clamp(0.0, 100.0);
     }
     CpuTimes::from_fields(f)
 }

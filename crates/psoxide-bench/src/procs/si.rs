@@ -1,7 +1,7 @@
 //! The sysinfo 0.40 column (single-threaded: no `multithread` feature). One `System`
 //! is kept across scans, as a monitor keeps it; `Users` gives the names.
 
-use crate::rows::{full_name, status_str, Lite, Row};
+use super::rows::{full_name, status_str, Lite, Row};
 use std::hint::black_box;
 use sysinfo::{
     Pid, ProcessRefreshKind, ProcessStatus, ProcessesToUpdate, System, ThreadKind, UpdateKind, Users,

@@ -5,7 +5,8 @@
 //! does not have that workload). Timing and `getrusage` happen here, so process
 //! start-up never counts.
 
-use crate::{floor::Floor, pf::Pf, px::Px, si::Si};
+use super::{pf::Pf, px::Px, si::Si};
+use crate::floor::procs::Floor;
 use std::hint::black_box;
 use std::io::{BufRead, Write};
 use std::time::Instant;
@@ -79,6 +80,9 @@ impl Imp {
     }
 }
 
+/// The environment variable naming the directory of files every runner holds open.
+pub const FIXTURES_ENV: &str = "PSOXIDE_BENCH_FIXTURES";
+
 /// (user, system) CPU time of this process so far, ns.
 pub fn cpu_ns() -> (u64, u64) {
     // SAFETY: zeroed rusage is a valid out-parameter.
@@ -89,9 +93,9 @@ pub fn cpu_ns() -> (u64, u64) {
     (ns(ru.ru_utime), ns(ru.ru_stime))
 }
 
-/// Opens every file of `$PROCBENCH_FIXTURES` and keeps it open (num_fds, open_files).
+/// Opens every file of `$PSOXIDE_BENCH_FIXTURES` ([`FIXTURES_ENV`]) and keeps it open (num_fds, open_files).
 pub fn open_fixtures() -> Vec<std::fs::File> {
-    let Ok(dir) = std::env::var("PROCBENCH_FIXTURES") else {
+    let Ok(dir) = std::env::var(FIXTURES_ENV) else {
         return Vec::new();
     };
     let Ok(rd) = std::fs::read_dir(dir) else {

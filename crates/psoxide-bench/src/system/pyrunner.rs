@@ -1,11 +1,11 @@
-//! The psutil column: a long-lived Python process running `py/runner.py`.
+//! The psutil column: a long-lived Python process running `py/system_runner.py`.
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 /// The runner's source, embedded so the binary works from any directory.
-pub const RUNNER_PY: &str = include_str!("../py/runner.py");
+pub const RUNNER_PY: &str = include_str!("../../py/system_runner.py");
 
 /// A running psutil runner.
 pub struct PyRunner {

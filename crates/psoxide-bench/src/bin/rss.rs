@@ -1,6 +1,6 @@
-//! `procbench-rss psoxide|floor N`: N W1 scans in a binary that links only psoxide and
+//! `psoxide-bench-rss psoxide|floor N`: N W1 scans in a binary that links only psoxide and
 //! the floor, for the peak-RSS figure (`/usr/bin/time -f %M`).
-use psoxide_procbench::{floor::Floor, px::Px};
+use psoxide_bench::{floor::procs::Floor, procs::px::Px};
 use std::hint::black_box;
 
 fn main() {
@@ -20,7 +20,7 @@ fn main() {
             }
         }
         _ => {
-            eprintln!("procbench-rss psoxide|floor N");
+            eprintln!("psoxide-bench-rss psoxide|floor N");
             std::process::exit(2);
         }
     }
