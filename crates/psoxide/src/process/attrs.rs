@@ -15,8 +15,16 @@ use std::str::FromStr;
 #[cfg(feature = "serde")]
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-macro_rules! attrs {
-    ($($variant:ident => $name:literal,)*) => {
+/// The one table of process attributes. Each row gives the variant, psutil's name,
+/// the getter call documented on the value, the value's type and how [`Process`]
+/// computes it. From it come [`Attr`] (with [`Attr::ALL`] and the names),
+/// [`AttrValue`], `attr_value` (what `as_dict` runs), the packing of the prefetch store
+/// (through the value type's [`Packed`](super::store::Packed) impl) and the JSON shape
+/// (through its [`Json`] impl). A new attribute is one row here plus its getter, which
+/// starts with `serve_prefetched!(self, Variant)`; the test
+/// `every_getter_serves_its_prefetched_value` fails for a getter that forgets it.
+macro_rules! process_attrs {
+    ($($variant:ident => $name:literal, $call:literal: $ty:ty = |$p:ident| $get:expr;)*) => {
         /// An attribute name accepted by `as_dict` and `process_iter` (psutil's
         /// `Process.attrs`, plus the deprecated `memory_full_info`).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -38,42 +46,99 @@ macro_rules! attrs {
                 }
             }
         }
+
+        /// The value of one attribute.
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum AttrValue {
+            $(
+                #[doc = concat!("`", $call, "`")]
+                $variant($ty),
+            )*
+        }
+
+        impl AttrValue {
+            /// The attribute this is a value of.
+            pub fn attr(&self) -> Attr {
+                match self {
+                    $(AttrValue::$variant(_) => Attr::$variant,)*
+                }
+            }
+
+            /// Appends the packed form to `out`; false (nothing written) for a type
+            /// that is kept typed.
+            pub(crate) fn pack(&self, out: &mut Vec<u8>) -> bool {
+                use super::store::Packed;
+                match self {
+                    $(AttrValue::$variant(v) => v.pack(out),)*
+                }
+            }
+
+            /// Decodes the packed form of `a`'s value; `None` for a damaged payload
+            /// or a type that is kept typed.
+            pub(crate) fn unpack(a: Attr, payload: &[u8]) -> Option<AttrValue> {
+                use super::store::Packed;
+                match a {
+                    $(Attr::$variant => <$ty as Packed>::unpack(payload).map(AttrValue::$variant),)*
+                }
+            }
+        }
+
+        impl Process {
+            /// Computes one attribute with its no-argument getter.
+            fn attr_value(&self, a: Attr) -> Result<AttrValue> {
+                Ok(match a {
+                    $(Attr::$variant => AttrValue::$variant((|$p: &Process| $get)(self)?),)*
+                })
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl Serialize for AttrValue {
+            /// psutil's JSON shape: named tuples as objects, paths and OS strings as
+            /// (lossily decoded) strings.
+            fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                match self {
+                    $(AttrValue::$variant(v) => Json::json(v, s),)*
+                }
+            }
+        }
     };
 }
 
-attrs! {
-    Cmdline => "cmdline",
-    CpuAffinity => "cpu_affinity",
-    CpuNum => "cpu_num",
-    CpuPercent => "cpu_percent",
-    CpuTimes => "cpu_times",
-    CreateTime => "create_time",
-    Cwd => "cwd",
-    Environ => "environ",
-    Exe => "exe",
-    Gids => "gids",
-    IoCounters => "io_counters",
-    Ionice => "ionice",
-    MemoryFootprint => "memory_footprint",
-    MemoryInfo => "memory_info",
-    MemoryInfoEx => "memory_info_ex",
-    MemoryMaps => "memory_maps",
-    MemoryPercent => "memory_percent",
-    Name => "name",
-    NetConnections => "net_connections",
-    Nice => "nice",
-    NumCtxSwitches => "num_ctx_switches",
-    NumFds => "num_fds",
-    NumThreads => "num_threads",
-    OpenFiles => "open_files",
-    PageFaults => "page_faults",
-    Pid => "pid",
-    Ppid => "ppid",
-    Status => "status",
-    Terminal => "terminal",
-    Threads => "threads",
-    Uids => "uids",
-    Username => "username",
+process_attrs! {
+    Cmdline => "cmdline", "cmdline()": Vec<OsString> = |p| p.cmdline();
+    CpuAffinity => "cpu_affinity", "cpu_affinity()": Vec<u32> = |p| p.cpu_affinity();
+    CpuNum => "cpu_num", "cpu_num()": u32 = |p| p.cpu_num();
+    CpuPercent => "cpu_percent", "cpu_percent(None)": f64 = |p| p.cpu_percent(None);
+    CpuTimes => "cpu_times", "cpu_times()": ProcessCpuTimes = |p| p.cpu_times();
+    CreateTime => "create_time", "create_time()": f64 = |p| p.create_time();
+    Cwd => "cwd", "cwd()": PathBuf = |p| p.cwd();
+    Environ => "environ", "environ()": IndexMap<OsString, OsString> = |p| p.environ();
+    Exe => "exe", "exe()": PathBuf = |p| p.exe();
+    Gids => "gids", "gids()": Gids = |p| p.gids();
+    IoCounters => "io_counters", "io_counters()": ProcessIoCounters = |p| p.io_counters();
+    Ionice => "ionice", "ionice()": Ionice = |p| p.ionice();
+    MemoryFootprint => "memory_footprint", "memory_footprint()": MemoryFootprint = |p| p.memory_footprint();
+    MemoryInfo => "memory_info", "memory_info()": MemoryInfo = |p| p.memory_info();
+    MemoryInfoEx => "memory_info_ex", "memory_info_ex()": MemoryInfoEx = |p| p.memory_info_ex();
+    MemoryMaps => "memory_maps", "memory_maps(true)": Vec<MemoryMap> = |p| p.memory_maps(true);
+    MemoryPercent => "memory_percent", "memory_percent(Rss)": f64 = |p| p.memory_percent(MemType::Rss);
+    Name => "name", "name()": String = |p| p.name();
+    NetConnections => "net_connections", "net_connections(Inet)": Vec<ProcessConnection> =
+        |p| p.net_connections(ConnectionKind::Inet);
+    Nice => "nice", "nice()": i32 = |p| p.nice();
+    NumCtxSwitches => "num_ctx_switches", "num_ctx_switches()": CtxSwitches = |p| p.num_ctx_switches();
+    NumFds => "num_fds", "num_fds()": u64 = |p| p.num_fds();
+    NumThreads => "num_threads", "num_threads()": u64 = |p| p.num_threads();
+    OpenFiles => "open_files", "open_files()": Vec<OpenFile> = |p| p.open_files();
+    PageFaults => "page_faults", "page_faults()": PageFaults = |p| p.page_faults();
+    Pid => "pid", "pid()": Pid = |p| Ok::<Pid, Error>(p.pid);
+    Ppid => "ppid", "ppid()": Pid = |p| p.ppid();
+    Status => "status", "status()": ProcessStatus = |p| p.status();
+    Terminal => "terminal", "terminal()": Option<PathBuf> = |p| p.terminal();
+    Threads => "threads", "threads()": Vec<ThreadTimes> = |p| p.threads();
+    Uids => "uids", "uids()": Uids = |p| p.uids();
+    Username => "username", "username()": String = |p| p.username();
 }
 
 impl FromStr for Attr {
@@ -117,75 +182,6 @@ pub fn parse_attrs<S: AsRef<str>>(names: &[S]) -> Result<Vec<Attr>> {
     }
 }
 
-/// The value of one attribute.
-#[derive(Clone, Debug, PartialEq)]
-pub enum AttrValue {
-    /// `cmdline()`.
-    Cmdline(Vec<OsString>),
-    /// `cpu_affinity()`.
-    CpuAffinity(Vec<u32>),
-    /// `cpu_num()`.
-    CpuNum(u32),
-    /// `cpu_percent(None)`.
-    CpuPercent(f64),
-    /// `cpu_times()`.
-    CpuTimes(ProcessCpuTimes),
-    /// `create_time()`.
-    CreateTime(f64),
-    /// `cwd()`.
-    Cwd(PathBuf),
-    /// `environ()`.
-    Environ(IndexMap<OsString, OsString>),
-    /// `exe()`.
-    Exe(PathBuf),
-    /// `gids()`.
-    Gids(Gids),
-    /// `io_counters()`.
-    IoCounters(ProcessIoCounters),
-    /// `ionice()`.
-    Ionice(Ionice),
-    /// `memory_footprint()`.
-    MemoryFootprint(MemoryFootprint),
-    /// `memory_info()`.
-    MemoryInfo(MemoryInfo),
-    /// `memory_info_ex()`.
-    MemoryInfoEx(MemoryInfoEx),
-    /// `memory_maps(true)`.
-    MemoryMaps(Vec<MemoryMap>),
-    /// `memory_percent(Rss)`.
-    MemoryPercent(f64),
-    /// `name()`.
-    Name(String),
-    /// `net_connections(Inet)`.
-    NetConnections(Vec<ProcessConnection>),
-    /// `nice()`.
-    Nice(i32),
-    /// `num_ctx_switches()`.
-    NumCtxSwitches(CtxSwitches),
-    /// `num_fds()`.
-    NumFds(u64),
-    /// `num_threads()`.
-    NumThreads(u64),
-    /// `open_files()`.
-    OpenFiles(Vec<OpenFile>),
-    /// `page_faults()`.
-    PageFaults(PageFaults),
-    /// `pid()`.
-    Pid(Pid),
-    /// `ppid()`.
-    Ppid(Pid),
-    /// `status()`.
-    Status(ProcessStatus),
-    /// `terminal()`.
-    Terminal(Option<PathBuf>),
-    /// `threads()`.
-    Threads(Vec<ThreadTimes>),
-    /// `uids()`.
-    Uids(Uids),
-    /// `username()`.
-    Username(String),
-}
-
 /// Attribute results in request order (see [`ProcessInfo::values`]).
 pub type AttrResults = Vec<(Attr, Result<AttrValue>)>;
 
@@ -210,44 +206,6 @@ impl ProcessInfo {
 }
 
 impl Process {
-    /// Computes one attribute with its no-argument getter.
-    fn attr_value(&self, a: Attr) -> Result<AttrValue> {
-        Ok(match a {
-            Attr::Cmdline => AttrValue::Cmdline(self.cmdline()?),
-            Attr::CpuAffinity => AttrValue::CpuAffinity(self.cpu_affinity()?),
-            Attr::CpuNum => AttrValue::CpuNum(self.cpu_num()?),
-            Attr::CpuPercent => AttrValue::CpuPercent(self.cpu_percent(None)?),
-            Attr::CpuTimes => AttrValue::CpuTimes(self.cpu_times()?),
-            Attr::CreateTime => AttrValue::CreateTime(self.create_time()?),
-            Attr::Cwd => AttrValue::Cwd(self.cwd()?),
-            Attr::Environ => AttrValue::Environ(self.environ()?),
-            Attr::Exe => AttrValue::Exe(self.exe()?),
-            Attr::Gids => AttrValue::Gids(self.gids()?),
-            Attr::IoCounters => AttrValue::IoCounters(self.io_counters()?),
-            Attr::Ionice => AttrValue::Ionice(self.ionice()?),
-            Attr::MemoryFootprint => AttrValue::MemoryFootprint(self.memory_footprint()?),
-            Attr::MemoryInfo => AttrValue::MemoryInfo(self.memory_info()?),
-            Attr::MemoryInfoEx => AttrValue::MemoryInfoEx(self.memory_info_ex()?),
-            Attr::MemoryMaps => AttrValue::MemoryMaps(self.memory_maps(true)?),
-            Attr::MemoryPercent => AttrValue::MemoryPercent(self.memory_percent(MemType::Rss)?),
-            Attr::Name => AttrValue::Name(self.name()?),
-            Attr::NetConnections => AttrValue::NetConnections(self.net_connections(ConnectionKind::Inet)?),
-            Attr::Nice => AttrValue::Nice(self.nice()?),
-            Attr::NumCtxSwitches => AttrValue::NumCtxSwitches(self.num_ctx_switches()?),
-            Attr::NumFds => AttrValue::NumFds(self.num_fds()?),
-            Attr::NumThreads => AttrValue::NumThreads(self.num_threads()?),
-            Attr::OpenFiles => AttrValue::OpenFiles(self.open_files()?),
-            Attr::PageFaults => AttrValue::PageFaults(self.page_faults()?),
-            Attr::Pid => AttrValue::Pid(self.pid),
-            Attr::Ppid => AttrValue::Ppid(self.ppid()?),
-            Attr::Status => AttrValue::Status(self.status()?),
-            Attr::Terminal => AttrValue::Terminal(self.terminal()?),
-            Attr::Threads => AttrValue::Threads(self.threads()?),
-            Attr::Uids => AttrValue::Uids(self.uids()?),
-            Attr::Username => AttrValue::Username(self.username()?),
-        })
-    }
-
     /// Several attributes at once (psutil's `as_dict(attrs)`), all read inside one
     /// [`oneshot`](Process::oneshot). `None` means every attribute of [`Attr::ALL`],
     /// in alphabetical order. Per attribute, `AccessDenied` and `ZombieProcess` are
@@ -404,52 +362,85 @@ macro_rules! serve_prefetched {
 }
 pub(crate) use serve_prefetched;
 
+/// How a value type appears in JSON (psutil's shape): through its `Serialize` impl,
+/// except OS strings and paths, which become (lossily decoded) strings.
 #[cfg(feature = "serde")]
-fn lossy_os(s: &OsString) -> String {
+trait Json {
+    fn json<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error>;
+}
+
+#[cfg(feature = "serde")]
+macro_rules! json_via_serde {
+    ($($t:ty),* $(,)?) => {
+        $(impl Json for $t {
+            fn json<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                self.serialize(s)
+            }
+        })*
+    };
+}
+
+#[cfg(feature = "serde")]
+json_via_serde!(
+    u32,
+    i32,
+    u64,
+    f64,
+    String,
+    Vec<u32>,
+    ProcessStatus,
+    ProcessCpuTimes,
+    ProcessIoCounters,
+    Gids,
+    Uids,
+    Ionice,
+    MemoryFootprint,
+    MemoryInfo,
+    MemoryInfoEx,
+    Vec<MemoryMap>,
+    Vec<ProcessConnection>,
+    CtxSwitches,
+    Vec<OpenFile>,
+    PageFaults,
+    Vec<ThreadTimes>,
+);
+
+#[cfg(feature = "serde")]
+fn lossy_os(s: &std::ffi::OsStr) -> String {
     s.to_string_lossy().into_owned()
 }
 
 #[cfg(feature = "serde")]
-impl Serialize for AttrValue {
-    /// psutil's JSON shape: named tuples as objects, paths and OS strings as (lossily
-    /// decoded) strings.
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        match self {
-            AttrValue::Cmdline(v) => s.collect_seq(v.iter().map(lossy_os)),
-            AttrValue::CpuAffinity(v) => v.serialize(s),
-            AttrValue::CpuNum(v) => v.serialize(s),
-            AttrValue::CpuPercent(v) | AttrValue::CreateTime(v) | AttrValue::MemoryPercent(v) => {
-                v.serialize(s)
-            }
-            AttrValue::CpuTimes(v) => v.serialize(s),
-            AttrValue::Cwd(p) | AttrValue::Exe(p) => p.to_string_lossy().serialize(s),
-            AttrValue::Environ(m) => {
-                let mut map = s.serialize_map(Some(m.len()))?;
-                for (k, v) in m {
-                    map.serialize_entry(&lossy_os(k), &lossy_os(v))?;
-                }
-                map.end()
-            }
-            AttrValue::Gids(v) => v.serialize(s),
-            AttrValue::IoCounters(v) => v.serialize(s),
-            AttrValue::Ionice(v) => v.serialize(s),
-            AttrValue::MemoryFootprint(v) => v.serialize(s),
-            AttrValue::MemoryInfo(v) => v.serialize(s),
-            AttrValue::MemoryInfoEx(v) => v.serialize(s),
-            AttrValue::MemoryMaps(v) => v.serialize(s),
-            AttrValue::Name(v) | AttrValue::Username(v) => v.serialize(s),
-            AttrValue::NetConnections(v) => v.serialize(s),
-            AttrValue::Nice(v) => v.serialize(s),
-            AttrValue::NumCtxSwitches(v) => v.serialize(s),
-            AttrValue::NumFds(v) | AttrValue::NumThreads(v) => v.serialize(s),
-            AttrValue::OpenFiles(v) => v.serialize(s),
-            AttrValue::PageFaults(v) => v.serialize(s),
-            AttrValue::Pid(v) | AttrValue::Ppid(v) => v.serialize(s),
-            AttrValue::Status(v) => v.serialize(s),
-            AttrValue::Terminal(v) => v.as_ref().map(|p| p.to_string_lossy().into_owned()).serialize(s),
-            AttrValue::Threads(v) => v.serialize(s),
-            AttrValue::Uids(v) => v.serialize(s),
+impl Json for Vec<OsString> {
+    fn json<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter().map(|a| lossy_os(a)))
+    }
+}
+
+#[cfg(feature = "serde")]
+impl Json for PathBuf {
+    fn json<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.to_string_lossy().serialize(s)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl Json for Option<PathBuf> {
+    fn json<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.as_ref()
+            .map(|p| p.to_string_lossy().into_owned())
+            .serialize(s)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl Json for IndexMap<OsString, OsString> {
+    fn json<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.len()))?;
+        for (k, v) in self {
+            map.serialize_entry(&lossy_os(k), &lossy_os(v))?;
         }
+        map.end()
     }
 }
 
@@ -466,5 +457,54 @@ impl Serialize for ProcessInfo {
             }
         }
         map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_getter_serves_its_prefetched_value() {
+        // A stored error per attribute, each with its own message: a getter that
+        // answers from the store gives it back; one that forgot `serve_prefetched!`
+        // reads /proc instead and returns the real value.
+        let p = Process::current().unwrap();
+        let sentinel = |a: Attr| Error::access_denied(Some(p.pid()), None, format!("sentinel {a}"));
+        p.set_prefetched(Some(ProcessInfo {
+            pid: p.pid(),
+            values: Attr::ALL.iter().map(|&a| (a, Err(sentinel(a)))).collect(),
+        }));
+        for a in Attr::ALL {
+            if a == Attr::Pid {
+                continue; // known without any read: never stored
+            }
+            match p.attr_value(a) {
+                Err(e) => assert_eq!(e.to_string(), sentinel(a).to_string(), "{a}"),
+                Ok(v) => panic!("{a}: the getter did not serve the stored result but read {v:?}"),
+            }
+        }
+        p.set_prefetched(None);
+        assert!(p.attr_value(Attr::Name).is_ok());
+    }
+
+    #[test]
+    fn the_table_names_every_value_after_its_attribute() {
+        let p = Process::current().unwrap();
+        let info = p
+            .as_dict(Some(&[Attr::Name, Attr::Pid, Attr::MemoryInfo]))
+            .unwrap();
+        for (a, r) in &info.values {
+            assert_eq!(r.as_ref().unwrap().attr(), *a);
+        }
+        let mut names: Vec<&str> = Attr::ALL.iter().map(|a| a.as_str()).collect();
+        let sorted = {
+            let mut v = names.clone();
+            v.sort_unstable();
+            v
+        };
+        assert_eq!(names, sorted, "Attr::ALL is psutil's alphabetical order");
+        names.dedup();
+        assert_eq!(names.len(), 32);
     }
 }

@@ -16,9 +16,10 @@
 use super::attrs::AttrResults;
 use super::Attr;
 use super::{
-    AttrValue, CtxSwitches, Gids, MemoryFootprint, MemoryInfo, MemoryInfoEx, PageFaults, ProcessCpuTimes,
-    ProcessIoCounters, Uids,
+    AttrValue, CtxSwitches, Gids, Ionice, MemoryFootprint, MemoryInfo, MemoryInfoEx, MemoryMap, OpenFile,
+    PageFaults, ProcessCpuTimes, ProcessIoCounters, ThreadTimes, Uids,
 };
+use crate::connections::ProcessConnection;
 use crate::constants::ProcessStatus;
 use crate::error::Result;
 use crate::linux::parse::pid_files::cmdline_args;
@@ -75,7 +76,7 @@ impl<'a> StoreBuilder<'a> {
     pub(crate) fn push(&mut self, a: Attr, r: Result<AttrValue>) {
         if let Ok(v) = &r {
             let start = self.begin(a);
-            if pack(v, self.buf) {
+            if v.pack(self.buf) {
                 self.end(start);
                 return;
             }
@@ -153,7 +154,7 @@ impl Store {
     /// One entry's result: its payload decoded, or its typed value.
     fn decode(&self, a: Attr, payload: Option<&[u8]>) -> Option<Result<AttrValue>> {
         match payload {
-            Some(p) => unpack(a, p).map(Ok),
+            Some(p) => AttrValue::unpack(a, p).map(Ok),
             None => self.other.iter().find(|(k, _)| *k == a).map(|(_, r)| r.clone()),
         }
     }
@@ -186,24 +187,6 @@ impl Rd<'_> {
     }
     fn f64(&mut self) -> Option<f64> {
         self.take().map(f64::from_le_bytes)
-    }
-}
-
-fn put_u64s(out: &mut Vec<u8>, v: &[u64]) {
-    for x in v {
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-}
-
-fn put_u32s(out: &mut Vec<u8>, v: &[u32]) {
-    for x in v {
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-}
-
-fn put_f64s(out: &mut Vec<u8>, v: &[f64]) {
-    for x in v {
-        out.extend_from_slice(&x.to_le_bytes());
     }
 }
 
@@ -251,183 +234,165 @@ fn put_args<'b>(out: &mut Vec<u8>, args: impl Iterator<Item = &'b [u8]>) {
     }
 }
 
-/// Serialises `v` when it has a packed form.
-fn pack(v: &AttrValue, out: &mut Vec<u8>) -> bool {
-    match v {
-        AttrValue::Pid(x) | AttrValue::Ppid(x) | AttrValue::CpuNum(x) => put_u32s(out, &[*x]),
-        AttrValue::Nice(x) => out.extend_from_slice(&x.to_le_bytes()),
-        AttrValue::NumFds(x) | AttrValue::NumThreads(x) => put_u64s(out, &[*x]),
-        AttrValue::CpuPercent(x) | AttrValue::CreateTime(x) | AttrValue::MemoryPercent(x) => {
-            put_f64s(out, &[*x])
+/// The packed form of an attribute's value type. Each value type of the attribute
+/// table (`process_attrs!` in `attrs.rs`) implements it once, so every attribute with
+/// that type shares the codec; a type kept typed says so with `KEPT_TYPED`.
+pub(crate) trait Packed: Sized {
+    /// Appends the packed form to `out`; false (nothing written) when kept typed.
+    fn pack(&self, out: &mut Vec<u8>) -> bool;
+    /// Decodes a payload written by `pack`; `None` for a damaged one or a type kept
+    /// typed.
+    fn unpack(p: &[u8]) -> Option<Self>;
+}
+
+macro_rules! packed_scalar {
+    ($($t:ty => $rd:ident),*) => {
+        $(impl Packed for $t {
+            fn pack(&self, out: &mut Vec<u8>) -> bool {
+                out.extend_from_slice(&self.to_le_bytes());
+                true
+            }
+            fn unpack(p: &[u8]) -> Option<Self> {
+                Rd(p).$rd()
+            }
+        })*
+    };
+}
+packed_scalar!(u32 => u32, i32 => i32, u64 => u64, f64 => f64);
+
+/// Structs of same-typed fields: the fields in order.
+macro_rules! packed_fields {
+    ($($t:ident: $ft:ident { $($f:ident),* })*) => {
+        $(impl Packed for $t {
+            fn pack(&self, out: &mut Vec<u8>) -> bool {
+                $(out.extend_from_slice(&self.$f.to_le_bytes());)*
+                true
+            }
+            fn unpack(p: &[u8]) -> Option<Self> {
+                let mut r = Rd(p);
+                Some($t { $($f: r.$ft()?,)* })
+            }
+        })*
+    };
+}
+packed_fields! {
+    ProcessCpuTimes: f64 { user, system, children_user, children_system, iowait }
+    MemoryInfo: u64 { rss, vms, shared, text, data }
+    MemoryInfoEx: u64 {
+        rss, vms, shared, text, data, peak_rss, peak_vms, rss_anon, rss_file, rss_shmem, swap, hugetlb
+    }
+    MemoryFootprint: u64 { uss, pss, swap }
+    Uids: u32 { real, effective, saved }
+    Gids: u32 { real, effective, saved }
+    CtxSwitches: u64 { voluntary, involuntary }
+    PageFaults: u64 { minor, major }
+    ProcessIoCounters: u64 { read_count, write_count, read_bytes, write_bytes, read_chars, write_chars }
+}
+
+/// Types whose values stay typed beside the packed bytes (maps and lists of records:
+/// rarely requested, and no smaller packed).
+macro_rules! kept_typed {
+    ($($t:ty),*) => {
+        $(impl Packed for $t {
+            fn pack(&self, _: &mut Vec<u8>) -> bool {
+                false
+            }
+            fn unpack(_: &[u8]) -> Option<Self> {
+                None
+            }
+        })*
+    };
+}
+kept_typed!(
+    indexmap::IndexMap<OsString, OsString>,
+    Ionice,
+    Vec<MemoryMap>,
+    Vec<ProcessConnection>,
+    Vec<OpenFile>,
+    Vec<ThreadTimes>
+);
+
+impl Packed for ProcessStatus {
+    fn pack(&self, out: &mut Vec<u8>) -> bool {
+        match STATUSES.iter().position(|x| x == self) {
+            Some(i) => {
+                out.push(i as u8);
+                true
+            }
+            None => false,
         }
-        AttrValue::Status(s) => match STATUSES.iter().position(|x| x == s) {
-            Some(i) => out.push(i as u8),
-            None => return false,
-        },
-        AttrValue::CpuTimes(t) => put_f64s(
-            out,
-            &[t.user, t.system, t.children_user, t.children_system, t.iowait],
-        ),
-        AttrValue::MemoryInfo(m) => put_u64s(out, &[m.rss, m.vms, m.shared, m.text, m.data]),
-        AttrValue::MemoryInfoEx(m) => put_u64s(
-            out,
-            &[
-                m.rss,
-                m.vms,
-                m.shared,
-                m.text,
-                m.data,
-                m.peak_rss,
-                m.peak_vms,
-                m.rss_anon,
-                m.rss_file,
-                m.rss_shmem,
-                m.swap,
-                m.hugetlb,
-            ],
-        ),
-        AttrValue::MemoryFootprint(m) => put_u64s(out, &[m.uss, m.pss, m.swap]),
-        AttrValue::Uids(u) => put_u32s(out, &[u.real, u.effective, u.saved]),
-        AttrValue::Gids(g) => put_u32s(out, &[g.real, g.effective, g.saved]),
-        AttrValue::NumCtxSwitches(c) => put_u64s(out, &[c.voluntary, c.involuntary]),
-        AttrValue::PageFaults(p) => put_u64s(out, &[p.minor, p.major]),
-        AttrValue::IoCounters(c) => put_u64s(
-            out,
-            &[
-                c.read_count,
-                c.write_count,
-                c.read_bytes,
-                c.write_bytes,
-                c.read_chars,
-                c.write_chars,
-            ],
-        ),
-        AttrValue::Name(s) | AttrValue::Username(s) => out.extend_from_slice(s.as_bytes()),
-        AttrValue::Cmdline(v) => put_args(out, v.iter().map(|a| a.as_bytes())),
-        AttrValue::Exe(p) | AttrValue::Cwd(p) => out.extend_from_slice(p.as_os_str().as_bytes()),
-        AttrValue::Terminal(t) => match t {
+    }
+    fn unpack(p: &[u8]) -> Option<Self> {
+        STATUSES.get(*p.first()? as usize).copied()
+    }
+}
+
+impl Packed for String {
+    fn pack(&self, out: &mut Vec<u8>) -> bool {
+        out.extend_from_slice(self.as_bytes());
+        true
+    }
+    fn unpack(p: &[u8]) -> Option<Self> {
+        Some(match std::str::from_utf8(p) {
+            Ok(s) => s.to_owned(),
+            Err(_) => String::from_utf8_lossy(p).into_owned(),
+        })
+    }
+}
+
+impl Packed for Vec<OsString> {
+    fn pack(&self, out: &mut Vec<u8>) -> bool {
+        put_args(out, self.iter().map(|a| a.as_bytes()));
+        true
+    }
+    fn unpack(p: &[u8]) -> Option<Self> {
+        cmdline_of(p)
+    }
+}
+
+impl Packed for PathBuf {
+    fn pack(&self, out: &mut Vec<u8>) -> bool {
+        out.extend_from_slice(self.as_os_str().as_bytes());
+        true
+    }
+    fn unpack(p: &[u8]) -> Option<Self> {
+        Some(PathBuf::from(OsString::from_vec(p.to_vec())))
+    }
+}
+
+impl Packed for Option<PathBuf> {
+    fn pack(&self, out: &mut Vec<u8>) -> bool {
+        match self {
             None => out.push(0),
             Some(p) => {
                 out.push(1);
-                out.extend_from_slice(p.as_os_str().as_bytes());
+                p.pack(out);
             }
-        },
-        AttrValue::CpuAffinity(v) => put_u32s(out, v),
-        AttrValue::Environ(_)
-        | AttrValue::Ionice(_)
-        | AttrValue::MemoryMaps(_)
-        | AttrValue::NetConnections(_)
-        | AttrValue::OpenFiles(_)
-        | AttrValue::Threads(_) => return false,
+        }
+        true
     }
-    true
-}
-
-fn text(p: &[u8]) -> String {
-    match std::str::from_utf8(p) {
-        Ok(s) => s.to_owned(),
-        Err(_) => String::from_utf8_lossy(p).into_owned(),
+    fn unpack(p: &[u8]) -> Option<Self> {
+        match p.split_first()? {
+            (0, _) => Some(None),
+            (_, rest) => PathBuf::unpack(rest).map(Some),
+        }
     }
 }
 
-fn path(p: &[u8]) -> PathBuf {
-    PathBuf::from(OsString::from_vec(p.to_vec()))
-}
-
-/// Decodes a payload written by [`pack`] (or [`StoreBuilder::push_raw`]) for `a`.
-fn unpack(a: Attr, p: &[u8]) -> Option<AttrValue> {
-    let mut r = Rd(p);
-    Some(match a {
-        Attr::Pid => AttrValue::Pid(r.u32()?),
-        Attr::Ppid => AttrValue::Ppid(r.u32()?),
-        Attr::CpuNum => AttrValue::CpuNum(r.u32()?),
-        Attr::Nice => AttrValue::Nice(r.i32()?),
-        Attr::NumFds => AttrValue::NumFds(r.u64()?),
-        Attr::NumThreads => AttrValue::NumThreads(r.u64()?),
-        Attr::CpuPercent => AttrValue::CpuPercent(r.f64()?),
-        Attr::CreateTime => AttrValue::CreateTime(r.f64()?),
-        Attr::MemoryPercent => AttrValue::MemoryPercent(r.f64()?),
-        Attr::Status => AttrValue::Status(*STATUSES.get(*p.first()? as usize)?),
-        Attr::CpuTimes => AttrValue::CpuTimes(ProcessCpuTimes {
-            user: r.f64()?,
-            system: r.f64()?,
-            children_user: r.f64()?,
-            children_system: r.f64()?,
-            iowait: r.f64()?,
-        }),
-        Attr::MemoryInfo => AttrValue::MemoryInfo(MemoryInfo {
-            rss: r.u64()?,
-            vms: r.u64()?,
-            shared: r.u64()?,
-            text: r.u64()?,
-            data: r.u64()?,
-        }),
-        Attr::MemoryInfoEx => AttrValue::MemoryInfoEx(MemoryInfoEx {
-            rss: r.u64()?,
-            vms: r.u64()?,
-            shared: r.u64()?,
-            text: r.u64()?,
-            data: r.u64()?,
-            peak_rss: r.u64()?,
-            peak_vms: r.u64()?,
-            rss_anon: r.u64()?,
-            rss_file: r.u64()?,
-            rss_shmem: r.u64()?,
-            swap: r.u64()?,
-            hugetlb: r.u64()?,
-        }),
-        Attr::MemoryFootprint => AttrValue::MemoryFootprint(MemoryFootprint {
-            uss: r.u64()?,
-            pss: r.u64()?,
-            swap: r.u64()?,
-        }),
-        Attr::Uids => AttrValue::Uids(Uids {
-            real: r.u32()?,
-            effective: r.u32()?,
-            saved: r.u32()?,
-        }),
-        Attr::Gids => AttrValue::Gids(Gids {
-            real: r.u32()?,
-            effective: r.u32()?,
-            saved: r.u32()?,
-        }),
-        Attr::NumCtxSwitches => AttrValue::NumCtxSwitches(CtxSwitches {
-            voluntary: r.u64()?,
-            involuntary: r.u64()?,
-        }),
-        Attr::PageFaults => AttrValue::PageFaults(PageFaults {
-            minor: r.u64()?,
-            major: r.u64()?,
-        }),
-        Attr::IoCounters => AttrValue::IoCounters(ProcessIoCounters {
-            read_count: r.u64()?,
-            write_count: r.u64()?,
-            read_bytes: r.u64()?,
-            write_bytes: r.u64()?,
-            read_chars: r.u64()?,
-            write_chars: r.u64()?,
-        }),
-        Attr::Name => AttrValue::Name(text(p)),
-        Attr::Username => AttrValue::Username(text(p)),
-        Attr::Cmdline => AttrValue::Cmdline(cmdline_of(p)?),
-        Attr::Exe => AttrValue::Exe(path(p)),
-        Attr::Cwd => AttrValue::Cwd(path(p)),
-        Attr::Terminal => AttrValue::Terminal(match p.split_first()? {
-            (0, _) => None,
-            (_, rest) => Some(path(rest)),
-        }),
-        Attr::CpuAffinity => AttrValue::CpuAffinity(
+impl Packed for Vec<u32> {
+    fn pack(&self, out: &mut Vec<u8>) -> bool {
+        for x in self {
+            out.extend_from_slice(&x.to_le_bytes());
+        }
+        true
+    }
+    fn unpack(p: &[u8]) -> Option<Self> {
+        Some(
             p.chunks_exact(4)
                 .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
                 .collect(),
-        ),
-        Attr::Environ
-        | Attr::Ionice
-        | Attr::MemoryMaps
-        | Attr::NetConnections
-        | Attr::OpenFiles
-        | Attr::Threads => return None,
-    })
+        )
+    }
 }
 
 #[cfg(test)]
@@ -485,32 +450,6 @@ mod tests {
         ]
     }
 
-    fn attr_of(v: &AttrValue) -> Attr {
-        match v {
-            AttrValue::Pid(_) => Attr::Pid,
-            AttrValue::Ppid(_) => Attr::Ppid,
-            AttrValue::CpuNum(_) => Attr::CpuNum,
-            AttrValue::Nice(_) => Attr::Nice,
-            AttrValue::NumFds(_) => Attr::NumFds,
-            AttrValue::NumThreads(_) => Attr::NumThreads,
-            AttrValue::CpuPercent(_) => Attr::CpuPercent,
-            AttrValue::CreateTime(_) => Attr::CreateTime,
-            AttrValue::MemoryPercent(_) => Attr::MemoryPercent,
-            AttrValue::Status(_) => Attr::Status,
-            AttrValue::CpuTimes(_) => Attr::CpuTimes,
-            AttrValue::MemoryInfo(_) => Attr::MemoryInfo,
-            AttrValue::Uids(_) => Attr::Uids,
-            AttrValue::Name(_) => Attr::Name,
-            AttrValue::Username(_) => Attr::Username,
-            AttrValue::Cmdline(_) => Attr::Cmdline,
-            AttrValue::Exe(_) => Attr::Exe,
-            AttrValue::Terminal(_) => Attr::Terminal,
-            AttrValue::CpuAffinity(_) => Attr::CpuAffinity,
-            AttrValue::Environ(_) => Attr::Environ,
-            _ => unreachable!("not in samples"),
-        }
-    }
-
     #[test]
     fn attribute_tags_index_attr_all() {
         // Entries are tagged `a as u8` and decoded with `Attr::ALL[tag]`.
@@ -522,7 +461,7 @@ mod tests {
     #[test]
     fn every_packed_value_round_trips() {
         for v in samples() {
-            let a = attr_of(&v);
+            let a = v.attr();
             let mut buf = Vec::new();
             let mut b = StoreBuilder::new(&mut buf);
             b.push(a, Ok(v.clone()));
