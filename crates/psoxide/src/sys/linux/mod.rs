@@ -4,4 +4,6 @@
 
 pub(crate) mod errno;
 pub(crate) mod fs;
+#[cfg(target_env = "gnu")]
+pub(crate) mod heap;
 pub(crate) mod system;
