@@ -12,7 +12,7 @@
 /// same side of that midpoint as the exact product whenever it is not equal to it;
 /// and `k / 10` is the double nearest to the decimal `k/10`, which is what Python
 /// returns. Only when `y` is within 1e-6 of a midpoint (or large) does the exact
-/// decimal expansion ([`round1_exact`]) decide.
+/// decimal expansion (`round1_exact`) decide.
 pub fn round1(x: f64) -> f64 {
     if !x.is_finite() {
         return x;
