@@ -1,15 +1,17 @@
-//! Network interfaces: the `getifaddrs(3)` list and the interface `ioctl`s of
-//! `net_if_stats` (MTU, flags, ethtool settings).
+//! Network interfaces and sockets: the `getifaddrs(3)` list, the interface `ioctl`s
+//! of `net_if_stats` (MTU, flags, ethtool settings) and `NETLINK_SOCK_DIAG` sockets.
 //!
 //! Everything here returns plain Rust data (address bytes, numbers) or
-//! `std::io::Error`s with their errno; formatting and psutil's rules are the `net`
-//! module's.
+//! `std::io::Error`s with their errno; formatting and psutil's rules are the area
+//! modules' (`net`, `connections`).
 //!
 //! libc: `getifaddrs`/`freeifaddrs` are C library functions (glibc and musl build the
-//! list from several netlink dumps; rustix has no equivalent). The socket and the
-//! `ioctl`s go through rustix.
+//! list from several netlink dumps; rustix has no equivalent). Sockets, the `ioctl`s
+//! and netlink I/O go through rustix.
 
-use rustix::net::{AddressFamily, SocketFlags, SocketType};
+use rustix::io::retry_on_intr;
+use rustix::net::netlink::SocketAddrNetlink;
+use rustix::net::{AddressFamily, RecvFlags, SendFlags, SocketFlags, SocketType};
 use std::ffi::CStr;
 use std::io;
 use std::mem::{offset_of, size_of};
@@ -289,6 +291,45 @@ impl IfSocket {
 }
 
 // ---------------------------------------------------------------------------------
+// NETLINK_SOCK_DIAG
+
+/// A `NETLINK_SOCK_DIAG` datagram socket, closed on drop.
+#[derive(Debug)]
+pub(crate) struct DiagSocket(OwnedFd);
+
+impl DiagSocket {
+    /// Opens the socket (close-on-exec).
+    pub(crate) fn open() -> io::Result<DiagSocket> {
+        let fd = rustix::net::socket_with(
+            AddressFamily::NETLINK,
+            SocketType::DGRAM,
+            SocketFlags::CLOEXEC,
+            Some(rustix::net::netlink::SOCK_DIAG),
+        )?;
+        Ok(DiagSocket(fd))
+    }
+
+    /// Sends `req` to the kernel (netlink port 0); the number of bytes sent.
+    pub(crate) fn send_to_kernel(&self, req: &[u8]) -> io::Result<usize> {
+        let kernel = SocketAddrNetlink::new(0, 0);
+        Ok(retry_on_intr(|| {
+            rustix::net::sendto(&self.0, req, SendFlags::empty(), &kernel)
+        })?)
+    }
+
+    /// Receives one datagram into `buf` (`MSG_TRUNC`): its real length, which exceeds
+    /// `buf.len()` when it was cut, and the sender's port id (0 for the kernel; `None`
+    /// when no netlink address came with it).
+    pub(crate) fn recv(&self, buf: &mut [u8]) -> io::Result<(usize, Option<u32>)> {
+        let (_, len, from) = retry_on_intr(|| rustix::net::recvfrom(&self.0, &mut *buf, RecvFlags::TRUNC))?;
+        let port = from
+            .and_then(|a| SocketAddrNetlink::try_from(a).ok())
+            .map(|a| a.pid());
+        Ok((len, port))
+    }
+}
+
+// ---------------------------------------------------------------------------------
 // Test helpers: the C library's answers, to compare the pure code with.
 
 /// `if_indextoname`: the name of the interface with index `index` (`SIOCGIFNAME` on a
@@ -401,6 +442,14 @@ mod tests {
             l.iter()
                 .any(|e| e.name == b"lo" && e.addr == Some(SockAddr::V4([127, 0, 0, 1]))),
             "{l:?}"
+        );
+    }
+
+    #[test]
+    fn diag_protocol_number() {
+        assert_eq!(
+            rustix::net::netlink::SOCK_DIAG.as_raw().get(),
+            crate::linux::parse::sockdiag::NETLINK_SOCK_DIAG as u32
         );
     }
 }
