@@ -37,32 +37,17 @@ fn round1_exact(x: f64) -> f64 {
     format!("{x:.1}").parse().unwrap_or(x)
 }
 
-/// The index of the first `needle` byte in `hay` (the C library's vectorised
-/// `memchr`, which scans a long `/proc` line far faster than a byte loop).
+/// The index of the first `needle` byte in `hay` (the `memchr` crate's vectorised
+/// search, which scans a long `/proc` line far faster than a byte loop).
+#[inline]
 pub(crate) fn find_byte(needle: u8, hay: &[u8]) -> Option<usize> {
-    search(libc::memchr, needle, hay)
+    memchr::memchr(needle, hay)
 }
 
-/// The index of the last `needle` byte in `hay` (the C library's `memrchr`).
+/// The index of the last `needle` byte in `hay` (`memchr::memrchr`).
+#[inline]
 pub(crate) fn rfind_byte(needle: u8, hay: &[u8]) -> Option<usize> {
-    search(libc::memrchr, needle, hay)
-}
-
-type ByteSearch = unsafe extern "C" fn(*const libc::c_void, i32, usize) -> *mut libc::c_void;
-
-#[inline(always)]
-fn search(f: ByteSearch, needle: u8, hay: &[u8]) -> Option<usize> {
-    if hay.is_empty() {
-        return None;
-    }
-    // SAFETY: the pointer and length describe `hay`; memchr and memrchr read only
-    // within them.
-    let p = unsafe { f(hay.as_ptr().cast(), i32::from(needle), hay.len()) };
-    if p.is_null() {
-        None
-    } else {
-        Some(p as usize - hay.as_ptr() as usize)
-    }
+    memchr::memrchr(needle, hay)
 }
 
 /// Splits `bytes` at every `\n` like `bytes.split(|&b| b == b'\n')` (same pieces, the

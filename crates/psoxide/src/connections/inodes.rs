@@ -1,15 +1,17 @@
 //! Which process holds which socket: a scan of the `/proc/PID/fd` symlinks, whose
 //! targets read `socket:[INODE]` for sockets.
 //!
-//! Directories are listed with `getdents64` into a reused buffer and links read with
-//! `readlinkat` relative to the open `fd` directory, so the kernel never walks a
-//! full path per descriptor.
+//! Directories are listed through [`Dir`] (`getdents64` into a reused buffer) and
+//! links read with `readlinkat` relative to the open `fd` directory, so the kernel
+//! never walks a full path per descriptor.
 
 use crate::error::{Error, Pid, Result};
+use crate::sys::errno::OsErr;
+use crate::sys::fs::Dir;
 use std::collections::HashMap;
-use std::ffi::CStr;
+use std::fmt::Write as _;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 /// The process and descriptors holding one socket inode.
@@ -29,75 +31,6 @@ pub(crate) struct Owner {
 /// all of its descriptors for that socket.
 pub(crate) type InodeMap = HashMap<u64, Owner>;
 
-/// Opens `rel` under `dirfd` (or the absolute `path` when `dirfd` is `None`) as a
-/// directory to list.
-fn open_dir(dirfd: Option<RawFd>, rel: &CStr) -> io::Result<OwnedFd> {
-    let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC;
-    loop {
-        // SAFETY: valid C string; a valid dirfd or AT_FDCWD with an absolute path.
-        let fd = unsafe { libc::openat(dirfd.unwrap_or(libc::AT_FDCWD), rel.as_ptr(), flags) };
-        if fd >= 0 {
-            // SAFETY: a fresh descriptor nobody else owns.
-            return Ok(unsafe { OwnedFd::from_raw_fd(fd) });
-        }
-        let e = io::Error::last_os_error();
-        if e.kind() != io::ErrorKind::Interrupted {
-            return Err(e);
-        }
-    }
-}
-
-/// Calls `f` with the name of every entry of the open directory `dir` (without `.`
-/// and `..`), in directory order. `buf` is a reusable buffer.
-fn each_entry(
-    dir: &OwnedFd,
-    buf: &mut Vec<u8>,
-    mut f: impl FnMut(&[u8]) -> io::Result<()>,
-) -> io::Result<()> {
-    if buf.len() < 32 * 1024 {
-        buf.resize(32 * 1024, 0);
-    }
-    loop {
-        // SAFETY: the buffer is valid for `buf.len()` bytes.
-        let n = unsafe {
-            libc::syscall(
-                libc::SYS_getdents64,
-                dir.as_raw_fd(),
-                buf.as_mut_ptr() as *mut libc::c_void,
-                buf.len(),
-            )
-        };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e);
-        }
-        if n == 0 {
-            return Ok(());
-        }
-        let chunk = &buf[..(n as usize).min(buf.len())];
-        let mut off = 0usize;
-        // struct linux_dirent64: d_ino u64, d_off i64, d_reclen u16, d_type u8, d_name[].
-        while off + 19 <= chunk.len() {
-            let reclen = u16::from_ne_bytes([chunk[off + 16], chunk[off + 17]]) as usize;
-            if reclen < 19 || off + reclen > chunk.len() {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    "bad getdents64 record",
-                ));
-            }
-            let raw = &chunk[off + 19..off + reclen];
-            let name = &raw[..raw.iter().position(|&b| b == 0).unwrap_or(raw.len())];
-            if name != b"." && name != b".." {
-                f(name)?;
-            }
-            off += reclen;
-        }
-    }
-}
-
 fn dec<T: TryFrom<u64>>(b: &[u8]) -> Option<T> {
     crate::linux::parse::num::u64_dec(b).and_then(|v| T::try_from(v).ok())
 }
@@ -107,71 +40,73 @@ pub(crate) fn socket_inode(target: &[u8]) -> Option<u64> {
     crate::linux::parse::num::u64_dec(target.strip_prefix(b"socket:[")?.strip_suffix(b"]")?)
 }
 
-/// `readlinkat(dir, name)` into `buf`; the target bytes (a target longer than the
-/// buffer is cut, which is harmless: socket targets are at most 29 bytes).
-fn readlink_at<'a>(dir: &OwnedFd, name: &CStr, buf: &'a mut [u8; 64]) -> io::Result<&'a [u8]> {
-    // SAFETY: valid dirfd, C string and buffer.
-    let n = unsafe {
-        libc::readlinkat(
-            dir.as_raw_fd(),
-            name.as_ptr(),
-            buf.as_mut_ptr() as *mut libc::c_char,
-            buf.len(),
-        )
-    };
-    if n < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(&buf[..(n as usize).min(buf.len())])
+/// Buffers reused across the processes of a scan: the entries of one `fd` directory
+/// and the target of one link.
+#[derive(Default)]
+struct Scratch {
+    /// The listed entry names, back to back.
+    names: Vec<u8>,
+    /// Per numeric entry: the descriptor and the range of its name in `names`.
+    fds: Vec<(i32, usize, usize)>,
+    /// The target of the link being read.
+    link: Vec<u8>,
 }
 
 /// Lists the socket descriptors of one process from its open `fd` directory,
-/// calling `f(fd, inode)` for each. A link that vanished (`ENOENT`, `ESRCH`), is not
-/// a link (`EINVAL`) or is too long (`ENAMETOOLONG`) is skipped, as in psutil; other
-/// errors are returned with the descriptor whose link failed, if it was a readlink.
+/// calling `f(fd, inode)` for each, in directory order. The directory is listed
+/// first, then each numeric entry's link is read. A link that vanished (`ENOENT`,
+/// `ESRCH`), is not a link (`EINVAL`) or is too long (`ENAMETOOLONG`) is skipped, as
+/// in psutil; other errors are returned with the descriptor whose link failed, if it
+/// was a readlink.
 fn scan_fd_dir(
-    dir: &OwnedFd,
-    buf: &mut Vec<u8>,
+    dir: &mut Dir,
+    s: &mut Scratch,
     mut f: impl FnMut(i32, u64),
 ) -> std::result::Result<(), (io::Error, Option<i32>)> {
-    let mut name_buf = [0u8; 32];
-    let mut link = [0u8; 64];
-    let mut failed: Option<i32> = None;
-    each_entry(dir, buf, |name| {
-        let Some(fd) = dec::<i32>(name) else {
-            return Ok(());
-        };
-        if name.len() >= name_buf.len() {
-            return Ok(());
-        }
-        name_buf[..name.len()].copy_from_slice(name);
-        name_buf[name.len()] = 0;
-        let c = CStr::from_bytes_until_nul(&name_buf).map_err(io::Error::other)?;
-        match readlink_at(dir, c, &mut link) {
-            Ok(t) => {
-                if let Some(ino) = socket_inode(t) {
-                    f(fd, ino);
-                }
-                Ok(())
-            }
-            Err(e) => match e.raw_os_error() {
-                Some(libc::ENOENT | libc::ESRCH | libc::EINVAL | libc::ENAMETOOLONG) => Ok(()),
-                _ => {
-                    failed = Some(fd);
-                    Err(e)
-                }
-            },
+    s.names.clear();
+    s.fds.clear();
+    dir.for_each(|name| {
+        if let Some(fd) = dec::<i32>(name) {
+            let start = s.names.len();
+            s.names.extend_from_slice(name);
+            s.fds.push((fd, start, s.names.len()));
         }
     })
-    .map_err(|e| (e, failed))
+    .map_err(|e| (e, None))?;
+    for &(fd, start, end) in &s.fds {
+        match dir.readlink(&s.names[start..end], &mut s.link) {
+            Ok(()) => {
+                if let Some(ino) = socket_inode(&s.link) {
+                    f(fd, ino);
+                }
+            }
+            Err(e) if link_skipped(&e) => {}
+            Err(e) => return Err((e, Some(fd))),
+        }
+    }
+    Ok(())
 }
 
-fn pid_fd_rel(pid: Pid, out: &mut [u8; 24]) -> &CStr {
-    let s = format!("{pid}/fd\0");
-    let b = s.as_bytes();
-    let n = b.len().min(out.len());
-    out[..n].copy_from_slice(&b[..n]);
-    CStr::from_bytes_until_nul(&out[..n]).unwrap_or(c"")
+/// The readlink errors of one descriptor that skip it: it vanished (`ENOENT`,
+/// `ESRCH`), is not a link (`EINVAL`) or its target is too long (`ENAMETOOLONG`).
+fn link_skipped(e: &io::Error) -> bool {
+    matches!(OsErr::of(e), OsErr::NotFound | OsErr::NoProcess | OsErr::Invalid)
+        || rustix::io::Errno::from_io_error(e) == Some(rustix::io::Errno::NAMETOOLONG)
+}
+
+/// The errors of listing or reading a process's `fd` directory that skip the process
+/// in a scan: it vanished or belongs to another user (`ENOENT`, `ESRCH`, `EACCES`,
+/// `EPERM`).
+fn process_skipped(e: &io::Error) -> bool {
+    matches!(OsErr::of(e), OsErr::NotFound | OsErr::NoProcess | OsErr::Denied)
+}
+
+/// [`Error::invalid`] for a path with a NUL byte, which no system call can be given.
+fn check_no_nul(path: &Path) -> Result<()> {
+    if path.as_os_str().as_bytes().contains(&0) {
+        return Err(Error::invalid("procfs path contains a NUL byte"));
+    }
+    Ok(())
 }
 
 /// The socket descriptors of process `pid` as (fd, inode), in `/proc/PID/fd` order.
@@ -181,14 +116,14 @@ fn pid_fd_rel(pid: Pid, out: &mut [u8; 24]) -> &CStr {
 /// or of a `readlink` that failed other than by vanishing.
 pub(crate) fn process_sockets(procfs: &Path, pid: Pid) -> Result<Vec<(i32, u64)>> {
     let dir_path = procfs.join(format!("{pid}/fd"));
-    let c = std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(dir_path.as_os_str()))
-        .map_err(|_| Error::invalid("procfs path contains a NUL byte"))?;
-    let dir = open_dir(None, &c).map_err(|e| Error::io(&dir_path, e))?;
-    let mut buf = Vec::new();
+    check_no_nul(&dir_path)?;
+    let mut dir = Dir::open(&dir_path).map_err(|e| Error::io(&dir_path, e))?;
     let mut out = Vec::new();
-    scan_fd_dir(&dir, &mut buf, |fd, ino| out.push((fd, ino))).map_err(|(e, link)| match link {
-        Some(fd) => Error::io(dir_path.join(fd.to_string()), e),
-        None => Error::io(&dir_path, e),
+    scan_fd_dir(&mut dir, &mut Scratch::default(), |fd, ino| out.push((fd, ino))).map_err(|(e, link)| {
+        match link {
+            Some(fd) => Error::io(dir_path.join(fd.to_string()), e),
+            None => Error::io(&dir_path, e),
+        }
     })?;
     Ok(out)
 }
@@ -200,40 +135,34 @@ pub(crate) fn process_sockets(procfs: &Path, pid: Pid) -> Result<Vec<(i32, u64)>
 /// silently, as psutil does: its sockets stay unattributed. Other errors, and
 /// failing to list `procfs` itself, are returned.
 pub(crate) fn scan_all(procfs: &Path) -> Result<InodeMap> {
-    let c = std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(procfs.as_os_str()))
-        .map_err(|_| Error::invalid("procfs path contains a NUL byte"))?;
-    let root = open_dir(None, &c).map_err(|e| Error::io(procfs, e))?;
+    check_no_nul(procfs)?;
+    let mut root = Dir::open(procfs).map_err(|e| Error::io(procfs, e))?;
     let mut pids: Vec<Pid> = Vec::with_capacity(512);
-    let mut buf = Vec::new();
-    each_entry(&root, &mut buf, |name| {
+    root.for_each(|name| {
         if let Some(p) = dec::<Pid>(name) {
             pids.push(p);
         }
-        Ok(())
     })
     .map_err(|e| Error::io(procfs, e))?;
 
     let mut map: InodeMap = HashMap::with_capacity(1024);
     let mut found: Vec<(i32, u64)> = Vec::new();
-    let mut rel = [0u8; 24];
+    let mut scratch = Scratch::default();
+    let mut rel = String::with_capacity(24);
     for pid in pids {
-        let skip = |e: &io::Error| {
-            matches!(
-                e.raw_os_error(),
-                Some(libc::ENOENT | libc::ESRCH | libc::EACCES | libc::EPERM)
-            )
-        };
-        let dir = match open_dir(Some(root.as_raw_fd()), pid_fd_rel(pid, &mut rel)) {
+        rel.clear();
+        let _ = write!(rel, "{pid}/fd");
+        let mut dir = match root.open_dir(rel.as_str()) {
             Ok(d) => d,
-            Err(e) if skip(&e) => continue,
-            Err(e) => return Err(Error::io(procfs.join(format!("{pid}/fd")), e)),
+            Err(e) if process_skipped(&e) => continue,
+            Err(e) => return Err(Error::io(procfs.join(&rel), e)),
         };
         found.clear();
-        match scan_fd_dir(&dir, &mut buf, |fd, ino| found.push((fd, ino))) {
+        match scan_fd_dir(&mut dir, &mut scratch, |fd, ino| found.push((fd, ino))) {
             Ok(()) => {}
-            Err((e, _)) if skip(&e) => continue,
+            Err((e, _)) if process_skipped(&e) => continue,
             Err((e, link)) => {
-                let mut p = procfs.join(format!("{pid}/fd"));
+                let mut p = procfs.join(&rel);
                 if let Some(fd) = link {
                     p.push(fd.to_string());
                 }
@@ -316,5 +245,49 @@ mod tests {
         assert_eq!(all[&ino].pid, std::process::id());
         let e = process_sockets(Path::new("/proc"), 0x7fff_fff0).unwrap_err();
         assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
+    }
+
+    #[test]
+    fn fixture_tree_errors_skip_or_propagate() {
+        use std::os::unix::fs::symlink;
+        let tmp = tempfile::tempdir().unwrap();
+        let proc = tmp.path();
+        let fd1 = proc.join("1/fd");
+        std::fs::create_dir_all(&fd1).unwrap();
+        symlink("socket:[42]", fd1.join("3")).unwrap();
+        symlink("/tmp/some/file", fd1.join("4")).unwrap();
+        symlink("socket:[7]", fd1.join("x")).unwrap(); // not a descriptor
+        std::fs::write(fd1.join("5"), b"").unwrap(); // not a link: EINVAL, skipped
+        symlink("socket:[43]", fd1.join("6")).unwrap();
+        std::fs::create_dir_all(proc.join("2")).unwrap(); // no fd directory: skipped
+        std::fs::write(proc.join("self"), b"").unwrap();
+        let mut got = process_sockets(proc, 1).unwrap();
+        got.sort();
+        assert_eq!(got, [(3, 42), (6, 43)]);
+        let all = scan_all(proc).unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[&42], Owner { pid: 1, fds: vec![3] });
+        let e = process_sockets(proc, 2).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
+        assert!(e.to_string().contains("2/fd"), "{e}");
+
+        // An fd "directory" that is a file: ENOTDIR propagates, naming it.
+        std::fs::create_dir_all(proc.join("3")).unwrap();
+        std::fs::write(proc.join("3/fd"), b"").unwrap();
+        let e = scan_all(proc).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::ENOTDIR));
+        assert!(
+            e.to_string().contains(&*proc.join("3/fd").to_string_lossy()),
+            "{e}"
+        );
+
+        let e = scan_all(Path::new("/nonexistent/psoxide-proc")).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
+        assert!(e.to_string().contains("/nonexistent/psoxide-proc"), "{e}");
+        let nul = Path::new(std::ffi::OsStr::from_bytes(b"/pr\0oc"));
+        let e = scan_all(nul).unwrap_err();
+        assert!(e.raw_os_error().is_none(), "{e}");
+        let e = process_sockets(nul, 1).unwrap_err();
+        assert!(e.raw_os_error().is_none(), "{e}");
     }
 }

@@ -8,10 +8,11 @@ use crate::error::{Error, Result};
 use crate::linux::parse::procnet::{InetSock, UnixSock};
 use crate::linux::parse::sockdiag::{
     inet_dump_request, parse_inet_diag, parse_unix_diag, unix_dump_request, DumpProgress, INET_STATES,
-    NETLINK_SOCK_DIAG, UDIAG_SHOW_NAME,
+    UDIAG_SHOW_NAME,
 };
+use crate::sys::net;
+use rustix::io::Errno;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 
@@ -35,18 +36,25 @@ pub(crate) fn known_broken(t: Table) -> bool {
     BROKEN.load(Ordering::Relaxed) & bit(t) != 0
 }
 
+/// Errors that a later dump would meet again: `ENOENT`, `EPROTONOSUPPORT`,
+/// `EAFNOSUPPORT`, `EOPNOTSUPP`, `EINVAL`, `EACCES`, `EPERM`, `ENOSYS`. (Matched as
+/// rustix `Errno`s: `OsErr` has no class for most of them.)
 fn is_permanent(e: &Error) -> bool {
+    let errno = e
+        .raw_os_error()
+        .map(io::Error::from_raw_os_error)
+        .and_then(|io| Errno::from_io_error(&io));
     matches!(
-        e.raw_os_error(),
+        errno,
         Some(
-            libc::ENOENT
-                | libc::EPROTONOSUPPORT
-                | libc::EAFNOSUPPORT
-                | libc::EOPNOTSUPP
-                | libc::EINVAL
-                | libc::EACCES
-                | libc::EPERM
-                | libc::ENOSYS
+            Errno::NOENT
+                | Errno::PROTONOSUPPORT
+                | Errno::AFNOSUPPORT
+                | Errno::OPNOTSUPP
+                | Errno::INVAL
+                | Errno::ACCESS
+                | Errno::PERM
+                | Errno::NOSYS
         )
     )
 }
@@ -57,92 +65,43 @@ fn label(t: Table) -> PathBuf {
 }
 
 struct DiagSocket {
-    fd: OwnedFd,
+    sock: net::DiagSocket,
     path: PathBuf,
 }
 
 impl DiagSocket {
     fn open(path: PathBuf) -> Result<DiagSocket> {
-        // SAFETY: plain socket(2) call.
-        let fd = unsafe {
-            libc::socket(
-                libc::AF_NETLINK,
-                libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
-                NETLINK_SOCK_DIAG,
-            )
-        };
-        if fd < 0 {
-            return Err(Error::io(path, io::Error::last_os_error()));
+        match net::DiagSocket::open() {
+            Ok(sock) => Ok(DiagSocket { sock, path }),
+            Err(e) => Err(Error::io(path, e)),
         }
-        // SAFETY: a fresh descriptor nobody else owns.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        Ok(DiagSocket { fd, path })
     }
 
     fn send(&self, req: &[u8]) -> Result<()> {
-        // SAFETY: sockaddr_nl is plain data; all-zero is the kernel's address.
-        let mut sa: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
-        sa.nl_family = libc::AF_NETLINK as libc::sa_family_t;
-        loop {
-            // SAFETY: valid fd, buffer and address.
-            let n = unsafe {
-                libc::sendto(
-                    self.fd.as_raw_fd(),
-                    req.as_ptr() as *const libc::c_void,
-                    req.len(),
-                    0,
-                    &sa as *const libc::sockaddr_nl as *const libc::sockaddr,
-                    std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
-                )
-            };
-            if n >= 0 {
-                return if n as usize == req.len() {
-                    Ok(())
-                } else {
-                    Err(Error::io(&self.path, io::Error::other("short netlink send")))
-                };
-            }
-            let e = io::Error::last_os_error();
-            if e.kind() != io::ErrorKind::Interrupted {
-                return Err(Error::io(&self.path, e));
-            }
+        let n = self
+            .sock
+            .send_to_kernel(req)
+            .map_err(|e| Error::io(&self.path, e))?;
+        if n == req.len() {
+            Ok(())
+        } else {
+            Err(Error::io(&self.path, io::Error::other("short netlink send")))
         }
     }
 
-    /// Receives one datagram from the kernel into `buf` (resized to its length).
+    /// Receives one datagram from the kernel into `buf` (resized to its length);
+    /// datagrams from other senders are ignored.
     fn recv(&self, buf: &mut Vec<u8>) -> Result<()> {
         buf.resize(RECV_BUF, 0);
         loop {
-            // SAFETY: sockaddr_nl is plain data.
-            let mut sa: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
-            let mut sl = std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t;
-            // SAFETY: valid fd, buffer and address storage. MSG_TRUNC makes the call
-            // return the real datagram length, so truncation is detected.
-            let n = unsafe {
-                libc::recvfrom(
-                    self.fd.as_raw_fd(),
-                    buf.as_mut_ptr() as *mut libc::c_void,
-                    buf.len(),
-                    libc::MSG_TRUNC,
-                    &mut sa as *mut libc::sockaddr_nl as *mut libc::sockaddr,
-                    &mut sl,
-                )
-            };
-            if n < 0 {
-                let e = io::Error::last_os_error();
-                if e.kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Err(Error::io(&self.path, e));
-            }
-            let n = n as usize;
+            let (n, sender) = self.sock.recv(buf).map_err(|e| Error::io(&self.path, e))?;
             if n > buf.len() {
                 return Err(Error::parse(
                     &self.path,
                     format!("datagram of {n} bytes truncated to {}", buf.len()),
                 ));
             }
-            if sa.nl_pid != 0 {
+            if sender.is_some_and(|port| port != 0) {
                 // Not from the kernel: ignore.
                 continue;
             }
@@ -212,4 +171,32 @@ pub(crate) fn unix_table() -> Result<Vec<UnixSock>> {
     );
     remember(Table::Unix, r)?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permanent_errnos() {
+        let want = [
+            libc::ENOENT,
+            libc::EPROTONOSUPPORT,
+            libc::EAFNOSUPPORT,
+            libc::EOPNOTSUPP,
+            libc::EINVAL,
+            libc::EACCES,
+            libc::EPERM,
+            libc::ENOSYS,
+        ];
+        for n in -1..5000 {
+            let e = Error::io("netlink:sock_diag/tcp", io::Error::from_raw_os_error(n));
+            assert_eq!(is_permanent(&e), want.contains(&n), "errno {n}");
+        }
+        assert!(!is_permanent(&Error::parse("netlink:sock_diag/tcp", "x")));
+        assert!(!is_permanent(&Error::io(
+            "x",
+            io::Error::other("short netlink send")
+        )));
+    }
 }

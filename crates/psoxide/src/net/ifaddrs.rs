@@ -1,25 +1,16 @@
 //! `net_if_addrs()`: the `getifaddrs(3)` list turned into psutil's `snicaddr`s.
 //!
-//! The unsafe part only copies each entry out of the C list into [`RawEntry`]; the
-//! rest (formatting, ordering, psutil's special cases) is pure and unit-tested.
+//! `crate::sys::net` copies each entry out of the C list; here it becomes a
+//! [`RawEntry`], and the rest (formatting, ordering, psutil's special cases) is pure
+//! and unit-tested.
 
 use super::NicAddr;
 use crate::constants::AddressFamily;
 use crate::error::{Error, Result};
 use indexmap::IndexMap;
-use std::ffi::CStr;
-use std::io;
 
 /// One address as the C library stored it, decoded according to the entry's family.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum RawAddr {
-    /// IPv4, network byte order.
-    V4([u8; 4]),
-    /// IPv6 and its scope (interface index for link-local addresses, else usually 0).
-    V6 { addr: [u8; 16], scope_id: u32 },
-    /// A link-layer (hardware) address; may be empty.
-    Link(Vec<u8>),
-}
+pub(super) use crate::sys::net::SockAddr as RawAddr;
 
 /// One `struct ifaddrs` entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -263,112 +254,20 @@ pub(super) fn build(
     out
 }
 
-/// Owns the list returned by `getifaddrs` and frees it on every path.
-struct IfAddrsList(*mut libc::ifaddrs);
-
-impl Drop for IfAddrsList {
-    fn drop(&mut self) {
-        if !self.0.is_null() {
-            // SAFETY: the pointer came from a successful getifaddrs and is freed once.
-            unsafe { libc::freeifaddrs(self.0) };
-        }
-    }
-}
-
-/// Largest hardware address glibc and musl store in a `getifaddrs` link entry.
-const MAX_HWADDR: usize = 24;
-
-/// Copies the sockaddr at `sa` out, decoded as `family`.
-///
-/// # Safety
-/// `sa` must be null or point to a sockaddr of `family` as stored by `getifaddrs`
-/// (for `AF_PACKET`, with room for [`MAX_HWADDR`] address bytes).
-unsafe fn decode(sa: *const libc::sockaddr, family: i32) -> Option<RawAddr> {
-    if sa.is_null() {
-        return None;
-    }
-    match family {
-        libc::AF_INET => {
-            let sin = std::ptr::read_unaligned(sa as *const libc::sockaddr_in);
-            Some(RawAddr::V4(sin.sin_addr.s_addr.to_ne_bytes()))
-        }
-        libc::AF_INET6 => {
-            let sin6 = std::ptr::read_unaligned(sa as *const libc::sockaddr_in6);
-            Some(RawAddr::V6 {
-                addr: sin6.sin6_addr.s6_addr,
-                scope_id: sin6.sin6_scope_id,
-            })
-        }
-        libc::AF_PACKET => {
-            let ll = std::ptr::read_unaligned(sa as *const libc::sockaddr_ll);
-            let len = usize::from(ll.sll_halen).min(MAX_HWADDR);
-            let base = (sa as *const u8).add(std::mem::offset_of!(libc::sockaddr_ll, sll_addr));
-            Some(RawAddr::Link(std::slice::from_raw_parts(base, len).to_vec()))
-        }
-        _ => None,
-    }
-}
-
-/// Calls `getifaddrs` and copies every entry.
+/// Calls `getifaddrs` and copies every entry (names decoded lossily).
 fn read_ifaddrs() -> Result<Vec<RawEntry>> {
-    let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
-    // SAFETY: `head` is a valid out-pointer.
-    if unsafe { libc::getifaddrs(&mut head) } != 0 {
-        return Err(Error::io("getifaddrs()", io::Error::last_os_error()));
-    }
-    let list = IfAddrsList(head);
-    let mut out = Vec::new();
-    let mut cur = list.0;
-    while !cur.is_null() {
-        // SAFETY: `cur` is a node of the live list owned by `list`.
-        let ifa = unsafe { &*cur };
-        let name = if ifa.ifa_name.is_null() {
-            String::new()
-        } else {
-            // SAFETY: getifaddrs stores NUL-terminated names.
-            String::from_utf8_lossy(unsafe { CStr::from_ptr(ifa.ifa_name) }.to_bytes()).into_owned()
-        };
-        let family = if ifa.ifa_addr.is_null() {
-            libc::AF_UNSPEC
-        } else {
-            // SAFETY: non-null sockaddr from getifaddrs.
-            i32::from(unsafe { (*ifa.ifa_addr).sa_family })
-        };
-        // SAFETY: the pointers come from getifaddrs and are decoded as the entry's family.
-        let (addr, netmask, ifu) = unsafe {
-            (
-                decode(ifa.ifa_addr, family),
-                decode(ifa.ifa_netmask, family),
-                decode(ifa.ifa_ifu, family),
-            )
-        };
-        out.push(RawEntry {
-            name,
-            flags: ifa.ifa_flags,
-            family,
-            addr,
-            netmask,
-            ifu,
-        });
-        cur = ifa.ifa_next;
-    }
-    drop(list);
-    Ok(out)
-}
-
-/// `if_indextoname`, as `getnameinfo` uses for the `%scope` suffix (a socket, an
-/// `ioctl(SIOCGIFNAME)` and a close per call).
-#[cfg(test)]
-fn index_to_name(index: u32) -> Option<String> {
-    let mut buf = [0 as libc::c_char; libc::IF_NAMESIZE];
-    // SAFETY: the buffer has IF_NAMESIZE bytes as the call requires.
-    let p = unsafe { libc::if_indextoname(index, buf.as_mut_ptr()) };
-    if p.is_null() {
-        return None;
-    }
-    // SAFETY: on success the buffer holds a NUL-terminated name.
-    let c = unsafe { CStr::from_ptr(buf.as_ptr()) };
-    Some(String::from_utf8_lossy(c.to_bytes()).into_owned())
+    let list = crate::sys::net::if_addrs().map_err(|e| Error::io("getifaddrs()", e))?;
+    Ok(list
+        .into_iter()
+        .map(|e| RawEntry {
+            name: String::from_utf8_lossy(&e.name).into_owned(),
+            flags: e.flags,
+            family: e.family,
+            addr: e.addr,
+            netmask: e.netmask,
+            ifu: e.ifu,
+        })
+        .collect())
 }
 
 /// The live table. psutil formats each address with `getnameinfo`, whose `%scope`
@@ -387,25 +286,8 @@ pub(super) fn net_if_addrs_live() -> Result<IndexMap<String, Vec<NicAddr>>> {
 mod tests {
     use super::*;
 
-    extern "C" {
-        fn inet_ntop(
-            af: libc::c_int,
-            src: *const libc::c_void,
-            dst: *mut libc::c_char,
-            size: libc::socklen_t,
-        ) -> *const libc::c_char;
-    }
-
     fn libc_ntop6(a: [u8; 16]) -> String {
-        let mut buf = [0 as libc::c_char; 64];
-        // SAFETY: valid source and destination buffers.
-        let p = unsafe { inet_ntop(libc::AF_INET6, a.as_ptr().cast(), buf.as_mut_ptr(), 64) };
-        assert!(!p.is_null());
-        // SAFETY: inet_ntop wrote a NUL-terminated string.
-        unsafe { CStr::from_ptr(buf.as_ptr()) }
-            .to_str()
-            .unwrap()
-            .to_string()
+        crate::sys::net::inet_ntop6(a)
     }
 
     fn v6(s: &str) -> [u8; 16] {
@@ -667,7 +549,7 @@ mod tests {
     /// `if_indextoname` (what getnameinfo and psutil use).
     #[test]
     fn live_scope_names_equal_if_indextoname() {
-        let by_index = build(read_ifaddrs().unwrap(), &|_, i| index_to_name(i));
+        let by_index = build(read_ifaddrs().unwrap(), &|_, i| crate::sys::net::index_to_name(i));
         let live = net_if_addrs_live().unwrap();
         assert_eq!(live, by_index);
         let scoped = live

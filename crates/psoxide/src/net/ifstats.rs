@@ -3,6 +3,7 @@
 use super::NicStats;
 use crate::constants::NicDuplex;
 use crate::error::{Error, Result};
+use crate::sys::net::{IfName, IfSocket};
 use indexmap::IndexMap;
 use std::io;
 
@@ -68,125 +69,36 @@ pub(super) fn ethtool_errno_tolerated(errno: i32) -> bool {
     errno == libc::EOPNOTSUPP || errno == libc::EINVAL || errno == libc::EBUSY
 }
 
-/// `struct ethtool_cmd` from `<linux/ethtool.h>` (the legacy `ETHTOOL_GSET` layout).
-#[repr(C)]
-#[derive(Default)]
-struct EthtoolCmd {
-    cmd: u32,
-    supported: u32,
-    advertising: u32,
-    speed: u16,
-    duplex: u8,
-    port: u8,
-    phy_address: u8,
-    transceiver: u8,
-    autoneg: u8,
-    mdio_support: u8,
-    maxtxpkt: u32,
-    maxrxpkt: u32,
-    speed_hi: u16,
-    eth_tp_mdix: u8,
-    eth_tp_mdix_ctrl: u8,
-    lp_advertising: u32,
-    reserved: [u32; 2],
-}
-
-const ETHTOOL_GSET: u32 = 0x0000_0001;
-
-/// An `AF_INET`/`SOCK_DGRAM` socket, closed on drop.
-struct Socket(libc::c_int);
-
-impl Socket {
-    fn new() -> Result<Self> {
-        // SAFETY: plain socket(2) call.
-        let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
-        if fd < 0 {
-            return Err(Error::io(
-                "socket(AF_INET, SOCK_DGRAM)",
-                io::Error::last_os_error(),
-            ));
-        }
-        Ok(Socket(fd))
-    }
-}
-
-impl Drop for Socket {
-    fn drop(&mut self) {
-        // SAFETY: the fd was opened by `Socket::new` and is closed once.
-        unsafe { libc::close(self.0) };
-    }
-}
-
-/// An `ifreq` with `name` filled in, or `None` when the name cannot be an interface
-/// name (too long for `IFNAMSIZ` or containing NUL).
-fn ifreq_for(name: &str) -> Option<libc::ifreq> {
-    let b = name.as_bytes();
-    if b.len() >= libc::IFNAMSIZ || b.contains(&0) {
-        return None;
-    }
-    // SAFETY: ifreq is plain old data; all-zero is a valid value.
-    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
-    for (dst, &src) in req.ifr_name.iter_mut().zip(b) {
-        *dst = src as libc::c_char;
-    }
-    Some(req)
-}
-
 enum Outcome {
     Stats(NicStats),
     /// ENODEV: the NIC vanished (or never existed); psutil leaves it out.
     Gone,
 }
 
-fn ioctl(sock: &Socket, req: libc::c_ulong, ifr: &mut libc::ifreq) -> std::result::Result<(), io::Error> {
-    // SAFETY: `ifr` is a valid ifreq for the duration of the call.
-    let r = unsafe { libc::ioctl(sock.0, req as _, ifr as *mut libc::ifreq) };
-    if r < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(())
-    }
-}
-
 fn io_err(name: &str, what: &str, e: io::Error) -> Error {
     Error::io(format!("ioctl({what}) on {name}"), e)
 }
 
-fn query(sock: &Socket, name: &str) -> Result<Outcome> {
-    let Some(mut ifr) = ifreq_for(name) else {
+fn query(sock: &IfSocket, name: &str) -> Result<Outcome> {
+    let Some(ifname) = IfName::new(name) else {
         // No kernel interface can have this name: what the kernel answers for an
         // unknown name is ENODEV, so treat it the same way.
         return Ok(Outcome::Gone);
     };
     let enodev = |e: &io::Error| e.raw_os_error() == Some(libc::ENODEV);
 
-    if let Err(e) = ioctl(sock, libc::SIOCGIFMTU, &mut ifr) {
-        return if enodev(&e) {
-            Ok(Outcome::Gone)
-        } else {
-            Err(io_err(name, "SIOCGIFMTU", e))
-        };
-    }
-    // SAFETY: the kernel filled the mtu member of the union.
-    let mtu = unsafe { ifr.ifr_ifru.ifru_mtu } as u32;
-
-    if let Err(e) = ioctl(sock, libc::SIOCGIFFLAGS, &mut ifr) {
-        return if enodev(&e) {
-            Ok(Outcome::Gone)
-        } else {
-            Err(io_err(name, "SIOCGIFFLAGS", e))
-        };
-    }
-    // SAFETY: the kernel filled the flags member of the union.
-    let flags = unsafe { ifr.ifr_ifru.ifru_flags } as u16;
-
-    let mut cmd = EthtoolCmd {
-        cmd: ETHTOOL_GSET,
-        ..Default::default()
+    let mtu = match sock.mtu(&ifname) {
+        Ok(m) => m as u32,
+        Err(e) if enodev(&e) => return Ok(Outcome::Gone),
+        Err(e) => return Err(io_err(name, "SIOCGIFMTU", e)),
     };
-    ifr.ifr_ifru.ifru_data = (&mut cmd as *mut EthtoolCmd).cast();
-    let (duplex, speed) = match ioctl(sock, libc::SIOCETHTOOL, &mut ifr) {
-        Ok(()) => (map_duplex(cmd.duplex), map_speed(cmd.speed, cmd.speed_hi)),
+    let flags = match sock.flags(&ifname) {
+        Ok(f) => f,
+        Err(e) if enodev(&e) => return Ok(Outcome::Gone),
+        Err(e) => return Err(io_err(name, "SIOCGIFFLAGS", e)),
+    };
+    let (duplex, speed) = match sock.ethtool_gset(&ifname) {
+        Ok(l) => (map_duplex(l.duplex), map_speed(l.speed, l.speed_hi)),
         Err(e) if e.raw_os_error().is_some_and(ethtool_errno_tolerated) => (NicDuplex::Unknown, 0),
         Err(e) if enodev(&e) => return Ok(Outcome::Gone),
         Err(e) => return Err(io_err(name, "SIOCETHTOOL", e)),
@@ -206,7 +118,7 @@ pub(super) fn stats_for(names: &[String]) -> Result<IndexMap<String, NicStats>> 
     if names.is_empty() {
         return Ok(out);
     }
-    let sock = Socket::new()?;
+    let sock = IfSocket::new().map_err(|e| Error::io("socket(AF_INET, SOCK_DGRAM)", e))?;
     for name in names {
         if let Outcome::Stats(s) = query(&sock, name)? {
             out.insert(name.clone(), s);
@@ -255,16 +167,8 @@ mod tests {
     }
 
     #[test]
-    fn ethtool_cmd_has_kernel_layout() {
-        assert_eq!(std::mem::size_of::<EthtoolCmd>(), 44);
-        assert_eq!(std::mem::offset_of!(EthtoolCmd, speed), 12);
-        assert_eq!(std::mem::offset_of!(EthtoolCmd, duplex), 14);
-        assert_eq!(std::mem::offset_of!(EthtoolCmd, speed_hi), 28);
-    }
-
-    #[test]
     fn names_that_cannot_exist_are_gone() {
-        let sock = Socket::new().unwrap();
+        let sock = IfSocket::new().unwrap();
         assert!(matches!(
             query(&sock, "x-name-longer-than-15").unwrap(),
             Outcome::Gone

@@ -164,11 +164,14 @@ mod tests {
         assert_eq!(offset_of!(utmpx, ut_tv), OFF_TV_SEC);
         assert_eq!(offset_of!(utmpx, ut_addr_v6), 348);
         assert_eq!(size_of::<libc::__timeval>(), 8);
-        let u: utmpx = unsafe { std::mem::zeroed() };
-        assert_eq!(u.ut_line.len(), LINE_SIZE);
-        assert_eq!(u.ut_id.len(), ID_SIZE);
-        assert_eq!(u.ut_user.len(), USER_SIZE);
-        assert_eq!(u.ut_host.len(), HOST_SIZE);
+        // The length of an array field, read from its type (no value needed).
+        fn len<T, const N: usize>(_: fn(&utmpx) -> &[T; N]) -> usize {
+            N
+        }
+        assert_eq!(len(|u| &u.ut_line), LINE_SIZE);
+        assert_eq!(len(|u| &u.ut_id), ID_SIZE);
+        assert_eq!(len(|u| &u.ut_user), USER_SIZE);
+        assert_eq!(len(|u| &u.ut_host), HOST_SIZE);
         assert_eq!(libc::USER_PROCESS, USER_PROCESS);
         assert_eq!(libc::DEAD_PROCESS, DEAD_PROCESS);
         assert_eq!(libc::LOGIN_PROCESS, LOGIN_PROCESS);
