@@ -3,7 +3,8 @@
 use super::{tty, Process, ThreadTimes};
 use crate::error::{Error, Result};
 use crate::linux::parse::pid_stat::parse_pid_stat;
-use crate::sys::fs::{put_buf, take_buf, Eof};
+use crate::sys::fs::{access, put_buf, take_buf, Eof};
+use crate::sys::process::getpriority;
 use std::ffi::OsString;
 use std::io;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -69,11 +70,7 @@ impl Process {
         if !p.is_absolute() || !p.is_file() {
             return Ok(None);
         }
-        let c =
-            std::ffi::CString::new(p.as_os_str().as_bytes()).map_err(|_| Error::invalid("NUL in path"))?;
-        // SAFETY: valid C string.
-        let exec_ok = unsafe { libc::access(c.as_ptr(), libc::X_OK) } == 0;
-        Ok(exec_ok.then_some(p))
+        Ok(access(&p, rustix::fs::Access::EXEC_OK).then_some(p))
     }
 
     /// The executable's absolute path (psutil's `exe()`); empty for kernel threads.
@@ -127,17 +124,7 @@ impl Process {
     /// The nice value, -20 (highest priority) to 19 (psutil's `nice()` getter).
     pub fn nice(&self) -> Result<i32> {
         crate::process::attrs::serve_prefetched!(self, Nice);
-        // getpriority can legitimately return -1, so errno must be cleared first.
-        // SAFETY: errno location is thread-local; getpriority has no memory effects.
-        unsafe { *libc::__errno_location() = 0 };
-        let v = unsafe { libc::getpriority(libc::PRIO_PROCESS, self.pid) };
-        if v == -1 {
-            let e = io::Error::last_os_error();
-            if e.raw_os_error().unwrap_or(0) != 0 {
-                return Err(self.syscall_error("getpriority", e));
-            }
-        }
-        Ok(v)
+        getpriority(self.pid).map_err(|e| self.syscall_error("getpriority", e))
     }
 
     /// Threads with their CPU times (psutil's `threads()`), ordered as psutil orders

@@ -54,7 +54,6 @@ impl OsErr {
 }
 
 /// An `io::Error` for a raw errno value.
-#[allow(dead_code)] // the process error translation (next step)
 pub(crate) fn from_raw(n: rustix::io::Errno) -> io::Error {
     n.into()
 }

@@ -4,4 +4,5 @@
 
 pub(crate) mod errno;
 pub(crate) mod fs;
+pub(crate) mod process;
 pub(crate) mod system;
