@@ -21,14 +21,13 @@
 //! whatever procfs root the handle reads (as psutil's `PROCFS_PATH`).
 
 use super::enums::{IoPriorityClass, Ionice, Rlimit, RlimitValue};
-use super::{pidfd, Process};
+use super::{pidfd, Failed, Process};
 use crate::error::{Error, Result};
 use crate::linux::parse::cpulist::parse_cpulist;
 use crate::linux::parse::pid_stat::parse_pid_stat;
 use crate::sys::errno::OsErr;
 use crate::sys::fs::{put_buf, take_buf, Eof};
 use crate::sys::process as sys;
-use std::io;
 use std::os::fd::AsFd;
 
 /// psutil's message when an action finds the PID recycled.
@@ -70,7 +69,7 @@ impl Process {
                 Ok(_) => Identity::Reused,
                 Err(_) => Identity::Unknown,
             },
-            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ESRCH)) => Identity::Gone,
+            Err(e) if OsErr::of(&e).is_gone() => Identity::Gone,
             Err(_) => Identity::Unknown,
         };
         put_buf(buf);
@@ -115,21 +114,6 @@ impl Process {
         Ok(())
     }
 
-    /// Error translation of psutil's `send_signal`: ESRCH is always `NoSuchProcess`
-    /// (the handle is marked gone), EPERM `AccessDenied`, anything else the OS error.
-    fn signal_error(&self, call: &str, sig: i32, e: io::Error) -> Error {
-        match e.raw_os_error() {
-            Some(libc::ESRCH) => {
-                self.st().gone = true;
-                Error::no_such_process(self.pid, self.known_name())
-            }
-            Some(libc::EPERM) | Some(libc::EACCES) => {
-                Error::access_denied(Some(self.pid), self.known_name(), call.to_string())
-            }
-            _ => Error::io(format!("{call}(pid={}, sig={sig})", self.pid), e),
-        }
-    }
-
     /// Sends signal `sig` (psutil's `send_signal()`), refusing a recycled PID (see
     /// the module docs for how pidfds make this race-free).
     ///
@@ -149,17 +133,17 @@ impl Process {
                     // The pidfd pins one process: check that it is ours.
                     self.check_identity()?;
                     return sys::pidfd_send_signal(fd.as_fd(), sig)
-                        .map_err(|e| self.signal_error("pidfd_send_signal", sig, e));
+                        .map_err(|e| self.os_error(Failed::Signal("pidfd_send_signal", sig), e));
                 }
                 Err(e) if OsErr::of(&e) == OsErr::NoProcess => {
-                    return Err(self.signal_error("pidfd_open", sig, e))
+                    return Err(self.os_error(Failed::Signal("pidfd_open", sig), e))
                 }
                 // EINVAL/ENOENT: a thread ID (pidfds need a thread-group leader);
                 // EMFILE/ENFILE/ENODEV/EPERM: no pidfd now. Use the checked kill(2).
                 Err(_) => {}
             }
         }
-        sys::kill(self.pid, sig).map_err(|e| self.signal_error("kill", sig, e))
+        sys::kill(self.pid, sig).map_err(|e| self.os_error(Failed::Signal("kill", sig), e))
     }
 
     /// Stops the process with SIGSTOP (psutil's `suspend()`); see [`Process::send_signal`].
@@ -188,7 +172,7 @@ impl Process {
     pub fn set_nice(&self, value: i32) -> Result<()> {
         self.check_identity()?;
         self.refuse_pid0("setpriority")?;
-        sys::setpriority(self.pid, value).map_err(|e| self.syscall_error("setpriority", e))
+        sys::setpriority(self.pid, value).map_err(|e| self.os_error(Failed::Call("setpriority"), e))
     }
 
     /// The I/O priority (psutil's `ionice()` getter) from
@@ -196,7 +180,7 @@ impl Process {
     pub fn ionice(&self) -> Result<Ionice> {
         crate::process::attrs::serve_prefetched!(self, Ionice);
         self.refuse_pid0("ioprio_get")?;
-        let r = sys::ioprio_get(self.pid).map_err(|e| self.syscall_error("ioprio_get", e))?;
+        let r = sys::ioprio_get(self.pid).map_err(|e| self.os_error(Failed::Call("ioprio_get"), e))?;
         decode_ioprio(r).ok_or_else(|| {
             Error::parse(
                 format!("ioprio_get(pid={})", self.pid),
@@ -218,7 +202,7 @@ impl Process {
         self.check_identity()?;
         let prio = encode_ioprio(ioclass, value)?;
         self.refuse_pid0("ioprio_set")?;
-        sys::ioprio_set(self.pid, prio).map_err(|e| self.syscall_error("ioprio_set", e))
+        sys::ioprio_set(self.pid, prio).map_err(|e| self.os_error(Failed::Call("ioprio_set"), e))
     }
 
     /// The `(soft, hard)` limits of `resource` (psutil's `rlimit(resource)`) via
@@ -227,8 +211,8 @@ impl Process {
     /// (psutil's getter does not either).
     pub fn rlimit(&self, resource: Rlimit) -> Result<(RlimitValue, RlimitValue)> {
         self.refuse_pid0("prlimit")?;
-        let (soft, hard) =
-            sys::prlimit_get(self.pid, resource.value()).map_err(|e| self.syscall_error("prlimit", e))?;
+        let (soft, hard) = sys::prlimit_get(self.pid, resource.value())
+            .map_err(|e| self.os_error(Failed::Call("prlimit"), e))?;
         Ok((RlimitValue::from_raw(soft), RlimitValue::from_raw(hard)))
     }
 
@@ -243,7 +227,7 @@ impl Process {
             return Err(Error::invalid("current limit exceeds maximum limit"));
         }
         sys::prlimit_set(self.pid, resource.value(), soft.to_raw(), hard.to_raw())
-            .map_err(|e| self.syscall_error("prlimit", e))
+            .map_err(|e| self.os_error(Failed::Call("prlimit"), e))
     }
 
     /// The CPUs the process may run on, ascending (psutil's `cpu_affinity()` getter),
@@ -258,7 +242,7 @@ impl Process {
                 Err(e) if OsErr::of(&e) == OsErr::Invalid && words.len() * 8 < MAX_MASK_BYTES => {
                     words.resize(words.len() * 2, 0);
                 }
-                Err(e) => return Err(self.syscall_error("sched_getaffinity", e)),
+                Err(e) => return Err(self.os_error(Failed::Call("sched_getaffinity"), e)),
             }
         }
     }
@@ -298,7 +282,7 @@ impl Process {
                 return Err(err);
             }
         }
-        Err(self.syscall_error("sched_setaffinity", e))
+        Err(self.os_error(Failed::Call("sched_setaffinity"), e))
     }
 
     /// psutil's eligible CPUs: `Cpus_allowed_list` of `/proc/PID/status`, else
