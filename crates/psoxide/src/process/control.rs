@@ -21,12 +21,13 @@
 //! whatever procfs root the handle reads (as psutil's `PROCFS_PATH`).
 
 use super::enums::{IoPriorityClass, Ionice, Rlimit, RlimitValue};
-use super::{pidfd, Process};
+use super::{pidfd, Failed, Process};
 use crate::error::{Error, Result};
 use crate::linux::parse::cpulist::parse_cpulist;
 use crate::linux::parse::pid_stat::parse_pid_stat;
+use crate::sys::errno::OsErr;
 use crate::sys::fs::{put_buf, take_buf, Eof};
-use std::io;
+use crate::sys::process as sys;
 use std::os::fd::AsFd;
 
 /// psutil's message when an action finds the PID recycled.
@@ -35,8 +36,6 @@ pub(crate) const PID_REUSED_MSG: &str = "process no longer exists and its PID ha
 /// psutil's refusal to signal PID 0 (which would signal our own process group).
 const SIGNAL_PID0_MSG: &str = "preventing sending signal to process with PID 0 as it would affect every process in the process group of the calling process (os.getpid()) instead of PID 0";
 
-/// `IOPRIO_WHO_PROCESS` of `<linux/ioprio.h>`.
-const IOPRIO_WHO_PROCESS: libc::c_int = 1;
 /// Bits of the I/O priority value below the class (`IOPRIO_CLASS_SHIFT`).
 const IOPRIO_CLASS_SHIFT: u32 = 13;
 
@@ -70,7 +69,7 @@ impl Process {
                 Ok(_) => Identity::Reused,
                 Err(_) => Identity::Unknown,
             },
-            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ESRCH)) => Identity::Gone,
+            Err(e) if OsErr::of(&e).is_gone() => Identity::Gone,
             Err(_) => Identity::Unknown,
         };
         put_buf(buf);
@@ -98,30 +97,21 @@ impl Process {
         }
     }
 
-    /// Refuses PID 0, which the pid-taking syscalls read as "the caller".
-    fn refuse_pid0(&self, call: &str) -> Result<libc::pid_t> {
+    /// Refuses PID 0, which the pid-taking syscalls read as "the caller", and PIDs
+    /// above the kernel's `pid_t` range.
+    fn refuse_pid0(&self, call: &str) -> Result<()> {
         if self.pid == 0 {
             return Err(Error::invalid(format!(
                 "can't use {call}() against PID 0 process"
             )));
         }
-        libc::pid_t::try_from(self.pid)
-            .map_err(|_| Error::invalid(format!("PID {} is out of the pid_t range", self.pid)))
-    }
-
-    /// Error translation of psutil's `send_signal`: ESRCH is always `NoSuchProcess`
-    /// (the handle is marked gone), EPERM `AccessDenied`, anything else the OS error.
-    fn signal_error(&self, call: &str, sig: i32, e: io::Error) -> Error {
-        match e.raw_os_error() {
-            Some(libc::ESRCH) => {
-                self.st().gone = true;
-                Error::no_such_process(self.pid, self.known_name())
-            }
-            Some(libc::EPERM) | Some(libc::EACCES) => {
-                Error::access_denied(Some(self.pid), self.known_name(), call.to_string())
-            }
-            _ => Error::io(format!("{call}(pid={}, sig={sig})", self.pid), e),
+        if i32::try_from(self.pid).is_err() {
+            return Err(Error::invalid(format!(
+                "PID {} is out of the pid_t range",
+                self.pid
+            )));
         }
+        Ok(())
     }
 
     /// Sends signal `sig` (psutil's `send_signal()`), refusing a recycled PID (see
@@ -136,48 +126,44 @@ impl Process {
             return Err(Error::invalid(SIGNAL_PID0_MSG));
         }
         self.check_identity()?;
-        let pid = self.refuse_pid0("kill")?;
+        self.refuse_pid0("kill")?;
         if pidfd::supported() {
-            match pidfd::open(self.pid) {
+            match sys::pidfd_open(self.pid) {
                 Ok(fd) => {
                     // The pidfd pins one process: check that it is ours.
                     self.check_identity()?;
-                    return pidfd::send_signal(fd.as_fd(), sig)
-                        .map_err(|e| self.signal_error("pidfd_send_signal", sig, e));
+                    return sys::pidfd_send_signal(fd.as_fd(), sig)
+                        .map_err(|e| self.os_error(Failed::Signal("pidfd_send_signal", sig), e));
                 }
-                Err(e) if e.raw_os_error() == Some(libc::ESRCH) => {
-                    return Err(self.signal_error("pidfd_open", sig, e))
+                Err(e) if OsErr::of(&e) == OsErr::NoProcess => {
+                    return Err(self.os_error(Failed::Signal("pidfd_open", sig), e))
                 }
                 // EINVAL/ENOENT: a thread ID (pidfds need a thread-group leader);
                 // EMFILE/ENFILE/ENODEV/EPERM: no pidfd now. Use the checked kill(2).
                 Err(_) => {}
             }
         }
-        // SAFETY: kill has no memory effects; pid is positive, so it names one process.
-        if unsafe { libc::kill(pid, sig) } != 0 {
-            return Err(self.signal_error("kill", sig, io::Error::last_os_error()));
-        }
-        Ok(())
+        sys::kill(self.pid, sig).map_err(|e| self.os_error(Failed::Signal("kill", sig), e))
     }
 
     /// Stops the process with SIGSTOP (psutil's `suspend()`); see [`Process::send_signal`].
     pub fn suspend(&self) -> Result<()> {
-        self.send_signal(libc::SIGSTOP)
+        self.send_signal(sys::SIGSTOP)
     }
 
     /// Continues the process with SIGCONT (psutil's `resume()`); see [`Process::send_signal`].
     pub fn resume(&self) -> Result<()> {
-        self.send_signal(libc::SIGCONT)
+        self.send_signal(sys::SIGCONT)
     }
 
     /// Sends SIGTERM (psutil's `terminate()`); see [`Process::send_signal`].
     pub fn terminate(&self) -> Result<()> {
-        self.send_signal(libc::SIGTERM)
+        self.send_signal(sys::SIGTERM)
     }
 
     /// Sends SIGKILL (psutil's `kill()`); see [`Process::send_signal`].
     pub fn kill(&self) -> Result<()> {
-        self.send_signal(libc::SIGKILL)
+        self.send_signal(sys::SIGKILL)
     }
 
     /// Sets the nice value (psutil's `nice(value)`) with `setpriority(PRIO_PROCESS)`;
@@ -185,24 +171,16 @@ impl Process {
     /// privilege gives `AccessDenied`.
     pub fn set_nice(&self, value: i32) -> Result<()> {
         self.check_identity()?;
-        let pid = self.refuse_pid0("setpriority")?;
-        // SAFETY: setpriority takes integers only.
-        if unsafe { libc::setpriority(libc::PRIO_PROCESS, pid as libc::id_t, value) } != 0 {
-            return Err(self.syscall_error("setpriority", io::Error::last_os_error()));
-        }
-        Ok(())
+        self.refuse_pid0("setpriority")?;
+        sys::setpriority(self.pid, value).map_err(|e| self.os_error(Failed::Call("setpriority"), e))
     }
 
     /// The I/O priority (psutil's `ionice()` getter) from
     /// `ioprio_get(IOPRIO_WHO_PROCESS)`: class = priority >> 13, value = the low 13 bits.
     pub fn ionice(&self) -> Result<Ionice> {
         crate::process::attrs::serve_prefetched!(self, Ionice);
-        let pid = self.refuse_pid0("ioprio_get")?;
-        // SAFETY: ioprio_get takes two integers.
-        let r = unsafe { libc::syscall(libc::SYS_ioprio_get, IOPRIO_WHO_PROCESS, pid) };
-        if r < 0 {
-            return Err(self.syscall_error("ioprio_get", io::Error::last_os_error()));
-        }
+        self.refuse_pid0("ioprio_get")?;
+        let r = sys::ioprio_get(self.pid).map_err(|e| self.os_error(Failed::Call("ioprio_get"), e))?;
         decode_ioprio(r).ok_or_else(|| {
             Error::parse(
                 format!("ioprio_get(pid={})", self.pid),
@@ -223,13 +201,8 @@ impl Process {
     pub fn set_ionice(&self, ioclass: IoPriorityClass, value: Option<i64>) -> Result<()> {
         self.check_identity()?;
         let prio = encode_ioprio(ioclass, value)?;
-        let pid = self.refuse_pid0("ioprio_set")?;
-        // SAFETY: ioprio_set takes three integers.
-        let r = unsafe { libc::syscall(libc::SYS_ioprio_set, IOPRIO_WHO_PROCESS, pid, prio) };
-        if r < 0 {
-            return Err(self.syscall_error("ioprio_set", io::Error::last_os_error()));
-        }
-        Ok(())
+        self.refuse_pid0("ioprio_set")?;
+        sys::ioprio_set(self.pid, prio).map_err(|e| self.os_error(Failed::Call("ioprio_set"), e))
     }
 
     /// The `(soft, hard)` limits of `resource` (psutil's `rlimit(resource)`) via
@@ -237,28 +210,10 @@ impl Process {
     /// user's process gives `AccessDenied` unless privileged. Does not check PID reuse
     /// (psutil's getter does not either).
     pub fn rlimit(&self, resource: Rlimit) -> Result<(RlimitValue, RlimitValue)> {
-        let pid = self.refuse_pid0("prlimit")?;
-        let mut old = libc::rlimit64 {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        // SAFETY: prlimit64 with a NULL new limit and a valid out pointer.
-        let r = unsafe {
-            libc::syscall(
-                libc::SYS_prlimit64,
-                pid,
-                resource.value(),
-                std::ptr::null::<libc::rlimit64>(),
-                &mut old as *mut libc::rlimit64,
-            )
-        };
-        if r < 0 {
-            return Err(self.syscall_error("prlimit", io::Error::last_os_error()));
-        }
-        Ok((
-            RlimitValue::from_raw(old.rlim_cur),
-            RlimitValue::from_raw(old.rlim_max),
-        ))
+        self.refuse_pid0("prlimit")?;
+        let (soft, hard) = sys::prlimit_get(self.pid, resource.value())
+            .map_err(|e| self.os_error(Failed::Call("prlimit"), e))?;
+        Ok((RlimitValue::from_raw(soft), RlimitValue::from_raw(hard)))
     }
 
     /// Sets the limits of `resource` (psutil's `rlimit(resource, (soft, hard))`) via
@@ -267,50 +222,28 @@ impl Process {
     /// raising `hard` without privilege gives `AccessDenied`.
     pub fn set_rlimit(&self, resource: Rlimit, soft: RlimitValue, hard: RlimitValue) -> Result<()> {
         self.check_identity()?;
-        let pid = self.refuse_pid0("prlimit")?;
+        self.refuse_pid0("prlimit")?;
         if soft.to_raw() > hard.to_raw() {
             return Err(Error::invalid("current limit exceeds maximum limit"));
         }
-        let new = libc::rlimit64 {
-            rlim_cur: soft.to_raw(),
-            rlim_max: hard.to_raw(),
-        };
-        // SAFETY: prlimit64 with a valid new limit and a NULL out pointer.
-        let r = unsafe {
-            libc::syscall(
-                libc::SYS_prlimit64,
-                pid,
-                resource.value(),
-                &new as *const libc::rlimit64,
-                std::ptr::null_mut::<libc::rlimit64>(),
-            )
-        };
-        if r < 0 {
-            return Err(self.syscall_error("prlimit", io::Error::last_os_error()));
-        }
-        Ok(())
+        sys::prlimit_set(self.pid, resource.value(), soft.to_raw(), hard.to_raw())
+            .map_err(|e| self.os_error(Failed::Call("prlimit"), e))
     }
 
     /// The CPUs the process may run on, ascending (psutil's `cpu_affinity()` getter),
     /// from `sched_getaffinity` with a buffer grown until the kernel accepts it.
     pub fn cpu_affinity(&self) -> Result<Vec<u32>> {
         crate::process::attrs::serve_prefetched!(self, CpuAffinity);
-        let pid = self.refuse_pid0("sched_getaffinity")?;
+        self.refuse_pid0("sched_getaffinity")?;
         let mut words = vec![0u64; MIN_MASK_CPUS / 64];
         loop {
-            let bytes = words.len() * 8;
-            // SAFETY: the buffer holds `bytes` writable bytes.
-            let r = unsafe { libc::syscall(libc::SYS_sched_getaffinity, pid, bytes, words.as_mut_ptr()) };
-            if r >= 0 {
-                let n = (r as usize).min(bytes);
-                return Ok(mask_to_cpus(&words, n));
+            match sys::sched_getaffinity(self.pid, &mut words) {
+                Ok(n) => return Ok(mask_to_cpus(&words, n)),
+                Err(e) if OsErr::of(&e) == OsErr::Invalid && words.len() * 8 < MAX_MASK_BYTES => {
+                    words.resize(words.len() * 2, 0);
+                }
+                Err(e) => return Err(self.os_error(Failed::Call("sched_getaffinity"), e)),
             }
-            let e = io::Error::last_os_error();
-            if e.raw_os_error() == Some(libc::EINVAL) && bytes < MAX_MASK_BYTES {
-                words.resize(words.len() * 2, 0);
-                continue;
-            }
-            return Err(self.syscall_error("sched_getaffinity", e));
         }
     }
 
@@ -330,7 +263,7 @@ impl Process {
     /// kernel.
     pub fn set_cpu_affinity(&self, cpus: &[u32]) -> Result<()> {
         self.check_identity()?;
-        let pid = self.refuse_pid0("sched_setaffinity")?;
+        self.refuse_pid0("sched_setaffinity")?;
         let mut cpus = if cpus.is_empty() {
             self.eligible_cpus()?
         } else {
@@ -339,20 +272,17 @@ impl Process {
         cpus.sort_unstable();
         cpus.dedup();
         let words = cpus_to_mask(&cpus);
-        // SAFETY: the mask holds words.len() * 8 readable bytes.
-        let r = unsafe { libc::syscall(libc::SYS_sched_setaffinity, pid, words.len() * 8, words.as_ptr()) };
-        if r == 0 {
+        let Err(e) = sys::sched_setaffinity(self.pid, &words) else {
             return Ok(());
-        }
-        let e = io::Error::last_os_error();
-        if e.raw_os_error() == Some(libc::EINVAL) {
+        };
+        if OsErr::of(&e) == OsErr::Invalid {
             let eligible = self.eligible_cpus()?;
             let all = crate::cpu::read_times_percpu(&self.root.roots)?.len();
             if let Some(err) = affinity_error(&cpus, &eligible, all) {
                 return Err(err);
             }
         }
-        Err(self.syscall_error("sched_setaffinity", e))
+        Err(self.os_error(Failed::Call("sched_setaffinity"), e))
     }
 
     /// psutil's eligible CPUs: `Cpus_allowed_list` of `/proc/PID/status`, else
@@ -373,7 +303,7 @@ impl Process {
 }
 
 /// Splits a kernel I/O priority into class and value; `None` for a class above 3.
-fn decode_ioprio(prio: libc::c_long) -> Option<Ionice> {
+fn decode_ioprio(prio: i64) -> Option<Ionice> {
     let class = IoPriorityClass::from_value(prio >> IOPRIO_CLASS_SHIFT)?;
     Some(Ionice {
         ioclass: class,
@@ -382,7 +312,7 @@ fn decode_ioprio(prio: libc::c_long) -> Option<Ionice> {
 }
 
 /// psutil's `ionice` setter rules, then the kernel encoding.
-fn encode_ioprio(ioclass: IoPriorityClass, value: Option<i64>) -> Result<libc::c_int> {
+fn encode_ioprio(ioclass: IoPriorityClass, value: Option<i64>) -> Result<i32> {
     let value = value.unwrap_or(0);
     if value != 0 && matches!(ioclass, IoPriorityClass::Idle | IoPriorityClass::None) {
         return Err(Error::invalid(format!(
@@ -393,7 +323,7 @@ fn encode_ioprio(ioclass: IoPriorityClass, value: Option<i64>) -> Result<libc::c
     if !(0..=7).contains(&value) {
         return Err(Error::invalid("value not in 0-7 range"));
     }
-    Ok((ioclass.value() << IOPRIO_CLASS_SHIFT) | value as libc::c_int)
+    Ok((ioclass.value() << IOPRIO_CLASS_SHIFT) | value as i32)
 }
 
 /// The CPUs whose bits are set in the first `n` bytes of a mask.

@@ -1,10 +1,11 @@
 //! `parent()`, `parents()`, `children()`, `cpu_percent()` and `open_files()`.
 
-use super::{OpenFile, Process};
+use super::{Failed, OpenFile, Process};
 use crate::connections::{ConnectionKind, ProcessConnection};
 use crate::error::{Error, Pid, Result};
 use crate::linux::parse::pid_files::parse_fdinfo;
 use crate::linux::parse::pid_stat::parse_pid_stat;
+use crate::sys::errno::OsErr;
 use crate::sys::fs::{put_buf, take_buf, Dir, Eof};
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
@@ -100,8 +101,8 @@ impl Process {
                         }
                     }
                 }
-                Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ESRCH)) => {}
-                Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES) | Some(libc::EPERM)) => {
+                Err(e) if OsErr::of(&e).is_gone() => {}
+                Err(e) if OsErr::of(&e) == OsErr::Denied => {
                     put_buf(buf);
                     return Err(Error::access_denied(
                         Some(pid),
@@ -203,7 +204,7 @@ impl Process {
         // relative to it, and the fdinfo paths are built on the stack.
         let mut dir = match Dir::open(&self.root.path(self.pid, "fd")) {
             Ok(d) => d,
-            Err(e) => return Err(self.translate("fd", e)),
+            Err(e) => return Err(self.os_error(Failed::File("fd"), e)),
         };
         let mut fds: Vec<i32> = Vec::new();
         if let Err(e) = dir.for_each(|name| {
@@ -211,7 +212,7 @@ impl Process {
                 fds.push(fd);
             }
         }) {
-            return Err(self.translate("fd", e));
+            return Err(self.os_error(Failed::File("fd"), e));
         }
         let mut out = Vec::new();
         let mut vanished = false;
@@ -223,14 +224,12 @@ impl Process {
                 let name = num_rel("", fd, &mut name);
                 match dir.readlink(name.as_bytes(), &mut link) {
                     Ok(()) => {}
-                    Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ESRCH)) => {
+                    Err(e) if OsErr::of(&e).is_gone() => {
                         vanished = true;
                         continue;
                     }
-                    Err(e) if matches!(e.raw_os_error(), Some(libc::EINVAL) | Some(libc::ENAMETOOLONG)) => {
-                        continue
-                    }
-                    Err(e) => return Err(self.translate(&format!("fd/{fd}"), e)),
+                    Err(e) if matches!(OsErr::of(&e), OsErr::Invalid | OsErr::NameTooLong) => continue,
+                    Err(e) => return Err(self.os_error(Failed::File(&format!("fd/{fd}")), e)),
                 }
                 if link.first() != Some(&b'/') {
                     continue;
@@ -239,7 +238,7 @@ impl Process {
                 match std::fs::metadata(&path) {
                     Ok(md) if md.is_file() => {}
                     Ok(_) => continue,
-                    Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES) | Some(libc::EPERM)) => {
+                    Err(e) if OsErr::of(&e) == OsErr::Denied => {
                         return Err(Error::access_denied(
                             Some(self.pid),
                             self.known_name(),
@@ -252,11 +251,11 @@ impl Process {
                 let rel = num_rel("fdinfo/", fd, &mut rel);
                 let info = match self.root.read(self.pid, rel, &mut buf, Eof::ShortRead) {
                     Ok(()) => parse_fdinfo(&buf, &self.root.path(self.pid, rel))?,
-                    Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ESRCH)) => {
+                    Err(e) if OsErr::of(&e).is_gone() => {
                         vanished = true;
                         continue;
                     }
-                    Err(e) => return Err(self.translate(rel, e)),
+                    Err(e) => return Err(self.os_error(Failed::File(rel), e)),
                 };
                 out.push(OpenFile {
                     path,
@@ -301,7 +300,7 @@ impl Process {
         let r = crate::connections::process_connections(&self.root.roots, self.pid, kind);
         let out = match r {
             Ok(v) => v,
-            Err(Error::Io { source, .. }) => return Err(self.translate("fd", source)),
+            Err(Error::Io { source, .. }) => return Err(self.os_error(Failed::File("fd"), source)),
             Err(e) => return Err(e),
         };
         // As psutil does: the process must still exist once the tables were read.

@@ -1,9 +1,11 @@
 //! `exe()`, `cwd()`, `terminal()`, `nice()`, `threads()`.
 
-use super::{tty, Process, ThreadTimes};
+use super::{tty, Failed, Process, ThreadTimes};
 use crate::error::{Error, Result};
 use crate::linux::parse::pid_stat::parse_pid_stat;
-use crate::sys::fs::{put_buf, take_buf, Eof};
+use crate::sys::errno::OsErr;
+use crate::sys::fs::{access, put_buf, take_buf, Eof};
+use crate::sys::process::getpriority;
 use std::ffi::OsString;
 use std::io;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -21,7 +23,7 @@ pub(crate) fn strip_deleted(b: &[u8]) -> io::Result<&[u8]> {
     };
     match std::fs::metadata(std::ffi::OsStr::from_bytes(b)) {
         Ok(_) => Ok(b),
-        Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES) | Some(libc::EPERM)) => Err(e),
+        Err(e) if OsErr::of(&e) == OsErr::Denied => Err(e),
         Err(_) => Ok(stripped),
     }
 }
@@ -43,14 +45,14 @@ impl Process {
     fn read_link(&self, rel: &str) -> Result<PathBuf> {
         match self.root.readlink(self.pid, rel) {
             Ok(b) => clean_link(b).map_err(|e| self.stat_denied(&e)),
-            Err(e) if e.raw_os_error() == Some(libc::ENOENT) && self.root.exists(self.pid, "") => {
+            Err(e) if OsErr::of(&e) == OsErr::NotFound && self.root.exists(self.pid, "") => {
                 if self.is_zombie() {
                     Err(Error::zombie(self.pid, self.known_name(), None))
                 } else {
                     Ok(PathBuf::new())
                 }
             }
-            Err(e) => Err(self.translate(rel, e)),
+            Err(e) => Err(self.os_error(Failed::File(rel), e)),
         }
     }
 
@@ -69,11 +71,7 @@ impl Process {
         if !p.is_absolute() || !p.is_file() {
             return Ok(None);
         }
-        let c =
-            std::ffi::CString::new(p.as_os_str().as_bytes()).map_err(|_| Error::invalid("NUL in path"))?;
-        // SAFETY: valid C string.
-        let exec_ok = unsafe { libc::access(c.as_ptr(), libc::X_OK) } == 0;
-        Ok(exec_ok.then_some(p))
+        Ok(access(&p, rustix::fs::Access::EXEC_OK).then_some(p))
     }
 
     /// The executable's absolute path (psutil's `exe()`); empty for kernel threads.
@@ -131,17 +129,7 @@ impl Process {
     /// The nice value, -20 (highest priority) to 19 (psutil's `nice()` getter).
     pub fn nice(&self) -> Result<i32> {
         crate::process::attrs::serve_prefetched!(self, Nice);
-        // getpriority can legitimately return -1, so errno must be cleared first.
-        // SAFETY: errno location is thread-local; getpriority has no memory effects.
-        unsafe { *libc::__errno_location() = 0 };
-        let v = unsafe { libc::getpriority(libc::PRIO_PROCESS, self.pid) };
-        if v == -1 {
-            let e = io::Error::last_os_error();
-            if e.raw_os_error().unwrap_or(0) != 0 {
-                return Err(self.syscall_error("getpriority", e));
-            }
-        }
-        Ok(v)
+        getpriority(self.pid).map_err(|e| self.os_error(Failed::Call("getpriority"), e))
     }
 
     /// Threads with their CPU times (psutil's `threads()`), ordered as psutil orders
@@ -151,7 +139,7 @@ impl Process {
         let task = self.root.path(self.pid, "task");
         let rd = match std::fs::read_dir(&task) {
             Ok(rd) => rd,
-            Err(e) => return Err(self.translate("task", e)),
+            Err(e) => return Err(self.os_error(Failed::File("task"), e)),
         };
         let mut tids: Vec<String> = rd
             .flatten()
@@ -179,12 +167,10 @@ impl Process {
                         }
                     }
                 }
-                Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ESRCH)) => {
-                    vanished = true
-                }
+                Err(e) if OsErr::of(&e).is_gone() => vanished = true,
                 Err(e) => {
                     put_buf(buf);
-                    return Err(self.translate(&rel, e));
+                    return Err(self.os_error(Failed::File(&rel), e));
                 }
             }
         }
@@ -193,25 +179,6 @@ impl Process {
             return Err(Error::no_such_process(self.pid, self.known_name()));
         }
         Ok(out)
-    }
-
-    /// Translates a failed syscall about this process (ESRCH, EPERM, ...).
-    pub(crate) fn syscall_error(&self, call: &str, e: io::Error) -> Error {
-        let name = self.known_name();
-        match e.raw_os_error() {
-            Some(libc::EACCES) | Some(libc::EPERM) => {
-                Error::access_denied(Some(self.pid), name, call.to_string())
-            }
-            Some(libc::ESRCH) => {
-                if self.is_zombie() {
-                    Error::zombie(self.pid, name, None)
-                } else {
-                    self.st().gone = true;
-                    Error::no_such_process(self.pid, name)
-                }
-            }
-            _ => Error::io(format!("{call}(pid={})", self.pid), e),
-        }
     }
 }
 

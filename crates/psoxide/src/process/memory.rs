@@ -1,8 +1,9 @@
 //! `memory_footprint()`, `memory_maps()`, `memory_percent()`.
 
-use super::Process;
+use super::{Failed, Process};
 use crate::error::{Error, Result};
 use crate::linux::parse::smaps::{parse_smaps, parse_smaps_totals};
+use crate::sys::errno::OsErr;
 use crate::sys::fs::{put_buf, take_buf, Eof};
 use std::io;
 use std::str::FromStr;
@@ -176,10 +177,8 @@ impl Process {
         let rollup = self.root.read(self.pid, "smaps_rollup", &mut buf, Eof::Zero);
         let totals = match rollup {
             Ok(()) => parse_smaps_totals(&buf, &self.root.path(self.pid, "smaps_rollup")),
-            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT) | Some(libc::ESRCH)) => {
-                self.with("smaps", Eof::Zero, parse_smaps_totals)
-            }
-            Err(e) => Err(self.translate("smaps_rollup", e)),
+            Err(e) if OsErr::of(&e).is_gone() => self.with("smaps", Eof::Zero, parse_smaps_totals),
+            Err(e) => Err(self.os_error(Failed::File("smaps_rollup"), e)),
         };
         put_buf(buf);
         let totals = totals?;

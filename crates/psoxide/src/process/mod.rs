@@ -41,6 +41,7 @@ use crate::error::{Error, Pid, Result};
 use crate::linux::parse::pid_files::{cmdline_args, parse_pid_io, parse_statm, split_environ};
 use crate::linux::parse::pid_stat::parse_pid_stat;
 use crate::linux::parse::pid_status::{parse_pid_status, parse_pid_status_head, PidStatus};
+use crate::sys::errno::OsErr;
 use crate::sys::fs::{put_buf, take_buf, Eof};
 use indexmap::IndexMap;
 pub(crate) use procroot::ProcRoot;
@@ -190,6 +191,25 @@ fn check_pid(pid: Pid) -> Result<()> {
     })
 }
 
+/// What failed, for [`Process::os_error`]: which of psutil's rules (spec 0.3) apply,
+/// and what the error names.
+#[derive(Clone, Copy, Debug)]
+enum Failed<'a> {
+    /// Reading (or listing, or reading the link) `PID/rel` under the procfs root: all
+    /// four rules. `AccessDenied` and the I/O error name the file.
+    File(&'a str),
+    /// The system call `call` about this process: EACCES/EPERM give
+    /// `AccessDenied` "call", ESRCH `ZombieProcess` or `NoSuchProcess`, and anything
+    /// else (ENOENT included: it says nothing about `/proc/PID`) the OS error named
+    /// `call(pid=N)`.
+    Call(&'a str),
+    /// Sending signal `sig` with the system call `call`: as [`Failed::Call`], except
+    /// that ESRCH is `NoSuchProcess` without the zombie check (a zombie accepts
+    /// signals, so ESRCH means it is gone), and the OS error is named
+    /// `call(pid=N, sig=S)`.
+    Signal(&'a str, i32),
+}
+
 fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -230,15 +250,15 @@ impl Process {
                     },
                     other => other,
                 }),
-            Err(e) => match e.raw_os_error() {
-                Some(libc::ENOENT) | Some(libc::ESRCH) => Err(Error::NoSuchProcess {
+            Err(e) => match OsErr::of(&e) {
+                o if o.is_gone() => Err(Error::NoSuchProcess {
                     pid,
                     name: None,
                     msg: "process PID not found".into(),
                 }),
                 // Name the file, as every getter does (an unreadable procfs root
                 // otherwise gives a bare "(pid=1)").
-                Some(libc::EACCES) | Some(libc::EPERM) => Err(Error::access_denied(
+                OsErr::Denied => Err(Error::access_denied(
                     Some(pid),
                     None,
                     root.path(pid, "stat").display().to_string(),
@@ -315,35 +335,36 @@ impl Process {
         z
     }
 
-    /// psutil's error translation for a failed read of `PID/rel` (spec 0.3).
-    fn translate(&self, rel: &str, e: io::Error) -> Error {
+    /// psutil's error translation (spec 0.3): the one place where an OS error about
+    /// this process becomes the error a getter, setter or action returns. `failed`
+    /// says what failed, which decides the rules that apply and what the error
+    /// names (see [`Failed`]). `NoSuchProcess` marks the handle gone.
+    fn os_error(&self, failed: Failed<'_>, e: io::Error) -> Error {
         let name = self.known_name();
-        match e.raw_os_error() {
-            Some(libc::EACCES) | Some(libc::EPERM) => Error::access_denied(
-                Some(self.pid),
-                name,
-                self.root.path(self.pid, rel).display().to_string(),
-            ),
-            Some(libc::ESRCH) => {
-                if self.is_zombie() {
-                    Error::zombie(self.pid, name, None)
-                } else {
-                    self.st().gone = true;
-                    Error::no_such_process(self.pid, name)
-                }
+        let pid = self.pid;
+        match (OsErr::of(&e), failed) {
+            (OsErr::Denied, Failed::File(rel)) => {
+                Error::access_denied(Some(pid), name, self.root.path(pid, rel).display().to_string())
             }
-            Some(libc::ENOENT) => {
-                if self.is_zombie() {
-                    Error::zombie(self.pid, name, None)
-                } else if !self.root.exists(self.pid, "stat") {
-                    self.st().gone = true;
-                    Error::no_such_process(self.pid, name)
-                } else {
-                    Error::io(self.root.path(self.pid, rel), e)
-                }
+            (OsErr::Denied, Failed::Call(call) | Failed::Signal(call, _)) => {
+                Error::access_denied(Some(pid), name, call.to_string())
             }
-            _ => Error::io(self.root.path(self.pid, rel), e),
+            (OsErr::NoProcess, Failed::Signal(..)) => self.gone(name),
+            (OsErr::NoProcess, _) | (OsErr::NotFound, Failed::File(_)) if self.is_zombie() => {
+                Error::zombie(pid, name, None)
+            }
+            (OsErr::NoProcess, _) => self.gone(name),
+            (OsErr::NotFound, Failed::File(_)) if !self.root.exists(pid, "stat") => self.gone(name),
+            (_, Failed::File(rel)) => Error::io(self.root.path(pid, rel), e),
+            (_, Failed::Call(call)) => Error::io(format!("{call}(pid={pid})"), e),
+            (_, Failed::Signal(call, sig)) => Error::io(format!("{call}(pid={pid}, sig={sig})"), e),
         }
+    }
+
+    /// Marks the handle gone and returns `NoSuchProcess`.
+    fn gone(&self, name: Option<String>) -> Error {
+        self.st().gone = true;
+        Error::no_such_process(self.pid, name)
     }
 
     /// Reads `PID/rel` and hands the bytes to `f`, translating errors.
@@ -363,7 +384,7 @@ impl Process {
                 },
                 other => other,
             }),
-            Err(e) => Err(self.translate(rel, e)),
+            Err(e) => Err(self.os_error(Failed::File(rel), e)),
         };
         put_buf(buf);
         r
@@ -787,7 +808,7 @@ impl Process {
         };
         raw.clear();
         let err = match self.root.read(self.pid, "cmdline", &mut raw, Eof::ShortRead) {
-            Err(e) => Some(self.translate("cmdline", e)),
+            Err(e) => Some(self.os_error(Failed::File("cmdline"), e)),
             Ok(()) if raw.is_empty() && self.is_zombie() => {
                 Some(Error::zombie(self.pid, self.known_name(), None))
             }
@@ -847,10 +868,10 @@ impl Process {
                 .collect(),
             Err(e) => {
                 put_buf(buf);
-                if e.raw_os_error() == Some(libc::ESRCH) && matches!(self.is_kernel_thread(), Ok(true)) {
+                if OsErr::of(&e) == OsErr::NoProcess && matches!(self.is_kernel_thread(), Ok(true)) {
                     return Ok(IndexMap::new());
                 }
-                return Err(self.translate("environ", e));
+                return Err(self.os_error(Failed::File("environ"), e));
             }
         };
         put_buf(buf);
@@ -882,7 +903,7 @@ impl Process {
         let path = self.root.path(self.pid, "fd");
         match std::fs::read_dir(&path) {
             Ok(rd) => Ok(rd.count() as u64),
-            Err(e) => Err(self.translate("fd", e)),
+            Err(e) => Err(self.os_error(Failed::File("fd"), e)),
         }
     }
 
@@ -990,5 +1011,101 @@ impl Host {
         let root = self.proc_root()?;
         let stat = Process::identity_stat(&root, pid)?;
         Ok(Process::from_stat(self.state(), &root, pid, &stat))
+    }
+}
+
+#[cfg(test)]
+mod os_error_tests {
+    use super::*;
+    use crate::roots::Roots;
+    use rustix::io::Errno;
+
+    /// A handle on PID 42 of a fixture procfs whose `42/stat` shows `state`.
+    fn handle(state: char) -> (tempfile::TempDir, Process) {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("42")).unwrap();
+        let tail = "1 42 42 0 -1 4194304 99 0 0 0 0 0 0 0 20 0 1 0 1234 3133440 389";
+        std::fs::write(d.path().join("42/stat"), format!("42 (psx) {state} {tail}\n")).unwrap();
+        let roots = Roots {
+            procfs: d.path().to_path_buf(),
+            ..Roots::default()
+        };
+        let p = Host::new(roots).process(42).unwrap();
+        (d, p)
+    }
+
+    fn err(n: Errno) -> io::Error {
+        crate::sys::errno::from_raw(n)
+    }
+
+    #[test]
+    fn access_denied_names_the_file_or_the_call() {
+        let (d, p) = handle('S');
+        let e = p.os_error(Failed::File("status"), err(Errno::ACCESS));
+        let Error::AccessDenied { pid, name, msg } = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!((pid, name.as_deref()), (Some(42), Some("psx")));
+        assert_eq!(msg, d.path().join("42/status").display().to_string());
+        for (f, want) in [
+            (Failed::Call("setpriority"), "setpriority"),
+            (Failed::Signal("kill", 15), "kill"),
+        ] {
+            match p.os_error(f, err(Errno::PERM)) {
+                Error::AccessDenied { msg, .. } => assert_eq!(msg, want),
+                e => panic!("{e:?}"),
+            }
+        }
+        assert!(!p.st().gone);
+    }
+
+    #[test]
+    fn esrch_checks_for_a_zombie_except_for_signals() {
+        let (_d, p) = handle('Z');
+        for f in [Failed::File("io"), Failed::Call("getpriority")] {
+            let e = p.os_error(f, err(Errno::SRCH));
+            assert!(matches!(e, Error::ZombieProcess { pid: 42, .. }), "{e:?}");
+        }
+        assert!(!p.st().gone);
+        let e = p.os_error(Failed::Signal("kill", 15), err(Errno::SRCH));
+        assert!(matches!(e, Error::NoSuchProcess { pid: 42, .. }), "{e:?}");
+        assert!(p.st().gone);
+        let (_d, p) = handle('S');
+        let e = p.os_error(Failed::Call("ioprio_get"), err(Errno::SRCH));
+        assert!(matches!(e, Error::NoSuchProcess { pid: 42, .. }), "{e:?}");
+        assert!(p.st().gone);
+    }
+
+    #[test]
+    fn enoent_is_gone_only_for_files_of_a_vanished_process() {
+        let (d, p) = handle('S');
+        // The process is there: the file is just missing.
+        let e = p.os_error(Failed::File("smaps_rollup"), err(Errno::NOENT));
+        match e {
+            Error::Io { path, source } => {
+                assert_eq!(path, d.path().join("42/smaps_rollup"));
+                assert_eq!(source.raw_os_error(), Some(Errno::NOENT.raw_os_error()));
+            }
+            e => panic!("{e:?}"),
+        }
+        // A system call's ENOENT says nothing about /proc/PID.
+        let e = p.os_error(Failed::Call("getpriority"), err(Errno::NOENT));
+        assert!(
+            matches!(&e, Error::Io { path, .. } if path.as_os_str() == "getpriority(pid=42)"),
+            "{e:?}"
+        );
+        let e = p.os_error(Failed::Signal("kill", 99), err(Errno::INVAL));
+        assert!(
+            matches!(&e, Error::Io { path, .. } if path.as_os_str() == "kill(pid=42, sig=99)"),
+            "{e:?}"
+        );
+        assert!(!p.st().gone);
+        let (_d2, z) = handle('Z');
+        let e = z.os_error(Failed::File("cwd"), err(Errno::NOENT));
+        assert!(matches!(e, Error::ZombieProcess { .. }), "{e:?}");
+        std::fs::remove_file(d.path().join("42/stat")).unwrap();
+        let e = p.os_error(Failed::File("cwd"), err(Errno::NOENT));
+        assert!(matches!(e, Error::NoSuchProcess { pid: 42, .. }), "{e:?}");
+        assert!(p.st().gone);
     }
 }

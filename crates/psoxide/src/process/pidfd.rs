@@ -1,59 +1,23 @@
-//! Process file descriptors (Linux 5.3+): `pidfd_open`, `pidfd_send_signal` and
-//! `poll` on a pidfd, through raw syscalls so that no libc wrapper is needed.
+//! Process file descriptors (Linux 5.3+): whether they work here, and polling one
+//! until a deadline. The system calls are in [`crate::sys::process`].
 
-use crate::error::Pid;
+use crate::sys::errno::OsErr;
+use crate::sys::process::{pidfd_works, poll_one, PollFlags};
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::BorrowedFd;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// Whether `pidfd_open` works here; probed once on the calling process, as psutil
-/// does. `EMFILE`/`ENFILE` are transient and count as support; anything else
-/// (`ENOSYS` on old kernels, `EPERM`/`EACCES` from a seccomp policy) means no.
+/// does (see [`pidfd_works`] for which errors count as support).
 pub(super) fn supported() -> bool {
     static PROBE: OnceLock<bool> = OnceLock::new();
-    *PROBE.get_or_init(|| match open(std::process::id()) {
-        Ok(_fd) => true,
-        Err(e) => matches!(e.raw_os_error(), Some(libc::EMFILE) | Some(libc::ENFILE)),
-    })
-}
-
-/// `pidfd_open(pid, 0)`: a descriptor that refers to the process owning `pid` now
-/// (close-on-exec is implied by the kernel).
-pub(super) fn open(pid: Pid) -> io::Result<OwnedFd> {
-    let pid = libc::pid_t::try_from(pid).map_err(|_| io::Error::from_raw_os_error(libc::ESRCH))?;
-    // SAFETY: pidfd_open takes two integers and returns a new descriptor or -1.
-    let r = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0 as libc::c_uint) };
-    if r < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let fd = libc::c_int::try_from(r).map_err(|_| io::Error::from_raw_os_error(libc::EBADF))?;
-    // SAFETY: the kernel just returned this descriptor and nothing else owns it.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-/// `pidfd_send_signal(fd, sig, NULL, 0)`.
-pub(super) fn send_signal(fd: BorrowedFd<'_>, sig: i32) -> io::Result<()> {
-    // SAFETY: a valid descriptor, a signal number, a NULL siginfo and no flags.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_pidfd_send_signal,
-            fd.as_raw_fd(),
-            sig,
-            std::ptr::null::<libc::siginfo_t>(),
-            0 as libc::c_uint,
-        )
-    };
-    if r < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(())
-    }
+    *PROBE.get_or_init(pidfd_works)
 }
 
 /// Milliseconds for `poll()` until `deadline`, rounded up (so a wait never ends
 /// before its deadline), at most `cap`; -1 (forever) without either.
-fn poll_ms(deadline: Option<Instant>, cap: Option<Duration>) -> libc::c_int {
+fn poll_ms(deadline: Option<Instant>, cap: Option<Duration>) -> i32 {
     let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
     let span = match (left, cap) {
         (Some(l), Some(c)) => Some(l.min(c)),
@@ -64,37 +28,25 @@ fn poll_ms(deadline: Option<Instant>, cap: Option<Duration>) -> libc::c_int {
         None => -1,
         Some(s) => {
             let ms = s.as_nanos().div_ceil(1_000_000);
-            libc::c_int::try_from(ms).unwrap_or(libc::c_int::MAX)
+            i32::try_from(ms).unwrap_or(i32::MAX)
         }
     }
 }
 
 /// Polls `fd` for `events` once, for at most `cap` and never past `deadline`;
-/// returns the `revents` (0 when nothing happened). `EINTR` restarts the poll with
+/// returns the `revents` (empty when nothing happened). `EINTR` restarts the poll with
 /// the time left.
 pub(super) fn poll_once(
     fd: BorrowedFd<'_>,
-    events: libc::c_short,
+    events: PollFlags,
     deadline: Option<Instant>,
     cap: Option<Duration>,
-) -> io::Result<libc::c_short> {
+) -> io::Result<PollFlags> {
     loop {
-        let mut p = libc::pollfd {
-            fd: fd.as_raw_fd(),
-            events,
-            revents: 0,
-        };
-        let ms = poll_ms(deadline, cap);
-        // SAFETY: one valid pollfd structure.
-        let r = unsafe { libc::poll(&mut p, 1, ms) };
-        if r < 0 {
-            let e = io::Error::last_os_error();
-            if e.raw_os_error() == Some(libc::EINTR) {
-                continue;
-            }
-            return Err(e);
+        match poll_one(fd, events, poll_ms(deadline, cap)) {
+            Err(e) if OsErr::of(&e) == OsErr::Interrupted => continue,
+            r => return r,
         }
-        return Ok(if r == 0 { 0 } else { p.revents });
     }
 }
 
@@ -113,10 +65,7 @@ mod tests {
         let ms = poll_ms(Some(far), None);
         assert!((9_990..=10_000).contains(&ms), "{ms}");
         assert_eq!(poll_ms(Some(far), Some(Duration::from_millis(3))), 3);
-        assert_eq!(
-            poll_ms(None, Some(Duration::from_secs(u64::MAX))),
-            libc::c_int::MAX
-        );
+        assert_eq!(poll_ms(None, Some(Duration::from_secs(u64::MAX))), i32::MAX);
     }
 
     #[test]
@@ -125,19 +74,15 @@ mod tests {
             println!("skip: pidfd_open is not available on this kernel");
             return;
         }
-        let fd = open(std::process::id()).unwrap();
-        // Signal 0 checks deliverability only.
-        send_signal(std::os::fd::AsFd::as_fd(&fd), 0).unwrap();
+        let fd = crate::sys::process::pidfd_open(std::process::id()).unwrap();
         // We are alive: not readable.
         let r = poll_once(
             std::os::fd::AsFd::as_fd(&fd),
-            libc::POLLIN,
+            PollFlags::IN,
             Some(Instant::now()),
             None,
         )
         .unwrap();
-        assert_eq!(r, 0);
-        assert!(open(0).is_err());
-        assert_eq!(open(u32::MAX).unwrap_err().raw_os_error(), Some(libc::ESRCH));
+        assert!(r.is_empty());
     }
 }

@@ -27,7 +27,7 @@ use super::control::Identity;
 use super::enums::ExitStatus;
 use super::{pidfd, Process, State};
 use crate::error::{Error, Pid, Result};
-use std::io;
+use crate::sys::process::{self as sys, PollFlags, WaitResult};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -114,7 +114,7 @@ impl Process {
         if pidfd::supported() {
             // On failure (ESRCH: gone already; EINVAL/ENOENT: a thread ID;
             // EMFILE/ENFILE/ENODEV: no pidfd now) psutil falls back to its loop.
-            if let Ok(fd) = pidfd::open(self.pid) {
+            if let Ok(fd) = sys::pidfd_open(self.pid) {
                 return self.wait_pidfd(fd.as_fd(), deadline);
             }
         }
@@ -128,9 +128,9 @@ impl Process {
             return Ok(Waited::Done(None));
         }
         loop {
-            let ev = pidfd::poll_once(fd, libc::POLLIN, deadline, None)
+            let ev = pidfd::poll_once(fd, PollFlags::IN, deadline, None)
                 .map_err(|e| Error::io(format!("poll(pidfd of pid={})", self.pid), e))?;
-            if ev != 0 {
+            if !ev.is_empty() {
                 break;
             }
             if past(deadline) {
@@ -138,7 +138,7 @@ impl Process {
             }
         }
         // Exited. Reap it if it is our child.
-        match self.waitpid(0)? {
+        match self.waitpid(false)? {
             Reap::Reaped(status) => return Ok(Waited::Done(Some(status))),
             // Cannot happen after POLLIN with a blocking waitpid; treat as not ours.
             Reap::Running | Reap::NotChild => {}
@@ -152,9 +152,9 @@ impl Process {
             if past(deadline) {
                 return Ok(Waited::TimedOut);
             }
-            let ev = pidfd::poll_once(fd, 0, deadline, Some(interval))
+            let ev = pidfd::poll_once(fd, PollFlags::empty(), deadline, Some(interval))
                 .map_err(|e| Error::io(format!("poll(pidfd of pid={})", self.pid), e))?;
-            if ev & libc::POLLHUP != 0 {
+            if ev.contains(PollFlags::HUP) {
                 self.st().gone = true;
                 return Ok(Waited::Done(None));
             }
@@ -165,9 +165,8 @@ impl Process {
     /// psutil's fallback loop without pidfds.
     fn wait_loop(&self, deadline: Option<Instant>, nohang: bool) -> Result<Waited> {
         let mut interval = FIRST_INTERVAL;
-        let flags = if nohang { libc::WNOHANG } else { 0 };
         loop {
-            match self.waitpid(flags)? {
+            match self.waitpid(nohang)? {
                 Reap::Reaped(status) => return Ok(Waited::Done(Some(status))),
                 Reap::NotChild => break,
                 Reap::Running => {
@@ -188,32 +187,22 @@ impl Process {
         }
     }
 
-    /// `waitpid(pid, flags)`, restarted on EINTR.
-    fn waitpid(&self, flags: libc::c_int) -> Result<Reap> {
-        let pid =
-            libc::pid_t::try_from(self.pid).map_err(|_| Error::invalid("PID out of the pid_t range"))?;
-        loop {
-            let mut status: libc::c_int = 0;
-            // SAFETY: a valid out pointer.
-            let r = unsafe { libc::waitpid(pid, &mut status, flags) };
-            if r == pid {
-                return match ExitStatus::from_wait_status(status) {
-                    Some(s) => Ok(Reap::Reaped(s)),
-                    None => Err(Error::parse(
-                        format!("waitpid(pid={})", self.pid),
-                        format!("unknown process exit status {status:#x}"),
-                    )),
-                };
-            }
-            if r == 0 {
-                return Ok(Reap::Running);
-            }
-            let e = io::Error::last_os_error();
-            match e.raw_os_error() {
-                Some(libc::EINTR) => continue,
-                Some(libc::ECHILD) => return Ok(Reap::NotChild),
-                _ => return Err(Error::io(format!("waitpid(pid={})", self.pid), e)),
-            }
+    /// `waitpid(pid, WNOHANG or 0)`, restarted on EINTR.
+    fn waitpid(&self, nohang: bool) -> Result<Reap> {
+        if i32::try_from(self.pid).is_err() {
+            return Err(Error::invalid("PID out of the pid_t range"));
+        }
+        match sys::waitpid(self.pid, nohang) {
+            Ok(WaitResult::Status(status)) => match ExitStatus::from_wait_status(status) {
+                Some(s) => Ok(Reap::Reaped(s)),
+                None => Err(Error::parse(
+                    format!("waitpid(pid={})", self.pid),
+                    format!("unknown process exit status {status:#x}"),
+                )),
+            },
+            Ok(WaitResult::Running) => Ok(Reap::Running),
+            Ok(WaitResult::NotChild) => Ok(Reap::NotChild),
+            Err(e) => Err(Error::io(format!("waitpid(pid={})", self.pid), e)),
         }
     }
 
@@ -417,8 +406,7 @@ mod tests {
         let d = Some(t + Duration::from_millis(120));
         assert!(matches!(p.wait_loop(d, true).unwrap(), Waited::TimedOut));
         assert!(t.elapsed() >= Duration::from_millis(120));
-        // SAFETY: signalling our own child.
-        unsafe { libc::kill(c.id() as i32, libc::SIGTERM) };
+        sys::kill(c.id(), sys::SIGTERM).unwrap();
         let d = Some(Instant::now() + Duration::from_secs(5));
         assert_eq!(
             done(p.wait_loop(d, true).unwrap()),

@@ -20,6 +20,8 @@ pub(crate) enum OsErr {
     Interrupted,
     /// `EINVAL`.
     Invalid,
+    /// `ENAMETOOLONG`.
+    NameTooLong,
     /// Anything else (or an error without an errno).
     Other,
 }
@@ -42,19 +44,18 @@ impl OsErr {
             Errno::ISDIR => OsErr::IsADirectory,
             Errno::INTR => OsErr::Interrupted,
             Errno::INVAL => OsErr::Invalid,
+            Errno::NAMETOOLONG => OsErr::NameTooLong,
             _ => OsErr::Other,
         }
     }
 
     /// True for `ENOENT` and `ESRCH`: the process (or its file) is not there.
-    #[allow(dead_code)] // the process error translation (next step)
     pub(crate) fn is_gone(self) -> bool {
         matches!(self, OsErr::NotFound | OsErr::NoProcess)
     }
 }
 
 /// An `io::Error` for a raw errno value.
-#[allow(dead_code)] // the process error translation (next step)
 pub(crate) fn from_raw(n: rustix::io::Errno) -> io::Error {
     n.into()
 }
@@ -75,6 +76,7 @@ mod tests {
         assert_eq!(c(Errno::ISDIR), OsErr::IsADirectory);
         assert_eq!(c(Errno::INTR), OsErr::Interrupted);
         assert_eq!(c(Errno::INVAL), OsErr::Invalid);
+        assert_eq!(c(Errno::NAMETOOLONG), OsErr::NameTooLong);
         assert_eq!(c(Errno::NOMEM), OsErr::Other);
         assert_eq!(OsErr::of(&io::Error::other("x")), OsErr::Other);
         assert!(OsErr::NotFound.is_gone() && OsErr::NoProcess.is_gone());

@@ -130,6 +130,12 @@ pub(crate) fn exists(path: &Path) -> bool {
     rustix::fs::access(path, rustix::fs::Access::EXISTS).is_ok()
 }
 
+/// `access(path, mode)`: the kernel's permission check of `path` (following
+/// symlinks) for the caller's real IDs.
+pub(crate) fn access(path: &Path, mode: rustix::fs::Access) -> bool {
+    rustix::fs::access(path, mode).is_ok()
+}
+
 /// Lists a directory's entry names (without `.` and `..`), in directory order; errors
 /// name the path.
 pub(crate) fn list_dir(path: &Path) -> Result<Vec<OsString>> {

@@ -7,4 +7,5 @@ pub(crate) mod fs;
 #[cfg(target_env = "gnu")]
 pub(crate) mod heap;
 pub(crate) mod net;
+pub(crate) mod process;
 pub(crate) mod system;
