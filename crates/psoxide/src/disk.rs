@@ -16,16 +16,14 @@ use crate::nowrap::NoWrap;
 use crate::roots::Roots;
 use crate::sys::errno::OsErr;
 use crate::sys::fs::{
-    exists, list_dir, open, open_regular, put_buf, read_bytes, read_fd, read_into, take_buf, with_file, Dir,
-    Eof,
+    exists, is_file, list_dir, open, open_regular, put_buf, read_bytes, read_fd, read_into, take_buf,
+    with_file, Dir, Eof,
 };
 use crate::util::round1;
 use indexmap::IndexMap;
 use std::borrow::Cow;
-use std::ffi::CString;
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// A mounted file system: psutil's `sdiskpart`.
@@ -93,9 +91,10 @@ pub fn disk_partitions(all: bool) -> Result<Vec<DiskPartition>> {
 
 /// The `major:minor` of the device holding `/` (psutil stats the literal `/`).
 fn root_dev() -> Result<(u32, u32)> {
-    let md = std::fs::metadata("/").map_err(|e| Error::io("/", e))?;
-    let dev = md.dev();
-    Ok((libc::major(dev), libc::minor(dev)))
+    let dev = crate::sys::fs::stat(Path::new("/"))
+        .map_err(|e| Error::io("/", e))?
+        .st_dev;
+    Ok((rustix::fs::major(dev), rustix::fs::minor(dev)))
 }
 
 /// Finds the block device `major:minor` under `roots` the way psutil does for
@@ -170,11 +169,6 @@ fn with_physical_fstypes<T>(roots: &Roots, f: impl FnOnce(&[Cow<'_, str>]) -> Re
         FS_BUF.with(|b| b.set(buf));
     }
     r
-}
-
-/// True when `path` is (or links to) a regular file: Python's `os.path.isfile`.
-fn is_file(path: &Path) -> bool {
-    std::fs::metadata(path).map(|m| m.is_file()).unwrap_or(false)
 }
 
 /// Opens the mount table psutil reads: `{etc}/mtab` when `roots.procfs` is the literal
@@ -270,25 +264,18 @@ fn mount_entries(roots: &Roots, fstypes: Option<&[Cow<'_, str>]>) -> Result<Vec<
 /// psutil would report a negative `used` if `f_bfree > f_blocks`; here it is 0.
 pub fn disk_usage(path: impl AsRef<Path>) -> Result<DiskUsage> {
     let path = path.as_ref();
-    let c = CString::new(path.as_os_str().as_bytes())
-        .map_err(|_| Error::invalid(format!("disk_usage: path contains a NUL byte: {:?}", path)))?;
-    // SAFETY: an all-zero statvfs is valid; the kernel fills it in.
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: `c` is NUL-terminated and `st` is writable.
-        if unsafe { libc::statvfs(c.as_ptr(), &mut st) } == 0 {
-            break;
-        }
-        let e = std::io::Error::last_os_error();
-        if e.kind() != std::io::ErrorKind::Interrupted {
-            return Err(Error::io(path, e));
-        }
+    if path.as_os_str().as_bytes().contains(&0) {
+        return Err(Error::invalid(format!(
+            "disk_usage: path contains a NUL byte: {:?}",
+            path
+        )));
     }
-    let frsize = st.f_frsize as u64;
+    let st = crate::sys::fs::statvfs(path).map_err(|e| Error::io(path, e))?;
+    let frsize = st.f_frsize;
     // Sizes beyond 16 EiB cannot occur; saturate rather than wrap.
-    let total = (st.f_blocks as u64).saturating_mul(frsize);
-    let avail_root = (st.f_bfree as u64).saturating_mul(frsize);
-    let free = (st.f_bavail as u64).saturating_mul(frsize);
+    let total = st.f_blocks.saturating_mul(frsize);
+    let avail_root = st.f_bfree.saturating_mul(frsize);
+    let free = st.f_bavail.saturating_mul(frsize);
     let used = total.saturating_sub(avail_root);
     let denom = used as f64 + free as f64;
     let percent = if denom == 0.0 {
@@ -372,18 +359,19 @@ fn as_row(d: &DiskIoCounters) -> [u64; 9] {
 /// (the top entry is followed, links inside it are not), named after its directory.
 fn read_sysfs_block(roots: &Roots, out: &mut Vec<(DiskStatLine, PathBuf)>) -> Result<()> {
     fn walk(dir: &Path, depth: u32, out: &mut Vec<(DiskStatLine, PathBuf)>) -> Result<()> {
-        let rd = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
         let mut subdirs = Vec::new();
         let mut has_stat = false;
-        for ent in rd {
-            let ent = ent.map_err(|e| Error::io(dir, e))?;
-            let ft = ent.file_type().map_err(|e| Error::io(ent.path(), e))?;
-            if ft.is_dir() {
-                subdirs.push(ent.path());
-            } else if ent.file_name() == "stat" {
-                has_stat = true;
-            }
-        }
+        Dir::open(dir)
+            .and_then(|mut d| {
+                d.for_each_typed(|name, ft| {
+                    if ft == rustix::fs::FileType::Directory {
+                        subdirs.push(dir.join(std::ffi::OsStr::from_bytes(name)));
+                    } else if name == b"stat" {
+                        has_stat = true;
+                    }
+                })
+            })
+            .map_err(|e| Error::io(dir, e))?;
         if has_stat {
             let p = dir.join("stat");
             let name = dir

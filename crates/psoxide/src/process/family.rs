@@ -235,8 +235,8 @@ impl Process {
                     continue;
                 }
                 let path = PathBuf::from(OsString::from_vec(link.clone()));
-                match std::fs::metadata(&path) {
-                    Ok(md) if md.is_file() => {}
+                match crate::sys::fs::stat(&path) {
+                    Ok(st) if crate::sys::fs::is_regular(&st) => {}
                     Ok(_) => continue,
                     Err(e) if OsErr::of(&e) == OsErr::Denied => {
                         return Err(Error::access_denied(

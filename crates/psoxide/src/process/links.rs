@@ -4,7 +4,7 @@ use super::{tty, Failed, Process, ThreadTimes};
 use crate::error::{Error, Result};
 use crate::linux::parse::pid_stat::parse_pid_stat;
 use crate::sys::errno::OsErr;
-use crate::sys::fs::{access, put_buf, take_buf, Eof};
+use crate::sys::fs::{access, put_buf, take_buf, Dir, Eof};
 use crate::sys::process::getpriority;
 use std::ffi::OsString;
 use std::io;
@@ -21,7 +21,7 @@ pub(crate) fn strip_deleted(b: &[u8]) -> io::Result<&[u8]> {
     let Some(stripped) = b.strip_suffix(DELETED) else {
         return Ok(b);
     };
-    match std::fs::metadata(std::ffi::OsStr::from_bytes(b)) {
+    match crate::sys::fs::stat(std::path::Path::new(std::ffi::OsStr::from_bytes(b))) {
         Ok(_) => Ok(b),
         Err(e) if OsErr::of(&e) == OsErr::Denied => Err(e),
         Err(_) => Ok(stripped),
@@ -137,14 +137,14 @@ impl Process {
     pub fn threads(&self) -> Result<Vec<ThreadTimes>> {
         crate::process::attrs::serve_prefetched!(self, Threads);
         let task = self.root.path(self.pid, "task");
-        let rd = match std::fs::read_dir(&task) {
-            Ok(rd) => rd,
+        let mut dir = match Dir::open(&task) {
+            Ok(d) => d,
             Err(e) => return Err(self.os_error(Failed::File("task"), e)),
         };
-        let mut tids: Vec<String> = rd
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
+        let mut tids: Vec<String> = Vec::new();
+        // A listing that fails part-way keeps what it listed (the threads that
+        // vanished meanwhile are skipped below anyway).
+        let _ = dir.for_each(|n| tids.push(String::from_utf8_lossy(n).into_owned()));
         tids.sort();
         let mut out = Vec::with_capacity(tids.len());
         let mut vanished = false;

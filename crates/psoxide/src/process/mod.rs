@@ -901,10 +901,11 @@ impl Process {
             }
         }
         let path = self.root.path(self.pid, "fd");
-        match std::fs::read_dir(&path) {
-            Ok(rd) => Ok(rd.count() as u64),
-            Err(e) => Err(self.os_error(Failed::File("fd"), e)),
-        }
+        let mut n = 0u64;
+        crate::sys::fs::Dir::open(&path)
+            .and_then(|mut d| d.for_each(|_| n += 1))
+            .map_err(|e| self.os_error(Failed::File("fd"), e))?;
+        Ok(n)
     }
 
     /// Whether the process is still the same one (same PID and start time).

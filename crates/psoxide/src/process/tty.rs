@@ -1,32 +1,29 @@
 //! Terminal device numbers -> paths (`/dev/tty*`, `/dev/pts/*`), built lazily and
 //! rebuilt once on a miss (a new pseudo-terminal appears after the first build).
 
+use crate::sys::fs::{for_each_entry, stat};
 use std::collections::HashMap;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 fn build(dev: &Path) -> HashMap<u64, PathBuf> {
     let mut m = HashMap::new();
-    let mut add_dir = |dir: &Path, prefix: Option<&str>| {
-        if let Ok(rd) = std::fs::read_dir(dir) {
-            for e in rd.flatten() {
-                let name = e.file_name();
-                if let Some(p) = prefix {
-                    if !name.to_string_lossy().starts_with(p) {
-                        continue;
-                    }
-                }
-                let path = e.path();
-                if let Ok(md) = std::fs::metadata(&path) {
-                    if md.rdev() != 0 {
-                        m.entry(md.rdev()).or_insert(path);
-                    }
+    let mut add_dir = |dir: &Path, prefix: Option<&[u8]>| {
+        // A directory that cannot be listed adds nothing (psutil globs).
+        let _ = for_each_entry(dir, |name| {
+            if prefix.is_some_and(|p| !name.starts_with(p)) {
+                return;
+            }
+            let path = dir.join(std::ffi::OsStr::from_bytes(name));
+            if let Ok(st) = stat(&path) {
+                if st.st_rdev != 0 {
+                    m.entry(st.st_rdev).or_insert(path);
                 }
             }
-        }
+        });
     };
-    add_dir(dev, Some("tty"));
+    add_dir(dev, Some(b"tty"));
     add_dir(&dev.join("pts"), None);
     m
 }

@@ -35,7 +35,11 @@ impl OsErr {
     /// Classifies a raw errno.
     pub(crate) fn of_raw(errno: Option<i32>) -> OsErr {
         use rustix::io::Errno;
-        let Some(n) = errno else { return OsErr::Other };
+        // rustix's `Errno` holds 1..=4095 only (and asserts it): anything else is no
+        // errno the kernel returns.
+        let Some(n) = errno.filter(|n| (1..4096).contains(n)) else {
+            return OsErr::Other;
+        };
         match Errno::from_raw_os_error(n) {
             Errno::NOENT => OsErr::NotFound,
             Errno::SRCH => OsErr::NoProcess,
@@ -80,6 +84,10 @@ mod tests {
         assert_eq!(c(Errno::NOMEM), OsErr::Other);
         assert_eq!(OsErr::of(&io::Error::other("x")), OsErr::Other);
         assert!(OsErr::NotFound.is_gone() && OsErr::NoProcess.is_gone());
+        for n in [0, -1, 4096, i32::MIN, i32::MAX] {
+            assert_eq!(OsErr::of_raw(Some(n)), OsErr::Other, "{n}");
+            assert_eq!(OsErr::of(&io::Error::from_raw_os_error(n)), OsErr::Other, "{n}");
+        }
         assert!(!OsErr::Denied.is_gone());
     }
 }

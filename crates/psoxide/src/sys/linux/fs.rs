@@ -214,6 +214,31 @@ impl Dir {
     /// order `readdir` and `os.listdir` give). Lists from the start each time; `&mut`
     /// because a listing moves the descriptor's position.
     pub(crate) fn for_each(&mut self, mut f: impl FnMut(&[u8])) -> io::Result<()> {
+        self.scan(|name, _| f(name))
+    }
+
+    /// Like [`Dir::for_each`], with each entry's type as `readdir` reports it; where
+    /// the file system gives none (`DT_UNKNOWN`) it is asked with `fstatat` without
+    /// following links, as Python's `DirEntry.is_dir()` does.
+    pub(crate) fn for_each_typed(&mut self, mut f: impl FnMut(&[u8], FileType)) -> io::Result<()> {
+        let mut known: Vec<(Vec<u8>, FileType)> = Vec::new();
+        self.scan(|name, ft| known.push((name.to_vec(), ft)))?;
+        for (name, ft) in &mut known {
+            if *ft == FileType::Unknown {
+                let st = rustix::fs::statat(&self.fd, name.as_slice(), AtFlags::SYMLINK_NOFOLLOW)?;
+                *ft = FileType::from_raw_mode(st.st_mode);
+            }
+        }
+        for (name, ft) in known {
+            f(&name, ft);
+        }
+        Ok(())
+    }
+
+    /// The one `getdents64` loop of the crate (through rustix's `RawDir`): every entry
+    /// but `.` and `..`, with its `d_type`. An `EINTR` is retried; any other error
+    /// ends the listing with that error.
+    fn scan(&mut self, mut f: impl FnMut(&[u8], FileType)) -> io::Result<()> {
         if std::mem::replace(&mut self.listed, true) {
             rustix::fs::seek(&self.fd, rustix::fs::SeekFrom::Start(0))?;
         }
@@ -229,7 +254,7 @@ impl Dir {
                     Ok(ent) => {
                         let name = ent.file_name().to_bytes();
                         if name != b"." && name != b".." {
-                            f(name);
+                            f(name, ent.file_type());
                         }
                     }
                     Err(rustix::io::Errno::INTR) => continue,
@@ -310,6 +335,28 @@ impl Dir {
         let st = rustix::fs::fstat(&self.fd)?;
         Ok((st.st_dev, st.st_ino))
     }
+}
+
+/// `stat(2)` of `path`, following symlinks (Python's `os.stat`).
+pub(crate) fn stat(path: &Path) -> io::Result<rustix::fs::Stat> {
+    Ok(retry_on_intr(|| rustix::fs::stat(path))?)
+}
+
+/// True when `st` is a regular file's.
+pub(crate) fn is_regular(st: &rustix::fs::Stat) -> bool {
+    FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
+}
+
+/// True when `path` is a regular file once symlinks are followed (Python's
+/// `os.path.isfile`: any error is false).
+pub(crate) fn is_file(path: &Path) -> bool {
+    stat(path).is_ok_and(|st| is_regular(&st))
+}
+
+/// `statvfs(2)` of `path` (glibc's fields: `f_frsize` is `f_bsize` when the kernel
+/// gives none).
+pub(crate) fn statvfs(path: &Path) -> io::Result<rustix::fs::StatVfs> {
+    Ok(retry_on_intr(|| rustix::fs::statvfs(path))?)
 }
 
 /// Device and inode of `path` (following symlinks): compared with
@@ -453,5 +500,29 @@ mod tests {
         let s = String::from_utf8(v).unwrap();
         assert!(s.starts_with("MemTotal:"));
         assert!(s.trim_end().lines().count() > 20);
+    }
+
+    #[test]
+    fn typed_listing_does_not_follow_links() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("d")).unwrap();
+        std::fs::write(dir.path().join("f"), b"x").unwrap();
+        std::os::unix::fs::symlink("d", dir.path().join("l")).unwrap();
+        let mut got = Vec::new();
+        Dir::open(dir.path())
+            .unwrap()
+            .for_each_typed(|n, t| got.push((n.to_vec(), t)))
+            .unwrap();
+        got.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            got,
+            vec![
+                (b"d".to_vec(), FileType::Directory),
+                (b"f".to_vec(), FileType::RegularFile),
+                (b"l".to_vec(), FileType::Symlink),
+            ]
+        );
+        assert!(is_file(&dir.path().join("f")) && !is_file(&dir.path().join("d")));
+        assert!(!is_file(&dir.path().join("missing")));
     }
 }
