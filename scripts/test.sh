@@ -42,6 +42,9 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 export PSOXIDE_PYTHON="$VENV/bin/python"
 
+step "a target without a backend stops with one error"
+scripts/check-unsupported.sh
+
 step "cargo test"
 cargo test --workspace --quiet 2>&1 | tee target/cargo-test.log
 grep -q "test result: ok" target/cargo-test.log

@@ -63,7 +63,7 @@ pub(crate) struct HostState {
     /// Terminal device number → path under `roots.dev`.
     pub(crate) tty: Mutex<Option<HashMap<u64, PathBuf>>>,
     /// UID → user name.
-    pub(crate) users: Mutex<Option<crate::process::users::Cache>>,
+    pub(crate) users: Mutex<Option<crate::process::UserCache>>,
     /// `net_io_counters(nowrap=true)` state.
     pub(crate) net_nowrap: Mutex<Option<NoWrap<NET_DEV_FIELDS>>>,
     /// `disk_io_counters(nowrap=true)` state.

@@ -26,40 +26,65 @@
 
 #![warn(missing_docs)]
 
-pub mod connections;
-pub mod constants;
-mod context;
-pub mod cpu;
-pub mod disk;
-mod error;
-pub mod heap;
-pub mod host;
-pub mod linux;
-pub mod memory;
-pub mod net;
-mod nowrap;
-pub mod process;
-pub mod roots;
-pub mod sensors;
-mod sys;
-pub mod users;
-pub mod util;
-mod warning;
+// psoxide has one backend, Linux's (/proc, /sys and Linux system calls). Elsewhere the
+// build stops with this one error instead of a cascade from the modules below.
+// `--cfg psoxide_unsupported` simulates such a target on Linux (see
+// scripts/check-unsupported.sh).
+#[cfg(any(not(target_os = "linux"), psoxide_unsupported))]
+compile_error!(
+    "psoxide supports Linux only: this target has no backend (see docs/conventions.md, \
+     'Adding an OS backend')"
+);
 
-pub use connections::*;
-pub use constants::*;
-pub use context::Host;
-pub use cpu::*;
-pub use disk::*;
-pub use error::{Error, Pid, Result};
-pub use heap::*;
-pub use host::*;
-pub use indexmap::IndexMap;
-pub use memory::*;
-pub use net::*;
-pub use process::*;
-pub use roots::{procfs_path, roots, set_procfs_path, set_roots, Roots};
-pub use sensors::*;
-pub use users::*;
-pub use util::*;
-pub use warning::{capture_warnings, set_warning_handler, Warning};
+/// The items of the crate, compiled on Linux only.
+macro_rules! linux_only {
+    ($($item:item)*) => {
+        $(
+            #[cfg(all(target_os = "linux", not(psoxide_unsupported)))]
+            $item
+        )*
+    };
+}
+
+linux_only! {
+    pub mod connections;
+    pub mod constants;
+    mod context;
+    pub mod cpu;
+    pub mod disk;
+    mod error;
+    pub mod heap;
+    pub mod host;
+    /// The kernel-format parsers, public for the fuzz targets and benches only: not part
+    /// of the API (no stability promise).
+    #[doc(hidden)]
+    pub mod linux;
+    pub mod memory;
+    pub mod net;
+    mod nowrap;
+    pub mod process;
+    pub mod roots;
+    pub mod sensors;
+    mod sys;
+    pub mod users;
+    pub mod util;
+    mod warning;
+
+    pub use connections::*;
+    pub use constants::*;
+    pub use context::Host;
+    pub use cpu::*;
+    pub use disk::*;
+    pub use error::{Error, Pid, Result};
+    pub use heap::*;
+    pub use host::*;
+    pub use indexmap::IndexMap;
+    pub use memory::*;
+    pub use net::*;
+    pub use process::*;
+    pub use roots::{procfs_path, roots, set_procfs_path, set_roots, Roots};
+    pub use sensors::*;
+    pub use users::*;
+    pub use util::*;
+    pub use warning::{capture_warnings, set_warning_handler, Warning};
+}

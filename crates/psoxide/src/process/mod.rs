@@ -24,7 +24,7 @@ mod small;
 mod store;
 mod tty;
 mod types;
-pub(crate) mod users;
+mod users;
 mod wait;
 
 pub use attrs::{parse_attrs, Attr, AttrValue, ProcessInfo};
@@ -45,6 +45,7 @@ use crate::sys::errno::OsErr;
 use crate::sys::fs::{put_buf, take_buf, Eof};
 use indexmap::IndexMap;
 pub(crate) use procroot::ProcRoot;
+pub(crate) use users::Cache as UserCache;
 use small::SmallBytes;
 use std::ffi::OsString;
 use std::io;

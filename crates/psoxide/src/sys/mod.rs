@@ -3,13 +3,8 @@
 //! platform-free apart from the kernel formats it interprets.
 //!
 //! Linux is the one backend; a macOS or BSD backend would be a sibling folder chosen
-//! with `cfg(target_os)`, exporting the same names.
-
-#[cfg(not(target_os = "linux"))]
-compile_error!(
-    "psoxide supports Linux only: this target has no backend (see docs/conventions.md, \
-     'Adding an OS backend')"
-);
+//! with `cfg(target_os)`, exporting the same names (`lib.rs` stops the build with one
+//! `compile_error!` on any other target).
 
 #[cfg(target_os = "linux")]
 mod linux;
