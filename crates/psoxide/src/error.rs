@@ -165,15 +165,18 @@ impl Error {
             Error::Unsupported { .. } => "NotImplementedError",
             Error::InvalidArgument { .. } => "ValueError",
             Error::Parse { .. } => "RuntimeError",
-            Error::Io { source, .. } => match source.raw_os_error() {
-                Some(libc::ENOENT) => "FileNotFoundError",
-                Some(libc::EACCES) | Some(libc::EPERM) => "PermissionError",
-                Some(libc::ENOTDIR) => "NotADirectoryError",
-                Some(libc::EISDIR) => "IsADirectoryError",
-                Some(libc::ESRCH) => "ProcessLookupError",
-                Some(libc::EINTR) => "InterruptedError",
-                _ => "OSError",
-            },
+            Error::Io { source, .. } => {
+                use crate::sys::errno::OsErr;
+                match OsErr::of(source) {
+                    OsErr::NotFound => "FileNotFoundError",
+                    OsErr::Denied => "PermissionError",
+                    OsErr::NotADirectory => "NotADirectoryError",
+                    OsErr::IsADirectory => "IsADirectoryError",
+                    OsErr::NoProcess => "ProcessLookupError",
+                    OsErr::Interrupted => "InterruptedError",
+                    _ => "OSError",
+                }
+            }
         }
     }
 
