@@ -77,10 +77,10 @@ struct State {
     create_time: Option<f64>,
     /// `exe()` once read successfully (psutil caches it).
     exe: Option<PathBuf>,
-    /// Nesting depth of [`Process::oneshot`]; the cache is used while it is > 0.
+    /// Nesting depth of [`Process::oneshot`]; the snapshot is used while it is > 0.
     oneshot: u32,
     /// Sources read inside `oneshot`, each at most once.
-    cache: Option<Box<Cache>>,
+    snapshot: Option<Box<Snapshot>>,
     /// The previous `cpu_percent()` sample: when, and user + system seconds.
     cpu_last: Option<(std::time::Instant, f64)>,
     /// What `wait()` returned, once it returned (psutil caches it, `None` included).
@@ -89,11 +89,14 @@ struct State {
     prefetch: Option<store::Store>,
 }
 
-/// What `oneshot` keeps: each per-process source parsed once. A scan reuses one
-/// `Cache` from process to process (see [`Process::oneshot_reusing`]), so the command
-/// line buffer is allocated once per scan, not once per process.
+/// The one per-process snapshot of parsed sources (`stat`, `status`, `statm`,
+/// `cmdline`): every getter derives its value from it inside [`Process::oneshot`],
+/// [`Process::as_dict`] and [`process_iter`], so each source is read and parsed at most
+/// once per process there. A scan reuses one `Snapshot` from process to process (see
+/// [`Process::oneshot_reusing`]), so the command line buffer is allocated once per
+/// scan, not once per process.
 #[derive(Debug, Default)]
-pub(crate) struct Cache {
+pub(crate) struct Snapshot {
     stat: Option<Stat>,
     status: Option<StatusData>,
     statm: Option<MemoryInfo>,
@@ -105,7 +108,7 @@ pub(crate) struct Cache {
     status_head_only: bool,
 }
 
-impl Cache {
+impl Snapshot {
     /// Forgets every value, keeping the command line buffer's capacity (up to 64 KiB).
     fn clear(&mut self) {
         self.stat = None;
@@ -285,11 +288,11 @@ impl Process {
         }
     }
 
-    /// Seeds the oneshot cache with a `stat` just read (only while a oneshot is active).
+    /// Seeds the oneshot snapshot with a `stat` just read (only while a oneshot is active).
     pub(crate) fn seed_stat(&self, stat: Stat) {
         let mut st = self.st();
         if st.oneshot > 0 {
-            if let Some(c) = st.cache.as_mut() {
+            if let Some(c) = st.snapshot.as_mut() {
                 if c.stat.is_none() {
                     c.stat = Some(stat);
                 }
@@ -322,7 +325,7 @@ impl Process {
         {
             let st = self.st();
             if st.oneshot > 0 {
-                if let Some(s) = st.cache.as_ref().and_then(|c| c.stat.as_ref()) {
+                if let Some(s) = st.snapshot.as_ref().and_then(|c| c.stat.as_ref()) {
                     return s.state == b'Z';
                 }
             }
@@ -394,7 +397,7 @@ impl Process {
     /// Runs `f` with this handle's sources cached: inside it, `/proc/PID/stat`,
     /// `/proc/PID/status` and `/proc/PID/statm` are each read at most once, however
     /// many methods use them (psutil's `oneshot()`). Re-entrant: nested calls share the
-    /// outer cache, which is dropped when the outermost call returns. Other threads
+    /// outer snapshot, which is dropped when the outermost call returns. Other threads
     /// using the same handle meanwhile also see the cached values.
     ///
     /// As in psutil, a blocking `cpu_percent(Some(interval))` inside `oneshot` returns
@@ -403,24 +406,24 @@ impl Process {
         self.oneshot_reusing(&mut None, f)
     }
 
-    /// [`oneshot`](Process::oneshot) that takes its cache from `spare` (when this is
+    /// [`oneshot`](Process::oneshot) that takes its snapshot from `spare` (when this is
     /// the outermost oneshot) and puts it back, cleared, when done: a scan passes the
     /// same `spare` for every process.
-    pub(crate) fn oneshot_reusing<R>(&self, spare: &mut Option<Box<Cache>>, f: impl FnOnce(&Self) -> R) -> R {
+    pub(crate) fn oneshot_reusing<R>(&self, spare: &mut Option<Box<Snapshot>>, f: impl FnOnce(&Self) -> R) -> R {
         {
             let mut st = self.st();
             st.oneshot += 1;
-            if st.cache.is_none() {
-                st.cache = Some(spare.take().unwrap_or_default());
+            if st.snapshot.is_none() {
+                st.snapshot = Some(spare.take().unwrap_or_default());
             }
         }
-        struct Exit<'a, 'b>(&'a Process, &'b mut Option<Box<Cache>>);
+        struct Exit<'a, 'b>(&'a Process, &'b mut Option<Box<Snapshot>>);
         impl Drop for Exit<'_, '_> {
             fn drop(&mut self) {
                 let mut st = self.0.st();
                 st.oneshot = st.oneshot.saturating_sub(1);
                 if st.oneshot == 0 {
-                    if let Some(mut c) = st.cache.take() {
+                    if let Some(mut c) = st.snapshot.take() {
                         if self.1.is_none() {
                             c.clear();
                             *self.1 = Some(c);
@@ -437,7 +440,7 @@ impl Process {
         {
             let st = self.st();
             if st.oneshot > 0 {
-                if let Some(s) = st.cache.as_ref().and_then(|c| c.stat.as_ref()) {
+                if let Some(s) = st.snapshot.as_ref().and_then(|c| c.stat.as_ref()) {
                     return Ok(s.clone());
                 }
             }
@@ -445,7 +448,7 @@ impl Process {
         let s = self.read_stat()?;
         let mut st = self.st();
         if st.oneshot > 0 {
-            if let Some(c) = st.cache.as_mut() {
+            if let Some(c) = st.snapshot.as_mut() {
                 c.stat = Some(s.clone());
             }
         }
@@ -460,12 +463,12 @@ impl Process {
         Ok(s)
     }
 
-    /// Reads and parses `status` into the oneshot cache (when a oneshot is active and
-    /// the cache does not have it yet, or has only its head and `tail` is wanted).
+    /// Reads and parses `status` into the oneshot snapshot (when a oneshot is active and
+    /// the snapshot does not have it yet, or has only its head and `tail` is wanted).
     pub(crate) fn cache_status(&self, tail: bool) -> Result<()> {
         let head_only = {
             let st = self.st();
-            let Some(c) = st.cache.as_ref().filter(|_| st.oneshot > 0) else {
+            let Some(c) = st.snapshot.as_ref().filter(|_| st.oneshot > 0) else {
                 return Ok(());
             };
             if c.status.as_ref().is_some_and(|d| d.s.tail_parsed || !tail) {
@@ -483,16 +486,16 @@ impl Process {
         })?;
         let mut st = self.st();
         if st.oneshot > 0 {
-            if let Some(c) = st.cache.as_mut() {
+            if let Some(c) = st.snapshot.as_mut() {
                 c.status = Some(s);
             }
         }
         Ok(())
     }
 
-    /// Runs `f` on the parsed `status`: the oneshot cache's (read into it first when
+    /// Runs `f` on the parsed `status`: the oneshot snapshot's (read into it first when
     /// missing), or a fresh read outside a oneshot. `f` runs with the handle's state
-    /// locked when the value comes from the cache, so it must not call back into the
+    /// locked when the value comes from the snapshot, so it must not call back into the
     /// handle. The cached value may lack the lines after `Threads`: use
     /// [`with_status_tail`](Process::with_status_tail) for those.
     fn with_status<T>(&self, f: impl FnOnce(&PidStatus<'_>) -> Result<T>) -> Result<T> {
@@ -509,7 +512,7 @@ impl Process {
         {
             let st = self.st();
             if st.oneshot > 0 {
-                if let Some(d) = st.cache.as_ref().and_then(|c| c.status.as_ref()) {
+                if let Some(d) = st.snapshot.as_ref().and_then(|c| c.status.as_ref()) {
                     if d.s.tail_parsed || !tail {
                         return f(&PidStatus {
                             cpus_allowed_list: d.cpus_allowed_list.as_ref().map(SmallBytes::as_bytes),
@@ -714,14 +717,14 @@ impl Process {
         {
             let st = self.st();
             if st.oneshot > 0 {
-                if let Some(m) = st.cache.as_ref().and_then(|c| c.statm) {
+                if let Some(m) = st.snapshot.as_ref().and_then(|c| c.statm) {
                     return Ok(m);
                 }
                 // `status` carries the same kernel counters as `statm` (VmSize = size,
                 // VmRSS = resident, RssFile + RssShmem = shared, VmExe = text,
                 // VmData + VmStk = data), so when it was already read in this oneshot
                 // there is no need to open `statm`.
-                if let Some(d) = st.cache.as_ref().and_then(|c| c.status.as_ref()) {
+                if let Some(d) = st.snapshot.as_ref().and_then(|c| c.status.as_ref()) {
                     if let Some(m) = memory_from_status(&d.s) {
                         return Ok(m);
                     }
@@ -731,7 +734,7 @@ impl Process {
         let m = self.read_statm()?;
         let mut st = self.st();
         if st.oneshot > 0 {
-            if let Some(c) = st.cache.as_mut() {
+            if let Some(c) = st.snapshot.as_mut() {
                 c.statm = Some(m);
             }
         }
@@ -792,16 +795,16 @@ impl Process {
     }
 
     /// Runs `f` on the bytes of `/proc/PID/cmdline` (split them with [`cmdline_args`]):
-    /// the oneshot cache's, read into it when missing, or a fresh read outside a
+    /// the oneshot snapshot's, read into it when missing, or a fresh read outside a
     /// oneshot. Kernel threads have none (empty); zombies give `ZombieProcess`. `f` may
     /// run with the handle's state locked: it must not call back into the handle.
     pub(crate) fn with_cmdline<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
-        // Inside a oneshot, the cache's buffer is read into (and kept): a scan reuses
+        // Inside a oneshot, the snapshot's buffer is read into (and kept): a scan reuses
         // one buffer for every process.
-        let (mut raw, from_cache) = {
+        let (mut raw, from_snapshot) = {
             let mut st = self.st();
             let active = st.oneshot > 0;
-            match st.cache.as_mut() {
+            match st.snapshot.as_mut() {
                 Some(c) if active && c.has_cmdline => return Ok(f(&c.cmdline)),
                 Some(c) if active => (std::mem::take(&mut c.cmdline), true),
                 _ => (take_buf(), false),
@@ -819,12 +822,12 @@ impl Process {
             Some(e) => Err(e),
             None => Ok(f(&raw)),
         };
-        // The buffer goes back where it came from: into the cache (holding the
+        // The buffer goes back where it came from: into the snapshot (holding the
         // command line when it was read), or to this thread's spare buffer.
         let mut st = self.st();
         let active = st.oneshot > 0;
-        match st.cache.as_mut() {
-            Some(c) if from_cache && active => {
+        match st.snapshot.as_mut() {
+            Some(c) if from_snapshot && active => {
                 c.has_cmdline = out.is_ok();
                 c.cmdline = raw;
             }
