@@ -11,7 +11,6 @@
 //! `/proc/PID/stat` is gone, else the original I/O error.
 
 mod attrs;
-mod control;
 mod enums;
 mod family;
 mod iter;
@@ -20,6 +19,7 @@ mod memory;
 mod pidfd;
 mod pids;
 mod procroot;
+mod signals;
 mod small;
 mod store;
 mod tty;
