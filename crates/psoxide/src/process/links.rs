@@ -1,11 +1,10 @@
-//! `exe()`, `cwd()`, `terminal()`, `nice()`, `threads()`.
+//! `exe()`, `cwd()`, `terminal()`, `threads()`.
 
 use super::{tty, Failed, Process, ThreadTimes};
 use crate::error::{Error, Result};
 use crate::linux::parse::pid_stat::parse_pid_stat;
 use crate::sys::errno::OsErr;
 use crate::sys::fs::{access, put_buf, take_buf, Dir, Eof};
-use crate::sys::process::getpriority;
 use std::ffi::OsString;
 use std::io;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -124,12 +123,6 @@ impl Process {
             &self.root.roots.dev,
             nr as u64,
         ))
-    }
-
-    /// The nice value, -20 (highest priority) to 19 (psutil's `nice()` getter).
-    pub fn nice(&self) -> Result<i32> {
-        crate::process::attrs::serve_prefetched!(self, Nice);
-        getpriority(self.pid).map_err(|e| self.os_error(Failed::Call("getpriority"), e))
     }
 
     /// Threads with their CPU times (psutil's `threads()`), ordered as psutil orders

@@ -14,6 +14,7 @@ mod attrs;
 mod enums;
 mod family;
 mod iter;
+mod limits;
 mod links;
 mod memory;
 mod pidfd;
