@@ -1,4 +1,4 @@
-//! `parent()`, `parents()`, `children()`, `cpu_percent()` and `open_files()`.
+//! `parent()`, `parents()`, `children()` and `open_files()`.
 
 use super::{Failed, OpenFile, Process};
 use crate::connections::{ConnectionKind, ProcessConnection};
@@ -12,7 +12,6 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 /// One process of the parent map: (pid, ppid, start ticks, comm).
 type PpidEntry = (Pid, Pid, u64, Vec<u8>);
@@ -156,44 +155,6 @@ impl Process {
             }
         }
         Ok(out)
-    }
-
-    /// CPU utilisation of this process in percent (psutil's `cpu_percent()`); can
-    /// exceed 100 on several CPUs (100 = one CPU fully busy). With an interval: blocks
-    /// for it and measures. Without: compares with this handle's previous call (the
-    /// first call returns 0.0). Rounded to 1 decimal like psutil.
-    pub fn cpu_percent(&self, interval: Option<Duration>) -> Result<f64> {
-        if interval.is_none() {
-            crate::process::attrs::serve_prefetched!(self, CpuPercent);
-        }
-        let ncpu = crate::cpu::cpu_count().unwrap_or(1).max(1) as f64;
-        let sample = |p: &Process| -> Result<(Instant, f64)> {
-            let t = p.cpu_times()?;
-            Ok((Instant::now(), t.user + t.system))
-        };
-        let (before, now) = match interval.filter(|d| !d.is_zero()) {
-            Some(d) => {
-                let a = sample(self)?;
-                std::thread::sleep(d);
-                let b = sample(self)?;
-                (Some(a), b)
-            }
-            None => {
-                let b = sample(self)?;
-                (self.st().cpu_last, b)
-            }
-        };
-        self.st().cpu_last = Some(now);
-        let Some((t1, c1)) = before else { return Ok(0.0) };
-        let (t2, c2) = now;
-        // psutil scales wall time by the CPU count, then multiplies back; the same
-        // order of operations keeps the float result identical.
-        let dt = t2.duration_since(t1).as_secs_f64() * ncpu;
-        if dt <= 0.0 {
-            return Ok(0.0);
-        }
-        let overall = (c2 - c1) / dt * 100.0;
-        Ok(crate::util::round1(overall * ncpu))
     }
 
     /// Regular files the process has open (psutil's `open_files()`), in `/proc/PID/fd`

@@ -1,10 +1,9 @@
-//! `exe()`, `cwd()`, `terminal()`, `threads()`.
+//! `exe()`, `cwd()`, `terminal()`.
 
-use super::{tty, Failed, Process, ThreadTimes};
+use super::{tty, Failed, Process};
 use crate::error::{Error, Result};
-use crate::linux::parse::pid_stat::parse_pid_stat;
 use crate::sys::errno::OsErr;
-use crate::sys::fs::{access, put_buf, take_buf, Dir, Eof};
+use crate::sys::fs::access;
 use std::ffi::OsString;
 use std::io;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -123,55 +122,6 @@ impl Process {
             &self.root.roots.dev,
             nr as u64,
         ))
-    }
-
-    /// Threads with their CPU times (psutil's `threads()`), ordered as psutil orders
-    /// them: by thread ID compared as text.
-    pub fn threads(&self) -> Result<Vec<ThreadTimes>> {
-        crate::process::attrs::serve_prefetched!(self, Threads);
-        let task = self.root.path(self.pid, "task");
-        let mut dir = match Dir::open(&task) {
-            Ok(d) => d,
-            Err(e) => return Err(self.os_error(Failed::File("task"), e)),
-        };
-        let mut tids: Vec<String> = Vec::new();
-        // A listing that fails part-way keeps what it listed (the threads that
-        // vanished meanwhile are skipped below anyway).
-        let _ = dir.for_each(|n| tids.push(String::from_utf8_lossy(n).into_owned()));
-        tids.sort();
-        let mut out = Vec::with_capacity(tids.len());
-        let mut vanished = false;
-        let mut buf = take_buf();
-        for tid in tids {
-            let Ok(id) = tid.parse::<u32>() else { continue };
-            let rel = format!("task/{tid}/stat");
-            match self.root.read(self.pid, &rel, &mut buf, Eof::ShortRead) {
-                Ok(()) => {
-                    let s = parse_pid_stat(&buf, &self.root.path(self.pid, &rel));
-                    match s {
-                        Ok(s) => out.push(ThreadTimes {
-                            id,
-                            user_time: s.utime as f64 / self.root.clk_tck,
-                            system_time: s.stime as f64 / self.root.clk_tck,
-                        }),
-                        Err(e) => {
-                            put_buf(buf);
-                            return Err(e);
-                        }
-                    }
-                }
-                Err(e) if OsErr::of(&e).is_gone() => vanished = true,
-                Err(e) => {
-                    put_buf(buf);
-                    return Err(self.os_error(Failed::File(&rel), e));
-                }
-            }
-        }
-        put_buf(buf);
-        if vanished && !self.root.exists(self.pid, "") {
-            return Err(Error::no_such_process(self.pid, self.known_name()));
-        }
-        Ok(out)
     }
 }
 

@@ -11,6 +11,7 @@
 //! `/proc/PID/stat` is gone, else the original I/O error.
 
 mod attrs;
+mod cpu;
 mod enums;
 mod family;
 mod iter;
@@ -615,32 +616,6 @@ impl Process {
         Ok(t)
     }
 
-    /// CPU times (psutil's `cpu_times()`), seconds.
-    pub fn cpu_times(&self) -> Result<ProcessCpuTimes> {
-        crate::process::attrs::serve_prefetched!(self, CpuTimes);
-        let s = self.stat()?;
-        let t = self.root.clk_tck;
-        Ok(ProcessCpuTimes {
-            user: s.utime as f64 / t,
-            system: s.stime as f64 / t,
-            children_user: s.cutime as f64 / t,
-            children_system: s.cstime as f64 / t,
-            iowait: s.delayacct.unwrap_or(0) as f64 / t,
-        })
-    }
-
-    /// The CPU the process last ran on (psutil's `cpu_num()`).
-    pub fn cpu_num(&self) -> Result<u32> {
-        crate::process::attrs::serve_prefetched!(self, CpuNum);
-        let s = self.stat()?;
-        s.processor.and_then(|p| u32::try_from(p).ok()).ok_or_else(|| {
-            Error::parse(
-                self.root.path(self.pid, "stat"),
-                "field 39 (processor) missing or negative",
-            )
-        })
-    }
-
     /// Minor and major page faults (psutil 8.0's `page_faults()`), counts.
     pub fn page_faults(&self) -> Result<PageFaults> {
         crate::process::attrs::serve_prefetched!(self, PageFaults);
@@ -692,24 +667,6 @@ impl Process {
         crate::process::attrs::serve_prefetched!(self, Username);
         let uid = self.uids()?.real;
         Ok(users::user_name(&self.host.users, uid))
-    }
-
-    /// Number of threads (psutil's `num_threads()`).
-    pub fn num_threads(&self) -> Result<u64> {
-        crate::process::attrs::serve_prefetched!(self, NumThreads);
-        self.with_status(|s| {
-            s.threads
-                .ok_or_else(|| Error::parse(self.root.path(self.pid, "status"), "Threads line missing"))
-        })
-    }
-
-    /// Voluntary and involuntary context switches (psutil's `num_ctx_switches()`).
-    pub fn num_ctx_switches(&self) -> Result<CtxSwitches> {
-        crate::process::attrs::serve_prefetched!(self, NumCtxSwitches);
-        self.with_status_tail(|s| match (s.voluntary_ctxt_switches, s.nonvoluntary_ctxt_switches) {
-            (Some(voluntary), Some(involuntary)) => Ok(CtxSwitches { voluntary, involuntary }),
-            _ => Err(Error::unsupported("'voluntary_ctxt_switches' and 'nonvoluntary_ctxt_switches' lines were not found in /proc/PID/status; the kernel is probably older than 2.6.23")),
-        })
     }
 
     /// Memory from `/proc/PID/statm` (psutil's `memory_info()`), bytes.
