@@ -14,6 +14,7 @@ mod attrs;
 mod cpu;
 mod enums;
 mod family;
+mod files;
 mod iter;
 mod limits;
 mod links;
@@ -40,7 +41,7 @@ pub use wait::{wait_procs, GoneProcess};
 use crate::constants::ProcessStatus;
 use crate::context::{Host, HostState};
 use crate::error::{Error, Pid, Result};
-use crate::linux::parse::pid_files::{cmdline_args, parse_pid_io, parse_statm, split_environ};
+use crate::linux::parse::pid_files::{cmdline_args, parse_statm, split_environ};
 use crate::linux::parse::pid_stat::parse_pid_stat;
 use crate::linux::parse::pid_status::{parse_pid_status, parse_pid_status_head, PidStatus};
 use crate::sys::errno::OsErr;
@@ -736,22 +737,6 @@ impl Process {
         })
     }
 
-    /// I/O counters from `/proc/PID/io` (psutil's `io_counters()`).
-    pub fn io_counters(&self) -> Result<ProcessIoCounters> {
-        crate::process::attrs::serve_prefetched!(self, IoCounters);
-        self.with("io", Eof::ShortRead, |b, p| {
-            let io = parse_pid_io(b, p)?;
-            Ok(ProcessIoCounters {
-                read_count: io.syscr,
-                write_count: io.syscw,
-                read_bytes: io.read_bytes,
-                write_bytes: io.write_bytes,
-                read_chars: io.rchar,
-                write_chars: io.wchar,
-            })
-        })
-    }
-
     /// Runs `f` on the bytes of `/proc/PID/cmdline` (split them with [`cmdline_args`]):
     /// the oneshot snapshot's, read into it when missing, or a fresh read outside a
     /// oneshot. Kernel threads have none (empty); zombies give `ZombieProcess`. `f` may
@@ -841,33 +826,6 @@ impl Process {
             return Err(Error::zombie(self.pid, self.known_name(), None));
         }
         Ok(env)
-    }
-
-    /// Number of open file descriptors (psutil's `num_fds()`).
-    pub fn num_fds(&self) -> Result<u64> {
-        crate::process::attrs::serve_prefetched!(self, NumFds);
-        // Linux 6.2+ reports the number of open descriptors as the size of the
-        // `fd` directory: one `fstatat` instead of listing it. The size is visible to
-        // anyone, so the directory's own permission check is made first (psutil gets
-        // AccessDenied from the listing). A size of 0 (older kernels, or really no
-        // descriptor) falls back to the listing.
-        if self.root.access(
-            self.pid,
-            "fd",
-            rustix::fs::Access::READ_OK | rustix::fs::Access::EXEC_OK,
-        ) {
-            if let Ok(n) = self.root.size(self.pid, "fd") {
-                if n > 0 {
-                    return Ok(n as u64);
-                }
-            }
-        }
-        let path = self.root.path(self.pid, "fd");
-        let mut n = 0u64;
-        crate::sys::fs::Dir::open(&path)
-            .and_then(|mut d| d.for_each(|_| n += 1))
-            .map_err(|e| self.os_error(Failed::File("fd"), e))?;
-        Ok(n)
     }
 
     /// Whether the process is still the same one (same PID and start time).
