@@ -617,16 +617,6 @@ impl Process {
         Ok(t)
     }
 
-    /// Minor and major page faults (psutil 8.0's `page_faults()`), counts.
-    pub fn page_faults(&self) -> Result<PageFaults> {
-        crate::process::attrs::serve_prefetched!(self, PageFaults);
-        let s = self.stat()?;
-        Ok(PageFaults {
-            minor: s.minflt,
-            major: s.majflt,
-        })
-    }
-
     /// The controlling terminal's device number (field 7 of `/proc/PID/stat`), 0 if none.
     pub fn tty_nr(&self) -> Result<i64> {
         Ok(self.stat()?.tty_nr)
@@ -670,36 +660,6 @@ impl Process {
         Ok(users::user_name(&self.host.users, uid))
     }
 
-    /// Memory from `/proc/PID/statm` (psutil's `memory_info()`), bytes.
-    pub fn memory_info(&self) -> Result<MemoryInfo> {
-        crate::process::attrs::serve_prefetched!(self, MemoryInfo);
-        {
-            let st = self.st();
-            if st.oneshot > 0 {
-                if let Some(m) = st.snapshot.as_ref().and_then(|c| c.statm) {
-                    return Ok(m);
-                }
-                // `status` carries the same kernel counters as `statm` (VmSize = size,
-                // VmRSS = resident, RssFile + RssShmem = shared, VmExe = text,
-                // VmData + VmStk = data), so when it was already read in this oneshot
-                // there is no need to open `statm`.
-                if let Some(d) = st.snapshot.as_ref().and_then(|c| c.status.as_ref()) {
-                    if let Some(m) = memory_from_status(&d.s) {
-                        return Ok(m);
-                    }
-                }
-            }
-        }
-        let m = self.read_statm()?;
-        let mut st = self.st();
-        if st.oneshot > 0 {
-            if let Some(c) = st.snapshot.as_mut() {
-                c.statm = Some(m);
-            }
-        }
-        Ok(m)
-    }
-
     fn read_statm(&self) -> Result<MemoryInfo> {
         let ps = self.root.page_size;
         self.with("statm", Eof::ShortRead, |b, p| {
@@ -710,29 +670,6 @@ impl Process {
                 shared: m.shared.saturating_mul(ps),
                 text: m.text.saturating_mul(ps),
                 data: m.data.saturating_mul(ps),
-            })
-        })
-    }
-
-    /// `memory_info()` plus peaks and the RSS breakdown from `/proc/PID/status`
-    /// (psutil 8.0's `memory_info_ex()`), bytes; absent lines count as 0.
-    pub fn memory_info_ex(&self) -> Result<MemoryInfoEx> {
-        crate::process::attrs::serve_prefetched!(self, MemoryInfoEx);
-        let m = self.memory_info()?;
-        self.with_status(|s| {
-            Ok(MemoryInfoEx {
-                rss: m.rss,
-                vms: m.vms,
-                shared: m.shared,
-                text: m.text,
-                data: m.data,
-                peak_rss: s.vm_hwm.unwrap_or(0),
-                peak_vms: s.vm_peak.unwrap_or(0),
-                rss_anon: s.rss_anon.unwrap_or(0),
-                rss_file: s.rss_file.unwrap_or(0),
-                rss_shmem: s.rss_shmem.unwrap_or(0),
-                swap: s.vm_swap.unwrap_or(0),
-                hugetlb: s.hugetlb.unwrap_or(0),
             })
         })
     }
@@ -866,22 +803,6 @@ impl Stat {
             delayacct: s.delayacct_blkio_ticks,
         }
     }
-}
-
-/// `memory_info()` from `/proc/PID/status` values, when all the needed lines are
-/// there (kernel 4.5+ for RssFile/RssShmem). A kernel thread has no `Vm*` lines at all:
-/// its memory is all zeros, as `statm` says.
-fn memory_from_status(s: &PidStatus<'_>) -> Option<MemoryInfo> {
-    if s.vm_size.is_none() && s.vm_rss.is_none() && s.rss_file.is_none() {
-        return s.threads.map(|_| MemoryInfo::default());
-    }
-    Some(MemoryInfo {
-        rss: s.vm_rss?,
-        vms: s.vm_size?,
-        shared: s.rss_file?.checked_add(s.rss_shmem?)?,
-        text: s.vm_exe?,
-        data: s.vm_data?.checked_add(s.vm_stk?)?,
-    })
 }
 
 impl PartialEq for Process {
