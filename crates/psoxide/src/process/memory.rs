@@ -157,13 +157,13 @@ fn lossy(b: &[u8]) -> String {
 }
 
 /// psutil's clean-up of a smaps path: `[anon]` when empty, then
-/// [`strip_deleted`](super::links::strip_deleted); decoded for display afterwards (the
+/// [`strip_deleted`](super::info::strip_deleted); decoded for display afterwards (the
 /// `stat` uses the raw bytes).
 fn map_path(raw: &[u8]) -> io::Result<String> {
     if raw.is_empty() {
         return Ok("[anon]".to_string());
     }
-    Ok(lossy(super::links::strip_deleted(raw)?))
+    Ok(lossy(super::info::strip_deleted(raw)?))
 }
 
 /// `memory_info()` from `/proc/PID/status` values, when all the needed lines are

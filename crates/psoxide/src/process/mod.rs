@@ -15,9 +15,9 @@ mod cpu;
 mod enums;
 mod family;
 mod files;
+mod info;
 mod iter;
 mod limits;
-mod links;
 mod memory;
 mod pidfd;
 mod pids;
@@ -41,7 +41,7 @@ pub use wait::{wait_procs, GoneProcess};
 use crate::constants::ProcessStatus;
 use crate::context::{Host, HostState};
 use crate::error::{Error, Pid, Result};
-use crate::linux::parse::pid_files::{cmdline_args, parse_statm, split_environ};
+use crate::linux::parse::pid_files::parse_statm;
 use crate::linux::parse::pid_stat::parse_pid_stat;
 use crate::linux::parse::pid_status::{parse_pid_status, parse_pid_status_head, PidStatus};
 use crate::sys::errno::OsErr;
@@ -52,7 +52,6 @@ pub(crate) use users::Cache as UserCache;
 use small::SmallBytes;
 use std::ffi::OsString;
 use std::io;
-use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -543,123 +542,6 @@ impl Process {
         Ok(())
     }
 
-    /// The process name (psutil's `name()`): the kernel's 15-byte `comm`, extended to
-    /// the basename of `cmdline[0]` when `comm` is 15 bytes or longer and that
-    /// basename starts with it. Not cached: names can change.
-    pub fn name(&self) -> Result<String> {
-        crate::process::attrs::serve_prefetched!(self, Name);
-        self.name_with(lossy)
-    }
-
-    /// `name()`'s bytes, handed to `f` (without the prefetch store).
-    pub(crate) fn name_with<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
-        let s = self.stat()?;
-        let comm = s.comm.as_bytes();
-        if comm.len() >= 15 {
-            let mut full = None;
-            let r = self.with_cmdline(|args| {
-                if let Some(first) = cmdline_args(args).next() {
-                    let base = first.rsplit(|&c| c == b'/').next().unwrap_or(first);
-                    if base.starts_with(comm) {
-                        full = Some(SmallBytes::new(base));
-                    }
-                }
-            });
-            match r {
-                Ok(()) => {
-                    if let Some(full) = full {
-                        let out = f(full.as_bytes());
-                        self.st().name = Some(full);
-                        return Ok(out);
-                    }
-                }
-                Err(Error::AccessDenied { .. }) | Err(Error::ZombieProcess { .. }) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(f(comm))
-    }
-
-    /// The scheduling state (psutil's `status()`).
-    pub fn status(&self) -> Result<ProcessStatus> {
-        crate::process::attrs::serve_prefetched!(self, Status);
-        match self.stat() {
-            Ok(s) => Ok(ProcessStatus::from_state_letter(s.state)),
-            Err(Error::ZombieProcess { .. }) => Ok(ProcessStatus::Zombie),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// The parent PID as currently reported (field 4 of `/proc/PID/stat`; 0 for PID 1
-    /// and kernel threads).
-    ///
-    /// Like psutil, this checks that the PID still belongs to this process (the check
-    /// uses the same `stat` read, so it costs nothing extra) and fails with
-    /// `NoSuchProcess` ("... PID has been reused") otherwise.
-    pub fn ppid(&self) -> Result<Pid> {
-        crate::process::attrs::serve_prefetched!(self, Ppid);
-        let s = self.stat()?;
-        self.check_same_start(s.starttime)?;
-        u32::try_from(s.ppid)
-            .map_err(|_| Error::parse(self.root.path(self.pid, "stat"), format!("ppid {}", s.ppid)))
-    }
-
-    /// Creation time in seconds since the epoch: start ticks / CLK_TCK + boot time.
-    /// Cached after the first call, as psutil does.
-    pub fn create_time(&self) -> Result<f64> {
-        crate::process::attrs::serve_prefetched!(self, CreateTime);
-        if let Some(t) = self.st().create_time {
-            return Ok(t);
-        }
-        let bt = self.root.boot_time()?;
-        let t = self.start_ticks as f64 / self.root.clk_tck + bt;
-        self.st().create_time = Some(t);
-        Ok(t)
-    }
-
-    /// The controlling terminal's device number (field 7 of `/proc/PID/stat`), 0 if none.
-    pub fn tty_nr(&self) -> Result<i64> {
-        Ok(self.stat()?.tty_nr)
-    }
-
-    /// Real, effective and saved user IDs (psutil's `uids()`).
-    pub fn uids(&self) -> Result<Uids> {
-        crate::process::attrs::serve_prefetched!(self, Uids);
-        self.with_status(|s| {
-            let [real, effective, saved] = s
-                .uids
-                .ok_or_else(|| Error::parse(self.root.path(self.pid, "status"), "Uid line missing"))?;
-            Ok(Uids {
-                real,
-                effective,
-                saved,
-            })
-        })
-    }
-
-    /// Real, effective and saved group IDs (psutil's `gids()`).
-    pub fn gids(&self) -> Result<Gids> {
-        crate::process::attrs::serve_prefetched!(self, Gids);
-        self.with_status(|s| {
-            let [real, effective, saved] = s
-                .gids
-                .ok_or_else(|| Error::parse(self.root.path(self.pid, "status"), "Gid line missing"))?;
-            Ok(Gids {
-                real,
-                effective,
-                saved,
-            })
-        })
-    }
-
-    /// The name of the real user (psutil's `username()`); the UID as text when the
-    /// user database has no entry for it.
-    pub fn username(&self) -> Result<String> {
-        crate::process::attrs::serve_prefetched!(self, Username);
-        let uid = self.uids()?.real;
-        Ok(users::user_name(&self.host.users, uid))
-    }
-
     fn read_statm(&self) -> Result<MemoryInfo> {
         let ps = self.root.page_size;
         self.with("statm", Eof::ShortRead, |b, p| {
@@ -717,52 +599,6 @@ impl Process {
             }
         }
         out
-    }
-
-    /// The command line (psutil's `cmdline()`), split by psutil's rules; `[]` for
-    /// kernel threads; `ZombieProcess` for zombies. Arguments keep their raw bytes.
-    pub fn cmdline(&self) -> Result<Vec<OsString>> {
-        crate::process::attrs::serve_prefetched!(self, Cmdline);
-        self.with_cmdline(|raw| {
-            let args = cmdline_args(raw);
-            let mut v = Vec::with_capacity(args.clone().count());
-            v.extend(args.map(|a| OsString::from_vec(a.to_vec())));
-            v
-        })
-    }
-
-    /// True when the process is a kernel thread (`PF_KTHREAD` in its stat flags).
-    pub fn is_kernel_thread(&self) -> Result<bool> {
-        Ok(self.stat()?.flags & 0x0020_0000 != 0)
-    }
-
-    /// The initial environment (psutil's `environ()`), in file order.
-    ///
-    /// Kernel threads have no environment: psoxide returns an empty map for them.
-    /// (Recent kernels answer ESRCH when their `environ` is read, which psutil turns
-    /// into `NoSuchProcess` for a thread that is alive; psoxide does not copy that.)
-    pub fn environ(&self) -> Result<IndexMap<OsString, OsString>> {
-        crate::process::attrs::serve_prefetched!(self, Environ);
-        let mut buf = take_buf();
-        let r = self.root.read(self.pid, "environ", &mut buf, Eof::Zero);
-        let env: IndexMap<OsString, OsString> = match r {
-            Ok(()) => split_environ(&buf)
-                .into_iter()
-                .map(|(k, v)| (OsString::from_vec(k.to_vec()), OsString::from_vec(v.to_vec())))
-                .collect(),
-            Err(e) => {
-                put_buf(buf);
-                if OsErr::of(&e) == OsErr::NoProcess && matches!(self.is_kernel_thread(), Ok(true)) {
-                    return Ok(IndexMap::new());
-                }
-                return Err(self.os_error(Failed::File("environ"), e));
-            }
-        };
-        put_buf(buf);
-        if env.is_empty() && self.is_zombie() {
-            return Err(Error::zombie(self.pid, self.known_name(), None));
-        }
-        Ok(env)
     }
 
     /// Whether the process is still the same one (same PID and start time).
