@@ -9,6 +9,29 @@
 //! `AccessDenied`; ESRCH gives `ZombieProcess` when the process is a zombie, else
 //! `NoSuchProcess`; ENOENT gives the same zombie check, then `NoSuchProcess` when
 //! `/proc/PID/stat` is gone, else the original I/O error.
+//!
+//! # Where the methods live
+//!
+//! `impl Process` is spread over the files below by one rule: a method lives in the
+//! file of its topic in psutil's documentation; a setter lives with its getter; a
+//! private helper lives next to its only user (here, in `mod.rs`, when several files
+//! use it); tests live with the code they test.
+//!
+//! | File | What lives there |
+//! |---|---|
+//! | `mod.rs` | The handle itself: the struct, construction (`new`, `current`, `Host::process`, `bind`, `identity_stat`, `from_stat`), `pid`, `start_ticks`, `is_running`, `PartialEq`/`Hash`/`Display`, psutil's error translation (`os_error`, `Failed`, `gone`), `oneshot`, and the per-process `Snapshot` of parsed sources with the readers that fill it (`stat`, `status`, `statm`, `cmdline`) |
+//! | `info.rs` | Identity and state: `name`, `exe`, `cmdline`, `environ`, `status`, `ppid`, `create_time`, `cwd`, `terminal`, `tty_nr`, `uids`, `gids`, `username`, `is_kernel_thread` |
+//! | `cpu.rs` | CPU: `cpu_times`, `cpu_percent`, `cpu_num`, `cpu_affinity`/`set_cpu_affinity`, `num_ctx_switches`, `num_threads`, `threads` |
+//! | `memory.rs` | Memory: `memory_info`, `memory_info_ex`, `memory_footprint`, `memory_maps`, `memory_percent`, `page_faults`, and their types (`MemType`, `MemoryFootprint`, `MemoryMap`) |
+//! | `limits.rs` | Priority and resource limits: `nice`/`set_nice`, `ionice`/`set_ionice`, `rlimit`/`set_rlimit` |
+//! | `files.rs` | Files and I/O: `open_files`, `num_fds`, `net_connections`, `io_counters` |
+//! | `signals.rs` | Signals: `send_signal`, `suspend`, `resume`, `terminate`, `kill`, and the PID-reuse check every action and setter starts with |
+//! | `wait.rs` | Waiting: `wait`, `returncode`, `wait_procs`, handles of spawned children (`from_child`) |
+//! | `family.rs` | The process tree: `parent`, `parents`, `children` |
+//! | `attrs.rs` | Many attributes at once: `as_dict`, the attribute table (`Attr`, `AttrValue`), the prefetch store's getters (`set_prefetched`, `prefetched`) |
+//! | `iter.rs`, `pids.rs` | All processes: `process_iter`, `pids`, `pid_exists` |
+//! | `enums.rs`, `types.rs` | The values the methods take and return |
+//! | `store.rs`, `pidfd.rs`, `procroot.rs`, `tty.rs`, `users.rs`, `small.rs` | Internals: the packed prefetch store, pidfd support, the procfs root, terminal and user name lookups, short byte strings |
 
 mod attrs;
 mod cpu;
@@ -290,18 +313,6 @@ impl Process {
         }
     }
 
-    /// Seeds the oneshot snapshot with a `stat` just read (only while a oneshot is active).
-    pub(crate) fn seed_stat(&self, stat: Stat) {
-        let mut st = self.st();
-        if st.oneshot > 0 {
-            if let Some(c) = st.snapshot.as_mut() {
-                if c.stat.is_none() {
-                    c.stat = Some(stat);
-                }
-            }
-        }
-    }
-
     /// The process ID.
     pub fn pid(&self) -> Pid {
         self.pid
@@ -310,6 +321,39 @@ impl Process {
     /// The start time in clock ticks after boot: with the PID, the process's identity.
     pub fn start_ticks(&self) -> u64 {
         self.start_ticks
+    }
+
+    /// Whether the process is still the same one (same PID and start time).
+    /// Zombies count as running. Once a handle sees its process gone or its PID
+    /// reused, it stays not running.
+    pub fn is_running(&self) -> bool {
+        if self.st().gone {
+            return false;
+        }
+        match self.bind(self.pid) {
+            Ok(p) if p.start_ticks == self.start_ticks => true,
+            Ok(_) | Err(Error::NoSuchProcess { .. }) => {
+                self.st().gone = true;
+                false
+            }
+            // AccessDenied or an I/O error: the process is there, we cannot tell more.
+            Err(_) => true,
+        }
+    }
+
+    /// Fails with psutil's "PID has been reused" `NoSuchProcess` when the process
+    /// now owning the PID started at another time than this handle's process; marks
+    /// the handle gone. `stat` is a fresh or oneshot-cached read.
+    fn check_same_start(&self, starttime: u64) -> Result<()> {
+        if starttime != self.start_ticks {
+            self.st().gone = true;
+            return Err(Error::NoSuchProcess {
+                pid: self.pid,
+                name: self.known_name(),
+                msg: "process no longer exists and its PID has been reused".into(),
+            });
+        }
+        Ok(())
     }
 
     fn st(&self) -> std::sync::MutexGuard<'_, State> {
@@ -438,6 +482,18 @@ impl Process {
         f(self)
     }
 
+    /// Seeds the oneshot snapshot with a `stat` just read (only while a oneshot is active).
+    pub(crate) fn seed_stat(&self, stat: Stat) {
+        let mut st = self.st();
+        if st.oneshot > 0 {
+            if let Some(c) = st.snapshot.as_mut() {
+                if c.stat.is_none() {
+                    c.stat = Some(stat);
+                }
+            }
+        }
+    }
+
     fn stat(&self) -> Result<Stat> {
         {
             let st = self.st();
@@ -527,21 +583,6 @@ impl Process {
         self.with("status", Eof::ShortRead, |b, p| f(&parse_pid_status(b, p)?))
     }
 
-    /// Fails with psutil's "PID has been reused" `NoSuchProcess` when the process
-    /// now owning the PID started at another time than this handle's process; marks
-    /// the handle gone. `stat` is a fresh or oneshot-cached read.
-    fn check_same_start(&self, starttime: u64) -> Result<()> {
-        if starttime != self.start_ticks {
-            self.st().gone = true;
-            return Err(Error::NoSuchProcess {
-                pid: self.pid,
-                name: self.known_name(),
-                msg: "process no longer exists and its PID has been reused".into(),
-            });
-        }
-        Ok(())
-    }
-
     fn read_statm(&self) -> Result<MemoryInfo> {
         let ps = self.root.page_size;
         self.with("statm", Eof::ShortRead, |b, p| {
@@ -599,24 +640,6 @@ impl Process {
             }
         }
         out
-    }
-
-    /// Whether the process is still the same one (same PID and start time).
-    /// Zombies count as running. Once a handle sees its process gone or its PID
-    /// reused, it stays not running.
-    pub fn is_running(&self) -> bool {
-        if self.st().gone {
-            return false;
-        }
-        match self.bind(self.pid) {
-            Ok(p) if p.start_ticks == self.start_ticks => true,
-            Ok(_) | Err(Error::NoSuchProcess { .. }) => {
-                self.st().gone = true;
-                false
-            }
-            // AccessDenied or an I/O error: the process is there, we cannot tell more.
-            Err(_) => true,
-        }
     }
 }
 
