@@ -13,7 +13,7 @@ type PpidEntry = (Pid, Pid, u64, Vec<u8>);
 
 /// Every numeric entry of the procfs root, ascending (the `getdents64` lister of
 /// [`Host::pids`](crate::Host::pids), without an allocation per entry).
-pub(crate) fn list_pids(root: &super::ProcRoot) -> Result<Vec<Pid>> {
+pub(super) fn list_pids(root: &super::ProcRoot) -> Result<Vec<Pid>> {
     super::pids::pids_in(&root.roots)
 }
 

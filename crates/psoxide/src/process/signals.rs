@@ -30,7 +30,7 @@ use crate::sys::process as sys;
 use std::os::fd::AsFd;
 
 /// psutil's message when an action finds the PID recycled.
-pub(crate) const PID_REUSED_MSG: &str = "process no longer exists and its PID has been reused";
+const PID_REUSED_MSG: &str = "process no longer exists and its PID has been reused";
 
 /// psutil's refusal to signal PID 0 (which would signal our own process group).
 const SIGNAL_PID0_MSG: &str = "preventing sending signal to process with PID 0 as it would affect every process in the process group of the calling process (os.getpid()) instead of PID 0";
