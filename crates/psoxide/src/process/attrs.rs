@@ -222,14 +222,14 @@ impl Process {
     }
 
     /// What `process_iter(attrs)` does per process: the work of `as_dict(attrs)`, with
-    /// the `stat` the scan already read seeded into the oneshot cache, kept as the
+    /// the `stat` the scan already read seeded into the oneshot snapshot, kept as the
     /// handle's prefetch store. `spare` and `scratch` are reused from one process to the
     /// next. Errors as [`as_dict`](Process::as_dict).
     pub(crate) fn prefetch(
         &self,
         attrs: &[Attr],
         seed: super::Stat,
-        spare: &mut Option<Box<super::Cache>>,
+        spare: &mut Option<Box<super::Snapshot>>,
         scratch: &mut Vec<u8>,
     ) -> Result<()> {
         let mut b = StoreBuilder::new(scratch);
@@ -259,7 +259,7 @@ impl Process {
         let tail = list
             .iter()
             .any(|a| matches!(a, Attr::NumCtxSwitches | Attr::CpuAffinity));
-        if let Some(c) = self.st().cache.as_mut() {
+        if let Some(c) = self.st().snapshot.as_mut() {
             c.status_head_only = !tail;
         }
         if list.contains(&Attr::MemoryInfo) && list.iter().any(|a| STATUS_USERS.contains(a)) {
@@ -297,7 +297,7 @@ impl Process {
             }
         }
         // Later getters of an enclosing oneshot may want the whole file.
-        if let Some(c) = self.st().cache.as_mut() {
+        if let Some(c) = self.st().snapshot.as_mut() {
             c.status_head_only = false;
         }
         Ok(())

@@ -24,8 +24,8 @@ pub struct ProcessIter {
     pids: std::vec::IntoIter<Pid>,
     attrs: Option<Vec<Attr>>,
     table: Table,
-    /// The oneshot cache, reused from process to process.
-    spare: Option<Box<super::Cache>>,
+    /// The oneshot snapshot, reused from process to process.
+    spare: Option<Box<super::Snapshot>>,
     /// Where each prefetch store is built before its exact copy is kept.
     scratch: Vec<u8>,
     /// The PID of the handle yielded last.

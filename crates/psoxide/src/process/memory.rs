@@ -1,7 +1,9 @@
-//! `memory_footprint()`, `memory_maps()`, `memory_percent()`.
+//! Memory of `Process`: `memory_info()`, `memory_info_ex()`, `memory_footprint()`,
+//! `memory_maps()`, `memory_percent()` and `page_faults()`, and the types they return.
 
-use super::{Failed, Process};
+use super::{Failed, MemoryInfo, MemoryInfoEx, PageFaults, Process};
 use crate::error::{Error, Result};
+use crate::linux::parse::pid_status::PidStatus;
 use crate::linux::parse::smaps::{parse_smaps, parse_smaps_totals};
 use crate::sys::errno::OsErr;
 use crate::sys::fs::{put_buf, take_buf, Eof};
@@ -155,16 +157,85 @@ fn lossy(b: &[u8]) -> String {
 }
 
 /// psutil's clean-up of a smaps path: `[anon]` when empty, then
-/// [`strip_deleted`](super::links::strip_deleted); decoded for display afterwards (the
+/// [`strip_deleted`](super::info::strip_deleted); decoded for display afterwards (the
 /// `stat` uses the raw bytes).
 fn map_path(raw: &[u8]) -> io::Result<String> {
     if raw.is_empty() {
         return Ok("[anon]".to_string());
     }
-    Ok(lossy(super::links::strip_deleted(raw)?))
+    Ok(lossy(super::info::strip_deleted(raw)?))
+}
+
+/// `memory_info()` from `/proc/PID/status` values, when all the needed lines are
+/// there (kernel 4.5+ for RssFile/RssShmem). A kernel thread has no `Vm*` lines at all:
+/// its memory is all zeros, as `statm` says.
+fn memory_from_status(s: &PidStatus<'_>) -> Option<MemoryInfo> {
+    if s.vm_size.is_none() && s.vm_rss.is_none() && s.rss_file.is_none() {
+        return s.threads.map(|_| MemoryInfo::default());
+    }
+    Some(MemoryInfo {
+        rss: s.vm_rss?,
+        vms: s.vm_size?,
+        shared: s.rss_file?.checked_add(s.rss_shmem?)?,
+        text: s.vm_exe?,
+        data: s.vm_data?.checked_add(s.vm_stk?)?,
+    })
 }
 
 impl Process {
+    /// Memory from `/proc/PID/statm` (psutil's `memory_info()`), bytes.
+    pub fn memory_info(&self) -> Result<MemoryInfo> {
+        crate::process::attrs::serve_prefetched!(self, MemoryInfo);
+        {
+            let st = self.st();
+            if st.oneshot > 0 {
+                if let Some(m) = st.snapshot.as_ref().and_then(|c| c.statm) {
+                    return Ok(m);
+                }
+                // `status` carries the same kernel counters as `statm` (VmSize = size,
+                // VmRSS = resident, RssFile + RssShmem = shared, VmExe = text,
+                // VmData + VmStk = data), so when it was already read in this oneshot
+                // there is no need to open `statm`.
+                if let Some(d) = st.snapshot.as_ref().and_then(|c| c.status.as_ref()) {
+                    if let Some(m) = memory_from_status(&d.s) {
+                        return Ok(m);
+                    }
+                }
+            }
+        }
+        let m = self.read_statm()?;
+        let mut st = self.st();
+        if st.oneshot > 0 {
+            if let Some(c) = st.snapshot.as_mut() {
+                c.statm = Some(m);
+            }
+        }
+        Ok(m)
+    }
+
+    /// `memory_info()` plus peaks and the RSS breakdown from `/proc/PID/status`
+    /// (psutil 8.0's `memory_info_ex()`), bytes; absent lines count as 0.
+    pub fn memory_info_ex(&self) -> Result<MemoryInfoEx> {
+        crate::process::attrs::serve_prefetched!(self, MemoryInfoEx);
+        let m = self.memory_info()?;
+        self.with_status(|s| {
+            Ok(MemoryInfoEx {
+                rss: m.rss,
+                vms: m.vms,
+                shared: m.shared,
+                text: m.text,
+                data: m.data,
+                peak_rss: s.vm_hwm.unwrap_or(0),
+                peak_vms: s.vm_peak.unwrap_or(0),
+                rss_anon: s.rss_anon.unwrap_or(0),
+                rss_file: s.rss_file.unwrap_or(0),
+                rss_shmem: s.rss_shmem.unwrap_or(0),
+                swap: s.vm_swap.unwrap_or(0),
+                hugetlb: s.hugetlb.unwrap_or(0),
+            })
+        })
+    }
+
     /// USS, PSS and swap from `/proc/PID/smaps_rollup`, or from every mapping of
     /// `/proc/PID/smaps` when the kernel has no rollup (psutil 8.0's
     /// `memory_footprint()`). Slow for large processes; other users' processes give
@@ -292,5 +363,15 @@ impl Process {
             return Ok(0.0);
         }
         Ok(value as f64 / total as f64 * 100.0)
+    }
+
+    /// Minor and major page faults (psutil 8.0's `page_faults()`), counts.
+    pub fn page_faults(&self) -> Result<PageFaults> {
+        crate::process::attrs::serve_prefetched!(self, PageFaults);
+        let s = self.stat()?;
+        Ok(PageFaults {
+            minor: s.minflt,
+            major: s.majflt,
+        })
     }
 }

@@ -9,17 +9,43 @@
 //! `AccessDenied`; ESRCH gives `ZombieProcess` when the process is a zombie, else
 //! `NoSuchProcess`; ENOENT gives the same zombie check, then `NoSuchProcess` when
 //! `/proc/PID/stat` is gone, else the original I/O error.
+//!
+//! # Where the methods live
+//!
+//! `impl Process` is spread over the files below by one rule: a method lives in the
+//! file of its topic in psutil's documentation; a setter lives with its getter; a
+//! private helper lives next to its only user (here, in `mod.rs`, when several files
+//! use it); tests live with the code they test.
+//!
+//! | File | What lives there |
+//! |---|---|
+//! | `mod.rs` | The handle itself: the struct, construction (`new`, `current`, `Host::process`, `bind`, `identity_stat`, `from_stat`), `pid`, `start_ticks`, `is_running`, `PartialEq`/`Hash`/`Display`, psutil's error translation (`os_error`, `Failed`, `gone`), `oneshot`, and the per-process `Snapshot` of parsed sources with the readers that fill it (`stat`, `status`, `statm`, `cmdline`) |
+//! | `info.rs` | Identity and state: `name`, `exe`, `cmdline`, `environ`, `status`, `ppid`, `create_time`, `cwd`, `terminal`, `tty_nr`, `uids`, `gids`, `username`, `is_kernel_thread` |
+//! | `cpu.rs` | CPU: `cpu_times`, `cpu_percent`, `cpu_num`, `cpu_affinity`/`set_cpu_affinity`, `num_ctx_switches`, `num_threads`, `threads` |
+//! | `memory.rs` | Memory: `memory_info`, `memory_info_ex`, `memory_footprint`, `memory_maps`, `memory_percent`, `page_faults`, and their types (`MemType`, `MemoryFootprint`, `MemoryMap`) |
+//! | `limits.rs` | Priority and resource limits: `nice`/`set_nice`, `ionice`/`set_ionice`, `rlimit`/`set_rlimit` |
+//! | `files.rs` | Files and I/O: `open_files`, `num_fds`, `net_connections`, `io_counters` |
+//! | `signals.rs` | Signals: `send_signal`, `suspend`, `resume`, `terminate`, `kill`, and the PID-reuse check every action and setter starts with |
+//! | `wait.rs` | Waiting: `wait`, `returncode`, `wait_procs`, handles of spawned children (`from_child`) |
+//! | `family.rs` | The process tree: `parent`, `parents`, `children` |
+//! | `attrs.rs` | Many attributes at once: `as_dict`, the attribute table (`Attr`, `AttrValue`), the prefetch store's getters (`set_prefetched`, `prefetched`) |
+//! | `iter.rs`, `pids.rs` | All processes: `process_iter`, `pids`, `pid_exists` |
+//! | `enums.rs`, `types.rs` | The values the methods take and return |
+//! | `store.rs`, `pidfd.rs`, `procroot.rs`, `tty.rs`, `users.rs`, `small.rs` | Internals: the packed prefetch store, pidfd support, the procfs root, terminal and user name lookups, short byte strings |
 
 mod attrs;
-mod control;
+mod cpu;
 mod enums;
 mod family;
+mod files;
+mod info;
 mod iter;
-mod links;
+mod limits;
 mod memory;
 mod pidfd;
 mod pids;
 mod procroot;
+mod signals;
 mod small;
 mod store;
 mod tty;
@@ -38,7 +64,7 @@ pub use wait::{wait_procs, GoneProcess};
 use crate::constants::ProcessStatus;
 use crate::context::{Host, HostState};
 use crate::error::{Error, Pid, Result};
-use crate::linux::parse::pid_files::{cmdline_args, parse_pid_io, parse_statm, split_environ};
+use crate::linux::parse::pid_files::parse_statm;
 use crate::linux::parse::pid_stat::parse_pid_stat;
 use crate::linux::parse::pid_status::{parse_pid_status, parse_pid_status_head, PidStatus};
 use crate::sys::errno::OsErr;
@@ -49,7 +75,6 @@ pub(crate) use users::Cache as UserCache;
 use small::SmallBytes;
 use std::ffi::OsString;
 use std::io;
-use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -77,10 +102,10 @@ struct State {
     create_time: Option<f64>,
     /// `exe()` once read successfully (psutil caches it).
     exe: Option<PathBuf>,
-    /// Nesting depth of [`Process::oneshot`]; the cache is used while it is > 0.
+    /// Nesting depth of [`Process::oneshot`]; the snapshot is used while it is > 0.
     oneshot: u32,
     /// Sources read inside `oneshot`, each at most once.
-    cache: Option<Box<Cache>>,
+    snapshot: Option<Box<Snapshot>>,
     /// The previous `cpu_percent()` sample: when, and user + system seconds.
     cpu_last: Option<(std::time::Instant, f64)>,
     /// What `wait()` returned, once it returned (psutil caches it, `None` included).
@@ -89,11 +114,14 @@ struct State {
     prefetch: Option<store::Store>,
 }
 
-/// What `oneshot` keeps: each per-process source parsed once. A scan reuses one
-/// `Cache` from process to process (see [`Process::oneshot_reusing`]), so the command
-/// line buffer is allocated once per scan, not once per process.
+/// The one per-process snapshot of parsed sources (`stat`, `status`, `statm`,
+/// `cmdline`): every getter derives its value from it inside [`Process::oneshot`],
+/// [`Process::as_dict`] and [`process_iter`], so each source is read and parsed at most
+/// once per process there. A scan reuses one `Snapshot` from process to process (see
+/// [`Process::oneshot_reusing`]), so the command line buffer is allocated once per
+/// scan, not once per process.
 #[derive(Debug, Default)]
-pub(crate) struct Cache {
+pub(crate) struct Snapshot {
     stat: Option<Stat>,
     status: Option<StatusData>,
     statm: Option<MemoryInfo>,
@@ -105,7 +133,7 @@ pub(crate) struct Cache {
     status_head_only: bool,
 }
 
-impl Cache {
+impl Snapshot {
     /// Forgets every value, keeping the command line buffer's capacity (up to 64 KiB).
     fn clear(&mut self) {
         self.stat = None;
@@ -285,18 +313,6 @@ impl Process {
         }
     }
 
-    /// Seeds the oneshot cache with a `stat` just read (only while a oneshot is active).
-    pub(crate) fn seed_stat(&self, stat: Stat) {
-        let mut st = self.st();
-        if st.oneshot > 0 {
-            if let Some(c) = st.cache.as_mut() {
-                if c.stat.is_none() {
-                    c.stat = Some(stat);
-                }
-            }
-        }
-    }
-
     /// The process ID.
     pub fn pid(&self) -> Pid {
         self.pid
@@ -305,6 +321,39 @@ impl Process {
     /// The start time in clock ticks after boot: with the PID, the process's identity.
     pub fn start_ticks(&self) -> u64 {
         self.start_ticks
+    }
+
+    /// Whether the process is still the same one (same PID and start time).
+    /// Zombies count as running. Once a handle sees its process gone or its PID
+    /// reused, it stays not running.
+    pub fn is_running(&self) -> bool {
+        if self.st().gone {
+            return false;
+        }
+        match self.bind(self.pid) {
+            Ok(p) if p.start_ticks == self.start_ticks => true,
+            Ok(_) | Err(Error::NoSuchProcess { .. }) => {
+                self.st().gone = true;
+                false
+            }
+            // AccessDenied or an I/O error: the process is there, we cannot tell more.
+            Err(_) => true,
+        }
+    }
+
+    /// Fails with psutil's "PID has been reused" `NoSuchProcess` when the process
+    /// now owning the PID started at another time than this handle's process; marks
+    /// the handle gone. `stat` is a fresh or oneshot-cached read.
+    fn check_same_start(&self, starttime: u64) -> Result<()> {
+        if starttime != self.start_ticks {
+            self.st().gone = true;
+            return Err(Error::NoSuchProcess {
+                pid: self.pid,
+                name: self.known_name(),
+                msg: "process no longer exists and its PID has been reused".into(),
+            });
+        }
+        Ok(())
     }
 
     fn st(&self) -> std::sync::MutexGuard<'_, State> {
@@ -322,7 +371,7 @@ impl Process {
         {
             let st = self.st();
             if st.oneshot > 0 {
-                if let Some(s) = st.cache.as_ref().and_then(|c| c.stat.as_ref()) {
+                if let Some(s) = st.snapshot.as_ref().and_then(|c| c.stat.as_ref()) {
                     return s.state == b'Z';
                 }
             }
@@ -394,7 +443,7 @@ impl Process {
     /// Runs `f` with this handle's sources cached: inside it, `/proc/PID/stat`,
     /// `/proc/PID/status` and `/proc/PID/statm` are each read at most once, however
     /// many methods use them (psutil's `oneshot()`). Re-entrant: nested calls share the
-    /// outer cache, which is dropped when the outermost call returns. Other threads
+    /// outer snapshot, which is dropped when the outermost call returns. Other threads
     /// using the same handle meanwhile also see the cached values.
     ///
     /// As in psutil, a blocking `cpu_percent(Some(interval))` inside `oneshot` returns
@@ -403,24 +452,24 @@ impl Process {
         self.oneshot_reusing(&mut None, f)
     }
 
-    /// [`oneshot`](Process::oneshot) that takes its cache from `spare` (when this is
+    /// [`oneshot`](Process::oneshot) that takes its snapshot from `spare` (when this is
     /// the outermost oneshot) and puts it back, cleared, when done: a scan passes the
     /// same `spare` for every process.
-    pub(crate) fn oneshot_reusing<R>(&self, spare: &mut Option<Box<Cache>>, f: impl FnOnce(&Self) -> R) -> R {
+    pub(crate) fn oneshot_reusing<R>(&self, spare: &mut Option<Box<Snapshot>>, f: impl FnOnce(&Self) -> R) -> R {
         {
             let mut st = self.st();
             st.oneshot += 1;
-            if st.cache.is_none() {
-                st.cache = Some(spare.take().unwrap_or_default());
+            if st.snapshot.is_none() {
+                st.snapshot = Some(spare.take().unwrap_or_default());
             }
         }
-        struct Exit<'a, 'b>(&'a Process, &'b mut Option<Box<Cache>>);
+        struct Exit<'a, 'b>(&'a Process, &'b mut Option<Box<Snapshot>>);
         impl Drop for Exit<'_, '_> {
             fn drop(&mut self) {
                 let mut st = self.0.st();
                 st.oneshot = st.oneshot.saturating_sub(1);
                 if st.oneshot == 0 {
-                    if let Some(mut c) = st.cache.take() {
+                    if let Some(mut c) = st.snapshot.take() {
                         if self.1.is_none() {
                             c.clear();
                             *self.1 = Some(c);
@@ -433,11 +482,23 @@ impl Process {
         f(self)
     }
 
+    /// Seeds the oneshot snapshot with a `stat` just read (only while a oneshot is active).
+    pub(crate) fn seed_stat(&self, stat: Stat) {
+        let mut st = self.st();
+        if st.oneshot > 0 {
+            if let Some(c) = st.snapshot.as_mut() {
+                if c.stat.is_none() {
+                    c.stat = Some(stat);
+                }
+            }
+        }
+    }
+
     fn stat(&self) -> Result<Stat> {
         {
             let st = self.st();
             if st.oneshot > 0 {
-                if let Some(s) = st.cache.as_ref().and_then(|c| c.stat.as_ref()) {
+                if let Some(s) = st.snapshot.as_ref().and_then(|c| c.stat.as_ref()) {
                     return Ok(s.clone());
                 }
             }
@@ -445,7 +506,7 @@ impl Process {
         let s = self.read_stat()?;
         let mut st = self.st();
         if st.oneshot > 0 {
-            if let Some(c) = st.cache.as_mut() {
+            if let Some(c) = st.snapshot.as_mut() {
                 c.stat = Some(s.clone());
             }
         }
@@ -460,12 +521,12 @@ impl Process {
         Ok(s)
     }
 
-    /// Reads and parses `status` into the oneshot cache (when a oneshot is active and
-    /// the cache does not have it yet, or has only its head and `tail` is wanted).
+    /// Reads and parses `status` into the oneshot snapshot (when a oneshot is active and
+    /// the snapshot does not have it yet, or has only its head and `tail` is wanted).
     pub(crate) fn cache_status(&self, tail: bool) -> Result<()> {
         let head_only = {
             let st = self.st();
-            let Some(c) = st.cache.as_ref().filter(|_| st.oneshot > 0) else {
+            let Some(c) = st.snapshot.as_ref().filter(|_| st.oneshot > 0) else {
                 return Ok(());
             };
             if c.status.as_ref().is_some_and(|d| d.s.tail_parsed || !tail) {
@@ -483,16 +544,16 @@ impl Process {
         })?;
         let mut st = self.st();
         if st.oneshot > 0 {
-            if let Some(c) = st.cache.as_mut() {
+            if let Some(c) = st.snapshot.as_mut() {
                 c.status = Some(s);
             }
         }
         Ok(())
     }
 
-    /// Runs `f` on the parsed `status`: the oneshot cache's (read into it first when
+    /// Runs `f` on the parsed `status`: the oneshot snapshot's (read into it first when
     /// missing), or a fresh read outside a oneshot. `f` runs with the handle's state
-    /// locked when the value comes from the cache, so it must not call back into the
+    /// locked when the value comes from the snapshot, so it must not call back into the
     /// handle. The cached value may lack the lines after `Threads`: use
     /// [`with_status_tail`](Process::with_status_tail) for those.
     fn with_status<T>(&self, f: impl FnOnce(&PidStatus<'_>) -> Result<T>) -> Result<T> {
@@ -509,7 +570,7 @@ impl Process {
         {
             let st = self.st();
             if st.oneshot > 0 {
-                if let Some(d) = st.cache.as_ref().and_then(|c| c.status.as_ref()) {
+                if let Some(d) = st.snapshot.as_ref().and_then(|c| c.status.as_ref()) {
                     if d.s.tail_parsed || !tail {
                         return f(&PidStatus {
                             cpus_allowed_list: d.cpus_allowed_list.as_ref().map(SmallBytes::as_bytes),
@@ -520,222 +581,6 @@ impl Process {
             }
         }
         self.with("status", Eof::ShortRead, |b, p| f(&parse_pid_status(b, p)?))
-    }
-
-    /// Fails with psutil's "PID has been reused" `NoSuchProcess` when the process
-    /// now owning the PID started at another time than this handle's process; marks
-    /// the handle gone. `stat` is a fresh or oneshot-cached read.
-    fn check_same_start(&self, starttime: u64) -> Result<()> {
-        if starttime != self.start_ticks {
-            self.st().gone = true;
-            return Err(Error::NoSuchProcess {
-                pid: self.pid,
-                name: self.known_name(),
-                msg: "process no longer exists and its PID has been reused".into(),
-            });
-        }
-        Ok(())
-    }
-
-    /// The process name (psutil's `name()`): the kernel's 15-byte `comm`, extended to
-    /// the basename of `cmdline[0]` when `comm` is 15 bytes or longer and that
-    /// basename starts with it. Not cached: names can change.
-    pub fn name(&self) -> Result<String> {
-        crate::process::attrs::serve_prefetched!(self, Name);
-        self.name_with(lossy)
-    }
-
-    /// `name()`'s bytes, handed to `f` (without the prefetch store).
-    pub(crate) fn name_with<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
-        let s = self.stat()?;
-        let comm = s.comm.as_bytes();
-        if comm.len() >= 15 {
-            let mut full = None;
-            let r = self.with_cmdline(|args| {
-                if let Some(first) = cmdline_args(args).next() {
-                    let base = first.rsplit(|&c| c == b'/').next().unwrap_or(first);
-                    if base.starts_with(comm) {
-                        full = Some(SmallBytes::new(base));
-                    }
-                }
-            });
-            match r {
-                Ok(()) => {
-                    if let Some(full) = full {
-                        let out = f(full.as_bytes());
-                        self.st().name = Some(full);
-                        return Ok(out);
-                    }
-                }
-                Err(Error::AccessDenied { .. }) | Err(Error::ZombieProcess { .. }) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(f(comm))
-    }
-
-    /// The scheduling state (psutil's `status()`).
-    pub fn status(&self) -> Result<ProcessStatus> {
-        crate::process::attrs::serve_prefetched!(self, Status);
-        match self.stat() {
-            Ok(s) => Ok(ProcessStatus::from_state_letter(s.state)),
-            Err(Error::ZombieProcess { .. }) => Ok(ProcessStatus::Zombie),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// The parent PID as currently reported (field 4 of `/proc/PID/stat`; 0 for PID 1
-    /// and kernel threads).
-    ///
-    /// Like psutil, this checks that the PID still belongs to this process (the check
-    /// uses the same `stat` read, so it costs nothing extra) and fails with
-    /// `NoSuchProcess` ("... PID has been reused") otherwise.
-    pub fn ppid(&self) -> Result<Pid> {
-        crate::process::attrs::serve_prefetched!(self, Ppid);
-        let s = self.stat()?;
-        self.check_same_start(s.starttime)?;
-        u32::try_from(s.ppid)
-            .map_err(|_| Error::parse(self.root.path(self.pid, "stat"), format!("ppid {}", s.ppid)))
-    }
-
-    /// Creation time in seconds since the epoch: start ticks / CLK_TCK + boot time.
-    /// Cached after the first call, as psutil does.
-    pub fn create_time(&self) -> Result<f64> {
-        crate::process::attrs::serve_prefetched!(self, CreateTime);
-        if let Some(t) = self.st().create_time {
-            return Ok(t);
-        }
-        let bt = self.root.boot_time()?;
-        let t = self.start_ticks as f64 / self.root.clk_tck + bt;
-        self.st().create_time = Some(t);
-        Ok(t)
-    }
-
-    /// CPU times (psutil's `cpu_times()`), seconds.
-    pub fn cpu_times(&self) -> Result<ProcessCpuTimes> {
-        crate::process::attrs::serve_prefetched!(self, CpuTimes);
-        let s = self.stat()?;
-        let t = self.root.clk_tck;
-        Ok(ProcessCpuTimes {
-            user: s.utime as f64 / t,
-            system: s.stime as f64 / t,
-            children_user: s.cutime as f64 / t,
-            children_system: s.cstime as f64 / t,
-            iowait: s.delayacct.unwrap_or(0) as f64 / t,
-        })
-    }
-
-    /// The CPU the process last ran on (psutil's `cpu_num()`).
-    pub fn cpu_num(&self) -> Result<u32> {
-        crate::process::attrs::serve_prefetched!(self, CpuNum);
-        let s = self.stat()?;
-        s.processor.and_then(|p| u32::try_from(p).ok()).ok_or_else(|| {
-            Error::parse(
-                self.root.path(self.pid, "stat"),
-                "field 39 (processor) missing or negative",
-            )
-        })
-    }
-
-    /// Minor and major page faults (psutil 8.0's `page_faults()`), counts.
-    pub fn page_faults(&self) -> Result<PageFaults> {
-        crate::process::attrs::serve_prefetched!(self, PageFaults);
-        let s = self.stat()?;
-        Ok(PageFaults {
-            minor: s.minflt,
-            major: s.majflt,
-        })
-    }
-
-    /// The controlling terminal's device number (field 7 of `/proc/PID/stat`), 0 if none.
-    pub fn tty_nr(&self) -> Result<i64> {
-        Ok(self.stat()?.tty_nr)
-    }
-
-    /// Real, effective and saved user IDs (psutil's `uids()`).
-    pub fn uids(&self) -> Result<Uids> {
-        crate::process::attrs::serve_prefetched!(self, Uids);
-        self.with_status(|s| {
-            let [real, effective, saved] = s
-                .uids
-                .ok_or_else(|| Error::parse(self.root.path(self.pid, "status"), "Uid line missing"))?;
-            Ok(Uids {
-                real,
-                effective,
-                saved,
-            })
-        })
-    }
-
-    /// Real, effective and saved group IDs (psutil's `gids()`).
-    pub fn gids(&self) -> Result<Gids> {
-        crate::process::attrs::serve_prefetched!(self, Gids);
-        self.with_status(|s| {
-            let [real, effective, saved] = s
-                .gids
-                .ok_or_else(|| Error::parse(self.root.path(self.pid, "status"), "Gid line missing"))?;
-            Ok(Gids {
-                real,
-                effective,
-                saved,
-            })
-        })
-    }
-
-    /// The name of the real user (psutil's `username()`); the UID as text when the
-    /// user database has no entry for it.
-    pub fn username(&self) -> Result<String> {
-        crate::process::attrs::serve_prefetched!(self, Username);
-        let uid = self.uids()?.real;
-        Ok(users::user_name(&self.host.users, uid))
-    }
-
-    /// Number of threads (psutil's `num_threads()`).
-    pub fn num_threads(&self) -> Result<u64> {
-        crate::process::attrs::serve_prefetched!(self, NumThreads);
-        self.with_status(|s| {
-            s.threads
-                .ok_or_else(|| Error::parse(self.root.path(self.pid, "status"), "Threads line missing"))
-        })
-    }
-
-    /// Voluntary and involuntary context switches (psutil's `num_ctx_switches()`).
-    pub fn num_ctx_switches(&self) -> Result<CtxSwitches> {
-        crate::process::attrs::serve_prefetched!(self, NumCtxSwitches);
-        self.with_status_tail(|s| match (s.voluntary_ctxt_switches, s.nonvoluntary_ctxt_switches) {
-            (Some(voluntary), Some(involuntary)) => Ok(CtxSwitches { voluntary, involuntary }),
-            _ => Err(Error::unsupported("'voluntary_ctxt_switches' and 'nonvoluntary_ctxt_switches' lines were not found in /proc/PID/status; the kernel is probably older than 2.6.23")),
-        })
-    }
-
-    /// Memory from `/proc/PID/statm` (psutil's `memory_info()`), bytes.
-    pub fn memory_info(&self) -> Result<MemoryInfo> {
-        crate::process::attrs::serve_prefetched!(self, MemoryInfo);
-        {
-            let st = self.st();
-            if st.oneshot > 0 {
-                if let Some(m) = st.cache.as_ref().and_then(|c| c.statm) {
-                    return Ok(m);
-                }
-                // `status` carries the same kernel counters as `statm` (VmSize = size,
-                // VmRSS = resident, RssFile + RssShmem = shared, VmExe = text,
-                // VmData + VmStk = data), so when it was already read in this oneshot
-                // there is no need to open `statm`.
-                if let Some(d) = st.cache.as_ref().and_then(|c| c.status.as_ref()) {
-                    if let Some(m) = memory_from_status(&d.s) {
-                        return Ok(m);
-                    }
-                }
-            }
-        }
-        let m = self.read_statm()?;
-        let mut st = self.st();
-        if st.oneshot > 0 {
-            if let Some(c) = st.cache.as_mut() {
-                c.statm = Some(m);
-            }
-        }
-        Ok(m)
     }
 
     fn read_statm(&self) -> Result<MemoryInfo> {
@@ -752,56 +597,17 @@ impl Process {
         })
     }
 
-    /// `memory_info()` plus peaks and the RSS breakdown from `/proc/PID/status`
-    /// (psutil 8.0's `memory_info_ex()`), bytes; absent lines count as 0.
-    pub fn memory_info_ex(&self) -> Result<MemoryInfoEx> {
-        crate::process::attrs::serve_prefetched!(self, MemoryInfoEx);
-        let m = self.memory_info()?;
-        self.with_status(|s| {
-            Ok(MemoryInfoEx {
-                rss: m.rss,
-                vms: m.vms,
-                shared: m.shared,
-                text: m.text,
-                data: m.data,
-                peak_rss: s.vm_hwm.unwrap_or(0),
-                peak_vms: s.vm_peak.unwrap_or(0),
-                rss_anon: s.rss_anon.unwrap_or(0),
-                rss_file: s.rss_file.unwrap_or(0),
-                rss_shmem: s.rss_shmem.unwrap_or(0),
-                swap: s.vm_swap.unwrap_or(0),
-                hugetlb: s.hugetlb.unwrap_or(0),
-            })
-        })
-    }
-
-    /// I/O counters from `/proc/PID/io` (psutil's `io_counters()`).
-    pub fn io_counters(&self) -> Result<ProcessIoCounters> {
-        crate::process::attrs::serve_prefetched!(self, IoCounters);
-        self.with("io", Eof::ShortRead, |b, p| {
-            let io = parse_pid_io(b, p)?;
-            Ok(ProcessIoCounters {
-                read_count: io.syscr,
-                write_count: io.syscw,
-                read_bytes: io.read_bytes,
-                write_bytes: io.write_bytes,
-                read_chars: io.rchar,
-                write_chars: io.wchar,
-            })
-        })
-    }
-
     /// Runs `f` on the bytes of `/proc/PID/cmdline` (split them with [`cmdline_args`]):
-    /// the oneshot cache's, read into it when missing, or a fresh read outside a
+    /// the oneshot snapshot's, read into it when missing, or a fresh read outside a
     /// oneshot. Kernel threads have none (empty); zombies give `ZombieProcess`. `f` may
     /// run with the handle's state locked: it must not call back into the handle.
     pub(crate) fn with_cmdline<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
-        // Inside a oneshot, the cache's buffer is read into (and kept): a scan reuses
+        // Inside a oneshot, the snapshot's buffer is read into (and kept): a scan reuses
         // one buffer for every process.
-        let (mut raw, from_cache) = {
+        let (mut raw, from_snapshot) = {
             let mut st = self.st();
             let active = st.oneshot > 0;
-            match st.cache.as_mut() {
+            match st.snapshot.as_mut() {
                 Some(c) if active && c.has_cmdline => return Ok(f(&c.cmdline)),
                 Some(c) if active => (std::mem::take(&mut c.cmdline), true),
                 _ => (take_buf(), false),
@@ -819,12 +625,12 @@ impl Process {
             Some(e) => Err(e),
             None => Ok(f(&raw)),
         };
-        // The buffer goes back where it came from: into the cache (holding the
+        // The buffer goes back where it came from: into the snapshot (holding the
         // command line when it was read), or to this thread's spare buffer.
         let mut st = self.st();
         let active = st.oneshot > 0;
-        match st.cache.as_mut() {
-            Some(c) if from_cache && active => {
+        match st.snapshot.as_mut() {
+            Some(c) if from_snapshot && active => {
                 c.has_cmdline = out.is_ok();
                 c.cmdline = raw;
             }
@@ -834,97 +640,6 @@ impl Process {
             }
         }
         out
-    }
-
-    /// The command line (psutil's `cmdline()`), split by psutil's rules; `[]` for
-    /// kernel threads; `ZombieProcess` for zombies. Arguments keep their raw bytes.
-    pub fn cmdline(&self) -> Result<Vec<OsString>> {
-        crate::process::attrs::serve_prefetched!(self, Cmdline);
-        self.with_cmdline(|raw| {
-            let args = cmdline_args(raw);
-            let mut v = Vec::with_capacity(args.clone().count());
-            v.extend(args.map(|a| OsString::from_vec(a.to_vec())));
-            v
-        })
-    }
-
-    /// True when the process is a kernel thread (`PF_KTHREAD` in its stat flags).
-    pub fn is_kernel_thread(&self) -> Result<bool> {
-        Ok(self.stat()?.flags & 0x0020_0000 != 0)
-    }
-
-    /// The initial environment (psutil's `environ()`), in file order.
-    ///
-    /// Kernel threads have no environment: psoxide returns an empty map for them.
-    /// (Recent kernels answer ESRCH when their `environ` is read, which psutil turns
-    /// into `NoSuchProcess` for a thread that is alive; psoxide does not copy that.)
-    pub fn environ(&self) -> Result<IndexMap<OsString, OsString>> {
-        crate::process::attrs::serve_prefetched!(self, Environ);
-        let mut buf = take_buf();
-        let r = self.root.read(self.pid, "environ", &mut buf, Eof::Zero);
-        let env: IndexMap<OsString, OsString> = match r {
-            Ok(()) => split_environ(&buf)
-                .into_iter()
-                .map(|(k, v)| (OsString::from_vec(k.to_vec()), OsString::from_vec(v.to_vec())))
-                .collect(),
-            Err(e) => {
-                put_buf(buf);
-                if OsErr::of(&e) == OsErr::NoProcess && matches!(self.is_kernel_thread(), Ok(true)) {
-                    return Ok(IndexMap::new());
-                }
-                return Err(self.os_error(Failed::File("environ"), e));
-            }
-        };
-        put_buf(buf);
-        if env.is_empty() && self.is_zombie() {
-            return Err(Error::zombie(self.pid, self.known_name(), None));
-        }
-        Ok(env)
-    }
-
-    /// Number of open file descriptors (psutil's `num_fds()`).
-    pub fn num_fds(&self) -> Result<u64> {
-        crate::process::attrs::serve_prefetched!(self, NumFds);
-        // Linux 6.2+ reports the number of open descriptors as the size of the
-        // `fd` directory: one `fstatat` instead of listing it. The size is visible to
-        // anyone, so the directory's own permission check is made first (psutil gets
-        // AccessDenied from the listing). A size of 0 (older kernels, or really no
-        // descriptor) falls back to the listing.
-        if self.root.access(
-            self.pid,
-            "fd",
-            rustix::fs::Access::READ_OK | rustix::fs::Access::EXEC_OK,
-        ) {
-            if let Ok(n) = self.root.size(self.pid, "fd") {
-                if n > 0 {
-                    return Ok(n as u64);
-                }
-            }
-        }
-        let path = self.root.path(self.pid, "fd");
-        let mut n = 0u64;
-        crate::sys::fs::Dir::open(&path)
-            .and_then(|mut d| d.for_each(|_| n += 1))
-            .map_err(|e| self.os_error(Failed::File("fd"), e))?;
-        Ok(n)
-    }
-
-    /// Whether the process is still the same one (same PID and start time).
-    /// Zombies count as running. Once a handle sees its process gone or its PID
-    /// reused, it stays not running.
-    pub fn is_running(&self) -> bool {
-        if self.st().gone {
-            return false;
-        }
-        match self.bind(self.pid) {
-            Ok(p) if p.start_ticks == self.start_ticks => true,
-            Ok(_) | Err(Error::NoSuchProcess { .. }) => {
-                self.st().gone = true;
-                false
-            }
-            // AccessDenied or an I/O error: the process is there, we cannot tell more.
-            Err(_) => true,
-        }
     }
 }
 
@@ -947,22 +662,6 @@ impl Stat {
             delayacct: s.delayacct_blkio_ticks,
         }
     }
-}
-
-/// `memory_info()` from `/proc/PID/status` values, when all the needed lines are
-/// there (kernel 4.5+ for RssFile/RssShmem). A kernel thread has no `Vm*` lines at all:
-/// its memory is all zeros, as `statm` says.
-fn memory_from_status(s: &PidStatus<'_>) -> Option<MemoryInfo> {
-    if s.vm_size.is_none() && s.vm_rss.is_none() && s.rss_file.is_none() {
-        return s.threads.map(|_| MemoryInfo::default());
-    }
-    Some(MemoryInfo {
-        rss: s.vm_rss?,
-        vms: s.vm_size?,
-        shared: s.rss_file?.checked_add(s.rss_shmem?)?,
-        text: s.vm_exe?,
-        data: s.vm_data?.checked_add(s.vm_stk?)?,
-    })
 }
 
 impl PartialEq for Process {

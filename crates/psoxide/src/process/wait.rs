@@ -23,7 +23,7 @@
 //! wait (psutil restarts the timeout for the reap phase); poll timeouts are rounded
 //! up to whole milliseconds (psutil truncates), so a wait never ends early.
 
-use super::control::Identity;
+use super::signals::Identity;
 use super::enums::ExitStatus;
 use super::{pidfd, Process, State};
 use crate::error::{Error, Pid, Result};

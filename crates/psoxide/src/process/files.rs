@@ -1,0 +1,217 @@
+//! Files and I/O of `Process`: `open_files()`, `num_fds()`, `net_connections()` and
+//! `io_counters()`.
+
+use super::{Failed, OpenFile, Process, ProcessIoCounters};
+use crate::connections::{ConnectionKind, ProcessConnection};
+use crate::error::{Error, Result};
+use crate::linux::parse::pid_files::{parse_fdinfo, parse_pid_io};
+use crate::sys::errno::OsErr;
+use crate::sys::fs::{put_buf, take_buf, Dir, Eof};
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+use std::path::PathBuf;
+
+impl Process {
+    /// Regular files the process has open (psutil's `open_files()`), in `/proc/PID/fd`
+    /// order: path, fd, position, mode (`r`, `w`, `a`, `r+`, `a+`) and open flags.
+    pub fn open_files(&self) -> Result<Vec<OpenFile>> {
+        crate::process::attrs::serve_prefetched!(self, OpenFiles);
+        // The fd directory is opened once and listed with getdents; each link is read
+        // relative to it, and the fdinfo paths are built on the stack.
+        let mut dir = match Dir::open(&self.root.path(self.pid, "fd")) {
+            Ok(d) => d,
+            Err(e) => return Err(self.os_error(Failed::File("fd"), e)),
+        };
+        let mut fds: Vec<i32> = Vec::new();
+        if let Err(e) = dir.for_each(|name| {
+            if let Some(fd) = std::str::from_utf8(name).ok().and_then(|n| n.parse::<i32>().ok()) {
+                fds.push(fd);
+            }
+        }) {
+            return Err(self.os_error(Failed::File("fd"), e));
+        }
+        let mut out = Vec::new();
+        let mut vanished = false;
+        let mut link = Vec::new();
+        let mut buf = take_buf();
+        let r = (|| {
+            for fd in fds {
+                let mut name = [0u8; 24];
+                let name = num_rel("", fd, &mut name);
+                match dir.readlink(name.as_bytes(), &mut link) {
+                    Ok(()) => {}
+                    Err(e) if OsErr::of(&e).is_gone() => {
+                        vanished = true;
+                        continue;
+                    }
+                    Err(e) if matches!(OsErr::of(&e), OsErr::Invalid | OsErr::NameTooLong) => continue,
+                    Err(e) => return Err(self.os_error(Failed::File(&format!("fd/{fd}")), e)),
+                }
+                if link.first() != Some(&b'/') {
+                    continue;
+                }
+                let path = PathBuf::from(OsString::from_vec(link.clone()));
+                match crate::sys::fs::stat(&path) {
+                    Ok(st) if crate::sys::fs::is_regular(&st) => {}
+                    Ok(_) => continue,
+                    Err(e) if OsErr::of(&e) == OsErr::Denied => {
+                        return Err(Error::access_denied(
+                            Some(self.pid),
+                            self.known_name(),
+                            path.display().to_string(),
+                        ))
+                    }
+                    Err(_) => continue,
+                }
+                let mut rel = [0u8; 24];
+                let rel = num_rel("fdinfo/", fd, &mut rel);
+                let info = match self.root.read(self.pid, rel, &mut buf, Eof::ShortRead) {
+                    Ok(()) => parse_fdinfo(&buf, &self.root.path(self.pid, rel))?,
+                    Err(e) if OsErr::of(&e).is_gone() => {
+                        vanished = true;
+                        continue;
+                    }
+                    Err(e) => return Err(self.os_error(Failed::File(rel), e)),
+                };
+                out.push(OpenFile {
+                    path,
+                    fd,
+                    position: info.pos,
+                    mode: file_mode(info.flags).to_string(),
+                    flags: info.flags,
+                });
+            }
+            Ok(())
+        })();
+        put_buf(buf);
+        r?;
+        if vanished && !self.root.exists(self.pid, "") {
+            return Err(Error::no_such_process(self.pid, self.known_name()));
+        }
+        Ok(out)
+    }
+    /// Number of open file descriptors (psutil's `num_fds()`).
+    pub fn num_fds(&self) -> Result<u64> {
+        crate::process::attrs::serve_prefetched!(self, NumFds);
+        // Linux 6.2+ reports the number of open descriptors as the size of the
+        // `fd` directory: one `fstatat` instead of listing it. The size is visible to
+        // anyone, so the directory's own permission check is made first (psutil gets
+        // AccessDenied from the listing). A size of 0 (older kernels, or really no
+        // descriptor) falls back to the listing.
+        if self.root.access(
+            self.pid,
+            "fd",
+            rustix::fs::Access::READ_OK | rustix::fs::Access::EXEC_OK,
+        ) {
+            if let Ok(n) = self.root.size(self.pid, "fd") {
+                if n > 0 {
+                    return Ok(n as u64);
+                }
+            }
+        }
+        let path = self.root.path(self.pid, "fd");
+        let mut n = 0u64;
+        crate::sys::fs::Dir::open(&path)
+            .and_then(|mut d| d.for_each(|_| n += 1))
+            .map_err(|e| self.os_error(Failed::File("fd"), e))?;
+        Ok(n)
+    }
+
+    /// This process's sockets (psutil's `Process.net_connections(kind)`): like the
+    /// system-wide [`net_connections`](crate::net_connections) limited to the socket
+    /// descriptors in `/proc/PID/fd`, without the pid. `[]` without reading any socket
+    /// table when the process has no socket. Other users' processes give
+    /// `AccessDenied`; a process that vanished meanwhile gives `NoSuchProcess`.
+    pub fn net_connections(&self, kind: ConnectionKind) -> Result<Vec<ProcessConnection>> {
+        if kind == ConnectionKind::Inet {
+            crate::process::attrs::serve_prefetched!(self, NetConnections);
+        }
+        let r = crate::connections::process_connections(&self.root.roots, self.pid, kind);
+        let out = match r {
+            Ok(v) => v,
+            Err(Error::Io { source, .. }) => return Err(self.os_error(Failed::File("fd"), source)),
+            Err(e) => return Err(e),
+        };
+        // As psutil does: the process must still exist once the tables were read.
+        if !self.root.exists(self.pid, "") {
+            return Err(Error::no_such_process(self.pid, self.known_name()));
+        }
+        Ok(out)
+    }
+    /// I/O counters from `/proc/PID/io` (psutil's `io_counters()`).
+    pub fn io_counters(&self) -> Result<ProcessIoCounters> {
+        crate::process::attrs::serve_prefetched!(self, IoCounters);
+        self.with("io", Eof::ShortRead, |b, p| {
+            let io = parse_pid_io(b, p)?;
+            Ok(ProcessIoCounters {
+                read_count: io.syscr,
+                write_count: io.syscw,
+                read_bytes: io.read_bytes,
+                write_bytes: io.write_bytes,
+                read_chars: io.rchar,
+                write_chars: io.wchar,
+            })
+        })
+    }
+}
+
+/// `prefix` followed by the decimal `n`, written into `buf` (no allocation).
+fn num_rel<'a>(prefix: &str, n: i32, buf: &'a mut [u8; 24]) -> &'a str {
+    use std::io::Write;
+    let cap = buf.len();
+    let mut w: &mut [u8] = &mut buf[..];
+    // 7 + 11 bytes at most: always fits.
+    let _ = write!(w, "{prefix}{n}");
+    let used = cap - w.len();
+    std::str::from_utf8(&buf[..used]).unwrap_or("")
+}
+
+/// psutil's mode string for open flags.
+fn file_mode(flags: u64) -> &'static str {
+    let append = flags & libc::O_APPEND as u64 != 0;
+    match flags & libc::O_ACCMODE as u64 {
+        x if x == libc::O_WRONLY as u64 => {
+            if append {
+                "a"
+            } else {
+                "w"
+            }
+        }
+        x if x == libc::O_RDWR as u64 => {
+            if append {
+                "a+"
+            } else {
+                "r+"
+            }
+        }
+        _ => "r",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn modes() {
+        use super::file_mode;
+        assert_eq!(file_mode(0), "r");
+        assert_eq!(file_mode(libc::O_WRONLY as u64 | 0o100000), "w");
+        assert_eq!(file_mode((libc::O_WRONLY | libc::O_APPEND) as u64), "a");
+        assert_eq!(file_mode(libc::O_RDWR as u64), "r+");
+        assert_eq!(file_mode((libc::O_RDWR | libc::O_APPEND) as u64), "a+");
+    }
+}
+
+#[cfg(test)]
+mod rel_tests {
+    use super::num_rel;
+
+    #[test]
+    fn relative_names_on_the_stack() {
+        let mut b = [0u8; 24];
+        assert_eq!(num_rel("fdinfo/", 0, &mut b), "fdinfo/0");
+        let mut b = [0u8; 24];
+        assert_eq!(num_rel("fdinfo/", i32::MAX, &mut b), "fdinfo/2147483647");
+        let mut b = [0u8; 24];
+        assert_eq!(num_rel("", 17, &mut b), "17");
+    }
+}
