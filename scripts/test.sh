@@ -13,7 +13,7 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "system tools"
 missing=()
-for pair in ip:iproute2 free:procps ps:procps findmnt:util-linux df:coreutils nproc:coreutils getconf:libc-bin; do
+for pair in ip:iproute2 free:procps ps:procps findmnt:util-linux df:coreutils nproc:coreutils getconf:libc-bin valgrind:valgrind; do
     cmd=${pair%%:*}; pkg=${pair#*:}
     command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
 done
@@ -51,6 +51,12 @@ grep -q "test result: ok" target/cargo-test.log
 
 step "release build"
 cargo build --release --workspace --quiet
+
+step "a scan under valgrind (memcheck: no invalid access, no crash)"
+# valgrind gives a process a synthetic auxiliary vector; psoxide must not depend on
+# reading it by hand (rustix's own auxv parser crashed there before use-libc-auxv).
+cargo build --release -p psoxide --example scan --quiet
+valgrind -q --error-exitcode=1 target/release/examples/scan 2
 
 step "smoke: overview and dump"
 target/release/psoxide --once --interval 0.2 >/dev/null

@@ -95,18 +95,24 @@ impl Process {
         crate::process::attrs::serve_prefetched!(self, NumFds);
         // Linux 6.2+ reports the number of open descriptors as the size of the
         // `fd` directory: one `fstatat` instead of listing it. The size is visible to
-        // anyone, so the directory's own permission check is made first (psutil gets
-        // AccessDenied from the listing). A size of 0 (older kernels, or really no
-        // descriptor) falls back to the listing.
-        if self.root.access(
-            self.pid,
-            "fd",
-            rustix::fs::Access::READ_OK | rustix::fs::Access::EXEC_OK,
-        ) {
-            if let Ok(n) = self.root.size(self.pid, "fd") {
-                if n > 0 {
-                    return Ok(n as u64);
-                }
+        // anyone, so the listing's permission check must be made too (psutil gets
+        // AccessDenied from the listing). The directory is `r-x` for its owner only
+        // (`dr-x------`): when the caller's effective UID owns it, the kernel's check
+        // (`generic_permission` on the owner bits) passes, and a `geteuid` stands in
+        // for a second path walk; otherwise `faccessat` asks the kernel (capabilities,
+        // the caller's own process). A size of 0 (older kernels, or
+        // really no descriptor) falls back to the listing.
+        if let Ok(st) = self.root.stat(self.pid, "fd") {
+            let owner_may_list = st.st_mode & 0o500 == 0o500 && st.st_uid == crate::sys::process::euid();
+            if st.st_size > 0
+                && (owner_may_list
+                    || self.root.access(
+                        self.pid,
+                        "fd",
+                        rustix::fs::Access::READ_OK | rustix::fs::Access::EXEC_OK,
+                    ))
+            {
+                return Ok(st.st_size as u64);
             }
         }
         let path = self.root.path(self.pid, "fd");

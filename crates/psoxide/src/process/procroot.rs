@@ -124,9 +124,9 @@ impl ProcRoot {
         self.dir.access(Self::rel(pid, rel).as_cstr(), mode)
     }
 
-    /// `st_size` of `PID/rel` from `fstatat`.
-    pub(crate) fn size(&self, pid: Pid, rel: &str) -> io::Result<i64> {
-        Ok(self.dir.stat(Self::rel(pid, rel).as_cstr())?.st_size)
+    /// `fstatat` of `PID/rel`, following symlinks.
+    pub(crate) fn stat(&self, pid: Pid, rel: &str) -> io::Result<rustix::fs::Stat> {
+        self.dir.stat(Self::rel(pid, rel).as_cstr())
     }
 }
 
