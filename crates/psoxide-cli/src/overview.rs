@@ -22,16 +22,9 @@ fn sample() -> Sample {
 }
 
 fn uname() -> (String, String) {
-    // SAFETY: uname fills the struct we own.
-    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
-    if unsafe { libc::uname(&mut u) } != 0 {
-        return ("?".into(), "?".into());
-    }
-    let f = |a: &[libc::c_char]| {
-        let b: Vec<u8> = a.iter().take_while(|c| **c != 0).map(|c| *c as u8).collect();
-        String::from_utf8_lossy(&b).into_owned()
-    };
-    (f(&u.nodename), format!("{} {}", f(&u.sysname), f(&u.release)))
+    let u = rustix::system::uname();
+    let f = |c: &std::ffi::CStr| c.to_string_lossy().into_owned();
+    (f(u.nodename()), format!("{} {}", f(u.sysname()), f(u.release())))
 }
 
 /// Writes an error line for a section that could not be read.

@@ -9,13 +9,9 @@ pub fn stdout_is_tty() -> bool {
 
 /// The terminal width in columns (80 when unknown), clamped to 40..=200.
 pub fn width() -> usize {
-    // SAFETY: TIOCGWINSZ fills a winsize struct we own.
-    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
-    let r = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) };
-    let w = if r == 0 && ws.ws_col > 0 {
-        ws.ws_col as usize
-    } else {
-        80
+    let w = match rustix::termios::tcgetwinsize(std::io::stdout()) {
+        Ok(ws) if ws.ws_col > 0 => ws.ws_col as usize,
+        _ => 80,
     };
     w.clamp(40, 200)
 }
