@@ -119,6 +119,72 @@ pub(crate) fn pidfd_works() -> bool {
     }
 }
 
+/// `struct pidfd_info` as `PIDFD_GET_INFO` (Linux 6.13) fills it: the first version
+/// of the structure (`PIDFD_INFO_SIZE_VER0`, 64 bytes). Later kernels append fields
+/// and copy only the size the caller names, so this layout stays valid.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct PidfdInfo {
+    /// Which groups of fields the kernel filled (`PIDFD_INFO_*`).
+    pub(crate) mask: u64,
+    /// The cgroup v2 ID (with `PIDFD_INFO_CGROUPID`).
+    pub(crate) cgroupid: u64,
+    /// PID, thread-group ID and parent PID, in the caller's PID namespace.
+    pub(crate) pid: u32,
+    pub(crate) tgid: u32,
+    pub(crate) ppid: u32,
+    /// Real, effective, saved and file-system user and group IDs, in the caller's
+    /// user namespace (with `PIDFD_INFO_CREDS`).
+    pub(crate) ruid: u32,
+    pub(crate) rgid: u32,
+    pub(crate) euid: u32,
+    pub(crate) egid: u32,
+    pub(crate) suid: u32,
+    pub(crate) sgid: u32,
+    pub(crate) fsuid: u32,
+    pub(crate) fsgid: u32,
+    /// The exit status of a reaped process (with `PIDFD_INFO_EXIT`, Linux 6.15).
+    pub(crate) exit_code: i32,
+}
+
+// Not called by the library yet: the process scans will take IDs and parents from it
+// instead of `/proc/PID/status` (issue 9); the test below holds it to `status` now.
+#[allow(dead_code)]
+/// `PIDFD_INFO_PID`: `pid`, `tgid`, `ppid` (always returned).
+pub(crate) const PIDFD_INFO_PID: u64 = 1;
+/// `PIDFD_INFO_CREDS`: the user and group IDs (always returned).
+#[allow(dead_code)]
+pub(crate) const PIDFD_INFO_CREDS: u64 = 1 << 1;
+
+const _: () = assert!(std::mem::size_of::<PidfdInfo>() == 64);
+
+/// `PIDFD_GET_INFO`: `_IOWR(0xFF, 11, struct pidfd_info)`.
+#[allow(dead_code)]
+const PIDFD_GET_INFO: rustix::ioctl::Opcode = rustix::ioctl::opcode::read_write::<PidfdInfo>(0xFF, 11);
+
+/// `ioctl(pidfd, PIDFD_GET_INFO)` asking for `mask`: the IDs and parent of the
+/// process `fd` refers to, in one call and without reading `/proc`. Errors: `ESRCH`
+/// once the process is reaped, `ENOTTY`/`EINVAL` on kernels without the ioctl
+/// (before 6.13).
+#[allow(dead_code)]
+pub(crate) fn pidfd_info(fd: BorrowedFd<'_>, mask: u64) -> io::Result<PidfdInfo> {
+    let mut info = PidfdInfo {
+        mask,
+        ..PidfdInfo::default()
+    };
+    // SAFETY: PIDFD_GET_INFO reads `mask` from and writes at most
+    // `size_of::<PidfdInfo>()` bytes (the size encoded in the opcode) into one
+    // `struct pidfd_info`, whose first version `PidfdInfo` reproduces field for field
+    // (64 bytes, checked above); every bit pattern is valid for its integer fields.
+    unsafe {
+        rustix::ioctl::ioctl(
+            fd,
+            rustix::ioctl::Updater::<PIDFD_GET_INFO, PidfdInfo>::new(&mut info),
+        )
+    }?;
+    Ok(info)
+}
+
 /// `pidfd_send_signal(fd, sig, NULL, 0)`: signal 0 only checks deliverability; any
 /// number is passed to the kernel, as for [`kill`].
 pub(crate) fn pidfd_send_signal(fd: BorrowedFd<'_>, sig: i32) -> io::Result<()> {
@@ -334,6 +400,75 @@ pub(crate) fn user_name(uid: u32) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `(ppid, [real, effective, saved, fs] uids, the same gids)` from `PID/status`.
+    fn status_ids(pid: u32) -> Option<(u32, [u32; 4], [u32; 4])> {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let line = |key: &str| text.lines().find_map(|l| l.strip_prefix(key)).map(str::trim);
+        let ids = |key: &str| -> Option<[u32; 4]> {
+            let v: Vec<u32> = line(key)?.split_whitespace().map(|x| x.parse().unwrap()).collect();
+            v.try_into().ok()
+        };
+        Some((line("PPid:")?.parse().ok()?, ids("Uid:")?, ids("Gid:")?))
+    }
+
+    #[test]
+    fn pidfd_info_matches_status_for_every_process() {
+        let probe = pidfd_open(std::process::id()).unwrap();
+        match pidfd_info(probe.as_fd(), PIDFD_INFO_PID | PIDFD_INFO_CREDS) {
+            Ok(_) => {}
+            Err(e) if std::env::var_os("CI").is_none() => {
+                eprintln!("skipped: PIDFD_GET_INFO unavailable here ({e}); needs Linux 6.13");
+                return;
+            }
+            Err(e) => panic!("PIDFD_GET_INFO failed on this kernel: {e}"),
+        }
+        // A child with IDs of its own (as root), so that the IDs compared are not all 0.
+        let child = (rustix::process::geteuid().is_root()).then(|| {
+            use std::os::unix::process::CommandExt;
+            std::process::Command::new("sleep").arg("30").uid(65534).gid(65533).spawn().unwrap()
+        });
+        if let Some(c) = &child {
+            let fd = pidfd_open(c.id()).unwrap();
+            let i = pidfd_info(fd.as_fd(), PIDFD_INFO_PID | PIDFD_INFO_CREDS).unwrap();
+            assert_eq!((i.pid, i.ppid), (c.id(), std::process::id()));
+            assert_eq!([i.ruid, i.euid, i.suid, i.fsuid], [65534; 4]);
+            assert_eq!([i.rgid, i.egid, i.sgid, i.fsgid], [65533; 4]);
+        } else {
+            println!("not root: no child with other IDs, only the processes as they are");
+        }
+        let mut compared = 0;
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+                continue;
+            };
+            // A process may exit or change IDs between the reads: compare when the
+            // status read before and after agree.
+            let Ok(fd) = pidfd_open(pid) else { continue };
+            let before = status_ids(pid);
+            let info = match pidfd_info(fd.as_fd(), PIDFD_INFO_PID | PIDFD_INFO_CREDS) {
+                Ok(i) => i,
+                Err(e) if Errno::from_io_error(&e) == Some(Errno::SRCH) => continue,
+                Err(e) => panic!("pid {pid}: {e}"),
+            };
+            let after = status_ids(pid);
+            let (Some(b), Some(a)) = (before, after) else { continue };
+            if a != b {
+                continue;
+            }
+            assert!(info.mask & (PIDFD_INFO_PID | PIDFD_INFO_CREDS) == PIDFD_INFO_PID | PIDFD_INFO_CREDS);
+            assert_eq!((info.pid, info.tgid), (pid, pid), "pid {pid}");
+            assert_eq!(info.ppid, b.0, "pid {pid}: ppid");
+            assert_eq!([info.ruid, info.euid, info.suid, info.fsuid], b.1, "pid {pid}: uids");
+            assert_eq!([info.rgid, info.egid, info.sgid, info.fsgid], b.2, "pid {pid}: gids");
+            compared += 1;
+        }
+        if let Some(mut c) = child {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
+        assert!(compared > 10, "only {compared} processes compared");
+    }
     use std::os::fd::AsFd;
     use std::process::Command;
 
