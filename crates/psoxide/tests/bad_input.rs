@@ -279,6 +279,47 @@ fn files_that_are_not_files() {
     err_contains(p.as_dict(Some(&[Attr::Name, Attr::Uids])), &status);
 }
 
+#[test]
+fn num_fds_counts_entries_on_a_tree_that_is_not_procfs() {
+    // On procfs the size of PID/fd is its number of descriptors; on any other file
+    // system (a fixture or copied tree) it is not (tmpfs and ext4 give 4096 or so),
+    // so the entries must be counted.
+    let dir = tempfile::tempdir().unwrap();
+    let roots = Roots::under(dir.path());
+    std::fs::create_dir_all(&roots.procfs).unwrap();
+    std::fs::write(
+        roots.procfs.join("stat"),
+        "cpu  1 2 3 4 5 6 7 8 9 10\nbtime 1700000000\n",
+    )
+    .unwrap();
+    let host = Host::new(roots.clone());
+    for (pid, n) in [(4240u32, 0usize), (4241, 3), (4242, 7)] {
+        let pd = roots.procfs.join(pid.to_string());
+        std::fs::create_dir_all(pd.join("fd")).unwrap();
+        std::fs::write(
+            pd.join("stat"),
+            format!(
+                "{pid} (fixture) S 1 {pid} {pid} 0 -1 4194560 1 0 0 0 1 2 0 0 20 0 1 0 500 1000 10 \
+                 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n"
+            ),
+        )
+        .unwrap();
+        for fd in 0..n {
+            std::os::unix::fs::symlink("/dev/null", pd.join(format!("fd/{fd}"))).unwrap();
+        }
+        assert_eq!(
+            host.process(pid).unwrap().num_fds().unwrap(),
+            n as u64,
+            "pid {pid}"
+        );
+    }
+    // The live /proc still answers from the directory size, and equals its listing.
+    let me = Process::current().unwrap();
+    let listed = std::fs::read_dir("/proc/self/fd").unwrap().count() as u64;
+    let n = me.num_fds().unwrap();
+    assert!(n.abs_diff(listed) <= 1, "{n} vs {listed} (read_dir holds one fd)");
+}
+
 /// Every getter and action of `p`, as (name, outcome).
 fn everything(p: &Process) -> Vec<(&'static str, Result<(), Error>)> {
     fn u<T>(r: Result<T, Error>) -> Result<(), Error> {

@@ -101,8 +101,9 @@ impl Process {
         // (`generic_permission` on the owner bits) passes, and a `geteuid` stands in
         // for a second path walk; otherwise `faccessat` asks the kernel (capabilities,
         // the caller's own process). A size of 0 (older kernels, or
-        // really no descriptor) falls back to the listing.
-        if let Ok(st) = self.root.stat(self.pid, "fd") {
+        // really no descriptor) falls back to the listing, and so does any root that
+        // is not a procfs mount (a fixture tree's directory size is its block size).
+        if let Some(st) = self.root.is_procfs.then(|| self.root.stat(self.pid, "fd").ok()).flatten() {
             let owner_may_list = st.st_mode & 0o500 == 0o500 && st.st_uid == crate::sys::process::euid();
             if st.st_size > 0
                 && (owner_may_list

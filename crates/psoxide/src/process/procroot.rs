@@ -17,6 +17,9 @@ pub(crate) struct ProcRoot {
     pub(crate) dir: Dir,
     /// Device and inode of the directory when it was opened.
     pub(crate) identity: (u64, u64),
+    /// Whether the directory is a procfs mount (a fixture or copied tree is not, and
+    /// does not follow procfs's conventions).
+    pub(crate) is_procfs: bool,
     /// Clock ticks per second (`sysconf(_SC_CLK_TCK)`).
     pub(crate) clk_tck: f64,
     /// Page size in bytes (`sysconf(_SC_PAGESIZE)`).
@@ -44,10 +47,12 @@ impl ProcRoot {
     pub(crate) fn open(roots: Arc<Roots>) -> Result<ProcRoot> {
         let dir = Dir::open_path(&roots.procfs).map_err(|e| Error::io(&roots.procfs, e))?;
         let identity = dir.identity().map_err(|e| Error::io(&roots.procfs, e))?;
+        let is_procfs = dir.is_procfs();
         Ok(ProcRoot {
             roots,
             dir,
             identity,
+            is_procfs,
             clk_tck: clk_tck(),
             page_size: page_size(),
             boot_time: std::sync::OnceLock::new(),

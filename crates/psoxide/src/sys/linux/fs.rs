@@ -329,6 +329,14 @@ impl Dir {
         Ok(rustix::fs::statat(&self.fd, rel, AtFlags::empty())?)
     }
 
+    /// True when this directory is on a procfs mount (`fstatfs`'s `f_type` is
+    /// `PROC_SUPER_MAGIC`): only there do the kernel's own conventions hold, such as
+    /// the size of `/proc/PID/fd` being its number of entries.
+    pub(crate) fn is_procfs(&self) -> bool {
+        const PROC_SUPER_MAGIC: i64 = 0x9fa0;
+        rustix::fs::fstatfs(&self.fd).is_ok_and(|st| st.f_type as i64 == PROC_SUPER_MAGIC)
+    }
+
     /// Device and inode of the directory itself, to notice a directory replaced at
     /// the same path.
     pub(crate) fn identity(&self) -> io::Result<(u64, u64)> {
