@@ -334,7 +334,7 @@ impl Dir {
     /// the size of `/proc/PID/fd` being its number of entries.
     pub(crate) fn is_procfs(&self) -> bool {
         const PROC_SUPER_MAGIC: i64 = 0x9fa0;
-        rustix::fs::fstatfs(&self.fd).is_ok_and(|st| st.f_type as i64 == PROC_SUPER_MAGIC)
+        rustix::fs::fstatfs(&self.fd).is_ok_and(|st| st.f_type == PROC_SUPER_MAGIC)
     }
 
     /// Device and inode of the directory itself, to notice a directory replaced at
