@@ -557,6 +557,19 @@ fn process_iter_under_churn() {
         tagged_pids.len()
     );
     println!("churn: item errors {item_errors:?}, stored attribute errors {attr_errors:?}");
-    assert!(scans >= 2);
-    assert!(forked.load(Ordering::Relaxed) > 0);
+    // The checks above must have had something to check: on this 2-vCPU VM a run
+    // makes ~120 scans, ~900 tagged sightings of ~110 short-lived PIDs and ~20,000
+    // forks; a machine ten times slower still clears these floors.
+    assert!(scans >= 10, "only {scans} scans");
+    assert!(
+        tagged.len() >= 20 && tagged_pids.len() >= 5,
+        "only {} tagged sightings of {} PIDs were cross-checked",
+        tagged.len(),
+        tagged_pids.len()
+    );
+    assert!(
+        forked.load(Ordering::Relaxed) >= 1000,
+        "only {} forks",
+        forked.load(Ordering::Relaxed)
+    );
 }
