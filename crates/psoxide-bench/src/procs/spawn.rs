@@ -13,6 +13,7 @@
 //! whatever happens; the spawner itself gets SIGTERM if the driver dies. On exit it
 //! SIGKILLs exactly the PIDs it started and reaps them.
 
+use crate::common::Rng;
 use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -21,20 +22,6 @@ use std::time::{Duration, Instant};
 
 /// At most this long, children included.
 pub const LIFETIME_S: u64 = 1800;
-
-/// A tiny deterministic generator (xorshift64*), so every run has the same table.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
-    }
-}
 
 fn padding(r: &mut Rng, lo: u64, hi: u64) -> Vec<String> {
     (0..r.range(lo, hi))

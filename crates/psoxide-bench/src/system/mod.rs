@@ -9,7 +9,7 @@
 pub mod calls;
 pub mod pyrunner;
 
-use crate::common::{cpu_model, have_strace, median, min, strace_per_call};
+use crate::common::{cpu_model, have_strace, median, min, strace_per_call, Rng};
 use crate::floor::system::Floor;
 use calls::{Cmp, CALLS};
 use pyrunner::PyRunner;
@@ -167,23 +167,6 @@ impl Ctx {
                 return Some(((target_ns * k as f64 / t as f64).round() as u64).clamp(1, 1 << 22));
             }
             k *= 2;
-        }
-    }
-}
-
-/// Small deterministic PRNG for the shuffles (xorshift64*).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = (self.next() % (i as u64 + 1)) as usize;
-            v.swap(i, j);
         }
     }
 }
