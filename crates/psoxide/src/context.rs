@@ -51,10 +51,30 @@ struct Inner {
     procs: Mutex<HashMap<Pid, Arc<Process>>>,
 }
 
+/// Which of the kernel's process interfaces a [`Host`] may use (see
+/// [`Host::with_kernel_api`]). Every choice gives the same values; they differ in cost
+/// and in how exactly a handle is tied to its process.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KernelApi {
+    /// Whatever this kernel offers (the default): on the live procfs, handles hold a
+    /// pidfd (Linux 5.3+) and scans take user and group IDs from
+    /// `ioctl(PIDFD_GET_INFO)` (Linux 6.13+) instead of `/proc/PID/status`.
+    #[default]
+    Newest,
+    /// As on Linux 5.3 to 6.12: pidfds, but IDs from `/proc/PID/status`.
+    NoPidfdInfo,
+    /// As before Linux 5.3: no pidfds; a handle's identity is its PID and start
+    /// ticks, and waiting polls.
+    NoPidfd,
+}
+
 /// The part of a [`Host`] that its [`Process`] handles also hold: the roots, the open
 /// procfs directory and the per-module caches.
 pub(crate) struct HostState {
     roots: Arc<Roots>,
+    /// The kernel interfaces allowed.
+    api: KernelApi,
     /// The open procfs directory and what goes with it, reopened when the directory
     /// at `roots.procfs` was replaced.
     proc_root: Mutex<Option<Arc<ProcRoot>>>,
@@ -104,8 +124,16 @@ impl Host {
     /// A host reading from `roots`, with empty state. Opens nothing yet: a missing
     /// directory is reported by the first call that needs it.
     pub fn new(roots: Roots) -> Host {
+        Host::with_kernel_api(roots, KernelApi::Newest)
+    }
+
+    /// A host reading from `roots` that uses only the process interfaces `api`
+    /// allows: what the library does on older kernels, run on this one (the test
+    /// suites check that each choice gives psutil's values).
+    pub fn with_kernel_api(roots: Roots, api: KernelApi) -> Host {
         let state = HostState {
             roots: Arc::new(roots),
+            api,
             proc_root: Mutex::new(None),
             last_total: Mutex::new(None),
             tty: Mutex::new(None),
@@ -127,6 +155,11 @@ impl Host {
     /// [`set_procfs_path`](crate::set_procfs_path) replace it with a new host.
     pub fn current() -> Host {
         global::current()
+    }
+
+    /// The kernel interfaces this host may use.
+    pub fn kernel_api(&self) -> KernelApi {
+        self.inner.state.api
     }
 
     /// The roots this host reads from.
@@ -177,7 +210,7 @@ impl HostState {
             *g = None;
             return Err(Error::io(procfs, e));
         }
-        let r = Arc::new(ProcRoot::open(Arc::clone(&self.roots))?);
+        let r = Arc::new(ProcRoot::open(Arc::clone(&self.roots), self.api)?);
         *g = Some(Arc::clone(&r));
         Ok(r)
     }

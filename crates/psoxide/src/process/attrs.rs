@@ -246,15 +246,22 @@ impl Process {
         let explicit = attrs.is_some();
         let list: &[Attr] = attrs.unwrap_or(&Attr::ALL);
         // When `status` will be read anyway, read it first: `memory_info` can then
-        // be derived from it instead of opening `statm` (one file fewer).
+        // be derived from it instead of opening `statm` (one file fewer). Where IDs
+        // come from `PIDFD_GET_INFO`, only the context switches and `memory_info_ex`
+        // need `status` (`num_threads` is then read from `stat`).
         const STATUS_USERS: [Attr; 6] = [
+            Attr::NumCtxSwitches,
+            Attr::MemoryInfoEx,
             Attr::NumThreads,
             Attr::Username,
             Attr::Uids,
             Attr::Gids,
-            Attr::NumCtxSwitches,
-            Attr::MemoryInfoEx,
         ];
+        let status_users = if self.root.pidfd_info {
+            &STATUS_USERS[..2]
+        } else {
+            &STATUS_USERS[..]
+        };
         // Parse `status` only up to `Threads` unless an attribute needs its end.
         let tail = list
             .iter()
@@ -262,7 +269,7 @@ impl Process {
         if let Some(c) = self.st().snapshot.as_mut() {
             c.status_head_only = !tail;
         }
-        if list.contains(&Attr::MemoryInfo) && list.iter().any(|a| STATUS_USERS.contains(a)) {
+        if list.contains(&Attr::MemoryInfo) && list.iter().any(|a| status_users.contains(a)) {
             let _ = self.cache_status(tail);
         }
         for &a in list {

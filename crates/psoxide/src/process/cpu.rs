@@ -2,9 +2,10 @@
 //! with its setter `set_cpu_affinity()`, `num_ctx_switches()`, `num_threads()` and
 //! `threads()`.
 //!
-//! `set_cpu_affinity()` first checks that the PID still belongs to the handle's process
-//! (`check_identity`, in `signals.rs`). The affinity syscalls act on the live kernel,
-//! whatever procfs root the handle reads (as psutil's `PROCFS_PATH`).
+//! `set_cpu_affinity()` first checks that the PID still belongs to the handle's
+//! process (`check_target`, in `signals.rs`: by the pidfd the handle holds, else by
+//! start ticks). The affinity syscalls act on the live kernel, whatever procfs root
+//! the handle reads (as psutil's `PROCFS_PATH`).
 
 use super::{CtxSwitches, Failed, Process, ProcessCpuTimes, ThreadTimes};
 use crate::error::{Error, Result};
@@ -118,7 +119,7 @@ impl Process {
     /// least one usable CPU is accepted and the unusable ones are ignored by the
     /// kernel.
     pub fn set_cpu_affinity(&self, cpus: &[u32]) -> Result<()> {
-        self.check_identity()?;
+        self.check_target()?;
         self.refuse_pid0("sched_setaffinity")?;
         let mut cpus = if cpus.is_empty() {
             self.eligible_cpus()?
@@ -159,10 +160,18 @@ impl Process {
     /// Number of threads (psutil's `num_threads()`).
     pub fn num_threads(&self) -> Result<u64> {
         crate::process::attrs::serve_prefetched!(self, NumThreads);
-        self.with_status(|s| {
-            s.threads
-                .ok_or_else(|| Error::parse(self.root.path(self.pid, "status"), "Threads line missing"))
-        })
+        // `Threads:` of `status` (psutil's source) when the oneshot snapshot has that
+        // file; otherwise field 20 of `stat`, the same kernel counter in a file that
+        // costs less to produce.
+        if self.status_cached() {
+            return self.with_status(|s| {
+                s.threads
+                    .ok_or_else(|| Error::parse(self.root.path(self.pid, "status"), "Threads line missing"))
+            });
+        }
+        let n = self.stat()?.num_threads;
+        u64::try_from(n)
+            .map_err(|_| Error::parse(self.root.path(self.pid, "stat"), format!("num_threads {n}")))
     }
 
     /// Voluntary and involuntary context switches (psutil's `num_ctx_switches()`).

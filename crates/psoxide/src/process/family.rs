@@ -18,14 +18,26 @@ pub(super) fn list_pids(root: &super::ProcRoot) -> Result<Vec<Pid>> {
 }
 
 impl Process {
-    /// A handle for `pid` on this handle's host, whose identity was just read
-    /// elsewhere (no extra read).
+    /// A handle for `pid` on this handle's host, whose identity (start ticks and
+    /// name) was just read elsewhere. Where handles hold pidfds, it is pinned as
+    /// [`Process::open`] pins it (a pidfd, then `stat` again: psutil too makes each
+    /// child with `Process(pid)`, which reads `stat`); when that finds another
+    /// process at the PID, the handle keeps the identity read and holds no pidfd, so
+    /// its actions refuse the newcomer.
     fn sibling(&self, pid: Pid, start_ticks: u64, comm: &[u8]) -> Process {
+        if self.root.hold {
+            if let Ok((p, _)) = Process::open(&self.host, &self.root, pid) {
+                if p.start_ticks == start_ticks {
+                    return p;
+                }
+            }
+        }
         Process {
             host: Arc::clone(&self.host),
             pid,
             start_ticks,
             root: Arc::clone(&self.root),
+            pidfd: None,
             state: Mutex::new(super::State {
                 name: Some(super::small::SmallBytes::new(comm)),
                 ..Default::default()

@@ -252,6 +252,14 @@ impl Process {
     /// Real, effective and saved user IDs (psutil's `uids()`).
     pub fn uids(&self) -> Result<Uids> {
         crate::process::attrs::serve_prefetched!(self, Uids);
+        if let Some(ids) = self.pidfd_ids() {
+            let [real, effective, saved] = ids?.uids;
+            return Ok(Uids {
+                real,
+                effective,
+                saved,
+            });
+        }
         self.with_status(|s| {
             let [real, effective, saved] = s
                 .uids
@@ -267,6 +275,14 @@ impl Process {
     /// Real, effective and saved group IDs (psutil's `gids()`).
     pub fn gids(&self) -> Result<Gids> {
         crate::process::attrs::serve_prefetched!(self, Gids);
+        if let Some(ids) = self.pidfd_ids() {
+            let [real, effective, saved] = ids?.gids;
+            return Ok(Gids {
+                real,
+                effective,
+                saved,
+            });
+        }
         self.with_status(|s| {
             let [real, effective, saved] = s
                 .gids

@@ -57,41 +57,58 @@ impl Iterator for ProcessIter {
             // A kept handle is reused only while the start ticks match (psutil's
             // `is_running()` check), so a recycled PID gets a new handle and neither the
             // old identity nor the old handle's cached values (create_time, exe, the
-            // cpu_percent baseline) are attached to the new process.
-            let stat = match Process::identity_stat(&self.root, pid) {
-                Ok(x) => x,
-                Err(e) if e.is_no_such_process() => {
-                    if let Some(old) = self.table.remove(&pid) {
-                        old.st().gone = true;
-                    }
-                    continue;
-                }
-                Err(e) => return Some(Err(e)),
-            };
-            let proc = match self.table.get(&pid) {
-                Some(old) if old.start_ticks == stat.starttime => Arc::clone(old),
-                kept => {
-                    if let Some(old) = kept {
-                        old.st().gone = true;
-                    }
-                    let p = Arc::new(Process::from_stat(self.host.state(), &self.root, pid, &stat));
-                    self.table.insert(pid, Arc::clone(&p));
-                    p
-                }
-            };
-            proc.st().prefetch = None;
-            if let Some(attrs) = &self.attrs {
-                match proc.prefetch(attrs, stat, &mut self.spare, &mut self.scratch) {
-                    Ok(()) => {}
-                    Err(Error::NoSuchProcess { .. }) => {
-                        self.table.remove(&pid);
-                        continue;
+            // cpu_percent baseline) are attached to the new process. A new handle is
+            // made by `Process::open` (a pidfd first where handles hold one, then
+            // `stat`).
+            let mut kept = self.table.get(&pid).cloned();
+            // A second pass only when a kept handle's pidfd showed its process reaped.
+            for _ in 0..2 {
+                let opened = match kept.take() {
+                    Some(old) => match Process::identity_stat(&self.root, pid) {
+                        Ok(stat) if old.start_ticks == stat.starttime => Ok((old, stat, true)),
+                        Ok(_) => {
+                            old.st().gone = true;
+                            Process::open(self.host.state(), &self.root, pid)
+                                .map(|(p, s)| (Arc::new(p), s, false))
+                        }
+                        Err(e) => Err(e),
+                    },
+                    None => Process::open(self.host.state(), &self.root, pid)
+                        .map(|(p, s)| (Arc::new(p), s, false)),
+                };
+                let (proc, stat, was_kept) = match opened {
+                    Ok(x) => x,
+                    Err(e) if e.is_no_such_process() => {
+                        if let Some(old) = self.table.remove(&pid) {
+                            old.st().gone = true;
+                        }
+                        break;
                     }
                     Err(e) => return Some(Err(e)),
+                };
+                if !was_kept {
+                    self.table.insert(pid, Arc::clone(&proc));
                 }
+                proc.st().prefetch = None;
+                if let Some(attrs) = &self.attrs {
+                    match proc.prefetch(attrs, stat, &mut self.spare, &mut self.scratch) {
+                        Ok(()) => {}
+                        Err(Error::NoSuchProcess { .. }) => {
+                            self.table.remove(&pid);
+                            // The kept handle's process is gone (reaped, as its pidfd
+                            // says); another may have the PID now: look once more.
+                            if was_kept {
+                                proc.st().gone = true;
+                                continue;
+                            }
+                            break;
+                        }
+                        Err(e) => return Some(Err(e)),
+                    }
+                }
+                self.last = Some(pid);
+                return Some(Ok(proc));
             }
-            self.last = Some(pid);
-            return Some(Ok(proc));
         }
         None
     }
@@ -119,6 +136,10 @@ impl Host {
     /// [`process_iter`] on this host.
     pub fn process_iter(&self, attrs: Option<&[Attr]>) -> Result<ProcessIter> {
         let root = self.proc_root()?;
+        if root.hold {
+            // The descriptor limit may have changed since the last scan.
+            super::pidfd::refresh_budget();
+        }
         let pids = list_pids(&root)?;
         let mut table = std::mem::take(&mut *self.procs());
         // Forget processes that are gone, and handles that saw their PID reused.

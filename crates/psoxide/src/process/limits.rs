@@ -2,8 +2,9 @@
 //! `nice()`/`set_nice()`, `ionice()`/`set_ionice()`, `rlimit()`/`set_rlimit()`.
 //!
 //! The setters first check that the PID still belongs to the handle's process
-//! (`check_identity`, in `signals.rs`). The nice/ionice/rlimit syscalls act on the live
-//! kernel, whatever procfs root the handle reads (as psutil's `PROCFS_PATH`).
+//! (`check_target`, in `signals.rs`: by the pidfd the handle holds, else by start
+//! ticks). The nice/ionice/rlimit syscalls act on the live kernel, whatever procfs
+//! root the handle reads (as psutil's `PROCFS_PATH`).
 
 use super::enums::{IoPriorityClass, Ionice, Rlimit, RlimitValue};
 use super::{Failed, Process};
@@ -24,7 +25,7 @@ impl Process {
     /// the kernel clamps it to -20..19. Checks PID reuse first. Lowering it without
     /// privilege gives `AccessDenied`.
     pub fn set_nice(&self, value: i32) -> Result<()> {
-        self.check_identity()?;
+        self.check_target()?;
         self.refuse_pid0("setpriority")?;
         sys::setpriority(self.pid, value).map_err(|e| self.os_error(Failed::Call("setpriority"), e))
     }
@@ -53,7 +54,7 @@ impl Process {
     /// "<ProcessIOPriority.IOPRIO_CLASS_IDLE: 3> ioclass accepts no value"; a value
     /// outside 0-7 "value not in 0-7 range". EPERM gives `AccessDenied`.
     pub fn set_ionice(&self, ioclass: IoPriorityClass, value: Option<i64>) -> Result<()> {
-        self.check_identity()?;
+        self.check_target()?;
         let prio = encode_ioprio(ioclass, value)?;
         self.refuse_pid0("ioprio_set")?;
         sys::ioprio_set(self.pid, prio).map_err(|e| self.os_error(Failed::Call("ioprio_set"), e))
@@ -75,7 +76,7 @@ impl Process {
     /// `InvalidArgument` "current limit exceeds maximum limit" (Python's message);
     /// raising `hard` without privilege gives `AccessDenied`.
     pub fn set_rlimit(&self, resource: Rlimit, soft: RlimitValue, hard: RlimitValue) -> Result<()> {
-        self.check_identity()?;
+        self.check_target()?;
         self.refuse_pid0("prlimit")?;
         if soft.to_raw() > hard.to_raw() {
             return Err(Error::invalid("current limit exceeds maximum limit"));

@@ -69,6 +69,7 @@ use crate::linux::parse::pid_stat::parse_pid_stat;
 use crate::linux::parse::pid_status::{parse_pid_status, parse_pid_status_head, PidStatus};
 use crate::sys::errno::OsErr;
 use crate::sys::fs::{put_buf, take_buf, Eof};
+use crate::sys::process as sys;
 use indexmap::IndexMap;
 pub(crate) use procroot::ProcRoot;
 pub(crate) use users::Cache as UserCache;
@@ -88,6 +89,10 @@ pub struct Process {
     host: Arc<HostState>,
     /// The procfs directory the handle reads from.
     root: Arc<ProcRoot>,
+    /// A pidfd for the process, opened before its `stat` was read (so it is this
+    /// process), on a live procfs root within the budget (see `pidfd.rs`). Actions and
+    /// setters go through it, so they never reach another process that got the PID.
+    pidfd: Option<pidfd::Held>,
     state: Mutex<State>,
 }
 
@@ -125,6 +130,8 @@ pub(crate) struct Snapshot {
     stat: Option<Stat>,
     status: Option<StatusData>,
     statm: Option<MemoryInfo>,
+    /// What `PIDFD_GET_INFO` said.
+    ids: Option<Ids>,
     /// The bytes of `/proc/PID/cmdline`, when `has_cmdline`.
     cmdline: Vec<u8>,
     has_cmdline: bool,
@@ -139,6 +146,7 @@ impl Snapshot {
         self.stat = None;
         self.status = None;
         self.statm = None;
+        self.ids = None;
         self.has_cmdline = false;
         self.status_head_only = false;
         self.cmdline.clear();
@@ -146,6 +154,14 @@ impl Snapshot {
             self.cmdline = Vec::new();
         }
     }
+}
+
+/// The user and group IDs of a process (real, effective, saved), from
+/// `PIDFD_GET_INFO`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Ids {
+    pub(crate) uids: [u32; 3],
+    pub(crate) gids: [u32; 3],
 }
 
 /// An owned copy of the `/proc/PID/status` fields psoxide uses.
@@ -201,12 +217,22 @@ pub(crate) struct Stat {
     cutime: u64,
     cstime: u64,
     starttime: u64,
+    num_threads: i64,
     processor: Option<i64>,
     delayacct: Option<u64>,
 }
 
 /// psutil's `NoSuchProcess` for a PID that cannot name a process: 0, or above the
 /// kernel's `pid_t` range.
+/// psutil's `NoSuchProcess` "process PID not found".
+fn not_found(pid: Pid) -> Error {
+    Error::NoSuchProcess {
+        pid,
+        name: None,
+        msg: "process PID not found".into(),
+    }
+}
+
 fn check_pid(pid: Pid) -> Result<()> {
     let msg = match pid {
         0 => "process PID not found",
@@ -261,8 +287,40 @@ impl Process {
     /// A new handle for whoever owns `pid` now, on this handle's host and procfs
     /// directory.
     pub(crate) fn bind(&self, pid: Pid) -> Result<Process> {
-        let stat = Self::identity_stat(&self.root, pid)?;
-        Ok(Self::from_stat(&self.host, &self.root, pid, &stat))
+        Self::open(&self.host, &self.root, pid).map(|(p, _)| p)
+    }
+
+    /// The handle of whoever owns `pid` now, and the `stat` that established it.
+    ///
+    /// Where the root allows (see [`ProcRoot::hold`]) and the budget has room, a pidfd
+    /// is opened first and `stat` read after it; the pidfd is then checked to be not
+    /// reaped yet, which proves that the `stat` read belongs to the process it pins
+    /// (a PID is only given again once its process is reaped). If it was reaped in
+    /// between, the PID is looked up again (three tries).
+    pub(crate) fn open(host: &Arc<HostState>, root: &Arc<ProcRoot>, pid: Pid) -> Result<(Process, Stat)> {
+        check_pid(pid)?;
+        for _ in 0..3 {
+            let held = if root.hold {
+                match pidfd::Held::open(pid) {
+                    Some(Ok(h)) => Some(h),
+                    Some(Err(e)) if OsErr::of(&e) == OsErr::NoProcess => return Err(not_found(pid)),
+                    // EINVAL: a thread ID (pidfds name thread-group leaders); EMFILE,
+                    // ENFILE, ENODEV, EPERM: no pidfd now. None: the budget is spent.
+                    Some(Err(_)) | None => None,
+                }
+            } else {
+                None
+            };
+            let stat = Self::identity_stat(root, pid)?;
+            if let Some(h) = &held {
+                if !sys::pidfd_alive(h.fd()).unwrap_or(true) {
+                    continue;
+                }
+            }
+            let p = Self::from_stat(host, root, pid, &stat, held);
+            return Ok((p, stat));
+        }
+        Err(not_found(pid))
     }
 
     /// Reads `/proc/PID/stat` to learn who owns `pid` now: `NoSuchProcess` when nobody.
@@ -280,11 +338,7 @@ impl Process {
                     other => other,
                 }),
             Err(e) => match OsErr::of(&e) {
-                o if o.is_gone() => Err(Error::NoSuchProcess {
-                    pid,
-                    name: None,
-                    msg: "process PID not found".into(),
-                }),
+                o if o.is_gone() => Err(not_found(pid)),
                 // Name the file, as every getter does (an unreadable procfs root
                 // otherwise gives a bare "(pid=1)").
                 OsErr::Denied => Err(Error::access_denied(
@@ -299,13 +353,20 @@ impl Process {
         r
     }
 
-    /// The handle of the process whose `stat` this is.
-    pub(crate) fn from_stat(host: &Arc<HostState>, root: &Arc<ProcRoot>, pid: Pid, stat: &Stat) -> Process {
+    /// The handle of the process whose `stat` this is, holding `pidfd`.
+    fn from_stat(
+        host: &Arc<HostState>,
+        root: &Arc<ProcRoot>,
+        pid: Pid,
+        stat: &Stat,
+        pidfd: Option<pidfd::Held>,
+    ) -> Process {
         Process {
             pid,
             start_ticks: stat.starttime,
             host: Arc::clone(host),
             root: Arc::clone(root),
+            pidfd,
             state: Mutex::new(State {
                 name: Some(stat.comm.clone()),
                 ..Default::default()
@@ -323,15 +384,25 @@ impl Process {
         self.start_ticks
     }
 
-    /// Whether the process is still the same one (same PID and start time).
-    /// Zombies count as running. Once a handle sees its process gone or its PID
-    /// reused, it stays not running.
+    /// Whether the process is still the same one: for a handle holding a pidfd,
+    /// whether that process is not reaped yet (exact); otherwise whether the PID
+    /// still shows the same start time. Zombies count as running. Once a handle sees
+    /// its process gone or its PID reused, it stays not running.
     pub fn is_running(&self) -> bool {
         if self.st().gone {
             return false;
         }
-        match self.bind(self.pid) {
-            Ok(p) if p.start_ticks == self.start_ticks => true,
+        if let Some(h) = &self.pidfd {
+            // Exact: the pidfd's process is ours; not reaped means running.
+            if let Ok(alive) = sys::pidfd_alive(h.fd()) {
+                if !alive {
+                    self.st().gone = true;
+                }
+                return alive;
+            }
+        }
+        match Self::identity_stat(&self.root, self.pid) {
+            Ok(s) if s.starttime == self.start_ticks => true,
             Ok(_) | Err(Error::NoSuchProcess { .. }) => {
                 self.st().gone = true;
                 false
@@ -551,6 +622,12 @@ impl Process {
         Ok(())
     }
 
+    /// Whether an active oneshot snapshot holds `status` already.
+    fn status_cached(&self) -> bool {
+        let st = self.st();
+        st.oneshot > 0 && st.snapshot.as_ref().is_some_and(|c| c.status.is_some())
+    }
+
     /// Runs `f` on the parsed `status`: the oneshot snapshot's (read into it first when
     /// missing), or a fresh read outside a oneshot. `f` runs with the handle's state
     /// locked when the value comes from the snapshot, so it must not call back into the
@@ -581,6 +658,55 @@ impl Process {
             }
         }
         self.with("status", Eof::ShortRead, |b, p| f(&parse_pid_status(b, p)?))
+    }
+
+    /// The user and group IDs from `ioctl(PIDFD_GET_INFO)`, where the root uses it
+    /// (see [`ProcRoot::pidfd_info`]): the oneshot snapshot's, else asked of the pidfd
+    /// the handle holds, or of one opened for the call. `None` means "read `status`":
+    /// the root does not use the ioctl, or no pidfd could be had (a thread ID, no
+    /// descriptor left). A process that is gone gives `NoSuchProcess`.
+    pub(crate) fn pidfd_ids(&self) -> Option<Result<Ids>> {
+        if !self.root.pidfd_info {
+            return None;
+        }
+        {
+            let st = self.st();
+            if st.oneshot > 0 {
+                if let Some(ids) = st.snapshot.as_ref().and_then(|c| c.ids) {
+                    return Some(Ok(ids));
+                }
+            }
+        }
+        let mask = sys::PIDFD_INFO_PID | sys::PIDFD_INFO_CREDS;
+        let r = match &self.pidfd {
+            Some(h) => sys::pidfd_info(h.fd(), mask),
+            None => match sys::pidfd_open(self.pid) {
+                Ok(fd) => sys::pidfd_info(std::os::fd::AsFd::as_fd(&fd), mask),
+                Err(e) if OsErr::of(&e) == OsErr::NoProcess => return Some(Err(self.gone(self.known_name()))),
+                Err(_) => return None,
+            },
+        };
+        let info = match r {
+            Ok(i) if i.mask & sys::PIDFD_INFO_CREDS != 0 => i,
+            Err(e) if OsErr::of(&e) == OsErr::NoProcess => {
+                return Some(Err(match &self.pidfd {
+                    Some(_) => self.reaped(),
+                    None => self.gone(self.known_name()),
+                }))
+            }
+            _ => return None,
+        };
+        let ids = Ids {
+            uids: [info.ruid, info.euid, info.suid],
+            gids: [info.rgid, info.egid, info.sgid],
+        };
+        let mut st = self.st();
+        if st.oneshot > 0 {
+            if let Some(c) = st.snapshot.as_mut() {
+                c.ids = Some(ids);
+            }
+        }
+        Some(Ok(ids))
     }
 
     fn read_statm(&self) -> Result<MemoryInfo> {
@@ -658,6 +784,7 @@ impl Stat {
             cutime: s.cutime,
             cstime: s.cstime,
             starttime: s.starttime,
+            num_threads: s.num_threads,
             processor: s.processor,
             delayacct: s.delayacct_blkio_ticks,
         }
@@ -710,8 +837,7 @@ impl Host {
     pub fn process(&self, pid: Pid) -> Result<Process> {
         check_pid(pid)?;
         let root = self.proc_root()?;
-        let stat = Process::identity_stat(&root, pid)?;
-        Ok(Process::from_stat(self.state(), &root, pid, &stat))
+        Process::open(self.state(), &root, pid).map(|(p, _)| p)
     }
 }
 

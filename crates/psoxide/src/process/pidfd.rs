@@ -1,18 +1,108 @@
-//! Process file descriptors (Linux 5.3+): whether they work here, and polling one
-//! until a deadline. The system calls are in [`crate::sys::process`].
+//! Process file descriptors (Linux 5.3+): whether they work here, the pidfds that
+//! handles hold (within a budget), and polling one until a deadline. The system calls
+//! are in [`crate::sys::process`].
+//!
+//! # The budget
+//!
+//! A [`Process`](super::Process) on the live procfs holds a pidfd for its whole life
+//! (see `docs/decisions.md`, "A handle holds a pidfd"). Handles are cheap and
+//! `process_iter` keeps one per process between calls, so the number of descriptors
+//! they hold is bounded: at most a quarter of the calling process's soft
+//! `RLIMIT_NOFILE` (at most 65,536), counted over every host. The limit is read when
+//! the first handle is made and again at every `process_iter` call, so a program that
+//! raises its limit gets a larger budget from its next scan. A handle made when the
+//! budget is spent holds no pidfd and falls back to (PID, start ticks) identity, as on
+//! kernels without pidfds. So under `ulimit -n 256` the library holds at most 64
+//! pidfds, and the program keeps three quarters of its descriptors.
 
 use crate::sys::errno::OsErr;
-use crate::sys::process::{pidfd_works, poll_one, PollFlags};
+use crate::sys::process::{nofile_soft_limit, pidfd_info, pidfd_open, pidfd_works, poll_one, PollFlags};
+use crate::sys::process::{PIDFD_INFO_CREDS, PIDFD_INFO_PID};
 use std::io;
-use std::os::fd::BorrowedFd;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// Whether `pidfd_open` works here; probed once on the calling process, as psutil
 /// does (see [`pidfd_works`] for which errors count as support).
-pub(super) fn supported() -> bool {
+pub(crate) fn supported() -> bool {
     static PROBE: OnceLock<bool> = OnceLock::new();
     *PROBE.get_or_init(pidfd_works)
+}
+
+/// Whether `ioctl(PIDFD_GET_INFO)` (Linux 6.13) works here; probed once on a pidfd of
+/// the calling process.
+pub(crate) fn info_supported() -> bool {
+    static PROBE: OnceLock<bool> = OnceLock::new();
+    *PROBE.get_or_init(|| {
+        supported()
+            && pidfd_open(std::process::id())
+                .and_then(|fd| pidfd_info(fd.as_fd(), PIDFD_INFO_PID | PIDFD_INFO_CREDS))
+                .is_ok_and(|i| i.mask & PIDFD_INFO_CREDS != 0)
+    })
+}
+
+/// Pidfds held by handles now, over every host.
+static HELD: AtomicUsize = AtomicUsize::new(0);
+/// The most handles may hold (0: not computed yet).
+static LIMIT: AtomicUsize = AtomicUsize::new(0);
+/// The budget's ceiling, whatever the descriptor limit.
+const MAX_HELD: usize = 1 << 16;
+
+/// Recomputes the budget from the soft `RLIMIT_NOFILE` now: a quarter of it.
+pub(crate) fn refresh_budget() -> usize {
+    let soft = nofile_soft_limit().unwrap_or(u64::MAX);
+    let limit = usize::try_from(soft / 4).unwrap_or(MAX_HELD).min(MAX_HELD);
+    LIMIT.store(limit.max(1), Ordering::Relaxed);
+    limit
+}
+
+/// The budget: how many pidfds handles may hold at once.
+pub(crate) fn budget() -> usize {
+    match LIMIT.load(Ordering::Relaxed) {
+        0 => refresh_budget(),
+        n => n,
+    }
+}
+
+/// How many pidfds handles hold now.
+#[cfg(test)]
+pub(crate) fn held() -> usize {
+    HELD.load(Ordering::Relaxed)
+}
+
+/// A pidfd held by a handle, counted in the budget while it lives.
+#[derive(Debug)]
+pub(crate) struct Held(OwnedFd);
+
+impl Held {
+    /// Opens a pidfd for `pid` if the budget has room: `None` when it has not,
+    /// `Some(Err)` when `pidfd_open` failed (`ESRCH`: no such process; `EINVAL`: a
+    /// thread ID; `EMFILE`: no descriptor left).
+    pub(crate) fn open(pid: crate::error::Pid) -> Option<io::Result<Held>> {
+        let limit = budget();
+        HELD.fetch_update(Ordering::AcqRel, Ordering::Relaxed, |h| (h < limit).then_some(h + 1))
+            .ok()?;
+        Some(match pidfd_open(pid) {
+            Ok(fd) => Ok(Held(fd)),
+            Err(e) => {
+                HELD.fetch_sub(1, Ordering::AcqRel);
+                Err(e)
+            }
+        })
+    }
+
+    /// The descriptor.
+    pub(crate) fn fd(&self) -> BorrowedFd<'_> {
+        self.0.as_fd()
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        HELD.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// Milliseconds for `poll()` until `deadline`, rounded up (so a wait never ends

@@ -1,6 +1,7 @@
 //! The procfs root a `Process` reads from: the `Roots`, an open directory descriptor
 //! for `openat`, and the constants every per-process parser needs.
 
+use crate::context::KernelApi;
 use crate::error::{Error, Pid, Result};
 use crate::roots::Roots;
 use crate::sys::fs::{Dir, Eof};
@@ -20,6 +21,16 @@ pub(crate) struct ProcRoot {
     /// Whether the directory is a procfs mount (a fixture or copied tree is not, and
     /// does not follow procfs's conventions).
     pub(crate) is_procfs: bool,
+    /// Whether actions may open pidfds (the kernel has them and the host's
+    /// [`KernelApi`] allows them).
+    pub(crate) pidfd: bool,
+    /// Whether handles hold a pidfd from the moment they are made: `pidfd`, on the
+    /// procfs of the calling process's PID namespace (a procfs mount whose `self`
+    /// names our PID), where `PID` is the PID that `pidfd_open` means.
+    pub(crate) hold: bool,
+    /// Whether IDs and parents come from `PIDFD_GET_INFO` (`hold`, the kernel has the
+    /// ioctl and the [`KernelApi`] allows it).
+    pub(crate) pidfd_info: bool,
     /// Clock ticks per second (`sysconf(_SC_CLK_TCK)`).
     pub(crate) clk_tck: f64,
     /// Page size in bytes (`sysconf(_SC_PAGESIZE)`).
@@ -43,16 +54,26 @@ pub(crate) fn page_size() -> u64 {
 }
 
 impl ProcRoot {
-    /// Opens `roots.procfs`.
-    pub(crate) fn open(roots: Arc<Roots>) -> Result<ProcRoot> {
+    /// Opens `roots.procfs`, to be used with the interfaces `api` allows.
+    pub(crate) fn open(roots: Arc<Roots>, api: KernelApi) -> Result<ProcRoot> {
         let dir = Dir::open_path(&roots.procfs).map_err(|e| Error::io(&roots.procfs, e))?;
         let identity = dir.identity().map_err(|e| Error::io(&roots.procfs, e))?;
         let is_procfs = dir.is_procfs();
+        let live = is_procfs && {
+            let mut me = Vec::new();
+            dir.readlink(c"self", &mut me).is_ok() && me == std::process::id().to_string().as_bytes()
+        };
+        let pidfd = api != KernelApi::NoPidfd && super::pidfd::supported();
+        let hold = pidfd && live;
+        let pidfd_info = hold && api == KernelApi::Newest && super::pidfd::info_supported();
         Ok(ProcRoot {
             roots,
             dir,
             identity,
             is_procfs,
+            pidfd,
+            hold,
+            pidfd_info,
             clk_tck: clk_tck(),
             page_size: page_size(),
             boot_time: std::sync::OnceLock::new(),

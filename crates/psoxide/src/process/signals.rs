@@ -2,26 +2,35 @@
 //! `kill()`), and the PID-reuse check every action and setter starts with (spec 4.3;
 //! the setters are beside their getters, in `limits.rs` and `cpu.rs`).
 //!
-//! Identity: every action and setter first re-reads field 22 of `/proc/PID/stat`
-//! (through the handle's procfs root) and compares it with the start ticks captured
-//! at construction. Different ticks mean the PID now belongs to another process:
-//! `NoSuchProcess` with psutil's message "process no longer exists and its PID has
-//! been reused", and the handle is marked gone. A missing `/proc/PID` gives plain
-//! `NoSuchProcess` (psutil gets the same from the syscall's `ESRCH`). Unlike psutil,
-//! the check is made on every call even after the handle was marked gone, so a
-//! handle never acts on a recycled PID.
+//! Identity, for a handle that holds a pidfd (made on the live procfs, with pidfds,
+//! within the budget: see `pidfd.rs`): the pidfd *is* the process. Signals go
+//! through it (`pidfd_send_signal`), so they reach that process or nobody: once it
+//! is reaped they fail with `ESRCH`, which becomes `NoSuchProcess` (with psutil's
+//! "its PID has been reused" message when another process has the PID now). Setters
+//! first ask the pidfd whether its process is reaped (`pidfd_send_signal(fd, 0)`),
+//! then make their PID-taking system call (`setpriority`, `ioprio_set`, `prlimit`,
+//! `sched_setaffinity` have no pidfd form). The one window left is between those
+//! two calls: the process would have to exit, be reaped and its PID be given to a
+//! new process within a few microseconds.
 //!
-//! Signals go further: with pidfd support (Linux 5.3+), a pidfd is opened first and
-//! the identity is verified again while the pidfd is held. The pidfd pins one
-//! process; if the PID still shows our start ticks after it was opened, the pidfd is
-//! our process and `pidfd_send_signal` cannot reach a recycled PID. Without pidfd
-//! (old kernels, seccomp, thread IDs, which `pidfd_open` refuses) the checked
-//! `kill(2)` leaves the same small window as psutil between check and signal.
+//! For a handle without a pidfd, every action and setter first re-reads field 22
+//! of `/proc/PID/stat` (through the handle's procfs root) and compares it with the
+//! start ticks captured at construction. Different ticks mean the PID now belongs
+//! to another process: `NoSuchProcess` with psutil's message, and the handle is
+//! marked gone. A missing `/proc/PID` gives plain `NoSuchProcess` (psutil gets the
+//! same from the syscall's `ESRCH`). Unlike psutil, the check is made on every call
+//! even after the handle was marked gone. Start ticks have the resolution of a
+//! clock tick (10 ms), so a PID recycled within the tick its process started in
+//! passes this check: that is the window of handles without a pidfd (and of psutil).
+//! Signals then open a pidfd at call time and check the ticks again while it is
+//! open, so the signal reaches the process the ticks matched; without pidfds (old
+//! kernels, seccomp, thread IDs, which `pidfd_open` refuses) the checked `kill(2)`
+//! leaves the same small window as psutil between check and signal.
 //!
 //! Signals act on the live kernel, whatever procfs root the handle reads (as psutil's
 //! `PROCFS_PATH`).
 
-use super::{pidfd, Failed, Process};
+use super::{Failed, Process};
 use crate::error::{Error, Result};
 use crate::linux::parse::pid_stat::parse_pid_stat;
 use crate::sys::errno::OsErr;
@@ -64,6 +73,36 @@ impl Process {
         };
         put_buf(buf);
         r
+    }
+
+    /// The error for a handle whose pidfd's process was reaped: `NoSuchProcess`,
+    /// with psutil's "PID has been reused" message when the PID shows a process now.
+    /// Marks the handle gone.
+    pub(super) fn reaped(&self) -> Error {
+        self.st().gone = true;
+        match self.identity() {
+            Identity::Gone => Error::no_such_process(self.pid, self.known_name()),
+            _ => Error::NoSuchProcess {
+                pid: self.pid,
+                name: self.known_name(),
+                msg: PID_REUSED_MSG.into(),
+            },
+        }
+    }
+
+    /// What every setter starts with: errors unless the handle's process still has
+    /// the PID (see the module docs: by its pidfd when it holds one, else psutil's
+    /// `_raise_if_pid_reused` made strict). Marks the handle gone when it has not.
+    pub(super) fn check_target(&self) -> Result<()> {
+        if let Some(h) = &self.pidfd {
+            match sys::pidfd_alive(h.fd()) {
+                Ok(true) => return Ok(()),
+                Ok(false) => return Err(self.reaped()),
+                // Cannot happen on a valid pidfd; decide by the start ticks.
+                Err(_) => {}
+            }
+        }
+        self.check_identity()
     }
 
     /// psutil's `_raise_if_pid_reused`, made strict: errors unless the PID still
@@ -115,9 +154,16 @@ impl Process {
         if self.pid == 0 {
             return Err(Error::invalid(SIGNAL_PID0_MSG));
         }
+        if let Some(h) = &self.pidfd {
+            return match sys::pidfd_send_signal(h.fd(), sig) {
+                Ok(()) => Ok(()),
+                Err(e) if OsErr::of(&e) == OsErr::NoProcess => Err(self.reaped()),
+                Err(e) => Err(self.os_error(Failed::Signal("pidfd_send_signal", sig), e)),
+            };
+        }
         self.check_identity()?;
         self.refuse_pid0("kill")?;
-        if pidfd::supported() {
+        if self.root.pidfd {
             match sys::pidfd_open(self.pid) {
                 Ok(fd) => {
                     // The pidfd pins one process: check that it is ours.

@@ -3,10 +3,14 @@
 //!
 //! How `wait` works on Linux:
 //!
-//! * With pidfds (5.3+, probed once): open a pidfd, check that it pins our process
-//!   (start ticks), `poll()` it for POLLIN, which the kernel raises when the process
-//!   has exited (it is then a zombie or gone). Then `waitpid()`: for our own child
-//!   this reaps it and gives the exit status. For any other process (`ECHILD`) we
+//! * With the pidfd the handle holds (see `signals.rs`): `poll()` it for POLLIN, which
+//!   the kernel raises when the process has exited (it is then a zombie or gone), then
+//!   `waitid(P_PIDFD)`, which for our own child reaps exactly that process and gives
+//!   its exit status (never another child that got the PID); being reaped is asked
+//!   of the pidfd (`pidfd_send_signal(fd, 0)` fails with `ESRCH`).
+//! * With pidfds (5.3+, probed once) but none held: open a pidfd, check that it pins
+//!   our process (start ticks), `poll()` it for POLLIN, then `waitpid()`: for our
+//!   own child this reaps it and gives the exit status. For any other process (`ECHILD`) we
 //!   keep waiting, as psutil does, until the process is reaped by its parent: `poll()`
 //!   on the same pidfd for POLLHUP (raised on reap by recent kernels, so no polling
 //!   there) in slices growing from 0.1 ms to 40 ms, re-checking the start ticks
@@ -108,23 +112,44 @@ impl Process {
     }
 
     fn wait_inner(&self, deadline: Option<Instant>, nohang: bool) -> Result<Waited> {
+        if let Some(h) = &self.pidfd {
+            return self.wait_pidfd(h.fd(), true, deadline);
+        }
         if !self.alive_by_identity() {
             return Ok(Waited::Done(None));
         }
-        if pidfd::supported() {
+        if self.root.pidfd {
             // On failure (ESRCH: gone already; EINVAL/ENOENT: a thread ID;
             // EMFILE/ENFILE/ENODEV: no pidfd now) psutil falls back to its loop.
             if let Ok(fd) = sys::pidfd_open(self.pid) {
-                return self.wait_pidfd(fd.as_fd(), deadline);
+                return self.wait_pidfd(fd.as_fd(), false, deadline);
             }
         }
         self.wait_loop(deadline, nohang)
     }
 
-    /// The pidfd strategy (see the module docs).
-    fn wait_pidfd(&self, fd: BorrowedFd<'_>, deadline: Option<Instant>) -> Result<Waited> {
+    /// Whether the process `fd` refers to is not reaped: asked of the pidfd when it
+    /// is the handle's own (`held`), else by start ticks.
+    fn alive_by(&self, fd: BorrowedFd<'_>, held: bool) -> bool {
+        if held {
+            match sys::pidfd_alive(fd) {
+                Ok(true) => return true,
+                Ok(false) => {
+                    self.st().gone = true;
+                    return false;
+                }
+                Err(_) => {}
+            }
+        }
+        self.alive_by_identity()
+    }
+
+    /// The pidfd strategy (see the module docs). `held`: `fd` is the pidfd the handle
+    /// holds, so it is this process by construction; otherwise it was opened just now
+    /// and is checked against the start ticks.
+    fn wait_pidfd(&self, fd: BorrowedFd<'_>, held: bool, deadline: Option<Instant>) -> Result<Waited> {
         // The pidfd pins whatever process had the PID when it was opened.
-        if !self.alive_by_identity() {
+        if !self.alive_by(fd, held) {
             return Ok(Waited::Done(None));
         }
         loop {
@@ -137,8 +162,10 @@ impl Process {
                 return Ok(Waited::TimedOut);
             }
         }
-        // Exited. Reap it if it is our child.
-        match self.waitpid(false)? {
+        // Exited. Reap it if it is our child: through the held pidfd exactly that
+        // process, whatever has the PID.
+        let reaped = if held { self.waitid(fd)? } else { self.waitpid(false)? };
+        match reaped {
             Reap::Reaped(status) => return Ok(Waited::Done(Some(status))),
             // Cannot happen after POLLIN with a blocking waitpid; treat as not ours.
             Reap::Running | Reap::NotChild => {}
@@ -146,7 +173,7 @@ impl Process {
         // Not our child: wait until its parent reaps it.
         let mut interval = FIRST_INTERVAL;
         loop {
-            if !self.alive_by_identity() {
+            if !self.alive_by(fd, held) {
                 return Ok(Waited::Done(None));
             }
             if past(deadline) {
@@ -187,6 +214,20 @@ impl Process {
         }
     }
 
+    /// `waitid(P_PIDFD)` on the handle's pidfd (blocking), restarted on EINTR.
+    fn waitid(&self, fd: BorrowedFd<'_>) -> Result<Reap> {
+        let what = || format!("waitid(P_PIDFD, pid={})", self.pid);
+        match sys::waitid_pidfd(fd, false) {
+            Ok(WaitResult::Status(status)) => match ExitStatus::from_wait_status(status) {
+                Some(s) => Ok(Reap::Reaped(s)),
+                None => Err(Error::parse(what(), format!("unknown process exit status {status:#x}"))),
+            },
+            Ok(WaitResult::Running) => Ok(Reap::Running),
+            Ok(WaitResult::NotChild) => Ok(Reap::NotChild),
+            Err(e) => Err(Error::io(what(), e)),
+        }
+    }
+
     /// `waitpid(pid, WNOHANG or 0)`, restarted on EINTR.
     fn waitpid(&self, nohang: bool) -> Result<Reap> {
         if i32::try_from(self.pid).is_err() {
@@ -224,6 +265,7 @@ impl Process {
                     start_ticks: 0,
                     host: Arc::clone(host.state()),
                     root,
+                    pidfd: None,
                     state: Mutex::new(State {
                         gone: true,
                         ..Default::default()
@@ -249,6 +291,7 @@ impl Process {
             start_ticks,
             host: Arc::clone(host.state()),
             root,
+            pidfd: None,
             state: Mutex::new(State::default()),
         })
     }

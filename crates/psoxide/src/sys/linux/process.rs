@@ -147,26 +147,20 @@ pub(crate) struct PidfdInfo {
     pub(crate) exit_code: i32,
 }
 
-// Not called by the library yet: the process scans will take IDs and parents from it
-// instead of `/proc/PID/status` (issue 9); the test below holds it to `status` now.
-#[allow(dead_code)]
 /// `PIDFD_INFO_PID`: `pid`, `tgid`, `ppid` (always returned).
 pub(crate) const PIDFD_INFO_PID: u64 = 1;
 /// `PIDFD_INFO_CREDS`: the user and group IDs (always returned).
-#[allow(dead_code)]
 pub(crate) const PIDFD_INFO_CREDS: u64 = 1 << 1;
 
 const _: () = assert!(std::mem::size_of::<PidfdInfo>() == 64);
 
 /// `PIDFD_GET_INFO`: `_IOWR(0xFF, 11, struct pidfd_info)`.
-#[allow(dead_code)]
 const PIDFD_GET_INFO: rustix::ioctl::Opcode = rustix::ioctl::opcode::read_write::<PidfdInfo>(0xFF, 11);
 
 /// `ioctl(pidfd, PIDFD_GET_INFO)` asking for `mask`: the IDs and parent of the
 /// process `fd` refers to, in one call and without reading `/proc`. Errors: `ESRCH`
 /// once the process is reaped, `ENOTTY`/`EINVAL` on kernels without the ioctl
 /// (before 6.13).
-#[allow(dead_code)]
 pub(crate) fn pidfd_info(fd: BorrowedFd<'_>, mask: u64) -> io::Result<PidfdInfo> {
     let mut info = PidfdInfo {
         mask,
@@ -191,6 +185,60 @@ pub(crate) fn pidfd_send_signal(fd: BorrowedFd<'_>, sig: i32) -> io::Result<()> 
     match Signal::from_named_raw(sig) {
         Some(s) => Ok(rustix::process::pidfd_send_signal(fd, s)?),
         None => int_call(IntCall::PidfdSendSignal { fd, sig }).map(drop),
+    }
+}
+
+/// Whether the process `fd` refers to is not reaped yet (running or a zombie), asked
+/// with `pidfd_send_signal(fd, 0)`: success or `EPERM` (it exists, we may not signal
+/// it) is yes, `ESRCH` no. While it is not reaped its PID cannot be given to another
+/// process, which is what makes a held pidfd an exact identity.
+pub(crate) fn pidfd_alive(fd: BorrowedFd<'_>) -> io::Result<bool> {
+    // Signal 0 is no `Signal` of rustix's: the raw call.
+    match int_call(IntCall::PidfdSendSignal { fd, sig: 0 }) {
+        Ok(_) => Ok(true),
+        Err(e) => match Errno::from_io_error(&e) {
+            Some(Errno::PERM) => Ok(true),
+            Some(Errno::SRCH) => Ok(false),
+            _ => Err(e),
+        },
+    }
+}
+
+/// The soft limit on open descriptors of the calling process (`RLIMIT_NOFILE`);
+/// `None` when unlimited.
+pub(crate) fn nofile_soft_limit() -> Option<u64> {
+    rustix::process::getrlimit(Resource::Nofile).current
+}
+
+/// `waitid(P_PIDFD, fd, WEXITED [| WNOHANG])`, restarted on `EINTR`: reaps exactly the
+/// process `fd` refers to when it is our child and has ended, giving its wait status
+/// word in `waitpid`'s encoding (exit code << 8, or the signal number with 0x80 when
+/// it dumped core).
+pub(crate) fn waitid_pidfd(fd: BorrowedFd<'_>, nohang: bool) -> io::Result<WaitResult> {
+    use rustix::process::{WaitId, WaitIdOptions};
+    let mut opts = WaitIdOptions::EXITED;
+    if nohang {
+        opts |= WaitIdOptions::NOHANG;
+    }
+    loop {
+        match rustix::process::waitid(WaitId::PidFd(fd), opts) {
+            Ok(None) => return Ok(WaitResult::Running),
+            Ok(Some(st)) => {
+                let word = if let Some(code) = st.exit_status() {
+                    (code & 0xff) << 8
+                } else if let Some(sig) = st.terminating_signal() {
+                    (sig & 0x7f) | if st.dumped() { 0x80 } else { 0 }
+                } else {
+                    // WNOHANG and nothing to report: si_pid is 0, which rustix gives
+                    // as a status of neither kind.
+                    return Ok(WaitResult::Running);
+                };
+                return Ok(WaitResult::Status(word));
+            }
+            Err(Errno::INTR) => continue,
+            Err(Errno::CHILD) => return Ok(WaitResult::NotChild),
+            Err(e) => return Err(e.into()),
+        }
     }
 }
 
