@@ -66,12 +66,6 @@ pub(crate) fn budget() -> usize {
     }
 }
 
-/// How many pidfds handles hold now.
-#[cfg(test)]
-pub(crate) fn held() -> usize {
-    HELD.load(Ordering::Relaxed)
-}
-
 /// A pidfd held by a handle, counted in the budget while it lives.
 #[derive(Debug)]
 pub(crate) struct Held(OwnedFd);
