@@ -1,7 +1,19 @@
 //! PID reuse: a handle whose PID now belongs to another process is refused by every
 //! action and setter, and nothing reaches the new process.
 //!
-//! * `real_reuse_in_a_pid_namespace` (root): re-runs this binary as PID 1 of a new PID
+//! * `root_same_tick_reuse_in_a_pid_namespace` (root, ignored unless asked for:
+//!   `scripts/test.sh` runs the `root_` tests with `--ignored` as root): as PID 1 of a
+//!   new PID namespace, 100 cycles for each action (every signal 1-64, suspend,
+//!   resume, terminate, kill, wait, the nice/ionice/rlimit/affinity setters) of: a
+//!   child at PID N and a handle on it, the child killed and reaped, N-1 written to
+//!   `ns_last_pid` and a new child forked at once, so that it gets N, mostly within
+//!   the same clock tick; then the action through the stale handle must fail with
+//!   `NoSuchProcess`, and the new child (which blocks every signal, so a delivered one
+//!   stays pending) must show no pending signal, no stop, no death, no changed
+//!   setting. The same cycles with start-ticks identity only (`KernelApi::NoPidfd`)
+//!   must let exactly the same-tick actions through, which shows the checks see an
+//!   action that lands.
+//! * `root_real_reuse_in_a_pid_namespace` (root, ignored likewise): re-runs this binary as PID 1 of a new PID
 //!   and mount namespace (`unshare --pid --fork --mount`), mounts a fresh procfs for it
 //!   in a temporary directory and points psoxide there (`set_procfs_path`). There it
 //!   takes handles for a child at PID N, kills and reaps that child, writes N-1 to
@@ -298,14 +310,11 @@ fn process_iter_replaces_a_recycled_handle() {
     assert_reused(first[0].kill(), 4242, "kill through the first scan's handle");
 }
 
-/// Runs as PID 1 of a new PID namespace (started by `real_reuse_in_a_pid_namespace`).
+/// Runs as PID 1 of a new PID namespace (started by `root_real_reuse_in_a_pid_namespace`).
 #[test]
-#[ignore = "helper: started inside a new PID namespace by real_reuse_in_a_pid_namespace"]
-fn ns_helper() {
-    if std::env::var_os("PSOX_NS_HELPER").is_none() {
-        return;
-    }
-    assert_eq!(std::process::id(), 1, "the helper must be PID 1 of its namespace");
+#[ignore = "helper: started inside a new PID namespace by root_real_reuse_in_a_pid_namespace"]
+fn helper_ns_reuse() {
+    in_helper();
     let dir = tempfile::tempdir().unwrap();
     let procfs = dir.path().join("proc");
     std::fs::create_dir(&procfs).unwrap();
@@ -405,42 +414,320 @@ fn ns_helper() {
     unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) };
 }
 
-#[test]
-fn real_reuse_in_a_pid_namespace() {
+/// Stops a helper test that was run by hand instead of by its runner (it would
+/// otherwise act on the machine's real PID namespace).
+fn in_helper() {
+    assert!(
+        std::env::var_os("PSOX_NS_HELPER").is_some(),
+        "this helper runs only inside the PID namespace its root_ test makes"
+    );
+    assert_eq!(std::process::id(), 1, "the helper must be PID 1 of its namespace");
+}
+
+/// Runs the ignored test `helper` of this binary as PID 1 of a new PID and mount
+/// namespace (`unshare --pid --fork --mount`); its output lines that contain
+/// `namespace:`. Needs root.
+fn run_in_namespace(helper: &str) -> Vec<String> {
     // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        println!("skip: creating a PID namespace and writing ns_last_pid needs root");
-        return;
-    }
+    assert_eq!(
+        unsafe { libc::geteuid() },
+        0,
+        "needs root (a PID namespace and ns_last_pid): run with --ignored as root"
+    );
     let exe = std::env::current_exe().unwrap();
     let out = Command::new("unshare")
         .args(["--pid", "--fork", "--mount", "--"])
         .arg(&exe)
-        .args([
-            "--exact",
-            "ns_helper",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args(["--exact", helper, "--ignored", "--nocapture", "--test-threads=1"])
         .env("PSOX_NS_HELPER", "1")
-        .output();
-    let out = match out {
-        Ok(o) => o,
-        Err(e) => {
-            println!("skip: cannot run unshare(1): {e}");
-            return;
-        }
-    };
+        .output()
+        .expect("unshare(1) (util-linux) must be installed");
     let text = String::from_utf8_lossy(&out.stdout);
     let err = String::from_utf8_lossy(&out.stderr);
-    if !out.status.success() && err.contains("unshare failed") {
-        println!("skip: this machine refuses new namespaces: {err}");
-        return;
+    assert!(out.status.success(), "helper {helper} failed:\n{text}\n{err}");
+    let lines: Vec<String> = text
+        .lines()
+        .filter(|l| l.contains("namespace:"))
+        .map(|l| l.trim_start_matches(&format!("test {helper} ... ")).to_string())
+        .collect();
+    assert!(!lines.is_empty(), "helper {helper} did not run:\n{text}");
+    lines
+}
+
+#[test]
+#[ignore = "needs root and PID namespaces: scripts/test.sh runs it as root (cargo test -- --ignored root_)"]
+fn root_real_reuse_in_a_pid_namespace() {
+    for l in run_in_namespace("helper_ns_reuse") {
+        println!("{l}");
     }
-    assert!(out.status.success(), "helper failed:\n{text}\n{err}");
-    assert!(text.contains("namespace: pid"), "helper did not run:\n{text}");
-    for l in text.lines().filter(|l| l.contains("namespace:")) {
-        println!("{}", l.trim_start_matches("test ns_helper ... "));
+}
+
+/// The kernel's pending-signal masks of `pid`: thread (`SigPnd`) and process
+/// (`ShdPnd`), as hex text.
+fn pending(procfs: &Path, pid: u32) -> (String, String) {
+    (
+        status_line(procfs, pid, "SigPnd"),
+        status_line(procfs, pid, "ShdPnd"),
+    )
+}
+
+/// Forks a child that blocks every signal it can and pauses until killed: a signal
+/// that reaches it stays pending (visible in `/proc/PID/status`), SIGSTOP stops it and
+/// SIGKILL ends it (both visible to `waitpid`). The mask is set in this thread before
+/// the fork, so the child has it from its first instruction.
+fn fork_blocked() -> u32 {
+    let all: u64 = !0;
+    let mut old: u64 = 0;
+    // SAFETY: rt_sigprocmask with pointers to two u64 masks of the size passed (8
+    // bytes); fork in a test thread: the child only calls pause(2) and _exit(2),
+    // which are async-signal-safe.
+    unsafe {
+        let r = libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK,
+            &all as *const u64,
+            &mut old as *mut u64,
+            8,
+        );
+        assert_eq!(r, 0, "rt_sigprocmask: {}", std::io::Error::last_os_error());
+        let pid = libc::fork();
+        if pid == 0 {
+            loop {
+                libc::pause();
+            }
+        }
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK,
+            &old as *const u64,
+            std::ptr::null_mut::<u64>(),
+            8,
+        );
+        assert!(pid > 0, "fork: {}", std::io::Error::last_os_error());
+        pid as u32
+    }
+}
+
+/// Kills (SIGKILL) and reaps our child `pid`.
+fn kill_reap(pid: u32) {
+    // SAFETY: kill and waitpid on our own child.
+    unsafe {
+        libc::kill(pid as i32, libc::SIGKILL);
+        let mut st = 0;
+        libc::waitpid(pid as i32, &mut st, 0);
+    }
+}
+
+/// `waitpid(pid, WNOHANG | WUNTRACED | WCONTINUED)`: 0 while our child `pid` has
+/// not stopped, continued or ended since we last asked.
+fn wait_state(pid: u32) -> i32 {
+    let mut st = 0;
+    // SAFETY: waitpid on our own child with a pointer to a local int.
+    unsafe {
+        libc::waitpid(
+            pid as i32,
+            &mut st,
+            libc::WNOHANG | libc::WUNTRACED | libc::WCONTINUED,
+        )
+    }
+}
+
+/// Descriptors of this process that are pidfds.
+fn pidfds_open() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter(|t| t.as_os_str() == "anon_inode:[pidfd]")
+        .count()
+}
+
+/// One stale-handle action of the same-tick test.
+type Action = (String, Box<dyn Fn(&Process) -> Result<(), Error>>);
+
+fn actions() -> Vec<Action> {
+    let mut v: Vec<Action> = Vec::new();
+    for sig in 1..=64 {
+        v.push((
+            format!("send_signal({sig})"),
+            Box::new(move |p: &Process| p.send_signal(sig)),
+        ));
+    }
+    v.push(("suspend".into(), Box::new(|p: &Process| p.suspend())));
+    v.push(("resume".into(), Box::new(|p: &Process| p.resume())));
+    v.push(("terminate".into(), Box::new(|p: &Process| p.terminate())));
+    v.push(("kill".into(), Box::new(|p: &Process| p.kill())));
+    v.push(("set_nice".into(), Box::new(|p: &Process| p.set_nice(10))));
+    v.push((
+        "set_ionice".into(),
+        Box::new(|p: &Process| p.set_ionice(IoPriorityClass::Idle, None)),
+    ));
+    v.push((
+        "set_rlimit".into(),
+        Box::new(|p: &Process| {
+            p.set_rlimit(Rlimit::Nofile, RlimitValue::Limited(5), RlimitValue::Limited(5))
+        }),
+    ));
+    v.push((
+        "set_cpu_affinity".into(),
+        Box::new(|p: &Process| p.set_cpu_affinity(&[0])),
+    ));
+    v.push((
+        "wait".into(),
+        Box::new(|p: &Process| {
+            // The process the handle stands for is gone: None at once; the new one
+            // (our child too) must not be reaped.
+            let t = Instant::now();
+            match p.wait(Some(Duration::from_secs(5)))? {
+                None if t.elapsed() < Duration::from_secs(1) => Err(Error::no_such_process(p.pid(), None)),
+                other => panic!("wait through a stale handle: {other:?} after {:?}", t.elapsed()),
+            }
+        }),
+    ));
+    v
+}
+
+/// Cycles per action of the same-tick test.
+const CYCLES: usize = 100;
+
+/// Runs as PID 1 of a new PID namespace (started by `root_same_tick_reuse_in_a_pid_namespace`).
+#[test]
+#[ignore = "helper: started inside a new PID namespace by root_same_tick_reuse_in_a_pid_namespace"]
+fn helper_same_tick_reuse() {
+    in_helper();
+    let dir = tempfile::tempdir().unwrap();
+    let procfs = dir.path().join("proc");
+    std::fs::create_dir(&procfs).unwrap();
+    let c = |s: &str| std::ffi::CString::new(s).unwrap();
+    let target = c(procfs.to_str().unwrap());
+    // SAFETY: valid C strings; a fresh procfs for this PID namespace, in this mount
+    // namespace only.
+    let r = unsafe {
+        libc::mount(
+            c("proc").as_ptr(),
+            target.as_ptr(),
+            c("proc").as_ptr(),
+            libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(r, 0, "mount proc: {}", std::io::Error::last_os_error());
+    let roots = Roots {
+        procfs: procfs.clone(),
+        ..Roots::new()
+    };
+    let last_pid = procfs.join("sys/kernel/ns_last_pid");
+    let newest = Host::new(roots.clone());
+    let ticks_only = Host::with_kernel_api(roots.clone(), psoxide::KernelApi::NoPidfd);
+
+    // One cycle: a child A at PID N and a handle on it; A killed and reaped; N-1
+    // written to ns_last_pid and a child B forked at once, so B gets N, most often
+    // within the clock tick A started in. Then `act` through the stale handle.
+    // Returns None when B did not get N (the cycle is repeated), else whether B
+    // started in A's tick and whether the action reached B.
+    let cycle =
+        |host: &Host, act: &dyn Fn(&Process) -> Result<(), Error>, what: &str| -> Option<(bool, bool)> {
+            let a = fork_blocked();
+            let before_fds = pidfds_open();
+            let stale = host.process(a).unwrap();
+            let held = pidfds_open() - before_fds;
+            kill_reap(a);
+            std::fs::write(&last_pid, format!("{}", a - 1)).unwrap();
+            let b = fork_blocked();
+            if b != a {
+                kill_reap(b);
+                return None;
+            }
+            let same_tick = stat_field(&procfs, b, 22).parse::<u64>().unwrap() == stale.start_ticks();
+            let before = (snapshot(&procfs, b), pending(&procfs, b));
+            let r = act(&stale);
+            let state = wait_state(b);
+            let reached = state != 0 || (snapshot(&procfs, b), pending(&procfs, b)) != before;
+            if host.kernel_api() == psoxide::KernelApi::Newest {
+                assert_eq!(held, 1, "{what}: the handle must hold one pidfd");
+                assert!(
+                    matches!(r, Err(Error::NoSuchProcess { pid, .. }) if pid == a),
+                    "{what} through a stale handle (same tick: {same_tick}): {r:?}"
+                );
+                assert!(
+                    !reached,
+                    "{what} reached the new process at pid {b} (same tick: {same_tick})"
+                );
+            } else {
+                assert_eq!(held, 0, "{what}: NoPidfd handles hold no pidfd");
+            }
+            if state == 0 {
+                kill_reap(b);
+            }
+            Some((same_tick, reached))
+        };
+
+    let mut total_same = 0;
+    let mut total = 0;
+    for (what, act) in actions() {
+        let mut done = 0;
+        let mut same = 0;
+        let mut tries = 0;
+        while done < CYCLES {
+            tries += 1;
+            assert!(
+                tries < CYCLES * 3,
+                "{what}: PID N came back only {done} times in {tries} tries"
+            );
+            if let Some((same_tick, _)) = cycle(&newest, act.as_ref(), &what) {
+                done += 1;
+                same += same_tick as usize;
+            }
+        }
+        total += done;
+        total_same += same;
+    }
+    println!(
+        "namespace: {total} stale-handle actions, {total_same} of them with the PID recycled in the same clock tick: all refused with NoSuchProcess, none reached the new process"
+    );
+    assert!(
+        total_same > 0,
+        "no cycle recycled the PID within one tick: the test proved nothing"
+    );
+
+    // The same cycles with identity by start ticks only (no pidfd): what psutil and
+    // psoxide without pidfds can do. A same-tick recycle must pass the check and the
+    // action must reach the new process, every time: this shows that the checks above
+    // see an action that lands.
+    let all = actions();
+    for name in ["send_signal(10)", "set_nice"] {
+        let act = &all.iter().find(|(n, _)| n == name).unwrap().1;
+        let (mut same, mut reached_same, mut reached_other, mut done) = (0, 0, 0, 0);
+        while done < CYCLES {
+            if let Some((same_tick, reached)) = cycle(&ticks_only, act.as_ref(), name) {
+                done += 1;
+                same += same_tick as usize;
+                if reached {
+                    if same_tick {
+                        reached_same += 1;
+                    } else {
+                        reached_other += 1;
+                    }
+                }
+            }
+        }
+        println!("namespace: ticks only, {name}: {same} of {CYCLES} recycled in the same tick, and {reached_same} of those reached the new process");
+        assert_eq!(
+            reached_other, 0,
+            "{name}: a check by ticks let an action through across ticks"
+        );
+        assert_eq!(
+            reached_same, same,
+            "{name}: the checks did not see an action that landed"
+        );
+    }
+    // SAFETY: a valid C string.
+    unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) };
+}
+
+#[test]
+#[ignore = "needs root and PID namespaces: scripts/test.sh runs it as root (cargo test -- --ignored root_)"]
+fn root_same_tick_reuse_in_a_pid_namespace() {
+    for l in run_in_namespace("helper_same_tick_reuse") {
+        println!("{l}");
     }
 }
