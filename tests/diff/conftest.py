@@ -372,12 +372,18 @@ class ProcSnapshot:
     spawned: Spawned
 
 
-@pytest.fixture(scope="session")
-def procsnap(psoxide_path, spawned) -> ProcSnapshot:
+# The kernel interfaces psoxide may use (`dump --kernel-api`): every per-process
+# comparison runs once with each, since each takes other sources for some values
+# (IDs from PIDFD_GET_INFO or from /proc/PID/status; handles with or without pidfds).
+KERNEL_APIS = ["newest", "no-pidfd-info", "no-pidfd"]
+
+
+@pytest.fixture(scope="session", params=KERNEL_APIS)
+def procsnap(request, psoxide_path, spawned) -> ProcSnapshot:
     if psoxide_path.suffix == ".py":
         pytest.skip(f"{psoxide_path} is a Python stand-in: the per-process comparison "
                     "needs the real binary (dump --procs)")
-    cmd = [str(psoxide_path), "dump", "--procs", "--json"]
+    cmd = [str(psoxide_path), "dump", "--procs", "--json", "--kernel-api", request.param]
     mem_total = psutil_procs.mem_total()
     psutil_procs.snapshot()  # warm-up: imports, caches (users, terminals, total memory)
     t0 = time.monotonic()

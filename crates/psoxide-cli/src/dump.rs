@@ -30,6 +30,32 @@ pub struct DumpArgs {
     /// With --pid or --procs: only these attributes (comma-separated psutil names).
     #[arg(long, value_delimiter = ',')]
     attrs: Vec<String>,
+    /// Which kernel process interfaces to use: `newest` (pidfds and PIDFD_GET_INFO
+    /// where the kernel has them), `no-pidfd-info` (as on Linux 5.3-6.12) or
+    /// `no-pidfd` (as before 5.3). The values are the same; this is for testing.
+    #[arg(long, value_enum, default_value_t = KernelApiArg::Newest)]
+    kernel_api: KernelApiArg,
+}
+
+/// `--kernel-api` values.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelApiArg {
+    /// Everything the kernel offers.
+    Newest,
+    /// Pidfds without PIDFD_GET_INFO.
+    NoPidfdInfo,
+    /// No pidfds.
+    NoPidfd,
+}
+
+impl KernelApiArg {
+    fn api(self) -> psoxide::KernelApi {
+        match self {
+            KernelApiArg::Newest => psoxide::KernelApi::Newest,
+            KernelApiArg::NoPidfdInfo => psoxide::KernelApi::NoPidfdInfo,
+            KernelApiArg::NoPidfd => psoxide::KernelApi::NoPidfd,
+        }
+    }
 }
 
 /// Every key of the dump, in output order.
@@ -169,6 +195,9 @@ fn run_procs(args: &DumpArgs) -> std::io::Result<()> {
 /// Runs `psoxide dump`.
 pub fn run(args: &DumpArgs) -> std::io::Result<()> {
     let _ = args.json;
+    if args.kernel_api != KernelApiArg::Newest {
+        psoxide::set_kernel_api(args.kernel_api.api());
+    }
     if args.pid.is_some() || args.procs {
         return run_procs(args);
     }

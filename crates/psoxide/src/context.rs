@@ -259,14 +259,34 @@ mod global {
             .unwrap_or_else(|_| load())
     }
 
-    /// Makes a new host on `roots` the process-wide one.
+    /// Makes a new host on `roots` the process-wide one, with the kernel interfaces
+    /// of the one it replaces.
     pub(crate) fn replace(roots: Roots) {
-        *GLOBAL.write().unwrap_or_else(|e| e.into_inner()) = Some(Host::new(roots));
+        let mut g = GLOBAL.write().unwrap_or_else(|e| e.into_inner());
+        let api = g.as_ref().map(Host::kernel_api).unwrap_or_default();
+        *g = Some(Host::with_kernel_api(roots, api));
+        GENERATION.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Makes a new host on the same roots, using only the interfaces `api` allows,
+    /// the process-wide one.
+    pub(crate) fn replace_api(api: super::KernelApi) {
+        let mut g = GLOBAL.write().unwrap_or_else(|e| e.into_inner());
+        let roots = g.as_ref().map(|h| h.roots().clone()).unwrap_or_default();
+        *g = Some(Host::with_kernel_api(roots, api));
         GENERATION.fetch_add(1, Ordering::AcqRel);
     }
 }
 
 pub(crate) use global::replace as replace_current;
+
+/// Makes the process-wide host (the one behind the free functions and
+/// [`Process::new`]) use only the process interfaces `api` allows, from now on: a new
+/// host on the same roots, as [`set_roots`](crate::set_roots) makes one. For testing
+/// the paths older kernels take, on this one.
+pub fn set_kernel_api(api: KernelApi) {
+    global::replace_api(api);
+}
 
 fn read<T>(l: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     l.read().unwrap_or_else(|e| e.into_inner())

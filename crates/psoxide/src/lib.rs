@@ -72,7 +72,7 @@ linux_only! {
 
     pub use connections::*;
     pub use constants::*;
-    pub use context::{Host, KernelApi};
+    pub use context::{set_kernel_api, Host, KernelApi};
     pub use cpu::*;
     pub use disk::*;
     pub use error::{Error, Pid, Result};

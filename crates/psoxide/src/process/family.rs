@@ -26,7 +26,7 @@ impl Process {
     /// its actions refuse the newcomer.
     fn sibling(&self, pid: Pid, start_ticks: u64, comm: &[u8]) -> Process {
         if self.root.hold {
-            if let Ok((p, _)) = Process::open(&self.host, &self.root, pid) {
+            if let Ok((p, _)) = Process::open(&self.host, &self.root, pid, true) {
                 if p.start_ticks == start_ticks {
                     return p;
                 }

@@ -30,6 +30,9 @@ pub struct ProcessIter {
     scratch: Vec<u8>,
     /// The PID of the handle yielded last.
     last: Option<Pid>,
+    /// Whether a new handle's pidfd must be checked when it is made: not when the
+    /// prefetch asks it for the IDs anyway (see [`Process::open`]).
+    verify: bool,
 }
 
 impl ProcessIter {
@@ -68,12 +71,12 @@ impl Iterator for ProcessIter {
                         Ok(stat) if old.start_ticks == stat.starttime => Ok((old, stat, true)),
                         Ok(_) => {
                             old.st().gone = true;
-                            Process::open(self.host.state(), &self.root, pid)
+                            Process::open(self.host.state(), &self.root, pid, self.verify)
                                 .map(|(p, s)| (Arc::new(p), s, false))
                         }
                         Err(e) => Err(e),
                     },
-                    None => Process::open(self.host.state(), &self.root, pid)
+                    None => Process::open(self.host.state(), &self.root, pid, self.verify)
                         .map(|(p, s)| (Arc::new(p), s, false)),
                 };
                 let (proc, stat, was_kept) = match opened {
@@ -147,8 +150,13 @@ impl Host {
         table.retain(|pid, p| live.contains(pid) && !p.st().gone);
         Ok(ProcessIter {
             host: self.clone(),
-            root,
+            root: Arc::clone(&root),
             pids: pids.into_iter(),
+            verify: !(root.pidfd_info
+                && attrs.is_some_and(|a| {
+                    a.iter()
+                        .any(|a| matches!(a, Attr::Uids | Attr::Gids | Attr::Username))
+                })),
             attrs: attrs.map(<[Attr]>::to_vec),
             table,
             spare: None,

@@ -287,7 +287,7 @@ impl Process {
     /// A new handle for whoever owns `pid` now, on this handle's host and procfs
     /// directory.
     pub(crate) fn bind(&self, pid: Pid) -> Result<Process> {
-        Self::open(&self.host, &self.root, pid).map(|(p, _)| p)
+        Self::open(&self.host, &self.root, pid, true).map(|(p, _)| p)
     }
 
     /// The handle of whoever owns `pid` now, and the `stat` that established it.
@@ -296,8 +296,15 @@ impl Process {
     /// is opened first and `stat` read after it; the pidfd is then checked to be not
     /// reaped yet, which proves that the `stat` read belongs to the process it pins
     /// (a PID is only given again once its process is reaped). If it was reaped in
-    /// between, the PID is looked up again (three tries).
-    pub(crate) fn open(host: &Arc<HostState>, root: &Arc<ProcRoot>, pid: Pid) -> Result<(Process, Stat)> {
+    /// between, the PID is looked up again (three tries). A caller that asks the
+    /// pidfd for the process's IDs right after (`PIDFD_GET_INFO` fails with `ESRCH`
+    /// too once the process is reaped) passes `verify: false` to skip that check.
+    pub(crate) fn open(
+        host: &Arc<HostState>,
+        root: &Arc<ProcRoot>,
+        pid: Pid,
+        verify: bool,
+    ) -> Result<(Process, Stat)> {
         check_pid(pid)?;
         for _ in 0..3 {
             let held = if root.hold {
@@ -312,7 +319,7 @@ impl Process {
                 None
             };
             let stat = Self::identity_stat(root, pid)?;
-            if let Some(h) = &held {
+            if let (Some(h), true) = (&held, verify) {
                 if !sys::pidfd_alive(h.fd()).unwrap_or(true) {
                     continue;
                 }
@@ -837,7 +844,7 @@ impl Host {
     pub fn process(&self, pid: Pid) -> Result<Process> {
         check_pid(pid)?;
         let root = self.proc_root()?;
-        Process::open(self.state(), &root, pid).map(|(p, _)| p)
+        Process::open(self.state(), &root, pid, true).map(|(p, _)| p)
     }
 }
 
