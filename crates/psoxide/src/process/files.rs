@@ -94,26 +94,21 @@ impl Process {
     pub fn num_fds(&self) -> Result<u64> {
         crate::process::attrs::serve_prefetched!(self, NumFds);
         // Linux 6.2+ reports the number of open descriptors as the size of the
-        // `fd` directory: one `fstatat` instead of listing it. The size is visible to
-        // anyone, so the listing's permission check must be made too (psutil gets
-        // AccessDenied from the listing). The directory is `r-x` for its owner only
-        // (`dr-x------`): when the caller's effective UID owns it, the kernel's check
-        // (`generic_permission` on the owner bits) passes, and a `geteuid` stands in
-        // for a second path walk; otherwise `faccessat` asks the kernel (capabilities,
-        // the caller's own process). A size of 0 (older kernels, or
-        // really no descriptor) falls back to the listing, and so does any root that
-        // is not a procfs mount (a fixture tree's directory size is its block size).
-        if let Some(st) = self.root.is_procfs.then(|| self.root.stat(self.pid, "fd").ok()).flatten() {
-            let owner_may_list = st.st_mode & 0o500 == 0o500 && st.st_uid == crate::sys::process::euid();
-            if st.st_size > 0
-                && (owner_may_list
-                    || self.root.access(
-                        self.pid,
-                        "fd",
-                        rustix::fs::Access::READ_OK | rustix::fs::Access::EXEC_OK,
-                    ))
-            {
-                return Ok(st.st_size as u64);
+        // `fd` directory: one `statx` instead of listing it. The size is visible to
+        // anyone, but psutil gets AccessDenied from the listing, so the listing's
+        // permission check must be made too. `statx("PID/fd/.")` makes it in the same
+        // call: resolving `.` inside `fd` needs search permission on `fd`, which the
+        // kernel grants exactly when it grants reading it (the directory is `r-x` for
+        // its owner only, the capabilities that bypass it bypass both, and a process
+        // may always look at its own descriptors), so EACCES there is the listing's
+        // EACCES. A size of 0 (older kernels, or really no descriptor) falls back to
+        // the listing, and so does any root that is not a procfs mount (a fixture
+        // tree's directory size is its block size).
+        if self.root.is_procfs {
+            match self.root.stat(self.pid, "fd/.") {
+                Ok(st) if st.st_size > 0 => return Ok(st.st_size as u64),
+                Ok(_) => {}
+                Err(e) => return Err(self.os_error(Failed::File("fd"), e)),
             }
         }
         let path = self.root.path(self.pid, "fd");

@@ -144,12 +144,6 @@ impl ProcRoot {
         self.dir.exists(Self::rel(pid, rel).as_cstr())
     }
 
-    /// `faccessat` of `PID/rel` with `mode`: the kernel's permission check for that
-    /// file, for the caller's real IDs.
-    pub(crate) fn access(&self, pid: Pid, rel: &str, mode: rustix::fs::Access) -> bool {
-        self.dir.access(Self::rel(pid, rel).as_cstr(), mode)
-    }
-
     /// `fstatat` of `PID/rel`, following symlinks.
     pub(crate) fn stat(&self, pid: Pid, rel: &str) -> io::Result<rustix::fs::Stat> {
         self.dir.stat(Self::rel(pid, rel).as_cstr())

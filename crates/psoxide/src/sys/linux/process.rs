@@ -412,11 +412,6 @@ pub(crate) fn sched_setaffinity(pid: Pid, mask: &[u64]) -> io::Result<()> {
 /// Largest buffer tried for one user database entry.
 const PASSWD_BUF_MAX: usize = 1 << 20;
 
-/// The caller's effective user ID.
-pub(crate) fn euid() -> u32 {
-    rustix::process::geteuid().as_raw()
-}
-
 /// The user name of `uid` in the user database (`getpwuid_r`, so NSS sources are
 /// honoured); `None` when it has no entry or the lookup fails.
 pub(crate) fn user_name(uid: u32) -> Option<Vec<u8>> {
