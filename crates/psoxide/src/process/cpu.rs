@@ -59,10 +59,10 @@ impl Process {
             }
             None => {
                 let b = sample(self)?;
-                (self.st().cpu_last, b)
+                (self.st().rare.as_ref().and_then(|r| r.cpu_last), b)
             }
         };
-        self.st().cpu_last = Some(now);
+        self.st().rare().cpu_last = Some(now);
         let Some((t1, c1)) = before else { return Ok(0.0) };
         let (t2, c2) = now;
         // psutil scales wall time by the CPU count, then multiplies back; the same

@@ -120,7 +120,7 @@ impl Process {
     /// Cached after the first successful read of the link.
     pub fn exe(&self) -> Result<PathBuf> {
         crate::process::attrs::serve_prefetched!(self, Exe);
-        if let Some(e) = self.st().exe.clone() {
+        if let Some(e) = self.st().rare.as_ref().and_then(|r| r.exe.clone()) {
             return Ok(e);
         }
         let exe = match self.read_link("exe") {
@@ -142,7 +142,7 @@ impl Process {
         } else {
             exe
         };
-        self.st().exe = Some(exe.clone());
+        self.st().rare().exe = Some(exe.clone());
         Ok(exe)
     }
 

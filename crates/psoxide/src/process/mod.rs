@@ -105,18 +105,38 @@ struct State {
     gone: bool,
     /// `create_time()` once computed (psutil caches it).
     create_time: Option<f64>,
-    /// `exe()` once read successfully (psutil caches it).
-    exe: Option<PathBuf>,
     /// Nesting depth of [`Process::oneshot`]; the snapshot is used while it is > 0.
     oneshot: u32,
     /// Sources read inside `oneshot`, each at most once.
     snapshot: Option<Box<Snapshot>>,
+    /// Values stored by `process_iter(attrs)` (see [`Process::set_prefetched`]).
+    prefetch: Option<store::Store>,
+    /// What few handles need, boxed so that a table of a thousand handles does not
+    /// carry it (`None` until first set).
+    rare: Option<Box<Rare>>,
+}
+
+/// Per-handle state that most handles never set.
+#[derive(Debug, Default)]
+struct Rare {
+    /// `exe()` once read successfully (psutil caches it).
+    exe: Option<PathBuf>,
     /// The previous `cpu_percent()` sample: when, and user + system seconds.
     cpu_last: Option<(std::time::Instant, f64)>,
     /// What `wait()` returned, once it returned (psutil caches it, `None` included).
     wait_result: Option<Option<ExitStatus>>,
-    /// Values stored by `process_iter(attrs)` (see [`Process::set_prefetched`]).
-    prefetch: Option<store::Store>,
+}
+
+impl State {
+    /// The rare part, made on first use.
+    fn rare(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
+    /// What `wait()` returned, if it returned.
+    fn wait_result(&self) -> Option<Option<ExitStatus>> {
+        self.rare.as_ref().and_then(|r| r.wait_result)
+    }
 }
 
 /// The one per-process snapshot of parsed sources (`stat`, `status`, `statm`,
@@ -822,7 +842,7 @@ impl std::fmt::Display for Process {
             Err(Error::AccessDenied { .. }) => {}
             _ => write!(f, ", status='terminated'")?,
         }
-        if let Some(Some(code)) = self.st().wait_result {
+        if let Some(Some(code)) = self.st().wait_result() {
             write!(f, ", exitcode={}", code.repr())?;
         }
         write!(f, ")")

@@ -68,7 +68,7 @@ impl Process {
         if self.pid == 0 {
             return Err(Error::invalid("can't wait for PID 0"));
         }
-        if let Some(r) = self.st().wait_result {
+        if let Some(r) = self.st().wait_result() {
             return Ok(r);
         }
         let deadline = timeout.map(|t| Instant::now().checked_add(t));
@@ -79,7 +79,7 @@ impl Process {
         match r {
             Waited::Done(v) => {
                 let mut st = self.st();
-                st.wait_result = Some(v);
+                st.rare().wait_result = Some(v);
                 if v.is_some() {
                     st.gone = true;
                 }
@@ -97,7 +97,7 @@ impl Process {
     /// attribute set by `wait_procs`, and the `exitcode=` of its repr); `None` before
     /// a wait returned a status, or when it returned `None`.
     pub fn returncode(&self) -> Option<ExitStatus> {
-        self.st().wait_result.flatten()
+        self.st().wait_result().flatten()
     }
 
     /// True when the start ticks still show our process (zombies included).
