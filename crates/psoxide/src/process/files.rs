@@ -6,9 +6,9 @@ use crate::connections::{ConnectionKind, ProcessConnection};
 use crate::error::{Error, Result};
 use crate::linux::parse::pid_files::{parse_fdinfo, parse_pid_io};
 use crate::sys::errno::OsErr;
-use crate::sys::fs::{put_buf, take_buf, Dir, Eof};
+use crate::sys::fs::{put_buf, take_buf, Eof};
 use std::ffi::OsString;
-use std::os::unix::ffi::OsStringExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 
 impl Process {
@@ -18,7 +18,7 @@ impl Process {
         crate::process::attrs::serve_prefetched!(self, OpenFiles);
         // The fd directory is opened once and listed with getdents; each link is read
         // relative to it, and the fdinfo paths are built on the stack.
-        let mut dir = match Dir::open(&self.root.path(self.pid, "fd")) {
+        let mut dir = match self.root.dir.open_dir(super::ProcRoot::rel(self.pid, "fd").as_cstr()) {
             Ok(d) => d,
             Err(e) => return Err(self.os_error(Failed::File("fd"), e)),
         };
@@ -50,23 +50,31 @@ impl Process {
                 if link.first() != Some(&b'/') {
                     continue;
                 }
-                let path = PathBuf::from(OsString::from_vec(link.clone()));
-                match crate::sys::fs::stat(&path) {
+                let target = std::path::Path::new(std::ffi::OsStr::from_bytes(&link));
+                match crate::sys::fs::stat(target) {
                     Ok(st) if crate::sys::fs::is_regular(&st) => {}
                     Ok(_) => continue,
                     Err(e) if OsErr::of(&e) == OsErr::Denied => {
                         return Err(Error::access_denied(
                             Some(self.pid),
                             self.known_name(),
-                            path.display().to_string(),
+                            target.display().to_string(),
                         ))
                     }
                     Err(_) => continue,
                 }
+                let path = PathBuf::from(OsString::from_vec(link.clone()));
                 let mut rel = [0u8; 24];
                 let rel = num_rel("fdinfo/", fd, &mut rel);
                 let info = match self.root.read(self.pid, rel, &mut buf, Eof::ShortRead) {
-                    Ok(()) => parse_fdinfo(&buf, &self.root.path(self.pid, rel))?,
+                    // The parser gets a short path; the full one only for an error.
+                    Ok(()) => parse_fdinfo(&buf, std::path::Path::new(rel)).map_err(|e| match e {
+                        Error::Parse { what, .. } => Error::Parse {
+                            path: self.root.path(self.pid, rel),
+                            what,
+                        },
+                        other => other,
+                    })?,
                     Err(e) if OsErr::of(&e).is_gone() => {
                         vanished = true;
                         continue;
