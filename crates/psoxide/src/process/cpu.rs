@@ -205,7 +205,8 @@ impl Process {
             let rel = format!("task/{tid}/stat");
             match self.root.read(self.pid, &rel, &mut buf, Eof::ShortRead) {
                 Ok(()) => {
-                    let s = parse_pid_stat(&buf, &self.root.path(self.pid, &rel));
+                    let s = parse_pid_stat(&buf, std::path::Path::new(&rel))
+                        .map_err(|e| super::full_path(&self.root, self.pid, &rel, e));
                     match s {
                         Ok(s) => out.push(ThreadTimes {
                             id,

@@ -68,13 +68,8 @@ impl Process {
                 let rel = num_rel("fdinfo/", fd, &mut rel);
                 let info = match self.root.read(self.pid, rel, &mut buf, Eof::ShortRead) {
                     // The parser gets a short path; the full one only for an error.
-                    Ok(()) => parse_fdinfo(&buf, std::path::Path::new(rel)).map_err(|e| match e {
-                        Error::Parse { what, .. } => Error::Parse {
-                            path: self.root.path(self.pid, rel),
-                            what,
-                        },
-                        other => other,
-                    })?,
+                    Ok(()) => parse_fdinfo(&buf, std::path::Path::new(rel))
+                        .map_err(|e| super::full_path(&self.root, self.pid, rel, e))?,
                     Err(e) if OsErr::of(&e).is_gone() => {
                         vanished = true;
                         continue;

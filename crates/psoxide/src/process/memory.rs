@@ -247,7 +247,8 @@ impl Process {
         let mut buf = take_buf();
         let rollup = self.root.read(self.pid, "smaps_rollup", &mut buf, Eof::Zero);
         let totals = match rollup {
-            Ok(()) => parse_smaps_totals(&buf, &self.root.path(self.pid, "smaps_rollup")),
+            Ok(()) => parse_smaps_totals(&buf, std::path::Path::new("smaps_rollup"))
+                .map_err(|e| super::full_path(&self.root, self.pid, "smaps_rollup", e)),
             Err(e) if OsErr::of(&e).is_gone() => self.with("smaps", Eof::Zero, parse_smaps_totals),
             Err(e) => Err(self.os_error(Failed::File("smaps_rollup"), e)),
         };

@@ -244,6 +244,18 @@ pub(crate) struct Stat {
 
 /// psutil's `NoSuchProcess` for a PID that cannot name a process: 0, or above the
 /// kernel's `pid_t` range.
+/// A parse error made with a short path (parsers get one so that the full path is
+/// only built when there is an error) given the full path of `PID/rel` under `root`.
+fn full_path(root: &ProcRoot, pid: Pid, rel: &str, e: Error) -> Error {
+    match e {
+        Error::Parse { what, .. } => Error::Parse {
+            path: root.path(pid, rel),
+            what,
+        },
+        other => other,
+    }
+}
+
 /// psutil's `NoSuchProcess` "process PID not found".
 fn not_found(pid: Pid) -> Error {
     Error::NoSuchProcess {
@@ -357,13 +369,7 @@ impl Process {
         let r = match root.read(pid, "stat", &mut buf, Eof::ShortRead) {
             Ok(()) => parse_pid_stat(&buf, std::path::Path::new("stat"))
                 .map(|s| Stat::from_parsed(&s))
-                .map_err(|e| match e {
-                    Error::Parse { what, .. } => Error::Parse {
-                        path: root.path(pid, "stat"),
-                        what,
-                    },
-                    other => other,
-                }),
+                .map_err(|e| full_path(root, pid, "stat", e)),
             Err(e) => match OsErr::of(&e) {
                 o if o.is_gone() => Err(not_found(pid)),
                 // Name the file, as every getter does (an unreadable procfs root
@@ -525,13 +531,7 @@ impl Process {
         let mut buf = take_buf();
         let r = match self.root.read(self.pid, rel, &mut buf, eof) {
             // Parsers get a short path; the full one is only built for an error.
-            Ok(()) => f(&buf, std::path::Path::new(rel)).map_err(|e| match e {
-                Error::Parse { what, .. } => Error::Parse {
-                    path: self.root.path(self.pid, rel),
-                    what,
-                },
-                other => other,
-            }),
+            Ok(()) => f(&buf, std::path::Path::new(rel)).map_err(|e| full_path(&self.root, self.pid, rel, e)),
             Err(e) => Err(self.os_error(Failed::File(rel), e)),
         };
         put_buf(buf);
