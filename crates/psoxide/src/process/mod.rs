@@ -31,7 +31,7 @@
 //! | `attrs.rs` | Many attributes at once: `as_dict`, the attribute table (`Attr`, `AttrValue`), the prefetch store's getters (`set_prefetched`, `prefetched`) |
 //! | `iter.rs`, `pids.rs` | All processes: `process_iter`, `pids`, `pid_exists` |
 //! | `enums.rs`, `types.rs` | The values the methods take and return |
-//! | `store.rs`, `pidfd.rs`, `procroot.rs`, `tty.rs`, `users.rs`, `small.rs` | Internals: the packed prefetch store, pidfd support, the procfs root, terminal and user name lookups, short byte strings |
+//! | `store.rs`, `pidfd.rs`, `procroot.rs`, `tty.rs`, `users.rs`, `small.rs` | Internals: the packed prefetch store, pidfd support and the budget of held pidfds, the procfs root, terminal and user name lookups, short byte strings |
 
 mod attrs;
 mod cpu;
