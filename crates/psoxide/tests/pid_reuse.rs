@@ -4,7 +4,9 @@
 //! * `root_same_tick_reuse_in_a_pid_namespace` (root, ignored unless asked for:
 //!   `scripts/test.sh` runs the `root_` tests with `--ignored` as root): as PID 1 of a
 //!   new PID namespace, 100 cycles for each action (every signal 1-64, suspend,
-//!   resume, terminate, kill, wait, the nice/ionice/rlimit/affinity setters) of: a
+//!   resume, terminate, kill, wait, the nice/ionice/rlimit/affinity setters, and
+//!   getters that read the process's files: name, cmdline, memory_info, num_fds,
+//!   cpu_times, open_files) of: a
 //!   child at PID N and a handle on it, the child killed and reaped, N-1 written to
 //!   `ns_last_pid` and a new child forked at once, so that it gets N, mostly within
 //!   the same clock tick; then the action through the stale handle must fail with
@@ -570,6 +572,23 @@ fn actions() -> Vec<Action> {
     v.push((
         "set_cpu_affinity".into(),
         Box::new(|p: &Process| p.set_cpu_affinity(&[0])),
+    ));
+    // Getters read through the handle's own /proc/PID directory: once its process is
+    // reaped they fail, instead of reading the new process's files.
+    v.push(("name".into(), Box::new(|p: &Process| p.name().map(drop))));
+    v.push(("cmdline".into(), Box::new(|p: &Process| p.cmdline().map(drop))));
+    v.push((
+        "memory_info".into(),
+        Box::new(|p: &Process| p.memory_info().map(drop)),
+    ));
+    v.push(("num_fds".into(), Box::new(|p: &Process| p.num_fds().map(drop))));
+    v.push((
+        "cpu_times".into(),
+        Box::new(|p: &Process| p.cpu_times().map(drop)),
+    ));
+    v.push((
+        "open_files".into(),
+        Box::new(|p: &Process| p.open_files().map(drop)),
     ));
     v.push((
         "wait".into(),

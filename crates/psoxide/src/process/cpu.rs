@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::linux::parse::cpulist::parse_cpulist;
 use crate::linux::parse::pid_stat::parse_pid_stat;
 use crate::sys::errno::OsErr;
-use crate::sys::fs::{put_buf, take_buf, Dir, Eof};
+use crate::sys::fs::{put_buf, take_buf, Eof};
 use crate::sys::process as sys;
 use std::time::{Duration, Instant};
 
@@ -187,8 +187,7 @@ impl Process {
     /// them: by thread ID compared as text.
     pub fn threads(&self) -> Result<Vec<ThreadTimes>> {
         crate::process::attrs::serve_prefetched!(self, Threads);
-        let task = self.root.path(self.pid, "task");
-        let mut dir = match Dir::open(&task) {
+        let mut dir = match self.open_dir_rel("task") {
             Ok(d) => d,
             Err(e) => return Err(self.os_error(Failed::File("task"), e)),
         };
@@ -203,7 +202,7 @@ impl Process {
         for tid in tids {
             let Ok(id) = tid.parse::<u32>() else { continue };
             let rel = format!("task/{tid}/stat");
-            match self.root.read(self.pid, &rel, &mut buf, Eof::ShortRead) {
+            match self.read_rel(&rel, &mut buf, Eof::ShortRead) {
                 Ok(()) => {
                     let s = parse_pid_stat(&buf, std::path::Path::new(&rel))
                         .map_err(|e| super::full_path(&self.root, self.pid, &rel, e));
@@ -227,7 +226,7 @@ impl Process {
             }
         }
         put_buf(buf);
-        if vanished && !self.root.exists(self.pid, "") {
+        if vanished && !self.exists_now() {
             return Err(Error::no_such_process(self.pid, self.known_name()));
         }
         Ok(out)

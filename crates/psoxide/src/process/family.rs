@@ -26,7 +26,7 @@ impl Process {
     /// its actions refuse the newcomer.
     fn sibling(&self, pid: Pid, start_ticks: u64, comm: &[u8]) -> Process {
         if self.root.hold {
-            if let Ok((p, _)) = Process::open(&self.host, &self.root, pid, true) {
+            if let Ok((p, _)) = Process::open(&self.host, &self.root, pid, true, true) {
                 if p.start_ticks == start_ticks {
                     return p;
                 }
@@ -38,6 +38,7 @@ impl Process {
             start_ticks,
             root: Arc::clone(&self.root),
             pidfd: None,
+            dir: None,
             state: Mutex::new(super::State {
                 name: Some(super::small::SmallBytes::new(comm)),
                 ..Default::default()

@@ -18,7 +18,7 @@ impl Process {
         crate::process::attrs::serve_prefetched!(self, OpenFiles);
         // The fd directory is opened once and listed with getdents; each link is read
         // relative to it, and the fdinfo paths are built on the stack.
-        let mut dir = match self.root.dir.open_dir(super::ProcRoot::rel(self.pid, "fd").as_cstr()) {
+        let mut dir = match self.open_dir_rel("fd") {
             Ok(d) => d,
             Err(e) => return Err(self.os_error(Failed::File("fd"), e)),
         };
@@ -66,7 +66,7 @@ impl Process {
                 let path = PathBuf::from(OsString::from_vec(link.clone()));
                 let mut rel = [0u8; 24];
                 let rel = num_rel("fdinfo/", fd, &mut rel);
-                let info = match self.root.read(self.pid, rel, &mut buf, Eof::ShortRead) {
+                let info = match self.read_rel(rel, &mut buf, Eof::ShortRead) {
                     // The parser gets a short path; the full one only for an error.
                     Ok(()) => parse_fdinfo(&buf, std::path::Path::new(rel))
                         .map_err(|e| super::full_path(&self.root, self.pid, rel, e))?,
@@ -88,7 +88,7 @@ impl Process {
         })();
         put_buf(buf);
         r?;
-        if vanished && !self.root.exists(self.pid, "") {
+        if vanished && !self.exists_now() {
             return Err(Error::no_such_process(self.pid, self.known_name()));
         }
         Ok(out)
@@ -108,15 +108,14 @@ impl Process {
         // the listing, and so does any root that is not a procfs mount (a fixture
         // tree's directory size is its block size).
         if self.root.is_procfs {
-            match self.root.stat(self.pid, "fd/.") {
+            match self.stat_rel("fd/.") {
                 Ok(st) if st.st_size > 0 => return Ok(st.st_size as u64),
                 Ok(_) => {}
                 Err(e) => return Err(self.os_error(Failed::File("fd"), e)),
             }
         }
-        let path = self.root.path(self.pid, "fd");
         let mut n = 0u64;
-        crate::sys::fs::Dir::open(&path)
+        self.open_dir_rel("fd")
             .and_then(|mut d| d.for_each(|_| n += 1))
             .map_err(|e| self.os_error(Failed::File("fd"), e))?;
         Ok(n)
@@ -138,7 +137,7 @@ impl Process {
             Err(e) => return Err(e),
         };
         // As psutil does: the process must still exist once the tables were read.
-        if !self.root.exists(self.pid, "") {
+        if !self.exists_now() {
             return Err(Error::no_such_process(self.pid, self.known_name()));
         }
         Ok(out)

@@ -84,9 +84,9 @@ impl Process {
     /// Reads the `PID/rel` symlink; ENOENT while `/proc/PID` exists means a zombie
     /// (`ZombieProcess`) or a process without that link (empty path), as in psutil.
     fn read_link(&self, rel: &str) -> Result<PathBuf> {
-        match self.root.readlink(self.pid, rel) {
+        match self.readlink_rel(rel) {
             Ok(b) => clean_link(b).map_err(|e| self.stat_denied(&e)),
-            Err(e) if OsErr::of(&e) == OsErr::NotFound && self.root.exists(self.pid, "") => {
+            Err(e) if OsErr::of(&e) == OsErr::NotFound && self.exists_now() => {
                 if self.is_zombie() {
                     Err(Error::zombie(self.pid, self.known_name(), None))
                 } else {
@@ -166,7 +166,7 @@ impl Process {
     pub fn environ(&self) -> Result<IndexMap<OsString, OsString>> {
         crate::process::attrs::serve_prefetched!(self, Environ);
         let mut buf = take_buf();
-        let r = self.root.read(self.pid, "environ", &mut buf, Eof::Zero);
+        let r = self.read_rel("environ", &mut buf, Eof::Zero);
         let env: IndexMap<OsString, OsString> = match r {
             Ok(()) => split_environ(&buf)
                 .into_iter()

@@ -71,12 +71,12 @@ impl Iterator for ProcessIter {
                         Ok(stat) if old.start_ticks == stat.starttime => Ok((old, stat, true)),
                         Ok(_) => {
                             old.st().gone = true;
-                            Process::open(self.host.state(), &self.root, pid, self.verify)
+                            Process::open(self.host.state(), &self.root, pid, self.verify, false)
                                 .map(|(p, s)| (Arc::new(p), s, false))
                         }
                         Err(e) => Err(e),
                     },
-                    None => Process::open(self.host.state(), &self.root, pid, self.verify)
+                    None => Process::open(self.host.state(), &self.root, pid, self.verify, false)
                         .map(|(p, s)| (Arc::new(p), s, false)),
                 };
                 let (proc, stat, was_kept) = match opened {

@@ -245,7 +245,7 @@ impl Process {
         // psutil falls back to smaps when smaps_rollup fails with ENOENT (old kernel) or
         // ESRCH (kernel threads answer ESRCH for it but give an empty smaps).
         let mut buf = take_buf();
-        let rollup = self.root.read(self.pid, "smaps_rollup", &mut buf, Eof::Zero);
+        let rollup = self.read_rel("smaps_rollup", &mut buf, Eof::Zero);
         let totals = match rollup {
             Ok(()) => parse_smaps_totals(&buf, std::path::Path::new("smaps_rollup"))
                 .map_err(|e| super::full_path(&self.root, self.pid, "smaps_rollup", e)),

@@ -93,7 +93,18 @@ pub struct Process {
     /// process), on a live procfs root within the budget (see `pidfd.rs`). Actions and
     /// setters go through it, so they never reach another process that got the PID.
     pidfd: Option<pidfd::Held>,
+    /// Its `/proc/PID` directory, opened with the pidfd, for handles made for one
+    /// process (not by scans): files are read relative to it, one path component
+    /// less, and only ever from this process (once it is reaped, they are gone).
+    dir: Option<PinnedDir>,
     state: Mutex<State>,
+}
+
+/// The `/proc/PID` directory a handle holds, counted in the budget of held pidfds.
+#[derive(Debug)]
+struct PinnedDir {
+    dir: crate::sys::fs::Dir,
+    _slot: pidfd::Slot,
 }
 
 /// Mutable per-handle state.
@@ -319,7 +330,7 @@ impl Process {
     /// A new handle for whoever owns `pid` now, on this handle's host and procfs
     /// directory.
     pub(crate) fn bind(&self, pid: Pid) -> Result<Process> {
-        Self::open(&self.host, &self.root, pid, true).map(|(p, _)| p)
+        Self::open(&self.host, &self.root, pid, true, true).map(|(p, _)| p)
     }
 
     /// The handle of whoever owns `pid` now, and the `stat` that established it.
@@ -331,11 +342,15 @@ impl Process {
     /// between, the PID is looked up again (three tries). A caller that asks the
     /// pidfd for the process's IDs right after (`PIDFD_GET_INFO` fails with `ESRCH`
     /// too once the process is reaped) passes `verify: false` to skip that check.
+    /// With `pin_dir` (a handle made for one process, not by a scan), the
+    /// `/proc/PID` directory is opened too, after the pidfd and before `stat`, so the
+    /// same check proves it is this process's.
     pub(crate) fn open(
         host: &Arc<HostState>,
         root: &Arc<ProcRoot>,
         pid: Pid,
         verify: bool,
+        pin_dir: bool,
     ) -> Result<(Process, Stat)> {
         check_pid(pid)?;
         for _ in 0..3 {
@@ -350,13 +365,25 @@ impl Process {
             } else {
                 None
             };
+            let dir = match (&held, pin_dir) {
+                (Some(_), true) => match pidfd::Slot::take() {
+                    Some(slot) => match root.dir.open_path_at(ProcRoot::rel(pid, "").as_cstr()) {
+                        Ok(dir) => Some(PinnedDir { dir, _slot: slot }),
+                        Err(e) if OsErr::of(&e).is_gone() => return Err(not_found(pid)),
+                        Err(_) => None,
+                    },
+                    None => None,
+                },
+                _ => None,
+            };
             let stat = Self::identity_stat(root, pid)?;
-            if let (Some(h), true) = (&held, verify) {
+            if let (Some(h), true) = (&held, verify || dir.is_some()) {
                 if !sys::pidfd_alive(h.fd()).unwrap_or(true) {
                     continue;
                 }
             }
-            let p = Self::from_stat(host, root, pid, &stat, held);
+            let mut p = Self::from_stat(host, root, pid, &stat, held);
+            p.dir = dir;
             return Ok((p, stat));
         }
         Err(not_found(pid))
@@ -400,6 +427,7 @@ impl Process {
             host: Arc::clone(host),
             root: Arc::clone(root),
             pidfd,
+            dir: None,
             state: Mutex::new(State {
                 name: Some(stat.comm.clone()),
                 ..Default::default()
@@ -481,7 +509,7 @@ impl Process {
             }
         }
         let mut buf = take_buf();
-        let z = self.root.read(self.pid, "stat", &mut buf, Eof::ShortRead).is_ok()
+        let z = self.read_rel("stat", &mut buf, Eof::ShortRead).is_ok()
             && parse_pid_stat(&buf, std::path::Path::new("stat"))
                 .map(|s| s.state == b'Z')
                 .unwrap_or(false);
@@ -507,11 +535,65 @@ impl Process {
             (OsErr::NoProcess, _) | (OsErr::NotFound, Failed::File(_)) if self.is_zombie() => {
                 Error::zombie(pid, name, None)
             }
+            (OsErr::NoProcess, _) if self.pidfd.is_some() && !self.exists_now() => self.reaped(),
             (OsErr::NoProcess, _) => self.gone(name),
-            (OsErr::NotFound, Failed::File(_)) if !self.root.exists(pid, "stat") => self.gone(name),
+            // A held pidfd's process reaped: gone, or (psutil's message) its PID reused.
+            (OsErr::NotFound, Failed::File(_)) if !self.exists_now() => match self.pidfd {
+                Some(_) => self.reaped(),
+                None => self.gone(name),
+            },
             (_, Failed::File(rel)) => Error::io(self.root.path(pid, rel), e),
             (_, Failed::Call(call)) => Error::io(format!("{call}(pid={pid})"), e),
             (_, Failed::Signal(call, sig)) => Error::io(format!("{call}(pid={pid}, sig={sig})"), e),
+        }
+    }
+
+    /// Whether the handle's process still exists (running or a zombie): asked of its
+    /// pidfd when it holds one (exact), else whether `PID/stat` exists.
+    fn exists_now(&self) -> bool {
+        if let Some(h) = &self.pidfd {
+            if let Ok(alive) = sys::pidfd_alive(h.fd()) {
+                return alive;
+            }
+        }
+        self.root.exists(self.pid, "stat")
+    }
+
+    /// Reads this process's file `rel` whole into `buf`: relative to the held
+    /// `/proc/PID` when the handle has one, else `PID/rel` under the procfs root.
+    fn read_rel(&self, rel: &str, buf: &mut Vec<u8>, eof: Eof) -> io::Result<()> {
+        match &self.dir {
+            Some(d) => d.dir.read_file(rel, buf, eof),
+            None => self.root.read(self.pid, rel, buf, eof),
+        }
+    }
+
+    /// `readlinkat` of this process's `rel` (see [`Process::read_rel`]).
+    fn readlink_rel(&self, rel: &str) -> io::Result<Vec<u8>> {
+        match &self.dir {
+            Some(d) => {
+                let mut buf = Vec::new();
+                d.dir.readlink(rel, &mut buf)?;
+                Ok(buf)
+            }
+            None => self.root.readlink(self.pid, rel),
+        }
+    }
+
+    /// `fstatat` of this process's `rel`, following symlinks (see
+    /// [`Process::read_rel`]).
+    fn stat_rel(&self, rel: &str) -> io::Result<rustix::fs::Stat> {
+        match &self.dir {
+            Some(d) => d.dir.stat(rel),
+            None => self.root.stat(self.pid, rel),
+        }
+    }
+
+    /// Opens this process's directory `rel` for listing (see [`Process::read_rel`]).
+    fn open_dir_rel(&self, rel: &str) -> io::Result<crate::sys::fs::Dir> {
+        match &self.dir {
+            Some(d) => d.dir.open_dir(rel),
+            None => self.root.dir.open_dir(ProcRoot::rel(self.pid, rel).as_cstr()),
         }
     }
 
@@ -529,7 +611,7 @@ impl Process {
         f: impl FnOnce(&[u8], &std::path::Path) -> Result<T>,
     ) -> Result<T> {
         let mut buf = take_buf();
-        let r = match self.root.read(self.pid, rel, &mut buf, eof) {
+        let r = match self.read_rel(rel, &mut buf, eof) {
             // Parsers get a short path; the full one is only built for an error.
             Ok(()) => f(&buf, std::path::Path::new(rel)).map_err(|e| full_path(&self.root, self.pid, rel, e)),
             Err(e) => Err(self.os_error(Failed::File(rel), e)),
@@ -767,7 +849,7 @@ impl Process {
             }
         };
         raw.clear();
-        let err = match self.root.read(self.pid, "cmdline", &mut raw, Eof::ShortRead) {
+        let err = match self.read_rel("cmdline", &mut raw, Eof::ShortRead) {
             Err(e) => Some(self.os_error(Failed::File("cmdline"), e)),
             Ok(()) if raw.is_empty() && self.is_zombie() => {
                 Some(Error::zombie(self.pid, self.known_name(), None))
@@ -864,7 +946,7 @@ impl Host {
     pub fn process(&self, pid: Pid) -> Result<Process> {
         check_pid(pid)?;
         let root = self.proc_root()?;
-        Process::open(self.state(), &root, pid, true).map(|(p, _)| p)
+        Process::open(self.state(), &root, pid, true, true).map(|(p, _)| p)
     }
 }
 

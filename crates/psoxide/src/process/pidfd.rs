@@ -4,15 +4,16 @@
 //!
 //! # The budget
 //!
-//! A [`Process`](super::Process) on the live procfs holds a pidfd for its whole life
+//! A [`Process`](super::Process) on the live procfs holds a pidfd for its whole life,
+//! and a handle made for one process (not by a scan) also its `/proc/PID` directory
 //! (see `docs/decisions.md`, "A handle holds a pidfd"). Handles are cheap and
 //! `process_iter` keeps one per process between calls, so the number of descriptors
 //! they hold is bounded: at most a quarter of the calling process's soft
 //! `RLIMIT_NOFILE` (at most 65,536), counted over every host. The limit is read when
 //! the first handle is made and again at every `process_iter` call, so a program that
 //! raises its limit gets a larger budget from its next scan. A handle made when the
-//! budget is spent holds no pidfd and falls back to (PID, start ticks) identity, as on
-//! kernels without pidfds. So under `ulimit -n 256` the library holds at most 64
+//! budget is spent holds no pidfd (or no directory) and falls back to (PID, start
+//! ticks) identity and reads by PID, as on kernels without pidfds. So under `ulimit -n 256` the library holds at most 64
 //! pidfds, and the program keeps three quarters of its descriptors.
 
 use crate::sys::errno::OsErr;
@@ -66,36 +67,45 @@ pub(crate) fn budget() -> usize {
     }
 }
 
+/// One descriptor's place in the budget, given back when dropped.
+#[derive(Debug)]
+pub(crate) struct Slot(());
+
+impl Slot {
+    /// A place in the budget, if it has room.
+    pub(crate) fn take() -> Option<Slot> {
+        let limit = budget();
+        HELD.fetch_update(Ordering::AcqRel, Ordering::Relaxed, |h| (h < limit).then_some(h + 1))
+            .ok()?;
+        Some(Slot(()))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        HELD.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// A pidfd held by a handle, counted in the budget while it lives.
 #[derive(Debug)]
-pub(crate) struct Held(OwnedFd);
+pub(crate) struct Held {
+    fd: OwnedFd,
+    _slot: Slot,
+}
 
 impl Held {
     /// Opens a pidfd for `pid` if the budget has room: `None` when it has not,
     /// `Some(Err)` when `pidfd_open` failed (`ESRCH`: no such process; `EINVAL`: a
     /// thread ID; `EMFILE`: no descriptor left).
     pub(crate) fn open(pid: crate::error::Pid) -> Option<io::Result<Held>> {
-        let limit = budget();
-        HELD.fetch_update(Ordering::AcqRel, Ordering::Relaxed, |h| (h < limit).then_some(h + 1))
-            .ok()?;
-        Some(match pidfd_open(pid) {
-            Ok(fd) => Ok(Held(fd)),
-            Err(e) => {
-                HELD.fetch_sub(1, Ordering::AcqRel);
-                Err(e)
-            }
-        })
+        let slot = Slot::take()?;
+        Some(pidfd_open(pid).map(|fd| Held { fd, _slot: slot }))
     }
 
     /// The descriptor.
     pub(crate) fn fd(&self) -> BorrowedFd<'_> {
-        self.0.as_fd()
-    }
-}
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        HELD.fetch_sub(1, Ordering::AcqRel);
+        self.fd.as_fd()
     }
 }
 

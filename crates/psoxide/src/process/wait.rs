@@ -266,6 +266,7 @@ impl Process {
                     host: Arc::clone(host.state()),
                     root,
                     pidfd: None,
+                    dir: None,
                     state: Mutex::new(State {
                         gone: true,
                         ..Default::default()
@@ -292,6 +293,7 @@ impl Process {
             host: Arc::clone(host.state()),
             root,
             pidfd: None,
+            dir: None,
             state: Mutex::new(State::default()),
         })
     }

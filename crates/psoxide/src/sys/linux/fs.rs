@@ -182,6 +182,14 @@ impl Dir {
         Ok(Dir::from_fd(fd))
     }
 
+    /// Opens the directory `rel` relative to this one as an `O_PATH` directory (see
+    /// [`Dir::open_path`]).
+    pub(crate) fn open_path_at<P: Arg + Copy>(&self, rel: P) -> io::Result<Dir> {
+        let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+        let fd = retry_on_intr(|| rustix::fs::openat(&self.fd, rel, flags, Mode::empty()))?;
+        Ok(Dir::from_fd(fd))
+    }
+
     fn from_fd(fd: OwnedFd) -> Dir {
         Dir { fd, listed: false }
     }
