@@ -16,8 +16,8 @@ use std::path::PathBuf;
 
 impl Context {
     /// The two samples a CPU-percent function compares: blocking, two reads
-    /// `interval` apart; otherwise this thread's previous sample (or a fresh read when
-    /// there is none) and a new one. The second becomes the thread's baseline.
+    /// `interval` apart; otherwise this thread's previous sample (the new one again
+    /// when there is none) and a new one. The second becomes the thread's baseline.
     fn sample<S: Clone + Send>(
         &self,
         py: Python<'_>,
@@ -35,14 +35,11 @@ impl Context {
                 Ok((t1, t2))
             }
             Interval::NonBlocking => self.run(py, move |h| {
-                let prev = with_baselines(id, |b| slot(b).clone());
-                let t1 = match prev {
-                    Some(t) => t,
-                    None => read(h)?,
-                };
                 let t2 = read(h)?;
-                with_baselines(id, |b| *slot(b) = Some(t2.clone()));
-                Ok((t1, t2))
+                let prev = with_baselines(id, |b| slot(b).replace(t2.clone()));
+                // A thread's first call has nothing to compare with: it compares the
+                // sample with itself, giving 0.0 (spec 2.1).
+                Ok((prev.unwrap_or_else(|| t2.clone()), t2))
             }),
         }
     }
