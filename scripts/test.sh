@@ -4,7 +4,8 @@
 #   - a Python venv (.venv) with the newest psutil and pytest from PyPI,
 # then checks formatting and lints, runs the Rust tests, builds the release binary
 # and runs the differential tests against real psutil, as root and (per-process
-# test) as the unprivileged user psoxtest, created if missing.
+# test) as the unprivileged user psoxtest, created if missing; builds the Python
+# module's wheel with maturin, installs it into the venv and runs tests/py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -73,6 +74,16 @@ target/release/psoxide dump --json | "$VENV/bin/python" -c 'import json,sys; d=j
 
 step "differential tests against psutil"
 PSOXIDE_BIN="$ROOT/target/release/psoxide" "$VENV/bin/python" -m pytest -q tests/diff
+
+step "python module: build the wheel, install it into the venv, run tests/py"
+# The same wheel a user gets from `pip install ./crates/psoxide-py` (maturin backend),
+# built here with the venv's maturin so the workspace's target directory is reused.
+"$VENV/bin/pip" install -q --disable-pip-version-check --upgrade "maturin>=1.9.4,<2"
+rm -f target/wheels/psoxide-*.whl
+"$VENV/bin/maturin" build --quiet --release -m crates/psoxide-py/Cargo.toml -o target/wheels
+"$VENV/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps target/wheels/psoxide-*.whl
+# Run from outside the checkout so that `import psoxide` is the installed wheel.
+(cd / && "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/py")
 
 step "per-process differential test as an unprivileged user"
 # Other users' processes must give AccessDenied (null) exactly where psutil does.

@@ -1,0 +1,63 @@
+//! From `psoxide::Error` to the Python exception psutil raises in the same situation.
+//!
+//! | core error | Python |
+//! |---|---|
+//! | `NoSuchProcess`, `ZombieProcess`, `AccessDenied`, `TimeoutExpired` | the package's classes of those names, with the same attributes |
+//! | `Io` | `OSError(errno, strerror, filename)`, which Python turns into its subclass (`FileNotFoundError`, `PermissionError`, ...) |
+//! | `InvalidArgument` | `ValueError` |
+//! | `Unsupported` | `NotImplementedError` |
+//! | `Parse` | `RuntimeError` |
+//!
+//! The mapping follows [`psoxide::Error::exception_name`]. The core's error is
+//! `#[non_exhaustive]`: a variant added later becomes a `RuntimeError` until it gets
+//! its own row.
+
+use crate::types::Types;
+use psoxide::Error;
+use pyo3::exceptions::{PyNotImplementedError, PyOSError, PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+
+/// The text of an errno as `os.strerror` gives it (Rust's text without its
+/// " (os error N)" suffix).
+fn strerror(code: i32) -> String {
+    let text = std::io::Error::from_raw_os_error(code).to_string();
+    match text.rfind(" (os error ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
+/// Builds the Python exception for `e`.
+pub(crate) fn to_pyerr(py: Python<'_>, t: &Types, e: Error) -> PyErr {
+    let made = match e {
+        Error::NoSuchProcess { pid, name, msg } => t.c.NoSuchProcess.bind(py).call1((pid, name, msg)),
+        Error::ZombieProcess { pid, name, ppid, msg } => {
+            t.c.ZombieProcess.bind(py).call1((pid, name, ppid, msg))
+        }
+        Error::AccessDenied { pid, name, msg } => t.c.AccessDenied.bind(py).call1((pid, name, msg)),
+        Error::TimeoutExpired { seconds, pid, name } => {
+            // psutil keeps the number as given; a whole number of seconds prints as an int.
+            let secs: Py<PyAny> = if seconds.fract() == 0.0 && seconds.abs() < 1e15 {
+                (seconds as i64).into_pyobject(py).map(|o| o.into_any().unbind())
+            } else {
+                seconds.into_pyobject(py).map(|o| o.into_any().unbind())
+            }
+            .unwrap_or_else(|e| match e {});
+            t.c.TimeoutExpired.bind(py).call1((secs, pid, name))
+        }
+        Error::Io { path, source } => {
+            return match source.raw_os_error() {
+                Some(code) => PyOSError::new_err((code, strerror(code), path.into_os_string())),
+                None => PyOSError::new_err(format!("{}: {source}", path.display())),
+            };
+        }
+        Error::InvalidArgument { msg } => return PyValueError::new_err(msg),
+        Error::Unsupported { what } => return PyNotImplementedError::new_err(what),
+        e @ Error::Parse { .. } => return PyRuntimeError::new_err(e.to_string()),
+        other => return PyRuntimeError::new_err(other.to_string()),
+    };
+    match made {
+        Ok(exc) => PyErr::from_value(exc),
+        Err(e) => e,
+    }
+}
