@@ -13,7 +13,7 @@ use crate::linux::parse::cpulist::parse_cpu_words;
 use crate::linux::parse::loadavg::parse_loadavg;
 use crate::linux::parse::proc_stat::{count_cpu_lines, parse_proc_stat, CpuTicks, ProcStat};
 use crate::roots::Roots;
-use crate::sys::fs::{exists, list_dir, put_buf, read_bytes, take_buf, with_file, Dir, Eof};
+use crate::sys::fs::{exists, list_dir, put_buf, read_bytes, take_buf, with_file, Dir, FileKind};
 use crate::util::round1;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -175,7 +175,7 @@ fn clock_ticks() -> Result<f64> {
 /// Reads and parses `{procfs}/stat` in one pass.
 pub(crate) fn read_proc_stat(roots: &Roots, percpu: bool) -> Result<(PathBuf, ProcStat)> {
     let path = roots.proc("stat");
-    let st = with_file(&path, Eof::ShortRead, |b| parse_proc_stat(b, &path, percpu))?;
+    let st = with_file(&path, FileKind::RECORD, |b| parse_proc_stat(b, &path, percpu))?;
     Ok((path, st))
 }
 
@@ -530,12 +530,12 @@ impl Host {
             }
         }
         let cpuinfo = roots.proc("cpuinfo");
-        let n = with_file(&cpuinfo, Eof::Zero, |b| Ok(count_processors(b))).unwrap_or(0);
+        let n = with_file(&cpuinfo, FileKind::TABLE, |b| Ok(count_processors(b))).unwrap_or(0);
         if n > 0 {
             return Some(n);
         }
         let stat = roots.proc("stat");
-        let n = with_file(&stat, Eof::ShortRead, |b| Ok(count_cpu_lines(b))).unwrap_or(0);
+        let n = with_file(&stat, FileKind::RECORD, |b| Ok(count_cpu_lines(b))).unwrap_or(0);
         (n > 0).then_some(n)
     }
 }
@@ -594,7 +594,7 @@ impl Host {
             return Some(n);
         }
         let path = roots.proc("cpuinfo");
-        let n = with_file(&path, Eof::Zero, |b| parse_cpuinfo_cores(b, &path)).unwrap_or(0);
+        let n = with_file(&path, FileKind::TABLE, |b| parse_cpuinfo_cores(b, &path)).unwrap_or(0);
         (n > 0).then_some(n)
     }
 }
@@ -629,7 +629,7 @@ fn count_topology(cpu_dir: &Path) -> Option<u32> {
             rel.clear();
             rel.extend_from_slice(prefix);
             rel.extend_from_slice(file);
-            match dir.read_file(&rel, &mut buf, Eof::ShortRead) {
+            match dir.read_file(&rel, &mut buf, FileKind::RECORD) {
                 Ok(()) => {
                     any = true;
                     let t = buf.trim_ascii();
@@ -714,7 +714,7 @@ pub struct CpuFreq {
 /// permission denied: psutil's `fallback=None`); a value that is not an integer is an
 /// [`Error::Parse`].
 fn read_khz_opt(path: &Path) -> Result<Option<f64>> {
-    match read_bytes(path, Eof::ShortRead) {
+    match read_bytes(path, FileKind::RECORD) {
         Ok(b) => parse_khz(&b, path).map(Some),
         Err(Error::Io { .. }) => Ok(None),
         Err(e) => Err(e),
@@ -722,7 +722,7 @@ fn read_khz_opt(path: &Path) -> Result<Option<f64>> {
 }
 
 fn read_khz(path: &Path) -> Result<f64> {
-    let b = read_bytes(path, Eof::ShortRead)?;
+    let b = read_bytes(path, FileKind::RECORD)?;
     parse_khz(&b, path)
 }
 
@@ -771,7 +771,7 @@ impl Host {
     pub fn cpu_freq_percpu(&self) -> Result<Vec<CpuFreq>> {
         let roots: &Roots = self.roots();
         let cpuinfo = roots.proc("cpuinfo");
-        let mhz = with_file(&cpuinfo, Eof::Zero, |b| parse_cpuinfo_mhz(b, &cpuinfo))?;
+        let mhz = with_file(&cpuinfo, FileKind::TABLE, |b| parse_cpuinfo_mhz(b, &cpuinfo))?;
         let cpu_dir = roots.sys("devices/system/cpu");
         let sysfs_mode = exists(&cpu_dir.join("cpufreq/policy0")) || exists(&cpu_dir.join("cpu0/cpufreq"));
         if !sysfs_mode {
@@ -801,7 +801,7 @@ impl Host {
         let mut cpus: Vec<(u32, usize)> = Vec::new();
         for (idx, (dir, n)) in dirs.iter().enumerate() {
             let path = dir.join("affected_cpus");
-            match read_bytes(&path, Eof::ShortRead) {
+            match read_bytes(&path, FileKind::RECORD) {
                 Ok(b) => cpus.extend(parse_cpu_words(&b, &path)?.into_iter().map(|c| (c, idx))),
                 Err(e) if e.raw_os_error() == Some(libc::ENOENT) => cpus.push((*n, idx)),
                 Err(e) => return Err(e),
@@ -824,7 +824,7 @@ impl Host {
             };
             let Some(current) = current else {
                 let online = cpu_dir.join(format!("cpu{cpu}/online"));
-                let offline = read_bytes(&online, Eof::ShortRead).is_ok_and(|b| b.trim_ascii() == b"0");
+                let offline = read_bytes(&online, FileKind::RECORD).is_ok_and(|b| b.trim_ascii() == b"0");
                 if offline {
                     continue;
                 }
@@ -893,7 +893,7 @@ impl Host {
             return Ok(crate::sys::system::loadavg());
         }
         let path = roots.proc("loadavg");
-        with_file(&path, Eof::ShortRead, |b| parse_loadavg(b, &path))
+        with_file(&path, FileKind::RECORD, |b| parse_loadavg(b, &path))
     }
 }
 

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::linux::parse::cpulist::parse_cpulist;
 use crate::linux::parse::pid_stat::parse_pid_stat;
 use crate::sys::errno::OsErr;
-use crate::sys::fs::{put_buf, take_buf, Dir, Eof};
+use crate::sys::fs::{put_buf, take_buf, Dir, FileKind};
 use crate::sys::process as sys;
 use std::time::{Duration, Instant};
 
@@ -194,7 +194,7 @@ impl Process {
         for tid in tids {
             let Ok(id) = tid.parse::<u32>() else { continue };
             let rel = format!("task/{tid}/stat");
-            match self.root.read(self.pid, &rel, &mut buf, Eof::ShortRead) {
+            match self.root.read(self.pid, &rel, &mut buf, FileKind::RECORD) {
                 Ok(()) => {
                     let s = parse_pid_stat(&buf, &self.root.path(self.pid, &rel));
                     match s {

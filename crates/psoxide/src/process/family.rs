@@ -4,7 +4,7 @@ use super::Process;
 use crate::error::{Error, Pid, Result};
 use crate::linux::parse::pid_stat::parse_pid_stat;
 use crate::sys::errno::OsErr;
-use crate::sys::fs::{put_buf, take_buf, Eof};
+use crate::sys::fs::{put_buf, take_buf, FileKind};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
@@ -75,7 +75,7 @@ impl Process {
         let mut out = Vec::with_capacity(pids.len());
         let mut buf = take_buf();
         for pid in pids {
-            match self.root.read(pid, "stat", &mut buf, Eof::ShortRead) {
+            match self.root.read(pid, "stat", &mut buf, FileKind::RECORD) {
                 Ok(()) => {
                     match parse_pid_stat(&buf, std::path::Path::new("stat")).map_err(|e| match e {
                         Error::Parse { what, .. } => Error::Parse {

@@ -6,7 +6,7 @@ use crate::connections::{ConnectionKind, ProcessConnection};
 use crate::error::{Error, Result};
 use crate::linux::parse::pid_files::{parse_fdinfo, parse_pid_io};
 use crate::sys::errno::OsErr;
-use crate::sys::fs::{put_buf, take_buf, Dir, Eof};
+use crate::sys::fs::{put_buf, take_buf, Dir, FileKind};
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
@@ -65,7 +65,7 @@ impl Process {
                 }
                 let mut rel = [0u8; 24];
                 let rel = num_rel("fdinfo/", fd, &mut rel);
-                let info = match self.root.read(self.pid, rel, &mut buf, Eof::ShortRead) {
+                let info = match self.root.read(self.pid, rel, &mut buf, FileKind::RECORD) {
                     Ok(()) => parse_fdinfo(&buf, &self.root.path(self.pid, rel))?,
                     Err(e) if OsErr::of(&e).is_gone() => {
                         vanished = true;
@@ -148,7 +148,7 @@ impl Process {
     /// I/O counters from `/proc/PID/io` (psutil's `io_counters()`).
     pub fn io_counters(&self) -> Result<ProcessIoCounters> {
         crate::process::attrs::serve_prefetched!(self, IoCounters);
-        self.with("io", Eof::ShortRead, |b, p| {
+        self.with("io", FileKind::RECORD, |b, p| {
             let io = parse_pid_io(b, p)?;
             Ok(ProcessIoCounters {
                 read_count: io.syscr,

@@ -8,7 +8,7 @@ use crate::constants::ProcessStatus;
 use crate::error::{Error, Pid, Result};
 use crate::linux::parse::pid_files::{cmdline_args, split_environ};
 use crate::sys::errno::OsErr;
-use crate::sys::fs::{access, put_buf, take_buf, Eof};
+use crate::sys::fs::{access, put_buf, take_buf, FileKind};
 use indexmap::IndexMap;
 use std::ffi::OsString;
 use std::io;
@@ -166,7 +166,7 @@ impl Process {
     pub fn environ(&self) -> Result<IndexMap<OsString, OsString>> {
         crate::process::attrs::serve_prefetched!(self, Environ);
         let mut buf = take_buf();
-        let r = self.root.read(self.pid, "environ", &mut buf, Eof::Zero);
+        let r = self.root.read(self.pid, "environ", &mut buf, FileKind::ENVIRON);
         let env: IndexMap<OsString, OsString> = match r {
             Ok(()) => split_environ(&buf)
                 .into_iter()

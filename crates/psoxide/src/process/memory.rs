@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::linux::parse::pid_status::PidStatus;
 use crate::linux::parse::smaps::{parse_smaps, parse_smaps_totals};
 use crate::sys::errno::OsErr;
-use crate::sys::fs::{put_buf, take_buf, Eof};
+use crate::sys::fs::{put_buf, take_buf, FileKind};
 use std::io;
 use std::str::FromStr;
 
@@ -245,10 +245,10 @@ impl Process {
         // psutil falls back to smaps when smaps_rollup fails with ENOENT (old kernel) or
         // ESRCH (kernel threads answer ESRCH for it but give an empty smaps).
         let mut buf = take_buf();
-        let rollup = self.root.read(self.pid, "smaps_rollup", &mut buf, Eof::Zero);
+        let rollup = self.root.read(self.pid, "smaps_rollup", &mut buf, FileKind::MAPS);
         let totals = match rollup {
             Ok(()) => parse_smaps_totals(&buf, &self.root.path(self.pid, "smaps_rollup")),
-            Err(e) if OsErr::of(&e).is_gone() => self.with("smaps", Eof::Zero, parse_smaps_totals),
+            Err(e) if OsErr::of(&e).is_gone() => self.with("smaps", FileKind::MAPS, parse_smaps_totals),
             Err(e) => Err(self.os_error(Failed::File("smaps_rollup"), e)),
         };
         put_buf(buf);
@@ -268,7 +268,7 @@ impl Process {
         if grouped {
             crate::process::attrs::serve_prefetched!(self, MemoryMaps);
         }
-        let maps = self.with("smaps", Eof::Zero, |b, p| {
+        let maps = self.with("smaps", FileKind::MAPS, |b, p| {
             let mut out: Vec<MemoryMap> = Vec::new();
             let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
             for m in parse_smaps(b, p)? {

@@ -68,7 +68,7 @@ use crate::linux::parse::pid_files::parse_statm;
 use crate::linux::parse::pid_stat::parse_pid_stat;
 use crate::linux::parse::pid_status::{parse_pid_status, parse_pid_status_head, PidStatus};
 use crate::sys::errno::OsErr;
-use crate::sys::fs::{put_buf, take_buf, Eof};
+use crate::sys::fs::{put_buf, take_buf, FileKind};
 use indexmap::IndexMap;
 pub(crate) use procroot::ProcRoot;
 pub(crate) use users::Cache as UserCache;
@@ -269,7 +269,7 @@ impl Process {
     pub(crate) fn identity_stat(root: &ProcRoot, pid: Pid) -> Result<Stat> {
         check_pid(pid)?;
         let mut buf = take_buf();
-        let r = match root.read(pid, "stat", &mut buf, Eof::ShortRead) {
+        let r = match root.read(pid, "stat", &mut buf, FileKind::RECORD) {
             Ok(()) => parse_pid_stat(&buf, std::path::Path::new("stat"))
                 .map(|s| Stat::from_parsed(&s))
                 .map_err(|e| match e {
@@ -377,7 +377,7 @@ impl Process {
             }
         }
         let mut buf = take_buf();
-        let z = self.root.read(self.pid, "stat", &mut buf, Eof::ShortRead).is_ok()
+        let z = self.root.read(self.pid, "stat", &mut buf, FileKind::RECORD).is_ok()
             && parse_pid_stat(&buf, std::path::Path::new("stat"))
                 .map(|s| s.state == b'Z')
                 .unwrap_or(false);
@@ -421,11 +421,11 @@ impl Process {
     fn with<T>(
         &self,
         rel: &str,
-        eof: Eof,
+        kind: FileKind,
         f: impl FnOnce(&[u8], &std::path::Path) -> Result<T>,
     ) -> Result<T> {
         let mut buf = take_buf();
-        let r = match self.root.read(self.pid, rel, &mut buf, eof) {
+        let r = match self.root.read(self.pid, rel, &mut buf, kind) {
             // Parsers get a short path; the full one is only built for an error.
             Ok(()) => f(&buf, std::path::Path::new(rel)).map_err(|e| match e {
                 Error::Parse { what, .. } => Error::Parse {
@@ -514,7 +514,7 @@ impl Process {
     }
 
     fn read_stat(&self) -> Result<Stat> {
-        let s = self.with("stat", Eof::ShortRead, |b, p| {
+        let s = self.with("stat", FileKind::RECORD, |b, p| {
             Ok(Stat::from_parsed(&parse_pid_stat(b, p)?))
         })?;
         self.st().name = Some(s.comm.clone());
@@ -534,7 +534,7 @@ impl Process {
             }
             c.status_head_only && !tail
         };
-        let s = self.with("status", Eof::ShortRead, |b, p| {
+        let s = self.with("status", FileKind::RECORD, |b, p| {
             let parsed = if head_only {
                 parse_pid_status_head(b, p)?
             } else {
@@ -580,12 +580,12 @@ impl Process {
                 }
             }
         }
-        self.with("status", Eof::ShortRead, |b, p| f(&parse_pid_status(b, p)?))
+        self.with("status", FileKind::RECORD, |b, p| f(&parse_pid_status(b, p)?))
     }
 
     fn read_statm(&self) -> Result<MemoryInfo> {
         let ps = self.root.page_size;
-        self.with("statm", Eof::ShortRead, |b, p| {
+        self.with("statm", FileKind::RECORD, |b, p| {
             let m = parse_statm(b, p)?;
             Ok(MemoryInfo {
                 rss: m.resident.saturating_mul(ps),
@@ -614,7 +614,7 @@ impl Process {
             }
         };
         raw.clear();
-        let err = match self.root.read(self.pid, "cmdline", &mut raw, Eof::ShortRead) {
+        let err = match self.root.read(self.pid, "cmdline", &mut raw, FileKind::CMDLINE) {
             Err(e) => Some(self.os_error(Failed::File("cmdline"), e)),
             Ok(()) if raw.is_empty() && self.is_zombie() => {
                 Some(Error::zombie(self.pid, self.known_name(), None))
