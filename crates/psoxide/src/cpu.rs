@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::linux::parse::cpuinfo::{count_processors, parse_cpuinfo_cores, parse_cpuinfo_mhz};
 use crate::linux::parse::cpulist::parse_cpu_words;
 use crate::linux::parse::loadavg::parse_loadavg;
-use crate::linux::parse::proc_stat::{count_cpu_lines, parse_proc_stat, CpuTicks, ProcStat};
+use crate::linux::parse::proc_stat::{count_cpu_lines, parse_proc_stat, CpuTicks, ProcStat, Want};
 use crate::roots::Roots;
 use crate::sys::fs::{exists, list_dir, put_buf, read_bytes, take_buf, with_file, Dir, FileKind};
 use crate::util::round1;
@@ -172,10 +172,11 @@ fn clock_ticks() -> Result<f64> {
     Ok(t as f64)
 }
 
-/// Reads and parses `{procfs}/stat` in one pass.
-pub(crate) fn read_proc_stat(roots: &Roots, percpu: bool) -> Result<(PathBuf, ProcStat)> {
+/// Reads `{procfs}/stat` and parses the lines `want` names (only those: a bad line
+/// fails only the functions that need it).
+pub(crate) fn read_proc_stat(roots: &Roots, want: Want) -> Result<(PathBuf, ProcStat)> {
     let path = roots.proc("stat");
-    let st = with_file(&path, FileKind::RECORD, |b| parse_proc_stat(b, &path, percpu))?;
+    let st = with_file(&path, FileKind::RECORD, |b| parse_proc_stat(b, &path, want))?;
     Ok((path, st))
 }
 
@@ -195,7 +196,7 @@ impl Host {
 
 fn read_times(roots: &Roots) -> Result<CpuTimes> {
     let clk = clock_ticks()?;
-    let (path, st) = read_proc_stat(roots, false)?;
+    let (path, st) = read_proc_stat(roots, Want::CPU)?;
     let t = st
         .cpu
         .ok_or_else(|| Error::parse(&path, "'cpu' line: not found"))?;
@@ -222,7 +223,7 @@ impl Host {
 
 pub(crate) fn read_times_percpu(roots: &Roots) -> Result<Vec<CpuTimes>> {
     let clk = clock_ticks()?;
-    let (_, st) = read_proc_stat(roots, true)?;
+    let (_, st) = read_proc_stat(roots, Want::CPUS)?;
     Ok(st.cpus.iter().map(|t| CpuTimes::from_ticks(t, clk)).collect())
 }
 
@@ -293,7 +294,7 @@ impl CpuSampler {
     /// that the first call of each method measures since construction.
     pub fn primed(roots: Roots) -> Result<Self> {
         let clk = clock_ticks()?;
-        let (path, st) = read_proc_stat(&roots, true)?;
+        let (path, st) = read_proc_stat(&roots, Want::CPU | Want::CPUS)?;
         let t = st
             .cpu
             .ok_or_else(|| Error::parse(&path, "'cpu' line: not found"))?;
@@ -681,7 +682,7 @@ impl Host {
     /// [`cpu_stats`] on this host.
     pub fn cpu_stats(&self) -> Result<CpuStats> {
         let roots: &Roots = self.roots();
-        let (path, st) = read_proc_stat(roots, false)?;
+        let (path, st) = read_proc_stat(roots, Want::CTXT | Want::INTR | Want::SOFTIRQ)?;
         let need = |v: Option<u64>, label: &str| {
             v.ok_or_else(|| Error::parse(&path, format!("'{label}' line: not found")))
         };

@@ -9,7 +9,8 @@
 use super::{CtxSwitches, Failed, Process, ProcessCpuTimes, ThreadTimes};
 use crate::error::{Error, Result};
 use crate::linux::parse::cpulist::parse_cpulist;
-use crate::linux::parse::pid_stat::parse_pid_stat;
+use crate::linux::parse::pid_stat::{field, parse_pid_stat};
+use crate::linux::parse::pid_status::line;
 use crate::sys::errno::OsErr;
 use crate::sys::fs::{put_buf, take_buf, Dir, FileKind};
 use crate::sys::process as sys;
@@ -25,7 +26,7 @@ impl Process {
     /// CPU times (psutil's `cpu_times()`), seconds.
     pub fn cpu_times(&self) -> Result<ProcessCpuTimes> {
         crate::process::attrs::serve_prefetched!(self, CpuTimes);
-        let s = self.stat()?;
+        let s = self.stat_of(field::UTIME | field::STIME | field::CUTIME | field::CSTIME | field::DELAYACCT)?;
         let t = self.root.clk_tck;
         Ok(ProcessCpuTimes {
             user: s.utime as f64 / t,
@@ -77,7 +78,7 @@ impl Process {
     /// The CPU the process last ran on (psutil's `cpu_num()`).
     pub fn cpu_num(&self) -> Result<u32> {
         crate::process::attrs::serve_prefetched!(self, CpuNum);
-        let s = self.stat()?;
+        let s = self.stat_of(field::PROCESSOR)?;
         s.processor.and_then(|p| u32::try_from(p).ok()).ok_or_else(|| {
             Error::parse(
                 self.root.path(self.pid, "stat"),
@@ -160,6 +161,7 @@ impl Process {
     pub fn num_threads(&self) -> Result<u64> {
         crate::process::attrs::serve_prefetched!(self, NumThreads);
         self.with_status(|s| {
+            self.status_check(s, line::THREADS)?;
             s.threads
                 .ok_or_else(|| Error::parse(self.root.path(self.pid, "status"), "Threads line missing"))
         })
@@ -168,9 +170,12 @@ impl Process {
     /// Voluntary and involuntary context switches (psutil's `num_ctx_switches()`).
     pub fn num_ctx_switches(&self) -> Result<CtxSwitches> {
         crate::process::attrs::serve_prefetched!(self, NumCtxSwitches);
-        self.with_status_tail(|s| match (s.voluntary_ctxt_switches, s.nonvoluntary_ctxt_switches) {
-            (Some(voluntary), Some(involuntary)) => Ok(CtxSwitches { voluntary, involuntary }),
-            _ => Err(Error::unsupported("'voluntary_ctxt_switches' and 'nonvoluntary_ctxt_switches' lines were not found in /proc/PID/status; the kernel is probably older than 2.6.23")),
+        self.with_status_tail(|s| {
+            self.status_check(s, line::VOLUNTARY | line::NONVOLUNTARY)?;
+            match (s.voluntary_ctxt_switches, s.nonvoluntary_ctxt_switches) {
+                (Some(voluntary), Some(involuntary)) => Ok(CtxSwitches { voluntary, involuntary }),
+                _ => Err(Error::unsupported("'voluntary_ctxt_switches' and 'nonvoluntary_ctxt_switches' lines were not found in /proc/PID/status; the kernel is probably older than 2.6.23")),
+            }
         })
     }
 
@@ -196,7 +201,12 @@ impl Process {
             let rel = format!("task/{tid}/stat");
             match self.root.read(self.pid, &rel, &mut buf, FileKind::RECORD) {
                 Ok(()) => {
-                    let s = parse_pid_stat(&buf, &self.root.path(self.pid, &rel));
+                    let path = self.root.path(self.pid, &rel);
+                    // A thread's times need only its utime and stime.
+                    let s = parse_pid_stat(&buf, &path).and_then(|s| {
+                        s.bad.check(field::UTIME | field::STIME, &path)?;
+                        Ok(s)
+                    });
                     match s {
                         Ok(s) => out.push(ThreadTimes {
                             id,

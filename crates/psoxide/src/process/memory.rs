@@ -3,7 +3,8 @@
 
 use super::{Failed, MemoryInfo, MemoryInfoEx, PageFaults, Process};
 use crate::error::{Error, Result};
-use crate::linux::parse::pid_status::PidStatus;
+use crate::linux::parse::pid_stat::field;
+use crate::linux::parse::pid_status::{line, PidStatus};
 use crate::linux::parse::smaps::{parse_smaps, parse_smaps_totals};
 use crate::sys::errno::OsErr;
 use crate::sys::fs::{put_buf, take_buf, FileKind};
@@ -170,6 +171,18 @@ fn map_path(raw: &[u8]) -> io::Result<String> {
 /// there (kernel 4.5+ for RssFile/RssShmem). A kernel thread has no `Vm*` lines at all:
 /// its memory is all zeros, as `statm` says.
 fn memory_from_status(s: &PidStatus<'_>) -> Option<MemoryInfo> {
+    // A bad line among those: `statm` answers instead.
+    const USED: u64 = line::VM_SIZE
+        | line::VM_RSS
+        | line::RSS_FILE
+        | line::RSS_SHMEM
+        | line::VM_EXE
+        | line::VM_DATA
+        | line::VM_STK
+        | line::THREADS;
+    if s.bad.mask() & USED != 0 {
+        return None;
+    }
     if s.vm_size.is_none() && s.vm_rss.is_none() && s.rss_file.is_none() {
         return s.threads.map(|_| MemoryInfo::default());
     }
@@ -219,6 +232,16 @@ impl Process {
         crate::process::attrs::serve_prefetched!(self, MemoryInfoEx);
         let m = self.memory_info()?;
         self.with_status(|s| {
+            self.status_check(
+                s,
+                line::VM_HWM
+                    | line::VM_PEAK
+                    | line::RSS_ANON
+                    | line::RSS_FILE
+                    | line::RSS_SHMEM
+                    | line::VM_SWAP
+                    | line::HUGETLB,
+            )?;
             Ok(MemoryInfoEx {
                 rss: m.rss,
                 vms: m.vms,
@@ -368,7 +391,7 @@ impl Process {
     /// Minor and major page faults (psutil 8.0's `page_faults()`), counts.
     pub fn page_faults(&self) -> Result<PageFaults> {
         crate::process::attrs::serve_prefetched!(self, PageFaults);
-        let s = self.stat()?;
+        let s = self.stat_of(field::MINFLT | field::MAJFLT)?;
         Ok(PageFaults {
             minor: s.minflt,
             major: s.majflt,

@@ -65,7 +65,8 @@ use crate::constants::ProcessStatus;
 use crate::context::{Host, HostState};
 use crate::error::{Error, Pid, Result};
 use crate::linux::parse::pid_files::parse_statm;
-use crate::linux::parse::pid_stat::parse_pid_stat;
+use crate::linux::parse::field_errors::FieldErrors;
+use crate::linux::parse::pid_stat::{field, parse_pid_stat};
 use crate::linux::parse::pid_status::{parse_pid_status, parse_pid_status_head, PidStatus};
 use crate::sys::errno::OsErr;
 use crate::sys::fs::{put_buf, take_buf, FileKind};
@@ -181,6 +182,7 @@ impl StatusData {
                 nonvoluntary_ctxt_switches: p.nonvoluntary_ctxt_switches,
                 cpus_allowed_list: None,
                 tail_parsed: p.tail_parsed,
+                bad: p.bad,
             },
         }
     }
@@ -203,6 +205,9 @@ pub(crate) struct Stat {
     starttime: u64,
     processor: Option<i64>,
     delayacct: Option<u64>,
+    /// The fields that did not parse: a getter checks those it needs
+    /// ([`Process::stat_of`]).
+    bad: FieldErrors,
 }
 
 /// psutil's `NoSuchProcess` for a PID that cannot name a process: 0, or above the
@@ -270,8 +275,12 @@ impl Process {
         check_pid(pid)?;
         let mut buf = take_buf();
         let r = match root.read(pid, "stat", &mut buf, FileKind::RECORD) {
+            // The identity needs the shape and the start time, nothing else.
             Ok(()) => parse_pid_stat(&buf, std::path::Path::new("stat"))
-                .map(|s| Stat::from_parsed(&s))
+                .and_then(|s| {
+                    s.bad.check(field::STARTTIME, std::path::Path::new("stat"))?;
+                    Ok(Stat::from_parsed(&s))
+                })
                 .map_err(|e| match e {
                     Error::Parse { what, .. } => Error::Parse {
                         path: root.path(pid, "stat"),
@@ -513,6 +522,28 @@ impl Process {
         Ok(s)
     }
 
+    /// [`stat`](Process::stat) with the fields of `need` (bits of
+    /// `pid_stat::field`) checked: a field that did not parse fails only the getters
+    /// that need it, with an error naming the file and the field.
+    fn stat_of(&self, need: u64) -> Result<Stat> {
+        let s = self.stat()?;
+        if !s.bad.is_empty() {
+            s.bad.check(need, &self.root.path(self.pid, "stat"))?;
+        }
+        Ok(s)
+    }
+
+    /// Fails unless the lines of `need` (bits of `pid_status::line`) of the parsed
+    /// `status` are valid: a bad line fails only the getters that need it, with an error
+    /// naming the file and the line. Touches no handle state (it runs inside
+    /// [`with_status`](Process::with_status)'s closure).
+    fn status_check(&self, s: &PidStatus<'_>, need: u64) -> Result<()> {
+        if s.bad.is_empty() {
+            return Ok(());
+        }
+        s.bad.check(need, &self.root.path(self.pid, "status"))
+    }
+
     fn read_stat(&self) -> Result<Stat> {
         let s = self.with("stat", FileKind::RECORD, |b, p| {
             Ok(Stat::from_parsed(&parse_pid_stat(b, p)?))
@@ -587,12 +618,22 @@ impl Process {
         let ps = self.root.page_size;
         self.with("statm", FileKind::RECORD, |b, p| {
             let m = parse_statm(b, p)?;
+            // Pages to bytes: a count no machine can have overflows, and that is an
+            // error, never a saturated (or wrapped) number of bytes.
+            let bytes = |pages: u64, what: &str| {
+                pages.checked_mul(ps).ok_or_else(|| {
+                    Error::parse(
+                        p,
+                        format!("{what}: {pages} pages of {ps} bytes overflow a 64-bit byte count"),
+                    )
+                })
+            };
             Ok(MemoryInfo {
-                rss: m.resident.saturating_mul(ps),
-                vms: m.size.saturating_mul(ps),
-                shared: m.shared.saturating_mul(ps),
-                text: m.text.saturating_mul(ps),
-                data: m.data.saturating_mul(ps),
+                rss: bytes(m.resident, "resident")?,
+                vms: bytes(m.size, "size")?,
+                shared: bytes(m.shared, "shared")?,
+                text: bytes(m.text, "text")?,
+                data: bytes(m.data, "data")?,
             })
         })
     }
@@ -660,6 +701,7 @@ impl Stat {
             starttime: s.starttime,
             processor: s.processor,
             delayacct: s.delayacct_blkio_ticks,
+            bad: s.bad.clone(),
         }
     }
 }

@@ -23,7 +23,7 @@
 
 use super::{pidfd, Failed, Process};
 use crate::error::{Error, Result};
-use crate::linux::parse::pid_stat::parse_pid_stat;
+use crate::linux::parse::pid_stat::{field, parse_pid_stat};
 use crate::sys::errno::OsErr;
 use crate::sys::fs::{put_buf, take_buf, FileKind};
 use crate::sys::process as sys;
@@ -55,6 +55,7 @@ impl Process {
         let mut buf = take_buf();
         let r = match self.root.read(self.pid, "stat", &mut buf, FileKind::RECORD) {
             Ok(()) => match parse_pid_stat(&buf, &self.root.path(self.pid, "stat")) {
+                Ok(s) if s.bad.mask() & field::STARTTIME != 0 => Identity::Unknown,
                 Ok(s) if s.starttime == self.start_ticks => Identity::Same,
                 Ok(_) => Identity::Reused,
                 Err(_) => Identity::Unknown,
