@@ -272,10 +272,19 @@ pub fn disk_usage(path: impl AsRef<Path>) -> Result<DiskUsage> {
     }
     let st = crate::sys::fs::statvfs(path).map_err(|e| Error::io(path, e))?;
     let frsize = st.f_frsize;
-    // Sizes beyond 16 EiB cannot occur; saturate rather than wrap.
-    let total = st.f_blocks.saturating_mul(frsize);
-    let avail_root = st.f_bfree.saturating_mul(frsize);
-    let free = st.f_bavail.saturating_mul(frsize);
+    // Blocks to bytes: beyond 16 EiB (a FUSE file system may claim anything) is an
+    // error naming the path, never a saturated size.
+    let bytes = |blocks: u64, what: &str| {
+        blocks.checked_mul(frsize).ok_or_else(|| {
+            Error::parse(
+                path,
+                format!("statvfs: {what} {blocks} blocks of {frsize} bytes overflow a 64-bit byte count"),
+            )
+        })
+    };
+    let total = bytes(st.f_blocks, "f_blocks")?;
+    let avail_root = bytes(st.f_bfree, "f_bfree")?;
+    let free = bytes(st.f_bavail, "f_bavail")?;
     let used = total.saturating_sub(avail_root);
     let denom = used as f64 + free as f64;
     let percent = if denom == 0.0 {
