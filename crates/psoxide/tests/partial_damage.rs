@@ -313,3 +313,27 @@ fn a_thread_with_a_bad_unrelated_field() {
         "field 14 (utime): \"-9\"",
     );
 }
+
+#[test]
+fn a_missing_socket_table_is_named_not_the_fd_directory() {
+    // Process 100 has a socket descriptor; the tree has no `net/` tables. The error
+    // must name the table that is missing (it used to be reported as `100/fd`).
+    let t = Tree::new();
+    std::fs::create_dir_all(t.path("100/fd")).unwrap();
+    std::os::unix::fs::symlink("socket:[4242]", t.path("100/fd/3")).unwrap();
+    let p = t.host().process(100).unwrap();
+    names(
+        p.net_connections(ConnectionKind::Tcp4),
+        &t.path("net/tcp"),
+        "No such file",
+    );
+    // Once the table is there, the socket is found.
+    t.write(
+        "net/tcp",
+        "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   \
+         0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4242 1 0000000000000000 100 0 0 10 0\n",
+    );
+    let c = p.net_connections(ConnectionKind::Tcp4).unwrap();
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0].fd, 3);
+}

@@ -136,7 +136,11 @@ impl Process {
         let r = crate::connections::process_connections(&self.root.roots, self.pid, kind);
         let out = match r {
             Ok(v) => v,
-            Err(Error::Io { source, .. }) => return Err(self.os_error(Failed::File("fd"), source)),
+            // The process's own `fd` directory or links: psutil's translation. An
+            // error of a socket table (`{procfs}/net/tcp`, ...) keeps its own path.
+            Err(Error::Io { path, source }) if path.starts_with(self.root.path(self.pid, "")) => {
+                return Err(self.os_error(Failed::File("fd"), source))
+            }
             Err(e) => return Err(e),
         };
         // As psutil does: the process must still exist once the tables were read.
