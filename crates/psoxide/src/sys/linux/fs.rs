@@ -116,6 +116,14 @@ pub(crate) fn take_buf() -> Vec<u8> {
     BUF.with(|b| b.take())
 }
 
+/// Drops this thread's reusable buffers (for [`heap_trim`](crate::heap_trim)); the
+/// next read starts a new one.
+#[cfg_attr(not(target_env = "gnu"), allow(dead_code))]
+pub(crate) fn release_thread_buffers() {
+    BUF.with(|b| drop(b.take()));
+    DENTS.with(|b| drop(b.take()));
+}
+
 /// Returns a buffer taken with [`take_buf`] for reuse (huge buffers are dropped).
 pub(crate) fn put_buf(buf: Vec<u8>) {
     if buf.capacity() <= KEEP_MAX {
