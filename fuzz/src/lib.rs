@@ -122,38 +122,68 @@ fn offset_in(inner: &[u8], outer: &[u8]) -> usize {
 
 // ------------------------------------------------------------------ /proc/stat
 
-/// `/proc/stat`: `parse_proc_stat` with and without the per-CPU lines,
+/// `/proc/stat`: `parse_proc_stat` for every line alone and for all of them,
 /// `count_cpu_lines`.
 pub fn fuzz_proc_stat(data: &[u8]) {
-    let lean = proc_stat::parse_proc_stat(data, path(), false);
-    let full = proc_stat::parse_proc_stat(data, path(), true);
-    touch(&lean);
-    touch(&full);
+    use proc_stat::Want;
+    let all = proc_stat::parse_proc_stat(data, path(), Want::ALL);
+    touch(&all);
     let n = proc_stat::count_cpu_lines(data);
     assert!(n as usize <= lines(data).count());
-    if let Ok(full) = &full {
-        // The per-CPU pass checks a superset of the lines the lean pass checks.
-        let lean = lean
-            .as_ref()
-            .expect("percpu=true accepted what percpu=false rejected");
-        assert!(lean.cpus.is_empty());
-        let key = |s: &proc_stat::ProcStat| (s.cpu, s.ctxt, s.intr, s.softirq, s.btime);
-        assert_eq!(key(lean), key(full));
+    // Each line alone: accepted whenever all of them are (a line is checked only when
+    // wanted), with the same value, and nothing else filled in.
+    let singles = [
+        Want::CPU,
+        Want::CPUS,
+        Want::CTXT,
+        Want::INTR,
+        Want::SOFTIRQ,
+        Want::BTIME,
+    ];
+    let mut each_ok = true;
+    for want in singles {
+        let one = proc_stat::parse_proc_stat(data, path(), want);
+        touch(&one);
+        let Ok(one) = one else {
+            each_ok = false;
+            assert!(all.is_err(), "{want:?} alone rejected what Want::ALL accepted");
+            continue;
+        };
+        let key = |s: &proc_stat::ProcStat| (s.cpu, s.cpus.clone(), s.ctxt, s.intr, s.softirq, s.btime);
+        let mut want_only = proc_stat::ProcStat::default();
+        if let Ok(all) = &all {
+            // Take from the full parse exactly the field of this line.
+            match want {
+                Want::CPU => want_only.cpu = all.cpu,
+                Want::CPUS => want_only.cpus = all.cpus.clone(),
+                Want::CTXT => want_only.ctxt = all.ctxt,
+                Want::INTR => want_only.intr = all.intr,
+                Want::SOFTIRQ => want_only.softirq = all.softirq,
+                _ => want_only.btime = all.btime,
+            }
+            assert_eq!(
+                key(&one),
+                key(&want_only),
+                "{want:?} alone differs from Want::ALL"
+            );
+        }
+    }
+    // Conversely: every line accepted alone means all of them are accepted.
+    assert_eq!(each_ok, all.is_ok(), "lines accepted one by one but not together");
+    if let Ok(full) = &all {
         assert!(full.cpus.len() <= n as usize, "more cpuN records than cpuN lines");
         for c in full.cpus.iter().chain(full.cpu.iter()) {
             assert!((proc_stat::CPU_MIN_COLUMNS..=proc_stat::CPU_COLUMNS).contains(&c.columns));
             assert!(c.ticks[c.columns..].iter().all(|&t| t == 0));
         }
-    }
-    if let Ok(st) = &lean {
-        // Accepted input ends with '\n'; labels end at the first blank.
-        let body = &data[..data.len().saturating_sub(1)];
+        // Labels end at the first blank; an unterminated last line is never used.
+        let body = data.strip_suffix(b"\n").unwrap_or(data);
         let split = stat_line;
         let singles = [
-            (&b"ctxt"[..], st.ctxt),
-            (b"intr", st.intr),
-            (b"softirq", st.softirq),
-            (b"btime", st.btime),
+            (&b"ctxt"[..], full.ctxt),
+            (b"intr", full.intr),
+            (b"softirq", full.softirq),
+            (b"btime", full.btime),
         ];
         for (label, v) in singles {
             let last = lines(body).map(split).rfind(|(l, _)| *l == label);
@@ -163,7 +193,7 @@ pub fn fuzz_proc_stat(data: &[u8]) {
                 (l, v) => panic!("{:?}: line present {} but value {v:?}", label, l.is_some()),
             }
         }
-        if let Some(cpu) = st.cpu {
+        if let Some(cpu) = full.cpu {
             let (_, toks) = lines(body)
                 .map(split)
                 .find(|(l, _)| *l == b"cpu")
@@ -582,8 +612,10 @@ pub fn fuzz_utmp(data: &[u8]) {
 // ------------------------------------------------------------------ per-process files
 
 /// `/proc/PID/stat`: `comm` is the sub-slice between the first `(` and the last `)`;
-/// numeric fields re-serialize to their tokens.
+/// numeric fields re-serialize to their tokens unless recorded as bad, and a bad
+/// field holds 0.
 pub fn fuzz_pid_stat(data: &[u8]) {
+    use pid_stat::field;
     let r = pid_stat::parse_pid_stat(data, path());
     touch(&r);
     let Ok(s) = r else { return };
@@ -599,17 +631,49 @@ pub fn fuzz_pid_stat(data: &[u8]) {
     assert_eq!(offset_in(s.comm, data), open + 1);
     assert_eq!(open + 1 + s.comm.len(), close);
     let f: Vec<&[u8]> = ws_fields(&data[close + 1..]).collect();
-    assert_eq!(f[0], [s.state]);
-    same_signed_digits(f[1], s.ppid, "pid_stat ppid");
-    same_digits(f[6], s.flags, false, "pid_stat flags");
-    same_digits(f[11], s.utime, false, "pid_stat utime");
-    same_digits(f[12], s.stime, false, "pid_stat stime");
-    same_signed_digits(f[16], s.nice, "pid_stat nice");
-    same_digits(f[19], s.starttime, false, "pid_stat starttime");
-    if let Some(p) = s.processor {
-        same_signed_digits(f[36], p, "pid_stat processor");
+    assert!(f.len() >= 20);
+    let bad = s.bad.mask();
+    // Every bad field names itself and fails exactly the checks that include it.
+    for bit in (0..64).map(|b| 1u64 << b).filter(|b| bad & b != 0) {
+        let e = s
+            .bad
+            .check(bit, path())
+            .expect_err("a bad field passed its check");
+        assert!(!e.to_string().is_empty());
+    }
+    s.bad.check(!bad, path()).expect("a good field failed its check");
+    let ok = |bit: u64| bad & bit == 0;
+    if ok(field::STATE) {
+        assert_eq!(f[0], [s.state]);
     } else {
-        assert!(f.len() <= 36);
+        assert_eq!(s.state, 0);
+        assert_ne!(f[0].len(), 1);
+    }
+    let signed = [(1, field::PPID, s.ppid), (16, field::NICE, s.nice)];
+    for (i, bit, v) in signed {
+        if ok(bit) {
+            same_signed_digits(f[i], v, "pid_stat signed");
+        } else {
+            assert_eq!(v, 0);
+        }
+    }
+    let unsigned = [
+        (6, field::FLAGS, s.flags),
+        (11, field::UTIME, s.utime),
+        (12, field::STIME, s.stime),
+        (19, field::STARTTIME, s.starttime),
+    ];
+    for (i, bit, v) in unsigned {
+        if ok(bit) {
+            same_digits(f[i], v, false, "pid_stat unsigned");
+        } else {
+            assert_eq!(v, 0);
+        }
+    }
+    match s.processor {
+        Some(p) if ok(field::PROCESSOR) => same_signed_digits(f[36], p, "pid_stat processor"),
+        Some(p) => assert_eq!(p, 0),
+        None => assert!(f.len() <= 36 && ok(field::PROCESSOR)),
     }
 }
 
@@ -633,24 +697,40 @@ pub fn fuzz_pid_status(data: &[u8]) {
         (Err(_), _) => {}
     }
     let Ok(s) = r else { return };
-    assert!(s.uids.is_some() || s.tgid.is_some());
+    let bad = s.bad.mask();
+    assert!(
+        s.uids.is_some() || s.tgid.is_some() || bad & (pid_status::line::UID | pid_status::line::TGID) != 0
+    );
+    s.bad.check(!bad, path()).expect("a good line failed its check");
     if let Some(list) = s.cpus_allowed_list {
         assert!(is_subslice(list, data));
         touch(&cpulist::parse_cpulist(list, path()));
     }
-    for (key, v) in [
-        (&b"Tgid"[..], s.tgid),
-        (b"PPid", s.ppid),
-        (b"Threads", s.threads),
-        (b"voluntary_ctxt_switches", s.voluntary_ctxt_switches),
+    for (key, bit, v) in [
+        (&b"Tgid"[..], pid_status::line::TGID, s.tgid),
+        (b"PPid", pid_status::line::PPID, s.ppid),
+        (b"Threads", pid_status::line::THREADS, s.threads),
+        (
+            b"voluntary_ctxt_switches",
+            pid_status::line::VOLUNTARY,
+            s.voluntary_ctxt_switches,
+        ),
     ] {
         let last = lines(data).rev().find_map(|l| {
             let c = l.iter().position(|&b| b == b':')?;
             (&l[..c] == key).then(|| l[c + 1..].trim_ascii())
         });
         match (last, v) {
-            (Some(tok), Some(v)) => same_digits(tok, v, false, "pid_status"),
-            (None, None) => {}
+            // The last line of a key decides: a bad one leaves the value out and is
+            // reported.
+            (Some(_), None) if bad & bit != 0 => {
+                assert!(s.bad.check(bit, path()).is_err());
+            }
+            (Some(tok), Some(v)) => {
+                assert_eq!(bad & bit, 0);
+                same_digits(tok, v, false, "pid_status")
+            }
+            (None, None) => assert_eq!(bad & bit, 0),
             (l, v) => panic!("status {:?}: line {} value {v:?}", key, l.is_some()),
         }
     }

@@ -11,9 +11,9 @@ use crate::error::{Error, Result};
 use crate::linux::parse::cpuinfo::{count_processors, parse_cpuinfo_cores, parse_cpuinfo_mhz};
 use crate::linux::parse::cpulist::parse_cpu_words;
 use crate::linux::parse::loadavg::parse_loadavg;
-use crate::linux::parse::proc_stat::{count_cpu_lines, parse_proc_stat, CpuTicks, ProcStat};
+use crate::linux::parse::proc_stat::{count_cpu_lines, parse_proc_stat, CpuTicks, ProcStat, Want};
 use crate::roots::Roots;
-use crate::sys::fs::{exists, list_dir, put_buf, read_bytes, take_buf, with_file, Dir, Eof};
+use crate::sys::fs::{exists, list_dir, put_buf, read_bytes, take_buf, with_file, Dir, FileKind};
 use crate::util::round1;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -172,10 +172,11 @@ fn clock_ticks() -> Result<f64> {
     Ok(t as f64)
 }
 
-/// Reads and parses `{procfs}/stat` in one pass.
-pub(crate) fn read_proc_stat(roots: &Roots, percpu: bool) -> Result<(PathBuf, ProcStat)> {
+/// Reads `{procfs}/stat` and parses the lines `want` names (only those: a bad line
+/// fails only the functions that need it).
+pub(crate) fn read_proc_stat(roots: &Roots, want: Want) -> Result<(PathBuf, ProcStat)> {
     let path = roots.proc("stat");
-    let st = with_file(&path, Eof::ShortRead, |b| parse_proc_stat(b, &path, percpu))?;
+    let st = with_file(&path, FileKind::RECORD, |b| parse_proc_stat(b, &path, want))?;
     Ok((path, st))
 }
 
@@ -195,7 +196,7 @@ impl Host {
 
 fn read_times(roots: &Roots) -> Result<CpuTimes> {
     let clk = clock_ticks()?;
-    let (path, st) = read_proc_stat(roots, false)?;
+    let (path, st) = read_proc_stat(roots, Want::CPU)?;
     let t = st
         .cpu
         .ok_or_else(|| Error::parse(&path, "'cpu' line: not found"))?;
@@ -222,7 +223,7 @@ impl Host {
 
 pub(crate) fn read_times_percpu(roots: &Roots) -> Result<Vec<CpuTimes>> {
     let clk = clock_ticks()?;
-    let (_, st) = read_proc_stat(roots, true)?;
+    let (_, st) = read_proc_stat(roots, Want::CPUS)?;
     Ok(st.cpus.iter().map(|t| CpuTimes::from_ticks(t, clk)).collect())
 }
 
@@ -293,7 +294,7 @@ impl CpuSampler {
     /// that the first call of each method measures since construction.
     pub fn primed(roots: Roots) -> Result<Self> {
         let clk = clock_ticks()?;
-        let (path, st) = read_proc_stat(&roots, true)?;
+        let (path, st) = read_proc_stat(&roots, Want::CPU | Want::CPUS)?;
         let t = st
             .cpu
             .ok_or_else(|| Error::parse(&path, "'cpu' line: not found"))?;
@@ -530,12 +531,12 @@ impl Host {
             }
         }
         let cpuinfo = roots.proc("cpuinfo");
-        let n = with_file(&cpuinfo, Eof::Zero, |b| Ok(count_processors(b))).unwrap_or(0);
+        let n = with_file(&cpuinfo, FileKind::TABLE, |b| Ok(count_processors(b))).unwrap_or(0);
         if n > 0 {
             return Some(n);
         }
         let stat = roots.proc("stat");
-        let n = with_file(&stat, Eof::ShortRead, |b| Ok(count_cpu_lines(b))).unwrap_or(0);
+        let n = with_file(&stat, FileKind::RECORD, |b| Ok(count_cpu_lines(b))).unwrap_or(0);
         (n > 0).then_some(n)
     }
 }
@@ -594,7 +595,7 @@ impl Host {
             return Some(n);
         }
         let path = roots.proc("cpuinfo");
-        let n = with_file(&path, Eof::Zero, |b| parse_cpuinfo_cores(b, &path)).unwrap_or(0);
+        let n = with_file(&path, FileKind::TABLE, |b| parse_cpuinfo_cores(b, &path)).unwrap_or(0);
         (n > 0).then_some(n)
     }
 }
@@ -629,7 +630,7 @@ fn count_topology(cpu_dir: &Path) -> Option<u32> {
             rel.clear();
             rel.extend_from_slice(prefix);
             rel.extend_from_slice(file);
-            match dir.read_file(&rel, &mut buf, Eof::ShortRead) {
+            match dir.read_file(&rel, &mut buf, FileKind::RECORD) {
                 Ok(()) => {
                     any = true;
                     let t = buf.trim_ascii();
@@ -681,7 +682,7 @@ impl Host {
     /// [`cpu_stats`] on this host.
     pub fn cpu_stats(&self) -> Result<CpuStats> {
         let roots: &Roots = self.roots();
-        let (path, st) = read_proc_stat(roots, false)?;
+        let (path, st) = read_proc_stat(roots, Want::CTXT | Want::INTR | Want::SOFTIRQ)?;
         let need = |v: Option<u64>, label: &str| {
             v.ok_or_else(|| Error::parse(&path, format!("'{label}' line: not found")))
         };
@@ -714,7 +715,7 @@ pub struct CpuFreq {
 /// permission denied: psutil's `fallback=None`); a value that is not an integer is an
 /// [`Error::Parse`].
 fn read_khz_opt(path: &Path) -> Result<Option<f64>> {
-    match read_bytes(path, Eof::ShortRead) {
+    match read_bytes(path, FileKind::RECORD) {
         Ok(b) => parse_khz(&b, path).map(Some),
         Err(Error::Io { .. }) => Ok(None),
         Err(e) => Err(e),
@@ -722,7 +723,7 @@ fn read_khz_opt(path: &Path) -> Result<Option<f64>> {
 }
 
 fn read_khz(path: &Path) -> Result<f64> {
-    let b = read_bytes(path, Eof::ShortRead)?;
+    let b = read_bytes(path, FileKind::RECORD)?;
     parse_khz(&b, path)
 }
 
@@ -771,7 +772,7 @@ impl Host {
     pub fn cpu_freq_percpu(&self) -> Result<Vec<CpuFreq>> {
         let roots: &Roots = self.roots();
         let cpuinfo = roots.proc("cpuinfo");
-        let mhz = with_file(&cpuinfo, Eof::Zero, |b| parse_cpuinfo_mhz(b, &cpuinfo))?;
+        let mhz = with_file(&cpuinfo, FileKind::TABLE, |b| parse_cpuinfo_mhz(b, &cpuinfo))?;
         let cpu_dir = roots.sys("devices/system/cpu");
         let sysfs_mode = exists(&cpu_dir.join("cpufreq/policy0")) || exists(&cpu_dir.join("cpu0/cpufreq"));
         if !sysfs_mode {
@@ -801,7 +802,7 @@ impl Host {
         let mut cpus: Vec<(u32, usize)> = Vec::new();
         for (idx, (dir, n)) in dirs.iter().enumerate() {
             let path = dir.join("affected_cpus");
-            match read_bytes(&path, Eof::ShortRead) {
+            match read_bytes(&path, FileKind::RECORD) {
                 Ok(b) => cpus.extend(parse_cpu_words(&b, &path)?.into_iter().map(|c| (c, idx))),
                 Err(e) if e.raw_os_error() == Some(libc::ENOENT) => cpus.push((*n, idx)),
                 Err(e) => return Err(e),
@@ -824,7 +825,7 @@ impl Host {
             };
             let Some(current) = current else {
                 let online = cpu_dir.join(format!("cpu{cpu}/online"));
-                let offline = read_bytes(&online, Eof::ShortRead).is_ok_and(|b| b.trim_ascii() == b"0");
+                let offline = read_bytes(&online, FileKind::RECORD).is_ok_and(|b| b.trim_ascii() == b"0");
                 if offline {
                     continue;
                 }
@@ -893,7 +894,7 @@ impl Host {
             return Ok(crate::sys::system::loadavg());
         }
         let path = roots.proc("loadavg");
-        with_file(&path, Eof::ShortRead, |b| parse_loadavg(b, &path))
+        with_file(&path, FileKind::RECORD, |b| parse_loadavg(b, &path))
     }
 }
 

@@ -17,7 +17,7 @@ use crate::roots::Roots;
 use crate::sys::errno::OsErr;
 use crate::sys::fs::{
     exists, is_file, list_dir, open, open_regular, put_buf, read_bytes, read_fd, read_into, take_buf,
-    with_file, Dir, Eof,
+    with_file, Dir, FileKind,
 };
 use crate::util::round1;
 use indexmap::IndexMap;
@@ -104,13 +104,13 @@ fn root_dev() -> Result<(u32, u32)> {
 /// at each step). The result `{dev}/NAME` must exist; `/dev/NAME` is returned.
 fn find_root_device(roots: &Roots, major: u32, minor: u32) -> Option<String> {
     let from_partitions = || {
-        let b = read_bytes(&roots.proc("partitions"), Eof::Zero).ok()?;
+        let b = read_bytes(&roots.proc("partitions"), FileKind::TABLE).ok()?;
         find_partition_name(&b, major, minor)
     };
     let from_dev_block = || {
         let b = read_bytes(
             &roots.sys(format!("dev/block/{major}:{minor}/uevent")),
-            Eof::ShortRead,
+            FileKind::RECORD,
         )
         .ok()?;
         parse_uevent_devname(&b)
@@ -119,7 +119,7 @@ fn find_root_device(roots: &Roots, major: u32, minor: u32) -> Option<String> {
         let needle = format!("{major}:{minor}");
         let dir = roots.sys("class/block");
         for ent in list_dir(&dir).ok()? {
-            let Ok(b) = read_bytes(&dir.join(&ent).join("dev"), Eof::ShortRead) else {
+            let Ok(b) = read_bytes(&dir.join(&ent).join("dev"), FileKind::RECORD) else {
                 continue;
             };
             if b.trim_ascii() == needle.as_bytes() {
@@ -148,7 +148,7 @@ thread_local! {
 fn with_physical_fstypes<T>(roots: &Roots, f: impl FnOnce(&[Cow<'_, str>]) -> Result<T>) -> Result<T> {
     let path = roots.proc("filesystems");
     let mut buf = FS_BUF.with(|b| b.take());
-    let r = match read_into(&path, &mut buf, Eof::Zero) {
+    let r = match read_into(&path, &mut buf, FileKind::TABLE) {
         Ok(()) => {
             let mut types = Vec::with_capacity(32);
             match visit_filesystems(&buf, &path, |t| types.push(String::from_utf8_lossy(t))) {
@@ -158,7 +158,7 @@ fn with_physical_fstypes<T>(roots: &Roots, f: impl FnOnce(&[Cow<'_, str>]) -> Re
         }
         Err(e) if matches!(e.raw_os_error(), Some(libc::EACCES) | Some(libc::EPERM)) => {
             let mi = roots.proc("self/mountinfo");
-            with_file(&mi, Eof::Zero, |b| parse_mountinfo_fstypes(b, &mi)).and_then(|types| {
+            with_file(&mi, FileKind::TABLE, |b| parse_mountinfo_fstypes(b, &mi)).and_then(|types| {
                 let types: Vec<Cow<'_, str>> = types.into_iter().map(Cow::Owned).collect();
                 f(&types)
             })
@@ -216,7 +216,7 @@ impl Host {
 fn mount_entries(roots: &Roots, fstypes: Option<&[Cow<'_, str>]>) -> Result<Vec<DiskPartition>> {
     let (table, fd) = open_mount_table(roots)?;
     let mut buf = take_buf();
-    let r = read_fd(fd.as_fd(), &mut buf, Eof::Zero).map_err(|e| Error::io(&table, e));
+    let r = read_fd(fd.as_fd(), &mut buf, FileKind::TABLE).map_err(|e| Error::io(&table, e));
     drop(fd);
     let mut root: Option<Option<String>> = None; // resolved lazily, once
     let mut out = Vec::new();
@@ -272,10 +272,19 @@ pub fn disk_usage(path: impl AsRef<Path>) -> Result<DiskUsage> {
     }
     let st = crate::sys::fs::statvfs(path).map_err(|e| Error::io(path, e))?;
     let frsize = st.f_frsize;
-    // Sizes beyond 16 EiB cannot occur; saturate rather than wrap.
-    let total = st.f_blocks.saturating_mul(frsize);
-    let avail_root = st.f_bfree.saturating_mul(frsize);
-    let free = st.f_bavail.saturating_mul(frsize);
+    // Blocks to bytes: beyond 16 EiB (a FUSE file system may claim anything) is an
+    // error naming the path, never a saturated size.
+    let bytes = |blocks: u64, what: &str| {
+        blocks.checked_mul(frsize).ok_or_else(|| {
+            Error::parse(
+                path,
+                format!("statvfs: {what} {blocks} blocks of {frsize} bytes overflow a 64-bit byte count"),
+            )
+        })
+    };
+    let total = bytes(st.f_blocks, "f_blocks")?;
+    let avail_root = bytes(st.f_bfree, "f_bfree")?;
+    let free = bytes(st.f_bavail, "f_bavail")?;
     let used = total.saturating_sub(avail_root);
     let denom = used as f64 + free as f64;
     let percent = if denom == 0.0 {
@@ -378,7 +387,7 @@ fn read_sysfs_block(roots: &Roots, out: &mut Vec<(DiskStatLine, PathBuf)>) -> Re
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let rec = with_file(&p, Eof::ShortRead, |b| parse_sysfs_block_stat(b, &p, &name))?;
+            let rec = with_file(&p, FileKind::RECORD, |b| parse_sysfs_block_stat(b, &p, &name))?;
             out.push((rec, p));
         }
         // sysfs is shallow; a bound keeps a looping tree from recursing forever.
@@ -414,7 +423,7 @@ fn with_rows<T>(roots: &Roots, f: impl FnOnce(&[(Cow<'_, str>, [u64; 9])]) -> T)
     };
     if let Some(fd) = fd {
         let mut buf = take_buf();
-        let r = read_fd(fd.as_fd(), &mut buf, Eof::Zero).map_err(|e| Error::io(&path, e));
+        let r = read_fd(fd.as_fd(), &mut buf, FileKind::TABLE).map_err(|e| Error::io(&path, e));
         drop(fd);
         let r = r.and_then(|()| {
             let mut rows = Vec::with_capacity(32);

@@ -22,7 +22,8 @@ impl Host {
 }
 
 pub(crate) fn boot_time_in(roots: &Roots) -> Result<f64> {
-    let (path, st) = read_proc_stat(roots, false)?;
+    // Only the btime line: a bad line elsewhere must not fail every create_time().
+    let (path, st) = read_proc_stat(roots, crate::linux::parse::proc_stat::Want::BTIME)?;
     let btime = st
         .btime
         .ok_or_else(|| Error::parse(&path, "'btime' line: not found"))?;

@@ -11,7 +11,7 @@ use crate::linux::parse::meminfo::{parse_meminfo, MemInfo};
 use crate::linux::parse::vmstat::parse_vmstat_swap;
 use crate::linux::parse::zoneinfo::parse_zoneinfo_low_pages;
 use crate::roots::Roots;
-use crate::sys::fs::{open, read_fd, with_file, Eof};
+use crate::sys::fs::{open, read_fd, with_file, FileKind};
 use crate::util::round1;
 use crate::warning::warn;
 use std::os::fd::AsFd;
@@ -66,7 +66,7 @@ pub struct SwapMemory {
 
 fn read_meminfo(roots: &Roots) -> Result<MemInfo> {
     let path = roots.proc("meminfo");
-    with_file(&path, Eof::ShortRead, |b| parse_meminfo(b, &path))
+    with_file(&path, FileKind::RECORD, |b| parse_meminfo(b, &path))
 }
 
 /// Opens `path` and hands its bytes to `f`; `Ok(None)` when the file cannot be opened
@@ -74,7 +74,7 @@ fn read_meminfo(roots: &Roots) -> Result<MemInfo> {
 /// still propagate). The open error is returned alongside for messages.
 fn with_optional_file<T>(
     path: &Path,
-    eof: Eof,
+    kind: FileKind,
     f: impl FnOnce(&[u8]) -> Result<T>,
 ) -> Result<std::result::Result<T, Error>> {
     let fd = match open(path) {
@@ -82,7 +82,7 @@ fn with_optional_file<T>(
         Err(e) => return Ok(Err(Error::io(path, e))),
     };
     let mut buf = Vec::new();
-    read_fd(fd.as_fd(), &mut buf, eof).map_err(|e| Error::io(path, e))?;
+    read_fd(fd.as_fd(), &mut buf, kind).map_err(|e| Error::io(path, e))?;
     drop(fd);
     f(&buf).map(Ok)
 }
@@ -102,7 +102,7 @@ fn estimate_available(roots: &Roots, m: &MemInfo, free: u64) -> Result<i128> {
         return Ok(fallback);
     };
     let path = roots.proc("zoneinfo");
-    let low_pages = match with_optional_file(&path, Eof::Zero, |b| parse_zoneinfo_low_pages(b, &path))? {
+    let low_pages = match with_optional_file(&path, FileKind::TABLE, |b| parse_zoneinfo_low_pages(b, &path))? {
         Ok(v) => v,
         Err(_) => return Ok(fallback), // zoneinfo cannot be opened (kernel < 2.6.13)
     };
@@ -253,7 +253,7 @@ impl Host {
         };
 
         let vpath = roots.proc("vmstat");
-        let (sin, sout) = match with_optional_file(&vpath, Eof::ShortRead, |b| parse_vmstat_swap(b, &vpath))?
+        let (sin, sout) = match with_optional_file(&vpath, FileKind::RECORD, |b| parse_vmstat_swap(b, &vpath))?
         {
             Err(open_err) => {
                 warn(format!(

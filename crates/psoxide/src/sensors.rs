@@ -13,7 +13,7 @@ use crate::constants::BatteryTime;
 use crate::context::Host;
 use crate::error::{Error, Result};
 use crate::roots::Roots;
-use crate::sys::fs::{list_dir, with_file, Dir, Eof};
+use crate::sys::fs::{list_dir, with_file, Dir, FileKind};
 use indexmap::IndexMap;
 use std::collections::BTreeSet;
 use std::ffi::OsString;
@@ -135,12 +135,12 @@ fn py_strip(s: &str) -> &str {
 
 /// Reads a sysfs attribute's raw bytes.
 fn read_raw(path: &Path) -> Result<Vec<u8>> {
-    with_file(path, Eof::ShortRead, |b| Ok(b.to_vec()))
+    with_file(path, FileKind::RECORD, |b| Ok(b.to_vec()))
 }
 
 /// Reads a text attribute, decoded lossily and stripped like Python's `str.strip()`.
 fn read_text(path: &Path) -> Result<String> {
-    with_file(path, Eof::ShortRead, |b| {
+    with_file(path, FileKind::RECORD, |b| {
         Ok(py_strip(&String::from_utf8_lossy(b)).to_string())
     })
 }

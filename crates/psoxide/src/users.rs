@@ -10,7 +10,7 @@ use crate::error::{Error, Pid, Result};
 use crate::linux::parse::utmp::{parse_utmp, USER_PROCESS};
 use crate::roots::Roots;
 use crate::sys::errno::OsErr;
-use crate::sys::fs::{open, put_buf, read_fd, take_buf, Eof};
+use crate::sys::fs::{open, put_buf, read_fd, take_buf, FileKind};
 use std::os::fd::AsFd;
 
 /// One login session: psutil's `suser`.
@@ -60,7 +60,7 @@ impl Host {
             Err(e) => return Err(Error::io(path, e)),
         };
         let mut bytes = take_buf();
-        let r = read_fd(fd.as_fd(), &mut bytes, Eof::Zero).map_err(|e| Error::io(path, e));
+        let r = read_fd(fd.as_fd(), &mut bytes, FileKind::TABLE).map_err(|e| Error::io(path, e));
         drop(fd);
         let r = r.and_then(|()| users_from(&bytes, path));
         put_buf(bytes);

@@ -297,21 +297,49 @@ fn broken_proc_stat_is_a_parse_error_naming_the_file() {
     assert_eq!(e.exception_name(), "FileNotFoundError");
     assert!(e.to_string().contains(&*stat.to_string_lossy()));
 
-    // Cut mid-line, at several places.
+    // Cut mid-line, at several places. A function fails (a parse error naming the
+    // file) exactly when a line it needs is cut or missing; the others answer from the
+    // lines they need, as psutil reads only those. `cpu_times_percpu` fails when a
+    // `cpuN` line is cut, and is `[]` when none is left (psutil's answer too).
+    let complete = |t: &str, prefix: &str| {
+        t.lines()
+            .zip(t.split_inclusive('\n'))
+            .any(|(l, w)| l.starts_with(prefix) && w.ends_with('\n'))
+    };
     for cut in [
         5,
         good.find('\n').unwrap() + 7,
         good.find("btime").unwrap() + 9,
         good.len() - 1,
     ] {
-        std::fs::write(&stat, &good[..cut]).unwrap();
-        for e in [
-            Host::new(r.clone()).cpu_times().unwrap_err(),
-            Host::new(r.clone()).cpu_times_percpu().unwrap_err(),
-            Host::new(r.clone()).cpu_stats().unwrap_err(),
-            Host::new(r.clone()).boot_time().unwrap_err(),
-        ] {
-            assert!(is_parse_error_naming(&e, &stat), "cut at {cut}: {e}");
+        let t = &good[..cut];
+        std::fs::write(&stat, t).unwrap();
+        let tail = t.rsplit('\n').next().unwrap_or("");
+        let cut_percpu = tail.starts_with("cpu") && tail[3..].starts_with(|c: char| c.is_ascii_digit());
+        let expect = [
+            ("cpu_times", !complete(t, "cpu ")),
+            ("cpu_times_percpu", cut_percpu),
+            (
+                "cpu_stats",
+                !["ctxt", "intr", "softirq"].iter().all(|k| complete(t, k)),
+            ),
+            ("boot_time", !complete(t, "btime")),
+        ];
+        let host = Host::new(r.clone());
+        let got = [
+            host.cpu_times().err(),
+            host.cpu_times_percpu().err(),
+            host.cpu_stats().err(),
+            host.boot_time().err(),
+        ];
+        for ((name, fails), e) in expect.iter().zip(got) {
+            match e {
+                Some(e) => {
+                    assert!(*fails, "cut at {cut}: {name} failed: {e}");
+                    assert!(is_parse_error_naming(&e, &stat), "cut at {cut}: {name}: {e}");
+                }
+                None => assert!(!*fails, "cut at {cut}: {name} should fail"),
+            }
         }
     }
     // Garbage numbers.

@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::linux::parse::netdev::{parse_net_dev, NET_DEV_FIELDS};
 use crate::nowrap::NoWrap;
 use crate::roots::Roots;
-use crate::sys::fs::{with_file, Eof};
+use crate::sys::fs::{with_file, FileKind};
 use indexmap::IndexMap;
 
 mod ifaddrs;
@@ -116,7 +116,7 @@ pub struct NicStats {
 /// Reads `/proc/net/dev` under `roots`: raw counters per NIC, file order.
 fn read_net_dev(roots: &Roots) -> Result<IndexMap<String, [u64; NET_DEV_FIELDS]>> {
     let path = roots.proc("net/dev");
-    with_file(&path, Eof::Zero, |b| parse_net_dev(b, &path))
+    with_file(&path, FileKind::TABLE, |b| parse_net_dev(b, &path))
 }
 
 /// The per-NIC table after the optional wrap-around compensation (psutil applies it

@@ -10,9 +10,10 @@
 use super::{CtxSwitches, Failed, Process, ProcessCpuTimes, ThreadTimes};
 use crate::error::{Error, Result};
 use crate::linux::parse::cpulist::parse_cpulist;
-use crate::linux::parse::pid_stat::parse_pid_stat;
+use crate::linux::parse::pid_stat::{field, parse_pid_stat};
+use crate::linux::parse::pid_status::line;
 use crate::sys::errno::OsErr;
-use crate::sys::fs::{put_buf, take_buf, Eof};
+use crate::sys::fs::{put_buf, take_buf, FileKind};
 use crate::sys::process as sys;
 use std::time::{Duration, Instant};
 
@@ -26,7 +27,7 @@ impl Process {
     /// CPU times (psutil's `cpu_times()`), seconds.
     pub fn cpu_times(&self) -> Result<ProcessCpuTimes> {
         crate::process::attrs::serve_prefetched!(self, CpuTimes);
-        let s = self.stat()?;
+        let s = self.stat_of(field::UTIME | field::STIME | field::CUTIME | field::CSTIME | field::DELAYACCT)?;
         let t = self.root.clk_tck;
         Ok(ProcessCpuTimes {
             user: s.utime as f64 / t,
@@ -78,7 +79,7 @@ impl Process {
     /// The CPU the process last ran on (psutil's `cpu_num()`).
     pub fn cpu_num(&self) -> Result<u32> {
         crate::process::attrs::serve_prefetched!(self, CpuNum);
-        let s = self.stat()?;
+        let s = self.stat_of(field::PROCESSOR)?;
         s.processor.and_then(|p| u32::try_from(p).ok()).ok_or_else(|| {
             Error::parse(
                 self.root.path(self.pid, "stat"),
@@ -165,11 +166,12 @@ impl Process {
         // costs less to produce.
         if self.status_cached() {
             return self.with_status(|s| {
+                self.status_check(s, line::THREADS)?;
                 s.threads
                     .ok_or_else(|| Error::parse(self.root.path(self.pid, "status"), "Threads line missing"))
             });
         }
-        let n = self.stat()?.num_threads;
+        let n = self.stat_of(field::NUM_THREADS)?.num_threads;
         u64::try_from(n)
             .map_err(|_| Error::parse(self.root.path(self.pid, "stat"), format!("num_threads {n}")))
     }
@@ -177,9 +179,12 @@ impl Process {
     /// Voluntary and involuntary context switches (psutil's `num_ctx_switches()`).
     pub fn num_ctx_switches(&self) -> Result<CtxSwitches> {
         crate::process::attrs::serve_prefetched!(self, NumCtxSwitches);
-        self.with_status_tail(|s| match (s.voluntary_ctxt_switches, s.nonvoluntary_ctxt_switches) {
-            (Some(voluntary), Some(involuntary)) => Ok(CtxSwitches { voluntary, involuntary }),
-            _ => Err(Error::unsupported("'voluntary_ctxt_switches' and 'nonvoluntary_ctxt_switches' lines were not found in /proc/PID/status; the kernel is probably older than 2.6.23")),
+        self.with_status_tail(|s| {
+            self.status_check(s, line::VOLUNTARY | line::NONVOLUNTARY)?;
+            match (s.voluntary_ctxt_switches, s.nonvoluntary_ctxt_switches) {
+                (Some(voluntary), Some(involuntary)) => Ok(CtxSwitches { voluntary, involuntary }),
+                _ => Err(Error::unsupported("'voluntary_ctxt_switches' and 'nonvoluntary_ctxt_switches' lines were not found in /proc/PID/status; the kernel is probably older than 2.6.23")),
+            }
         })
     }
 
@@ -202,9 +207,14 @@ impl Process {
         for tid in tids {
             let Ok(id) = tid.parse::<u32>() else { continue };
             let rel = format!("task/{tid}/stat");
-            match self.read_rel(&rel, &mut buf, Eof::ShortRead) {
+            match self.read_rel(&rel, &mut buf, FileKind::RECORD) {
                 Ok(()) => {
+                    // A thread's times need only its utime and stime.
                     let s = parse_pid_stat(&buf, std::path::Path::new(&rel))
+                        .and_then(|s| {
+                            s.bad.check(field::UTIME | field::STIME, std::path::Path::new(&rel))?;
+                            Ok(s)
+                        })
                         .map_err(|e| super::full_path(&self.root, self.pid, &rel, e));
                     match s {
                         Ok(s) => out.push(ThreadTimes {

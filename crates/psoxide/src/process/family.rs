@@ -2,9 +2,9 @@
 
 use super::Process;
 use crate::error::{Error, Pid, Result};
-use crate::linux::parse::pid_stat::parse_pid_stat;
+use crate::linux::parse::pid_stat::{field, parse_pid_stat};
 use crate::sys::errno::OsErr;
-use crate::sys::fs::{put_buf, take_buf, Eof};
+use crate::sys::fs::{put_buf, take_buf, FileKind};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
@@ -88,9 +88,17 @@ impl Process {
         let mut out = Vec::with_capacity(pids.len());
         let mut buf = take_buf();
         for pid in pids {
-            match self.root.read(pid, "stat", &mut buf, Eof::ShortRead) {
+            match self.root.read(pid, "stat", &mut buf, FileKind::RECORD) {
                 Ok(()) => {
-                    match parse_pid_stat(&buf, std::path::Path::new("stat")).map_err(|e| match e {
+                    // Only the parent and the start time of each process are needed:
+                    // a bad field elsewhere in another process's stat is not our
+                    // business.
+                    let parsed = parse_pid_stat(&buf, std::path::Path::new("stat")).and_then(|s| {
+                        s.bad
+                            .check(field::PPID | field::STARTTIME, std::path::Path::new("stat"))?;
+                        Ok(s)
+                    });
+                    match parsed.map_err(|e| match e {
                         Error::Parse { what, .. } => Error::Parse {
                             path: self.root.path(pid, "stat"),
                             what,
@@ -132,7 +140,7 @@ impl Process {
     /// was reused). Without `recursive`: direct children by ascending PID. With it: all
     /// descendants, in psutil's stack order (direct children first, then deeper levels).
     pub fn children(&self, recursive: bool) -> Result<Vec<Process>> {
-        let me = self.stat()?;
+        let me = self.stat_of(field::STARTTIME)?;
         self.check_same_start(me.starttime)?;
         let map = self.ppid_map()?;
         let mut out = Vec::new();

@@ -6,7 +6,7 @@ use crate::connections::{ConnectionKind, ProcessConnection};
 use crate::error::{Error, Result};
 use crate::linux::parse::pid_files::{parse_fdinfo, parse_pid_io};
 use crate::sys::errno::OsErr;
-use crate::sys::fs::{put_buf, take_buf, Eof};
+use crate::sys::fs::{put_buf, take_buf, FileKind};
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
@@ -66,7 +66,7 @@ impl Process {
                 let path = PathBuf::from(OsString::from_vec(link.clone()));
                 let mut rel = [0u8; 24];
                 let rel = num_rel("fdinfo/", fd, &mut rel);
-                let info = match self.read_rel(rel, &mut buf, Eof::ShortRead) {
+                let info = match self.read_rel(rel, &mut buf, FileKind::RECORD) {
                     // The parser gets a short path; the full one only for an error.
                     Ok(()) => parse_fdinfo(&buf, std::path::Path::new(rel))
                         .map_err(|e| super::full_path(&self.root, self.pid, rel, e))?,
@@ -133,7 +133,11 @@ impl Process {
         let r = crate::connections::process_connections(&self.root.roots, self.pid, kind);
         let out = match r {
             Ok(v) => v,
-            Err(Error::Io { source, .. }) => return Err(self.os_error(Failed::File("fd"), source)),
+            // The process's own `fd` directory or links: psutil's translation. An
+            // error of a socket table (`{procfs}/net/tcp`, ...) keeps its own path.
+            Err(Error::Io { path, source }) if path.starts_with(self.root.path(self.pid, "")) => {
+                return Err(self.os_error(Failed::File("fd"), source))
+            }
             Err(e) => return Err(e),
         };
         // As psutil does: the process must still exist once the tables were read.
@@ -145,7 +149,7 @@ impl Process {
     /// I/O counters from `/proc/PID/io` (psutil's `io_counters()`).
     pub fn io_counters(&self) -> Result<ProcessIoCounters> {
         crate::process::attrs::serve_prefetched!(self, IoCounters);
-        self.with("io", Eof::ShortRead, |b, p| {
+        self.with("io", FileKind::RECORD, |b, p| {
             let io = parse_pid_io(b, p)?;
             Ok(ProcessIoCounters {
                 read_count: io.syscr,

@@ -7,8 +7,10 @@ use super::{lossy, tty, users, Failed, Gids, Process, Uids};
 use crate::constants::ProcessStatus;
 use crate::error::{Error, Pid, Result};
 use crate::linux::parse::pid_files::{cmdline_args, split_environ};
+use crate::linux::parse::pid_stat::field;
+use crate::linux::parse::pid_status::line;
 use crate::sys::errno::OsErr;
-use crate::sys::fs::{access, put_buf, take_buf, Eof};
+use crate::sys::fs::{access, put_buf, take_buf, FileKind};
 use indexmap::IndexMap;
 use std::ffi::OsString;
 use std::io;
@@ -166,7 +168,7 @@ impl Process {
     pub fn environ(&self) -> Result<IndexMap<OsString, OsString>> {
         crate::process::attrs::serve_prefetched!(self, Environ);
         let mut buf = take_buf();
-        let r = self.read_rel("environ", &mut buf, Eof::Zero);
+        let r = self.read_rel("environ", &mut buf, FileKind::ENVIRON);
         let env: IndexMap<OsString, OsString> = match r {
             Ok(()) => split_environ(&buf)
                 .into_iter()
@@ -190,7 +192,7 @@ impl Process {
     /// The scheduling state (psutil's `status()`).
     pub fn status(&self) -> Result<ProcessStatus> {
         crate::process::attrs::serve_prefetched!(self, Status);
-        match self.stat() {
+        match self.stat_of(field::STATE) {
             Ok(s) => Ok(ProcessStatus::from_state_letter(s.state)),
             Err(Error::ZombieProcess { .. }) => Ok(ProcessStatus::Zombie),
             Err(e) => Err(e),
@@ -205,7 +207,7 @@ impl Process {
     /// `NoSuchProcess` ("... PID has been reused") otherwise.
     pub fn ppid(&self) -> Result<Pid> {
         crate::process::attrs::serve_prefetched!(self, Ppid);
-        let s = self.stat()?;
+        let s = self.stat_of(field::STARTTIME | field::PPID)?;
         self.check_same_start(s.starttime)?;
         u32::try_from(s.ppid)
             .map_err(|_| Error::parse(self.root.path(self.pid, "stat"), format!("ppid {}", s.ppid)))
@@ -246,7 +248,7 @@ impl Process {
     }
     /// The controlling terminal's device number (field 7 of `/proc/PID/stat`), 0 if none.
     pub fn tty_nr(&self) -> Result<i64> {
-        Ok(self.stat()?.tty_nr)
+        Ok(self.stat_of(field::TTY_NR)?.tty_nr)
     }
 
     /// Real, effective and saved user IDs (psutil's `uids()`).
@@ -261,6 +263,7 @@ impl Process {
             });
         }
         self.with_status(|s| {
+            self.status_check(s, line::UID)?;
             let [real, effective, saved] = s
                 .uids
                 .ok_or_else(|| Error::parse(self.root.path(self.pid, "status"), "Uid line missing"))?;
@@ -284,6 +287,7 @@ impl Process {
             });
         }
         self.with_status(|s| {
+            self.status_check(s, line::GID)?;
             let [real, effective, saved] = s
                 .gids
                 .ok_or_else(|| Error::parse(self.root.path(self.pid, "status"), "Gid line missing"))?;
@@ -305,7 +309,7 @@ impl Process {
 
     /// True when the process is a kernel thread (`PF_KTHREAD` in its stat flags).
     pub fn is_kernel_thread(&self) -> Result<bool> {
-        Ok(self.stat()?.flags & 0x0020_0000 != 0)
+        Ok(self.stat_of(field::FLAGS)?.flags & 0x0020_0000 != 0)
     }
 }
 

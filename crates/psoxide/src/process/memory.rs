@@ -3,10 +3,11 @@
 
 use super::{Failed, MemoryInfo, MemoryInfoEx, PageFaults, Process};
 use crate::error::{Error, Result};
-use crate::linux::parse::pid_status::PidStatus;
+use crate::linux::parse::pid_stat::field;
+use crate::linux::parse::pid_status::{line, PidStatus};
 use crate::linux::parse::smaps::{parse_smaps, parse_smaps_totals};
 use crate::sys::errno::OsErr;
-use crate::sys::fs::{put_buf, take_buf, Eof};
+use crate::sys::fs::{put_buf, take_buf, FileKind};
 use std::io;
 use std::str::FromStr;
 
@@ -170,6 +171,18 @@ fn map_path(raw: &[u8]) -> io::Result<String> {
 /// there (kernel 4.5+ for RssFile/RssShmem). A kernel thread has no `Vm*` lines at all:
 /// its memory is all zeros, as `statm` says.
 fn memory_from_status(s: &PidStatus<'_>) -> Option<MemoryInfo> {
+    // A bad line among those: `statm` answers instead.
+    const USED: u64 = line::VM_SIZE
+        | line::VM_RSS
+        | line::RSS_FILE
+        | line::RSS_SHMEM
+        | line::VM_EXE
+        | line::VM_DATA
+        | line::VM_STK
+        | line::THREADS;
+    if s.bad.mask() & USED != 0 {
+        return None;
+    }
     if s.vm_size.is_none() && s.vm_rss.is_none() && s.rss_file.is_none() {
         return s.threads.map(|_| MemoryInfo::default());
     }
@@ -219,6 +232,16 @@ impl Process {
         crate::process::attrs::serve_prefetched!(self, MemoryInfoEx);
         let m = self.memory_info()?;
         self.with_status(|s| {
+            self.status_check(
+                s,
+                line::VM_HWM
+                    | line::VM_PEAK
+                    | line::RSS_ANON
+                    | line::RSS_FILE
+                    | line::RSS_SHMEM
+                    | line::VM_SWAP
+                    | line::HUGETLB,
+            )?;
             Ok(MemoryInfoEx {
                 rss: m.rss,
                 vms: m.vms,
@@ -245,11 +268,11 @@ impl Process {
         // psutil falls back to smaps when smaps_rollup fails with ENOENT (old kernel) or
         // ESRCH (kernel threads answer ESRCH for it but give an empty smaps).
         let mut buf = take_buf();
-        let rollup = self.read_rel("smaps_rollup", &mut buf, Eof::Zero);
+        let rollup = self.read_rel("smaps_rollup", &mut buf, FileKind::MAPS);
         let totals = match rollup {
             Ok(()) => parse_smaps_totals(&buf, std::path::Path::new("smaps_rollup"))
                 .map_err(|e| super::full_path(&self.root, self.pid, "smaps_rollup", e)),
-            Err(e) if OsErr::of(&e).is_gone() => self.with("smaps", Eof::Zero, parse_smaps_totals),
+            Err(e) if OsErr::of(&e).is_gone() => self.with("smaps", FileKind::MAPS, parse_smaps_totals),
             Err(e) => Err(self.os_error(Failed::File("smaps_rollup"), e)),
         };
         put_buf(buf);
@@ -269,7 +292,7 @@ impl Process {
         if grouped {
             crate::process::attrs::serve_prefetched!(self, MemoryMaps);
         }
-        let maps = self.with("smaps", Eof::Zero, |b, p| {
+        let maps = self.with("smaps", FileKind::MAPS, |b, p| {
             let mut out: Vec<MemoryMap> = Vec::new();
             let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
             for m in parse_smaps(b, p)? {
@@ -369,7 +392,7 @@ impl Process {
     /// Minor and major page faults (psutil 8.0's `page_faults()`), counts.
     pub fn page_faults(&self) -> Result<PageFaults> {
         crate::process::attrs::serve_prefetched!(self, PageFaults);
-        let s = self.stat()?;
+        let s = self.stat_of(field::MINFLT | field::MAJFLT)?;
         Ok(PageFaults {
             minor: s.minflt,
             major: s.majflt,

@@ -65,10 +65,11 @@ use crate::constants::ProcessStatus;
 use crate::context::{Host, HostState};
 use crate::error::{Error, Pid, Result};
 use crate::linux::parse::pid_files::parse_statm;
-use crate::linux::parse::pid_stat::parse_pid_stat;
+use crate::linux::parse::field_errors::FieldErrors;
+use crate::linux::parse::pid_stat::{field, parse_pid_stat};
 use crate::linux::parse::pid_status::{parse_pid_status, parse_pid_status_head, PidStatus};
 use crate::sys::errno::OsErr;
-use crate::sys::fs::{put_buf, take_buf, Eof};
+use crate::sys::fs::{put_buf, take_buf, FileKind};
 use crate::sys::process as sys;
 use indexmap::IndexMap;
 pub(crate) use procroot::ProcRoot;
@@ -228,6 +229,7 @@ impl StatusData {
                 nonvoluntary_ctxt_switches: p.nonvoluntary_ctxt_switches,
                 cpus_allowed_list: None,
                 tail_parsed: p.tail_parsed,
+                bad: p.bad,
             },
         }
     }
@@ -251,6 +253,9 @@ pub(crate) struct Stat {
     num_threads: i64,
     processor: Option<i64>,
     delayacct: Option<u64>,
+    /// The fields that did not parse: a getter checks those it needs
+    /// ([`Process::stat_of`]).
+    bad: FieldErrors,
 }
 
 /// psutil's `NoSuchProcess` for a PID that cannot name a process: 0, or above the
@@ -393,9 +398,13 @@ impl Process {
     pub(crate) fn identity_stat(root: &ProcRoot, pid: Pid) -> Result<Stat> {
         check_pid(pid)?;
         let mut buf = take_buf();
-        let r = match root.read(pid, "stat", &mut buf, Eof::ShortRead) {
+        let r = match root.read(pid, "stat", &mut buf, FileKind::RECORD) {
+            // The identity needs the shape and the start time, nothing else.
             Ok(()) => parse_pid_stat(&buf, std::path::Path::new("stat"))
-                .map(|s| Stat::from_parsed(&s))
+                .and_then(|s| {
+                    s.bad.check(field::STARTTIME, std::path::Path::new("stat"))?;
+                    Ok(Stat::from_parsed(&s))
+                })
                 .map_err(|e| full_path(root, pid, "stat", e)),
             Err(e) => match OsErr::of(&e) {
                 o if o.is_gone() => Err(not_found(pid)),
@@ -509,7 +518,7 @@ impl Process {
             }
         }
         let mut buf = take_buf();
-        let z = self.read_rel("stat", &mut buf, Eof::ShortRead).is_ok()
+        let z = self.read_rel("stat", &mut buf, FileKind::RECORD).is_ok()
             && parse_pid_stat(&buf, std::path::Path::new("stat"))
                 .map(|s| s.state == b'Z')
                 .unwrap_or(false);
@@ -561,10 +570,10 @@ impl Process {
 
     /// Reads this process's file `rel` whole into `buf`: relative to the held
     /// `/proc/PID` when the handle has one, else `PID/rel` under the procfs root.
-    fn read_rel(&self, rel: &str, buf: &mut Vec<u8>, eof: Eof) -> io::Result<()> {
+    fn read_rel(&self, rel: &str, buf: &mut Vec<u8>, kind: FileKind) -> io::Result<()> {
         match &self.dir {
-            Some(d) => d.dir.read_file(rel, buf, eof),
-            None => self.root.read(self.pid, rel, buf, eof),
+            Some(d) => d.dir.read_file(rel, buf, kind),
+            None => self.root.read(self.pid, rel, buf, kind),
         }
     }
 
@@ -607,11 +616,11 @@ impl Process {
     fn with<T>(
         &self,
         rel: &str,
-        eof: Eof,
+        kind: FileKind,
         f: impl FnOnce(&[u8], &std::path::Path) -> Result<T>,
     ) -> Result<T> {
         let mut buf = take_buf();
-        let r = match self.read_rel(rel, &mut buf, eof) {
+        let r = match self.read_rel(rel, &mut buf, kind) {
             // Parsers get a short path; the full one is only built for an error.
             Ok(()) => f(&buf, std::path::Path::new(rel)).map_err(|e| full_path(&self.root, self.pid, rel, e)),
             Err(e) => Err(self.os_error(Failed::File(rel), e)),
@@ -693,8 +702,30 @@ impl Process {
         Ok(s)
     }
 
+    /// [`stat`](Process::stat) with the fields of `need` (bits of
+    /// `pid_stat::field`) checked: a field that did not parse fails only the getters
+    /// that need it, with an error naming the file and the field.
+    fn stat_of(&self, need: u64) -> Result<Stat> {
+        let s = self.stat()?;
+        if !s.bad.is_empty() {
+            s.bad.check(need, &self.root.path(self.pid, "stat"))?;
+        }
+        Ok(s)
+    }
+
+    /// Fails unless the lines of `need` (bits of `pid_status::line`) of the parsed
+    /// `status` are valid: a bad line fails only the getters that need it, with an error
+    /// naming the file and the line. Touches no handle state (it runs inside
+    /// [`with_status`](Process::with_status)'s closure).
+    fn status_check(&self, s: &PidStatus<'_>, need: u64) -> Result<()> {
+        if s.bad.is_empty() {
+            return Ok(());
+        }
+        s.bad.check(need, &self.root.path(self.pid, "status"))
+    }
+
     fn read_stat(&self) -> Result<Stat> {
-        let s = self.with("stat", Eof::ShortRead, |b, p| {
+        let s = self.with("stat", FileKind::RECORD, |b, p| {
             Ok(Stat::from_parsed(&parse_pid_stat(b, p)?))
         })?;
         self.st().name = Some(s.comm.clone());
@@ -714,7 +745,7 @@ impl Process {
             }
             c.status_head_only && !tail
         };
-        let s = self.with("status", Eof::ShortRead, |b, p| {
+        let s = self.with("status", FileKind::RECORD, |b, p| {
             let parsed = if head_only {
                 parse_pid_status_head(b, p)?
             } else {
@@ -766,7 +797,7 @@ impl Process {
                 }
             }
         }
-        self.with("status", Eof::ShortRead, |b, p| f(&parse_pid_status(b, p)?))
+        self.with("status", FileKind::RECORD, |b, p| f(&parse_pid_status(b, p)?))
     }
 
     /// The user and group IDs from `ioctl(PIDFD_GET_INFO)`, where the root uses it
@@ -820,14 +851,24 @@ impl Process {
 
     fn read_statm(&self) -> Result<MemoryInfo> {
         let ps = self.root.page_size;
-        self.with("statm", Eof::ShortRead, |b, p| {
+        self.with("statm", FileKind::RECORD, |b, p| {
             let m = parse_statm(b, p)?;
+            // Pages to bytes: a count no machine can have overflows, and that is an
+            // error, never a saturated (or wrapped) number of bytes.
+            let bytes = |pages: u64, what: &str| {
+                pages.checked_mul(ps).ok_or_else(|| {
+                    Error::parse(
+                        p,
+                        format!("{what}: {pages} pages of {ps} bytes overflow a 64-bit byte count"),
+                    )
+                })
+            };
             Ok(MemoryInfo {
-                rss: m.resident.saturating_mul(ps),
-                vms: m.size.saturating_mul(ps),
-                shared: m.shared.saturating_mul(ps),
-                text: m.text.saturating_mul(ps),
-                data: m.data.saturating_mul(ps),
+                rss: bytes(m.resident, "resident")?,
+                vms: bytes(m.size, "size")?,
+                shared: bytes(m.shared, "shared")?,
+                text: bytes(m.text, "text")?,
+                data: bytes(m.data, "data")?,
             })
         })
     }
@@ -849,7 +890,7 @@ impl Process {
             }
         };
         raw.clear();
-        let err = match self.read_rel("cmdline", &mut raw, Eof::ShortRead) {
+        let err = match self.read_rel("cmdline", &mut raw, FileKind::CMDLINE) {
             Err(e) => Some(self.os_error(Failed::File("cmdline"), e)),
             Ok(()) if raw.is_empty() && self.is_zombie() => {
                 Some(Error::zombie(self.pid, self.known_name(), None))
@@ -896,6 +937,7 @@ impl Stat {
             num_threads: s.num_threads,
             processor: s.processor,
             delayacct: s.delayacct_blkio_ticks,
+            bad: s.bad.clone(),
         }
     }
 }

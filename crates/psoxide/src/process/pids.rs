@@ -5,7 +5,7 @@ use crate::error::{Error, Pid, Result};
 use crate::linux::parse::pid_status::parse_pid_status;
 use crate::roots::Roots;
 use crate::sys::errno::OsErr;
-use crate::sys::fs::{with_file, Dir, Eof};
+use crate::sys::fs::{with_file, Dir, FileKind};
 use std::os::unix::ffi::OsStrExt;
 
 /// The PIDs of all processes, ascending (psutil's `pids()`): every all-digit entry
@@ -93,7 +93,7 @@ impl Host {
             }
         }
         let path = roots.proc(format!("{pid}/status"));
-        let tgid = with_file(&path, Eof::ShortRead, |b| Ok(parse_pid_status(b, &path)?.tgid));
+        let tgid = with_file(&path, FileKind::RECORD, |b| Ok(parse_pid_status(b, &path)?.tgid));
         match tgid {
             Ok(Some(t)) => Ok(t == pid as u64),
             // psutil: any OSError or a missing Tgid line falls back to the listing.

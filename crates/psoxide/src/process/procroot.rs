@@ -4,7 +4,7 @@
 use crate::context::KernelApi;
 use crate::error::{Error, Pid, Result};
 use crate::roots::Roots;
-use crate::sys::fs::{Dir, Eof};
+use crate::sys::fs::{Dir, FileKind};
 use std::ffi::CString;
 use std::io;
 use std::path::PathBuf;
@@ -56,9 +56,12 @@ pub(crate) fn page_size() -> u64 {
 impl ProcRoot {
     /// Opens `roots.procfs`, to be used with the interfaces `api` allows.
     pub(crate) fn open(roots: Arc<Roots>, api: KernelApi) -> Result<ProcRoot> {
-        let dir = Dir::open_path(&roots.procfs).map_err(|e| Error::io(&roots.procfs, e))?;
+        let mut dir = Dir::open_path(&roots.procfs).map_err(|e| Error::io(&roots.procfs, e))?;
         let identity = dir.identity().map_err(|e| Error::io(&roots.procfs, e))?;
         let is_procfs = dir.is_procfs();
+        // Files of a procfs mount are regular: reads through it skip the type check of
+        // an empty file (a kernel thread's `cmdline`); a fixture tree gets it.
+        dir.trust_procfs(is_procfs);
         let live = is_procfs && {
             let mut me = Vec::new();
             dir.readlink(c"self", &mut me).is_ok() && me == std::process::id().to_string().as_bytes()
@@ -127,9 +130,11 @@ impl ProcRoot {
         self.roots.procfs.join(format!("{pid}/{rel}"))
     }
 
-    /// Reads `PID/rel` whole into `buf`, keeping the raw errno on failure.
-    pub(crate) fn read(&self, pid: Pid, rel: &str, buf: &mut Vec<u8>, eof: Eof) -> io::Result<()> {
-        self.dir.read_file(Self::rel(pid, rel).as_cstr(), buf, eof)
+    /// Reads `PID/rel` whole into `buf` within `kind`'s limit, keeping the raw errno on
+    /// failure (a file that is not regular or exceeds the limit gives an error without
+    /// errno, see `sys::fs`).
+    pub(crate) fn read(&self, pid: Pid, rel: &str, buf: &mut Vec<u8>, kind: FileKind) -> io::Result<()> {
+        self.dir.read_file(Self::rel(pid, rel).as_cstr(), buf, kind)
     }
 
     /// `readlinkat` of `PID/rel`; the raw bytes of the target.

@@ -32,9 +32,9 @@
 
 use super::{Failed, Process};
 use crate::error::{Error, Result};
-use crate::linux::parse::pid_stat::parse_pid_stat;
+use crate::linux::parse::pid_stat::{field, parse_pid_stat};
 use crate::sys::errno::OsErr;
-use crate::sys::fs::{put_buf, take_buf, Eof};
+use crate::sys::fs::{put_buf, take_buf, FileKind};
 use crate::sys::process as sys;
 use std::os::fd::AsFd;
 
@@ -62,8 +62,9 @@ impl Process {
     /// Reads the start ticks of whatever process owns the PID now.
     pub(super) fn identity(&self) -> Identity {
         let mut buf = take_buf();
-        let r = match self.root.read(self.pid, "stat", &mut buf, Eof::ShortRead) {
+        let r = match self.root.read(self.pid, "stat", &mut buf, FileKind::RECORD) {
             Ok(()) => match parse_pid_stat(&buf, std::path::Path::new("stat")) {
+                Ok(s) if s.bad.mask() & field::STARTTIME != 0 => Identity::Unknown,
                 Ok(s) if s.starttime == self.start_ticks => Identity::Same,
                 Ok(_) => Identity::Reused,
                 Err(_) => Identity::Unknown,

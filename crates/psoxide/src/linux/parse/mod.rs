@@ -8,6 +8,7 @@
 pub mod cpuinfo;
 pub mod cpulist;
 pub mod diskstats;
+pub mod field_errors;
 pub mod loadavg;
 pub mod meminfo;
 pub mod mounts;

@@ -3,12 +3,61 @@
 //! The command name (field 2) is whatever lies between the first `(` and the last `)`:
 //! it may itself contain spaces, parentheses and any byte except NUL. The fields after
 //! the last `)` are separated by single spaces. Field numbers below are proc(5)'s.
+//!
+//! Only the shape is required (the parentheses and at least 20 fields after them); a
+//! field that is not a valid number is recorded in [`PidStat::bad`] and fails only the
+//! values that need it (psutil converts each field when a function uses it), so that a
+//! bad `utime` of one process fails its `cpu_times()`, not every process's
+//! `children()`.
 
+use super::field_errors::FieldErrors;
 use super::num::{i64_dec, u64_dec};
 use crate::error::{Error, Result};
 use std::path::Path;
 
-/// The fields of `/proc/PID/stat` that psoxide uses. Times are in clock ticks.
+/// The bit of each numeric field in [`PidStat::bad`]: `1 << n` for proc(5)'s field n.
+pub mod field {
+    /// Field 3, `state`.
+    pub const STATE: u64 = 1 << 3;
+    /// Field 4, `ppid`.
+    pub const PPID: u64 = 1 << 4;
+    /// Field 7, `tty_nr`.
+    pub const TTY_NR: u64 = 1 << 7;
+    /// Field 9, `flags`.
+    pub const FLAGS: u64 = 1 << 9;
+    /// Field 10, `minflt`.
+    pub const MINFLT: u64 = 1 << 10;
+    /// Field 12, `majflt`.
+    pub const MAJFLT: u64 = 1 << 12;
+    /// Field 14, `utime`.
+    pub const UTIME: u64 = 1 << 14;
+    /// Field 15, `stime`.
+    pub const STIME: u64 = 1 << 15;
+    /// Field 16, `cutime`.
+    pub const CUTIME: u64 = 1 << 16;
+    /// Field 17, `cstime`.
+    pub const CSTIME: u64 = 1 << 17;
+    /// Field 18, `priority`.
+    pub const PRIORITY: u64 = 1 << 18;
+    /// Field 19, `nice`.
+    pub const NICE: u64 = 1 << 19;
+    /// Field 20, `num_threads`.
+    pub const NUM_THREADS: u64 = 1 << 20;
+    /// Field 22, `starttime`: half of a process's identity.
+    pub const STARTTIME: u64 = 1 << 22;
+    /// Field 23, `vsize`.
+    pub const VSIZE: u64 = 1 << 23;
+    /// Field 24, `rss`.
+    pub const RSS: u64 = 1 << 24;
+    /// Field 39, `processor`.
+    pub const PROCESSOR: u64 = 1 << 39;
+    /// Field 42, `delayacct_blkio_ticks`.
+    pub const DELAYACCT: u64 = 1 << 42;
+}
+
+/// The fields of `/proc/PID/stat` that psoxide uses. Times are in clock ticks. A field
+/// listed in [`bad`](PidStat::bad) holds 0 (or `None`): check the fields a value needs
+/// with `bad.check(field::X | field::Y, path)` before using them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PidStat<'a> {
     /// Field 2, the kernel's `comm` (at most 15 bytes, may not be UTF-8).
@@ -45,13 +94,37 @@ pub struct PidStat<'a> {
     pub vsize: u64,
     /// Field 24, resident set size (pages; the kernel's approximate counter).
     pub rss: i64,
-    /// Field 39, the CPU the task last ran on (absent on very old kernels).
+    /// Field 39, the CPU the task last ran on (absent on very old kernels; 0 when bad).
     pub processor: Option<i64>,
-    /// Field 42, aggregated block I/O delay (ticks; absent before 2.6.18).
+    /// Field 42, aggregated block I/O delay (ticks; absent before 2.6.18; 0 when bad).
     pub delayacct_blkio_ticks: Option<u64>,
+    /// The fields whose text is not a valid number (bits of [`field`]).
+    pub bad: FieldErrors,
 }
 
-/// Parses the bytes of a `/proc/PID/stat` file.
+fn desc(i: usize, name: &str, tok: &[u8]) -> String {
+    format!("field {} ({name}): {:?}", i + 3, String::from_utf8_lossy(tok))
+}
+
+/// Field `i + 3` as an unsigned number; 0 and a recorded error when it is not one.
+fn unsigned(f: &[&[u8]], i: usize, bit: u64, name: &str, bad: &mut FieldErrors) -> u64 {
+    u64_dec(f[i]).unwrap_or_else(|| {
+        bad.push(bit, desc(i, name, f[i]));
+        0
+    })
+}
+
+/// Field `i + 3` as a signed number; 0 and a recorded error when it is not one.
+fn signed(f: &[&[u8]], i: usize, bit: u64, name: &str, bad: &mut FieldErrors) -> i64 {
+    i64_dec(f[i]).unwrap_or_else(|| {
+        bad.push(bit, desc(i, name, f[i]));
+        0
+    })
+}
+
+/// Parses the bytes of a `/proc/PID/stat` file. Errors (naming `path`) only for its
+/// shape: no `(`, no `)` after it, fewer than 20 fields after the `)`. Bad fields are
+/// recorded in [`PidStat::bad`].
 pub fn parse_pid_stat<'a>(data: &'a [u8], path: &Path) -> Result<PidStat<'a>> {
     let open = crate::util::find_byte(b'(', data).ok_or_else(|| Error::parse(path, "comm: no '(' found"))?;
     let close = crate::util::rfind_byte(b')', data)
@@ -85,56 +158,39 @@ pub fn parse_pid_stat<'a>(data: &'a [u8], path: &Path) -> Result<PidStat<'a>> {
             format!("only {} fields after the command name, need at least 20", n),
         ));
     }
-    let u = |i: usize, name: &str| -> Result<u64> {
-        u64_dec(f[i]).ok_or_else(|| {
-            Error::parse(
-                path,
-                format!("field {} ({name}): {:?}", i + 3, String::from_utf8_lossy(f[i])),
-            )
-        })
-    };
-    let s = |i: usize, name: &str| -> Result<i64> {
-        i64_dec(f[i]).ok_or_else(|| {
-            Error::parse(
-                path,
-                format!("field {} ({name}): {:?}", i + 3, String::from_utf8_lossy(f[i])),
-            )
-        })
-    };
+    let mut bad = FieldErrors::default();
+    let b = &mut bad;
     let state = match f[0] {
         [c] => *c,
         other => {
-            return Err(Error::parse(
-                path,
-                format!("field 3 (state): {:?}", String::from_utf8_lossy(other)),
-            ))
+            b.push(field::STATE, desc(0, "state", other));
+            0
         }
     };
-    Ok(PidStat {
+    let s = PidStat {
         comm,
         state,
-        ppid: s(1, "ppid")?,
-        tty_nr: s(4, "tty_nr")?,
-        flags: u(6, "flags")?,
-        minflt: u(7, "minflt")?,
-        majflt: u(9, "majflt")?,
-        utime: u(11, "utime")?,
-        stime: u(12, "stime")?,
-        cutime: s(13, "cutime")?.max(0) as u64,
-        cstime: s(14, "cstime")?.max(0) as u64,
-        priority: s(15, "priority")?,
-        nice: s(16, "nice")?,
-        num_threads: s(17, "num_threads")?,
-        starttime: u(19, "starttime")?,
-        vsize: if n > 20 { u(20, "vsize")? } else { 0 },
-        rss: if n > 21 { s(21, "rss")? } else { 0 },
-        processor: if n > 36 { Some(s(36, "processor")?) } else { None },
-        delayacct_blkio_ticks: if n > 39 {
-            Some(u(39, "delayacct_blkio_ticks")?)
-        } else {
-            None
-        },
-    })
+        ppid: signed(&f, 1, field::PPID, "ppid", b),
+        tty_nr: signed(&f, 4, field::TTY_NR, "tty_nr", b),
+        flags: unsigned(&f, 6, field::FLAGS, "flags", b),
+        minflt: unsigned(&f, 7, field::MINFLT, "minflt", b),
+        majflt: unsigned(&f, 9, field::MAJFLT, "majflt", b),
+        utime: unsigned(&f, 11, field::UTIME, "utime", b),
+        stime: unsigned(&f, 12, field::STIME, "stime", b),
+        cutime: signed(&f, 13, field::CUTIME, "cutime", b).max(0) as u64,
+        cstime: signed(&f, 14, field::CSTIME, "cstime", b).max(0) as u64,
+        priority: signed(&f, 15, field::PRIORITY, "priority", b),
+        nice: signed(&f, 16, field::NICE, "nice", b),
+        num_threads: signed(&f, 17, field::NUM_THREADS, "num_threads", b),
+        starttime: unsigned(&f, 19, field::STARTTIME, "starttime", b),
+        vsize: if n > 20 { unsigned(&f, 20, field::VSIZE, "vsize", b) } else { 0 },
+        rss: if n > 21 { signed(&f, 21, field::RSS, "rss", b) } else { 0 },
+        processor: (n > 36).then(|| signed(&f, 36, field::PROCESSOR, "processor", b)),
+        delayacct_blkio_ticks: (n > 39)
+            .then(|| unsigned(&f, 39, field::DELAYACCT, "delayacct_blkio_ticks", b)),
+        bad: FieldErrors::default(),
+    };
+    Ok(PidStat { bad, ..s })
 }
 
 #[cfg(test)]
@@ -188,9 +244,6 @@ mod tests {
             b"7074 (cat R 1 2 3",
             b"7074 )cat( R 1 2 3",
             b"7074 (cat) R 7072 7072",
-            b"7074 (cat) RR 7072 7072 1047 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0",
-            b"7074 (cat) R x 7072 1047 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0",
-            b"7074 (cat) R 1 7072 1047 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 99999999999999999999 0 0",
         ] {
             let e = parse_pid_stat(bad, p()).unwrap_err();
             assert!(e.to_string().contains("/proc/7074/stat"), "{e}");
@@ -199,5 +252,51 @@ mod tests {
         for i in 0..CAT.len() {
             let _ = parse_pid_stat(&CAT[..i], p());
         }
+    }
+
+    #[test]
+    fn a_bad_field_fails_only_what_needs_it() {
+        for (line, bit, what) in [
+            (
+                &b"7074 (cat) RR 7072 7072 1047 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0"[..],
+                field::STATE,
+                "field 3 (state): \"RR\"",
+            ),
+            (
+                b"7074 (cat) R x 7072 1047 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 1 0 0",
+                field::PPID,
+                "field 4 (ppid): \"x\"",
+            ),
+            (
+                b"7074 (cat) R 1 7072 1047 0 -1 0 0 0 0 0 99999999999999999999 0 0 0 20 0 1 0 7 0 0",
+                field::UTIME,
+                "field 14 (utime): \"99999999999999999999\"",
+            ),
+            (
+                b"7074 (cat) R 1 7072 1047 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 99999999999999999999 0 0",
+                field::STARTTIME,
+                "field 22 (starttime): \"99999999999999999999\"",
+            ),
+        ] {
+            let s = parse_pid_stat(line, p()).unwrap();
+            assert_eq!(s.bad.mask(), bit, "{:?}", String::from_utf8_lossy(line));
+            let e = s.bad.check(bit | field::NICE, p()).unwrap_err();
+            assert_eq!(e.to_string(), format!("/proc/7074/stat: cannot parse {what}"));
+            // The other fields are there and valid.
+            let others = !bit & (field::STATE | field::PPID | field::UTIME | field::STARTTIME);
+            s.bad.check(others, p()).unwrap();
+            assert_eq!(s.comm, b"cat");
+            assert_eq!(s.nice, 0);
+            assert_eq!(s.num_threads, 1);
+        }
+        let s = parse_pid_stat(CAT, p()).unwrap();
+        assert!(s.bad.is_empty());
+        // Optional trailing fields: bad is recorded, absent is not.
+        let mut odd = CAT.to_vec();
+        let at = odd.windows(5).position(|w| w == b" 17 1").unwrap() + 4;
+        odd[at] = b'z';
+        let s = parse_pid_stat(&odd, p()).unwrap();
+        assert_eq!(s.bad.mask(), field::PROCESSOR);
+        assert_eq!(s.delayacct_blkio_ticks, Some(7));
     }
 }

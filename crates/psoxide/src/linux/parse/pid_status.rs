@@ -1,11 +1,61 @@
 //! `/proc/PID/status`: the `Key:\tvalue` lines psoxide needs, in one pass.
+//!
+//! psutil looks for each line when a function needs it (`uids()` reads the `Uid`
+//! line, `num_threads()` the `Threads` line, ...), so a bad `VmRSS` line fails
+//! `memory_info_ex()` and nothing else. Here a line whose value does not parse is
+//! recorded in [`PidStatus::bad`] (its field stays `None`), and each user checks the
+//! lines it needs with `bad.check(line::X, path)`.
 
+use super::field_errors::FieldErrors;
 use super::num::{fields, kb_bytes, u64_dec};
 use crate::error::{Error, Result};
 use std::path::Path;
 
+/// The bit of each line in [`PidStatus::bad`].
+pub mod line {
+    /// `Tgid`.
+    pub const TGID: u64 = 1;
+    /// `PPid`.
+    pub const PPID: u64 = 1 << 1;
+    /// `Uid`.
+    pub const UID: u64 = 1 << 2;
+    /// `Gid`.
+    pub const GID: u64 = 1 << 3;
+    /// `Threads`.
+    pub const THREADS: u64 = 1 << 4;
+    /// `VmPeak`.
+    pub const VM_PEAK: u64 = 1 << 5;
+    /// `VmSize`.
+    pub const VM_SIZE: u64 = 1 << 6;
+    /// `VmData`.
+    pub const VM_DATA: u64 = 1 << 7;
+    /// `VmStk`.
+    pub const VM_STK: u64 = 1 << 8;
+    /// `VmExe`.
+    pub const VM_EXE: u64 = 1 << 9;
+    /// `VmHWM`.
+    pub const VM_HWM: u64 = 1 << 10;
+    /// `VmRSS`.
+    pub const VM_RSS: u64 = 1 << 11;
+    /// `RssAnon`.
+    pub const RSS_ANON: u64 = 1 << 12;
+    /// `RssFile`.
+    pub const RSS_FILE: u64 = 1 << 13;
+    /// `RssShmem`.
+    pub const RSS_SHMEM: u64 = 1 << 14;
+    /// `VmSwap`.
+    pub const VM_SWAP: u64 = 1 << 15;
+    /// `HugetlbPages`.
+    pub const HUGETLB: u64 = 1 << 16;
+    /// `voluntary_ctxt_switches`.
+    pub const VOLUNTARY: u64 = 1 << 17;
+    /// `nonvoluntary_ctxt_switches`.
+    pub const NONVOLUNTARY: u64 = 1 << 18;
+}
+
 /// The fields of `/proc/PID/status` that psoxide uses. Memory values are in bytes;
-/// `None` means the line was absent (older kernels lack several of them).
+/// `None` means the line was absent (older kernels lack several of them) or is listed
+/// in [`bad`](PidStatus::bad): check the lines a value needs first.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PidStatus<'a> {
     /// `Tgid`: the thread-group ID (equals the PID for a process, not for a thread).
@@ -51,6 +101,9 @@ pub struct PidStatus<'a> {
     /// False when parsing stopped after the `Threads` line ([`parse_pid_status_head`]):
     /// the context switches and `Cpus_allowed_list` were not looked at.
     pub tail_parsed: bool,
+    /// The lines whose value did not parse (bits of [`line`]); the last line of a key
+    /// decides.
+    pub bad: FieldErrors,
 }
 
 fn ids(v: &[u8]) -> Option<[u32; 3]> {
@@ -59,7 +112,9 @@ fn ids(v: &[u8]) -> Option<[u32; 3]> {
 }
 
 /// Parses the bytes of `/proc/PID/status`. Lines psoxide does not use are skipped
-/// without being looked at beyond their key.
+/// without being looked at beyond their key. The only error (naming `path`) is a file
+/// with neither a `Uid` nor a `Tgid` line: no status file at all. Values that do not
+/// parse are recorded in [`PidStatus::bad`].
 pub fn parse_pid_status<'a>(data: &'a [u8], path: &Path) -> Result<PidStatus<'a>> {
     parse(data, path, false)
 }
@@ -72,88 +127,104 @@ pub fn parse_pid_status_head<'a>(data: &'a [u8], path: &Path) -> Result<PidStatu
     parse(data, path, true)
 }
 
+/// Records `v` for the line `bit` (clearing an earlier error of that line), or the
+/// error when `v` is `None`.
+fn set<T>(slot: &mut Option<T>, v: Option<T>, bit: u64, key: &[u8], text: &[u8], bad: &mut FieldErrors) {
+    match v {
+        Some(v) => {
+            *slot = Some(v);
+            bad.clear(bit);
+        }
+        None => {
+            *slot = None;
+            bad.push(
+                bit,
+                format!(
+                    "{}: {:?}",
+                    String::from_utf8_lossy(key),
+                    String::from_utf8_lossy(text)
+                ),
+            );
+        }
+    }
+}
+
 fn parse<'a>(data: &'a [u8], path: &Path, head_only: bool) -> Result<PidStatus<'a>> {
     let mut s = PidStatus {
         tail_parsed: true,
         ..PidStatus::default()
     };
-    let bad = |key: &[u8], v: &[u8]| {
-        Error::parse(
-            path,
-            format!(
-                "{}: {:?}",
-                String::from_utf8_lossy(key),
-                String::from_utf8_lossy(v)
-            ),
-        )
-    };
-    for line in crate::util::split_lines(data) {
+    let mut bad = FieldErrors::default();
+    for l in crate::util::split_lines(data) {
         // Most of the ~55 lines are not needed: their first byte rules them out before
         // the colon is even looked for (a scan parses this file for every process).
         if !matches!(
-            line.first(),
+            l.first(),
             Some(b'T' | b'P' | b'U' | b'G' | b'V' | b'R' | b'H' | b'v' | b'n' | b'C')
         ) {
             continue;
         }
-        let Some(colon) = line.iter().position(|&c| c == b':') else {
+        let Some(colon) = l.iter().position(|&c| c == b':') else {
             continue;
         };
-        let key = &line[..colon];
-        let v = super::num::trim(&line[colon + 1..]);
+        let key = &l[..colon];
+        let v = super::num::trim(&l[colon + 1..]);
         macro_rules! num {
-            ($field:ident) => {
-                s.$field = Some(u64_dec(v).ok_or_else(|| bad(key, v))?)
+            ($field:ident, $bit:expr) => {
+                set(&mut s.$field, u64_dec(v), $bit, key, v, &mut bad)
             };
         }
         macro_rules! kb {
-            ($field:ident) => {
-                s.$field = Some(kb_bytes(v).ok_or_else(|| bad(key, v))?)
+            ($field:ident, $bit:expr) => {
+                set(&mut s.$field, kb_bytes(v), $bit, key, v, &mut bad)
             };
         }
         // Dispatch on the first byte first: most lines are ruled out by one compare.
         match key.first().copied().unwrap_or(0) {
             b'T' => {
                 if key == b"Tgid" {
-                    num!(tgid)
+                    num!(tgid, line::TGID)
                 } else if key == b"Threads" {
-                    num!(threads);
+                    num!(threads, line::THREADS);
                     if head_only {
                         s.tail_parsed = false;
                         break;
                     }
                 }
             }
-            b'P' if key == b"PPid" => num!(ppid),
-            b'U' if key == b"Uid" => s.uids = Some(ids(v).ok_or_else(|| bad(key, v))?),
-            b'G' if key == b"Gid" => s.gids = Some(ids(v).ok_or_else(|| bad(key, v))?),
+            b'P' if key == b"PPid" => num!(ppid, line::PPID),
+            b'U' if key == b"Uid" => set(&mut s.uids, ids(v), line::UID, key, v, &mut bad),
+            b'G' if key == b"Gid" => set(&mut s.gids, ids(v), line::GID, key, v, &mut bad),
             b'V' => match key {
-                b"VmPeak" => kb!(vm_peak),
-                b"VmHWM" => kb!(vm_hwm),
-                b"VmSize" => kb!(vm_size),
-                b"VmData" => kb!(vm_data),
-                b"VmStk" => kb!(vm_stk),
-                b"VmExe" => kb!(vm_exe),
-                b"VmRSS" => kb!(vm_rss),
-                b"VmSwap" => kb!(vm_swap),
+                b"VmPeak" => kb!(vm_peak, line::VM_PEAK),
+                b"VmHWM" => kb!(vm_hwm, line::VM_HWM),
+                b"VmSize" => kb!(vm_size, line::VM_SIZE),
+                b"VmData" => kb!(vm_data, line::VM_DATA),
+                b"VmStk" => kb!(vm_stk, line::VM_STK),
+                b"VmExe" => kb!(vm_exe, line::VM_EXE),
+                b"VmRSS" => kb!(vm_rss, line::VM_RSS),
+                b"VmSwap" => kb!(vm_swap, line::VM_SWAP),
                 _ => {}
             },
             b'R' => match key {
-                b"RssAnon" => kb!(rss_anon),
-                b"RssFile" => kb!(rss_file),
-                b"RssShmem" => kb!(rss_shmem),
+                b"RssAnon" => kb!(rss_anon, line::RSS_ANON),
+                b"RssFile" => kb!(rss_file, line::RSS_FILE),
+                b"RssShmem" => kb!(rss_shmem, line::RSS_SHMEM),
                 _ => {}
             },
-            b'H' if key == b"HugetlbPages" => kb!(hugetlb),
-            b'v' if key == b"voluntary_ctxt_switches" => num!(voluntary_ctxt_switches),
-            b'n' if key == b"nonvoluntary_ctxt_switches" => num!(nonvoluntary_ctxt_switches),
+            b'H' if key == b"HugetlbPages" => kb!(hugetlb, line::HUGETLB),
+            b'v' if key == b"voluntary_ctxt_switches" => num!(voluntary_ctxt_switches, line::VOLUNTARY),
+            b'n' if key == b"nonvoluntary_ctxt_switches" => {
+                num!(nonvoluntary_ctxt_switches, line::NONVOLUNTARY)
+            }
             b'C' if key == b"Cpus_allowed_list" => s.cpus_allowed_list = Some(v),
             _ => {}
         }
     }
-    if s.uids.is_none() && s.tgid.is_none() {
+    if s.uids.is_none() && s.tgid.is_none() && bad.mask() & (line::UID | line::TGID) == 0 {
         return Err(Error::parse(path, "neither Uid nor Tgid line found"));
     }
+    s.bad = bad;
     Ok(s)
 }
 
@@ -222,19 +293,48 @@ mod tests {
     #[test]
     fn malformed() {
         let p = Path::new("/proc/1/status");
-        for bad in [
-            &b"Uid:\t0\t0\n"[..],
-            b"Tgid:\tx\n",
-            b"VmHWM:\t12 MB\n",
-            b"Uid:\t99999999999\t0\t0\t0\n",
-            b"Name:\tx\n",
-            b"",
-        ] {
+        for bad in [&b"Name:\tx\n"[..], b""] {
             let e = parse_pid_status(bad, p).unwrap_err();
             assert!(e.to_string().contains("/proc/1/status"), "{e}");
         }
         for i in 0..REAL.len() {
             let _ = parse_pid_status(&REAL[..i], p);
         }
+    }
+
+    #[test]
+    fn a_bad_line_fails_only_what_needs_it() {
+        let p = Path::new("/proc/1/status");
+        for (data, bit, what) in [
+            (&b"Uid:\t0\t0\n"[..], line::UID, "Uid: \"0\\t0\""),
+            (b"Tgid:\tx\n", line::TGID, "Tgid: \"x\""),
+            (b"Tgid:\t1\nVmHWM:\t12 MB\n", line::VM_HWM, "VmHWM: \"12 MB\""),
+            (b"Uid:\t99999999999\t0\t0\t0\n", line::UID, "Uid: \"99999999999\\t0\\t0\\t0\""),
+        ] {
+            let s = parse_pid_status(data, p).unwrap();
+            assert_eq!(s.bad.mask(), bit, "{:?}", String::from_utf8_lossy(data));
+            let e = s.bad.check(bit | line::THREADS, p).unwrap_err();
+            assert_eq!(e.to_string(), format!("/proc/1/status: cannot parse {what}"));
+        }
+        // The real file with its VmRSS line broken: everything else is as before.
+        let broken = String::from_utf8_lossy(REAL).replace("VmRSS:\t    1756 kB", "VmRSS:\t    17x56 kB");
+        let s = parse_pid_status(broken.as_bytes(), p).unwrap();
+        let good = parse_pid_status(REAL, p).unwrap();
+        assert_eq!(s.bad.mask(), line::VM_RSS);
+        assert_eq!(s.vm_rss, None);
+        assert_eq!(
+            PidStatus {
+                vm_rss: good.vm_rss,
+                bad: FieldErrors::default(),
+                ..s
+            },
+            good
+        );
+        // The last line of a key decides.
+        let s = parse_pid_status(b"Tgid:\tx\nTgid:\t7\n", p).unwrap();
+        assert!(s.bad.is_empty());
+        assert_eq!(s.tgid, Some(7));
+        let s = parse_pid_status(b"Tgid:\t7\nTgid:\tx\n", p).unwrap();
+        assert_eq!((s.bad.mask(), s.tgid), (line::TGID, None));
     }
 }

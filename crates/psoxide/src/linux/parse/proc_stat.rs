@@ -1,10 +1,11 @@
 //! `/proc/stat`: CPU tick counters, context switches, interrupts, boot time.
 //!
 //! One pass over the bytes, no allocation except the per-CPU vector when it is asked
-//! for. Numbers are parsed straight from the bytes. Lines this module does not use
-//! (`processes`, `procs_running`, ...) are skipped unchecked; so are the per-CPU lines
-//! when they are not asked for, and everything after the first number of the long
-//! `intr` and `softirq` lines.
+//! for. Numbers are parsed straight from the bytes. Only the lines the caller asks for
+//! ([`Want`]) are looked at, as psutil reads only the line each function needs: a bad
+//! `ctxt` line fails `cpu_stats()`, not `boot_time()`. Lines this module does not use
+//! (`processes`, `procs_running`, ...) are always skipped unchecked, and so is
+//! everything after the first number of the long `intr` and `softirq` lines.
 
 use super::num::show;
 use crate::error::{Error, Result};
@@ -45,6 +46,40 @@ pub struct ProcStat {
     pub softirq: Option<u64>,
     /// `btime`: boot time, seconds since the epoch.
     pub btime: Option<u64>,
+}
+
+/// Which lines of `/proc/stat` [`parse_proc_stat`] looks at; the others are skipped
+/// unchecked and their fields stay `None` (or empty). Combine with `|`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Want(u8);
+
+impl Want {
+    /// The aggregate `cpu` line.
+    pub const CPU: Want = Want(1);
+    /// The `cpuN` lines.
+    pub const CPUS: Want = Want(2);
+    /// The `ctxt` line.
+    pub const CTXT: Want = Want(4);
+    /// The `intr` line.
+    pub const INTR: Want = Want(8);
+    /// The `softirq` line.
+    pub const SOFTIRQ: Want = Want(16);
+    /// The `btime` line.
+    pub const BTIME: Want = Want(32);
+    /// Every line this module parses.
+    pub const ALL: Want = Want(63);
+
+    /// True when every line of `other` is wanted here.
+    pub fn contains(self, other: Want) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl std::ops::BitOr for Want {
+    type Output = Want;
+    fn bitor(self, o: Want) -> Want {
+        Want(self.0 | o.0)
+    }
 }
 
 /// Parses an unsigned decimal number made only of ASCII digits.
@@ -113,37 +148,51 @@ fn cpu_line(label: &[u8], rest: &[u8], path: &Path) -> Result<CpuTicks> {
     Ok(t)
 }
 
-/// Parses `/proc/stat`. With `percpu` the `cpuN` lines are parsed into
-/// [`ProcStat::cpus`]; otherwise they are skipped.
+/// Parses the lines of `/proc/stat` that `want` names into a [`ProcStat`]; the others
+/// are skipped unchecked.
 ///
-/// Errors (naming `path`): a file that does not end with a newline (it was cut
-/// mid-line), a used line whose numbers are not decimal digits or overflow `u64`, a
-/// `cpu` line with fewer than 4 columns. Missing lines are not errors here: the
-/// callers decide (see [`ProcStat`]).
-pub fn parse_proc_stat(bytes: &[u8], path: &Path, percpu: bool) -> Result<ProcStat> {
+/// Errors (naming `path`), for wanted lines only: numbers that are not decimal digits
+/// or overflow `u64`, a `cpu` line with fewer than 4 columns, and a last line without
+/// its newline (the file was cut there, so its last number may be cut too). Missing
+/// lines are not errors here: the callers decide (see [`ProcStat`]).
+pub fn parse_proc_stat(bytes: &[u8], path: &Path, want: Want) -> Result<ProcStat> {
     let mut out = ProcStat::default();
-    let body = match bytes.split_last() {
+    let (body, cut) = match bytes.split_last() {
         None => return Ok(out),
-        Some((b'\n', body)) => body,
-        Some(_) => return Err(Error::parse(path, "truncated data: the last line has no newline")),
+        Some((b'\n', body)) => (body, false),
+        Some(_) => (bytes, true),
     };
-    for line in split_lines(body) {
+    let mut lines = split_lines(body).peekable();
+    while let Some(line) = lines.next() {
         let label_end = line.iter().position(is_blank).unwrap_or(line.len());
         let (label, rest) = line.split_at(label_end);
-        match label {
-            b"cpu" if out.cpu.is_none() => out.cpu = Some(cpu_line(label, rest, path)?),
-            b"ctxt" => out.ctxt = Some(first_number(rest, path, "ctxt")?),
-            b"intr" => out.intr = Some(first_number(rest, path, "intr")?),
-            b"softirq" => out.softirq = Some(first_number(rest, path, "softirq")?),
-            b"btime" => out.btime = Some(first_number(rest, path, "btime")?),
-            _ if percpu
-                && label.len() > 3
-                && label.starts_with(b"cpu")
-                && label[3..].iter().all(u8::is_ascii_digit) =>
-            {
-                out.cpus.push(cpu_line(label, rest, path)?);
+        let field = match label {
+            b"cpu" if out.cpu.is_none() => Want::CPU,
+            b"ctxt" => Want::CTXT,
+            b"intr" => Want::INTR,
+            b"softirq" => Want::SOFTIRQ,
+            b"btime" => Want::BTIME,
+            _ if label.len() > 3 && label.starts_with(b"cpu") && label[3..].iter().all(u8::is_ascii_digit) => {
+                Want::CPUS
             }
-            _ => {}
+            _ => continue,
+        };
+        if !want.contains(field) {
+            continue;
+        }
+        if cut && lines.peek().is_none() {
+            return Err(Error::parse(
+                path,
+                format!("'{}' line: truncated (the last line has no newline)", show(label)),
+            ));
+        }
+        match field {
+            Want::CPU => out.cpu = Some(cpu_line(label, rest, path)?),
+            Want::CTXT => out.ctxt = Some(first_number(rest, path, "ctxt")?),
+            Want::INTR => out.intr = Some(first_number(rest, path, "intr")?),
+            Want::SOFTIRQ => out.softirq = Some(first_number(rest, path, "softirq")?),
+            Want::BTIME => out.btime = Some(first_number(rest, path, "btime")?),
+            _ => out.cpus.push(cpu_line(label, rest, path)?),
         }
     }
     Ok(out)
@@ -177,8 +226,12 @@ procs_blocked 0
 softirq 54894 0 7857 4
 ";
 
+    const NOT_PERCPU: Want = Want(Want::ALL.0 & !Want::CPUS.0);
+
+    /// Every line, with or without the per-CPU ones.
     fn parse(s: &str, percpu: bool) -> Result<ProcStat> {
-        parse_proc_stat(s.as_bytes(), Path::new(P), percpu)
+        let want = if percpu { Want::ALL } else { NOT_PERCPU };
+        parse_proc_stat(s.as_bytes(), Path::new(P), want)
     }
 
     #[test]
@@ -230,7 +283,40 @@ softirq 54894 0 7857 4
             let e = parse(&MODERN[..cut], true).unwrap_err();
             assert!(matches!(e, Error::Parse { .. }), "{e}");
             assert!(e.to_string().contains(P), "{e}");
+            assert!(e.to_string().contains("truncated"), "{e}");
         }
+        // Only the cut line is in doubt: a caller that does not want it is not failed.
+        let cut = &MODERN[..MODERN.find("btime").unwrap() + 8];
+        let st = parse_proc_stat(cut.as_bytes(), Path::new(P), Want::CPU | Want::CTXT).unwrap();
+        assert_eq!(st.ctxt, Some(198653));
+        assert_eq!(st.btime, None);
+        let e = parse_proc_stat(cut.as_bytes(), Path::new(P), Want::BTIME).unwrap_err();
+        assert!(e.to_string().contains("'btime' line: truncated"), "{e}");
+    }
+
+    #[test]
+    fn each_caller_fails_only_on_its_own_lines() {
+        // A bad ctxt line fails cpu_stats (CTXT), not boot_time (BTIME) or cpu_times
+        // (CPU); a bad cpu0 line fails only the per-CPU times.
+        let bad_ctxt = MODERN.replace("ctxt 198653", "ctxt 99999999999999999999999");
+        let path = Path::new(P);
+        let b = bad_ctxt.as_bytes();
+        let e = parse_proc_stat(b, path, Want::CTXT | Want::INTR | Want::SOFTIRQ).unwrap_err();
+        assert!(e.to_string().contains("'ctxt' line"), "{e}");
+        let st = parse_proc_stat(b, path, Want::BTIME).unwrap();
+        assert_eq!((st.btime, st.ctxt, st.cpu), (Some(1795725336), None, None));
+        assert!(parse_proc_stat(b, path, Want::CPU).unwrap().cpu.is_some());
+        let bad_cpu0 = MODERN.replace("cpu0 2938", "cpu0 x");
+        let b = bad_cpu0.as_bytes();
+        assert!(parse_proc_stat(b, path, Want::CPUS).is_err());
+        let st = parse_proc_stat(b, path, NOT_PERCPU).unwrap();
+        assert_eq!(st.cpu.unwrap().ticks[0], 5339);
+        assert!(st.cpus.is_empty());
+        // Nothing wanted: nothing looked at.
+        assert_eq!(
+            parse_proc_stat(b"garbage\xff", path, Want(0)).unwrap(),
+            ProcStat::default()
+        );
     }
 
     #[test]
@@ -262,12 +348,12 @@ softirq 54894 0 7857 4
         let st = parse_proc_stat(
             b"cpu 1 2 3 4\n\xff\xfe 1 2\ncpux 1\ncpu 9 9 9 9\n\n",
             Path::new(P),
-            true,
+            Want::ALL,
         )
         .unwrap();
         assert_eq!(st.cpu.unwrap().ticks[0], 1, "the first cpu line wins");
         assert!(st.cpus.is_empty());
-        let e = parse_proc_stat(b"cpu 1 2 3 \xff\n", Path::new(P), false).unwrap_err();
+        let e = parse_proc_stat(b"cpu 1 2 3 \xff\n", Path::new(P), Want::CPU).unwrap_err();
         assert!(matches!(e, Error::Parse { .. }));
     }
 }

@@ -3,14 +3,26 @@
 //! Every file psoxide reads goes through here, with the fewest syscalls: one `openat`,
 //! as few `read`s as the file needs and one `close`, into a buffer reused across
 //! calls on a thread. `std::fs::read` sizes the file first (`statx`) and always reads
-//! once more at EOF; on /proc and /sys neither helps. The caller says whether a file
-//! is produced whole by its first `read` (sysfs attributes, `/proc/meminfo`,
-//! `/proc/PID/stat`, ...: a short read is the end) or is a multi-record seq_file
-//! (`/proc/diskstats`, `/proc/net/dev`, mount tables, ...: read until `read` returns
-//! 0).
+//! once more at EOF; on /proc and /sys neither helps. The caller says, with a
+//! [`FileKind`], whether a file is produced whole by its first `read` (sysfs
+//! attributes, `/proc/meminfo`, `/proc/PID/stat`, ...: a short read is the end) or is a
+//! multi-record seq_file (`/proc/diskstats`, `/proc/net/dev`, mount tables, ...: read
+//! until `read` returns 0), and how many bytes it may have.
 //!
-//! Errors are `std::io::Error`s with their errno; the callers that know which path
-//! they asked for wrap them in [`Error::Io`](crate::Error::Io) (see [`read_into`]).
+//! A root may be a container's or a fixture's, so a file may be something other than
+//! the regular file procfs and sysfs give (`S_IFREG`, size often 0): a FIFO, a device,
+//! a link to `/dev/zero`, a file that grows without end. Reads are therefore bounded:
+//! files are opened `O_NONBLOCK | O_NOCTTY` (a FIFO or a terminal cannot block the
+//! caller or become its controlling terminal; nothing changes for a regular file),
+//! and a read stops with an error naming the limit once a file exceeds its kind's
+//! [`FileKind::max`]. The type is checked with `fstat` only when something is odd
+//! (a read answers `EAGAIN`, a file is empty outside a procfs mount, or passes
+//! [`TYPE_CHECK_AT`] bytes), so that the common path stays one open, one read, one
+//! close; a file that is not regular then fails with [`not_regular`]'s error.
+//!
+//! Errors are `std::io::Error`s with their errno (or, for the two refusals above, a
+//! message); the callers that know which path they asked for wrap them in
+//! [`Error::Io`](crate::Error::Io) (see [`read_into`]).
 
 use crate::error::{Error, Result};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, RawDir};
@@ -33,6 +45,59 @@ pub(crate) enum Eof {
     Zero,
 }
 
+const MIB: usize = 1 << 20;
+
+/// What kind of file a read expects: how its end is recognised ([`Eof`]) and the most
+/// bytes it may have. A file larger than `max` is an error naming the path and the
+/// limit, never silently cut. The limits (and why) are listed in docs/decisions.md.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FileKind {
+    /// How the end of the file is recognised.
+    pub(crate) eof: Eof,
+    /// The most bytes the file may have.
+    pub(crate) max: usize,
+}
+
+impl FileKind {
+    /// A file produced whole by one read: sysfs attributes (at most a page),
+    /// `/proc/stat`, `/proc/meminfo`, `/proc/vmstat`, `/proc/loadavg`,
+    /// `/proc/PID/{stat,status,statm,io,limits}`, `fdinfo/N`. 4 MiB.
+    pub(crate) const RECORD: FileKind = FileKind {
+        eof: Eof::ShortRead,
+        max: 4 * MIB,
+    };
+    /// `/proc/PID/cmdline` (produced whole by one read). 8 MiB: exec accepts at most
+    /// 6 MiB of arguments and environment together (3/4 of the 8 MiB `_STK_LIM`).
+    pub(crate) const CMDLINE: FileKind = FileKind {
+        eof: Eof::ShortRead,
+        max: 8 * MIB,
+    };
+    /// `/proc/PID/environ`, read to EOF. 8 MiB, as [`FileKind::CMDLINE`].
+    pub(crate) const ENVIRON: FileKind = FileKind {
+        eof: Eof::Zero,
+        max: 8 * MIB,
+    };
+    /// A multi-record seq_file or table read to EOF: `/proc/net/*`, mount tables,
+    /// `/proc/diskstats`, `/proc/partitions`, `/proc/cpuinfo`, `/proc/zoneinfo`, the
+    /// utmp file. 64 MiB (some 400,000 socket lines of `/proc/net/tcp`).
+    pub(crate) const TABLE: FileKind = FileKind {
+        eof: Eof::Zero,
+        max: 64 * MIB,
+    };
+    /// A process's memory maps: `/proc/PID/smaps`, `smaps_rollup`, `maps`, read to
+    /// EOF. 256 MiB: about 1 KiB per mapping of `smaps`, and 262,144 mappings (a
+    /// `vm.max_map_count` some databases ask for).
+    pub(crate) const MAPS: FileKind = FileKind {
+        eof: Eof::Zero,
+        max: 256 * MIB,
+    };
+}
+
+/// Once a read has passed this many bytes, the file's type is checked (one `fstat`):
+/// a device that streams without end (`/dev/zero`, `/dev/urandom`) is refused here,
+/// before the buffer grows to the kind's limit.
+pub(crate) const TYPE_CHECK_AT: usize = MIB;
+
 /// Bytes reserved before the first `read` of a file.
 const INITIAL: usize = 16 * 1024;
 /// A buffer that grew beyond this is dropped instead of kept for reuse.
@@ -51,6 +116,14 @@ pub(crate) fn take_buf() -> Vec<u8> {
     BUF.with(|b| b.take())
 }
 
+/// Drops this thread's reusable buffers (for [`heap_trim`](crate::heap_trim)); the
+/// next read starts a new one.
+#[cfg_attr(not(target_env = "gnu"), allow(dead_code))]
+pub(crate) fn release_thread_buffers() {
+    BUF.with(|b| drop(b.take()));
+    DENTS.with(|b| drop(b.take()));
+}
+
 /// Returns a buffer taken with [`take_buf`] for reuse (huge buffers are dropped).
 pub(crate) fn put_buf(buf: Vec<u8>) {
     if buf.capacity() <= KEEP_MAX {
@@ -58,15 +131,18 @@ pub(crate) fn put_buf(buf: Vec<u8>) {
     }
 }
 
+/// Read-only, close-on-exec, and never blocking or taking a controlling terminal (see
+/// the module doc): for every file opened to be read.
 fn ro() -> OFlags {
-    OFlags::RDONLY | OFlags::CLOEXEC
+    OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NONBLOCK | OFlags::NOCTTY
 }
 
 fn dir_flags() -> OFlags {
     OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC
 }
 
-/// Opens `path` read-only, close-on-exec.
+/// Opens `path` read-only, close-on-exec, non-blocking, without taking a controlling
+/// terminal.
 pub(crate) fn open(path: &Path) -> io::Result<OwnedFd> {
     Ok(retry_on_intr(|| rustix::fs::open(path, ro(), Mode::empty()))?)
 }
@@ -78,50 +154,122 @@ pub(crate) fn open(path: &Path) -> io::Result<OwnedFd> {
 /// blocking or becoming the controlling terminal; they change nothing for a regular
 /// file.
 pub(crate) fn open_regular(path: &Path) -> io::Result<Option<OwnedFd>> {
-    let flags = ro() | OFlags::NONBLOCK | OFlags::NOCTTY;
-    let fd = retry_on_intr(|| rustix::fs::open(path, flags, Mode::empty()))?;
+    let fd = retry_on_intr(|| rustix::fs::open(path, ro(), Mode::empty()))?;
     let st = rustix::fs::fstat(&fd)?;
     Ok((FileType::from_raw_mode(st.st_mode) == FileType::RegularFile).then_some(fd))
 }
 
-/// Reads the whole of the open `fd` into `buf` (cleared first).
-pub(crate) fn read_fd(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, eof: Eof) -> io::Result<()> {
-    buf.clear();
-    if buf.capacity() < INITIAL {
-        buf.reserve(INITIAL);
+/// The error for a file that is not a regular file: "not a regular file (a FIFO)".
+pub(crate) fn not_regular(ft: FileType) -> io::Error {
+    let what = match ft {
+        FileType::Fifo => "a FIFO",
+        FileType::CharacterDevice => "a character device",
+        FileType::BlockDevice => "a block device",
+        FileType::Socket => "a socket",
+        FileType::Directory => "a directory",
+        FileType::Symlink => "a symbolic link",
+        _ => "of unknown type",
+    };
+    io::Error::new(io::ErrorKind::InvalidInput, format!("not a regular file ({what})"))
+}
+
+/// The error for a file larger than its kind allows.
+fn too_large(max: usize) -> io::Error {
+    let limit = if max % MIB == 0 {
+        format!("{} MiB", max / MIB)
+    } else {
+        format!("{max} bytes")
+    };
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("larger than {limit}, the most psoxide reads of this file"),
+    )
+}
+
+/// Fails with [`not_regular`] unless `fd` is a regular file (one `fstat`).
+fn check_regular(fd: BorrowedFd<'_>) -> io::Result<()> {
+    let ft = FileType::from_raw_mode(rustix::fs::fstat(fd)?.st_mode);
+    if ft == FileType::RegularFile {
+        Ok(())
+    } else {
+        Err(not_regular(ft))
     }
+}
+
+/// Reads the whole of the open `fd` into `buf` (cleared first), within `kind`'s
+/// limit. Outside a procfs mount (`known_regular` false) an empty file has its type
+/// checked too: a FIFO without writer reads as empty.
+fn read_bounded(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, kind: FileKind, known_regular: bool) -> io::Result<()> {
+    buf.clear();
+    // The buffer never grows past max + 1 bytes: one byte over the limit is enough to
+    // know that the file exceeds it.
+    let cap = kind.max.saturating_add(1);
+    if buf.capacity() < INITIAL.min(cap) {
+        buf.reserve_exact(INITIAL.min(cap));
+    }
+    let mut type_checked = known_regular;
     loop {
         if buf.len() == buf.capacity() {
-            buf.reserve(buf.capacity());
+            let grow = buf.capacity().min(cap - buf.len());
+            buf.reserve_exact(grow);
         }
         let spare = buf.capacity() - buf.len();
-        let n = retry_on_intr(|| rustix::io::read(fd, rustix::buffer::spare_capacity(buf)))?;
-        if n == 0 || (eof == Eof::ShortRead && n < spare) {
+        let n = match retry_on_intr(|| rustix::io::read(fd, rustix::buffer::spare_capacity(buf))) {
+            Ok(n) => n,
+            // Only a FIFO, a socket or a device answers EAGAIN to a non-blocking read.
+            Err(rustix::io::Errno::AGAIN) => {
+                check_regular(fd)?;
+                return Err(rustix::io::Errno::AGAIN.into());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if buf.len() > kind.max {
+            check_regular(fd)?;
+            buf.clear();
+            return Err(too_large(kind.max));
+        }
+        if n == 0 {
+            if buf.is_empty() && !type_checked {
+                check_regular(fd)?;
+            }
+            return Ok(());
+        }
+        if !type_checked && buf.len() > TYPE_CHECK_AT {
+            check_regular(fd)?;
+            type_checked = true;
+        }
+        if kind.eof == Eof::ShortRead && n < spare {
             return Ok(());
         }
     }
 }
 
+/// Reads the whole of the open `fd` into `buf` (cleared first), within `kind`'s
+/// limit (see the module doc for what is refused).
+pub(crate) fn read_fd(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, kind: FileKind) -> io::Result<()> {
+    read_bounded(fd, buf, kind, false)
+}
+
 /// Reads the whole file at `path` into `buf` (cleared first); errors name the path.
-pub(crate) fn read_into(path: &Path, buf: &mut Vec<u8>, eof: Eof) -> Result<()> {
+pub(crate) fn read_into(path: &Path, buf: &mut Vec<u8>, kind: FileKind) -> Result<()> {
     open(path)
-        .and_then(|fd| read_fd(fd.as_fd(), buf, eof))
+        .and_then(|fd| read_fd(fd.as_fd(), buf, kind))
         .map_err(|e| Error::io(path, e))
 }
 
 /// Reads the file at `path` into this thread's reusable buffer and hands the bytes to
 /// `f`. Nested calls are fine (an inner call simply uses a fresh buffer).
-pub(crate) fn with_file<T>(path: &Path, eof: Eof, f: impl FnOnce(&[u8]) -> Result<T>) -> Result<T> {
+pub(crate) fn with_file<T>(path: &Path, kind: FileKind, f: impl FnOnce(&[u8]) -> Result<T>) -> Result<T> {
     let mut buf = take_buf();
-    let r = read_into(path, &mut buf, eof).and_then(|()| f(&buf));
+    let r = read_into(path, &mut buf, kind).and_then(|()| f(&buf));
     put_buf(buf);
     r
 }
 
 /// Reads a whole file into a new vector; errors name the path.
-pub(crate) fn read_bytes(path: &Path, eof: Eof) -> Result<Vec<u8>> {
+pub(crate) fn read_bytes(path: &Path, kind: FileKind) -> Result<Vec<u8>> {
     let mut v = Vec::new();
-    read_into(path, &mut v, eof)?;
+    read_into(path, &mut v, kind)?;
     Ok(v)
 }
 
@@ -161,6 +309,10 @@ pub(crate) struct Dir {
     fd: OwnedFd,
     /// Whether the fd's position has moved (a listing was done): rewind first.
     listed: bool,
+    /// Set by [`Dir::trust_procfs`] on a procfs mount, whose files are all regular: an
+    /// empty file read through it (a kernel thread's `cmdline`) then needs no type
+    /// check.
+    procfs: bool,
 }
 
 impl Dir {
@@ -187,11 +339,19 @@ impl Dir {
     pub(crate) fn open_path_at<P: Arg + Copy>(&self, rel: P) -> io::Result<Dir> {
         let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
         let fd = retry_on_intr(|| rustix::fs::openat(&self.fd, rel, flags, Mode::empty()))?;
-        Ok(Dir::from_fd(fd))
+        // Under a procfs directory, still procfs.
+        Ok(Dir {
+            procfs: self.procfs,
+            ..Dir::from_fd(fd)
+        })
     }
 
     fn from_fd(fd: OwnedFd) -> Dir {
-        Dir { fd, listed: false }
+        Dir {
+            fd,
+            listed: false,
+            procfs: false,
+        }
     }
 
     /// Opens the directory `base.join(rel)` (`rel` relative, without a leading `/`),
@@ -284,10 +444,11 @@ impl Dir {
         })?)
     }
 
-    /// Reads `rel` (relative to this directory) whole into `buf`.
-    pub(crate) fn read_file<P: Arg + Copy>(&self, rel: P, buf: &mut Vec<u8>, eof: Eof) -> io::Result<()> {
+    /// Reads `rel` (relative to this directory) whole into `buf`, within `kind`'s
+    /// limit.
+    pub(crate) fn read_file<P: Arg + Copy>(&self, rel: P, buf: &mut Vec<u8>, kind: FileKind) -> io::Result<()> {
         let fd = self.open_file(rel)?;
-        read_fd(fd.as_fd(), buf, eof)
+        read_bounded(fd.as_fd(), buf, kind, self.procfs)
     }
 
     /// The target of the symlink `rel` (relative to this directory) into `buf`
@@ -343,6 +504,12 @@ impl Dir {
     pub(crate) fn is_procfs(&self) -> bool {
         const PROC_SUPER_MAGIC: i64 = 0x9fa0;
         rustix::fs::fstatfs(&self.fd).is_ok_and(|st| st.f_type == PROC_SUPER_MAGIC)
+    }
+
+    /// Records that this directory is on a procfs mount ([`Dir::is_procfs`], asked
+    /// once by the caller): files read through it are then known to be regular.
+    pub(crate) fn trust_procfs(&mut self, procfs: bool) {
+        self.procfs = procfs;
     }
 
     /// Device and inode of the directory itself, to notice a directory replaced at
@@ -411,13 +578,105 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let small = dir.path().join("small");
         std::fs::write(&small, b" 42\n").unwrap();
-        assert_eq!(read_bytes(&small, Eof::ShortRead).unwrap(), b" 42\n");
+        assert_eq!(read_bytes(&small, FileKind::RECORD).unwrap(), b" 42\n");
         let big = dir.path().join("big");
         let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
         std::fs::write(&big, &data).unwrap();
-        assert_eq!(read_bytes(&big, Eof::Zero).unwrap(), data);
-        let n = with_file(&big, Eof::Zero, |b| Ok(b.len())).unwrap();
+        assert_eq!(read_bytes(&big, FileKind::TABLE).unwrap(), data);
+        let n = with_file(&big, FileKind::TABLE, |b| Ok(b.len())).unwrap();
         assert_eq!(n, data.len());
+    }
+
+    fn mkfifo(p: &Path) {
+        rustix::fs::mknodat(rustix::fs::CWD, p, FileType::Fifo, Mode::from_raw_mode(0o600), 0).unwrap();
+    }
+
+    #[track_caller]
+    fn refused(r: io::Result<()>, what: &str) {
+        let e = r.unwrap_err();
+        assert_eq!(e.to_string(), format!("not a regular file ({what})"));
+        assert_eq!(e.raw_os_error(), None);
+    }
+
+    #[test]
+    fn reads_stop_at_the_limit_of_their_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("f");
+        let small = |eof| FileKind { eof, max: 1000 };
+        let mut buf = Vec::new();
+        for eof in [Eof::ShortRead, Eof::Zero] {
+            std::fs::write(&f, vec![b'x'; 1000]).unwrap();
+            Dir::open(dir.path()).unwrap().read_file(&b"f"[..], &mut buf, small(eof)).unwrap();
+            assert_eq!(buf.len(), 1000, "exactly the limit is read whole");
+            assert!(buf.capacity() <= 1001, "{}", buf.capacity());
+            std::fs::write(&f, vec![b'x'; 1001]).unwrap();
+            let e = read_into(&f, &mut buf, small(eof)).unwrap_err();
+            assert!(
+                e.to_string().ends_with("f: larger than 1000 bytes, the most psoxide reads of this file"),
+                "{e}"
+            );
+            assert!(buf.is_empty(), "nothing of a refused file is kept");
+        }
+        // A huge sparse file costs no more than the limit.
+        let big = dir.path().join("big");
+        std::fs::File::create(&big).unwrap().set_len(1 << 40).unwrap();
+        let e = read_bytes(&big, FileKind::CMDLINE).unwrap_err();
+        assert!(e.to_string().contains("larger than 8 MiB"), "{e}");
+        // An empty regular file is just empty.
+        std::fs::write(&f, b"").unwrap();
+        assert_eq!(read_bytes(&f, FileKind::RECORD).unwrap(), b"");
+    }
+
+    #[test]
+    fn devices_and_fifos_are_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        mkfifo(&fifo);
+        let mut buf = Vec::new();
+        let read = |p: &Path, buf: &mut Vec<u8>, kind| open(p).and_then(|fd| read_fd(fd.as_fd(), buf, kind));
+        // No writer: the read gives EOF at once, and the empty file's type is checked.
+        refused(read(&fifo, &mut buf, FileKind::RECORD), "a FIFO");
+        // A writer that writes nothing: EAGAIN instead of blocking. (A non-blocking
+        // writer can only open a FIFO that has a reader.)
+        let holder = open(&fifo).unwrap();
+        let writer = rustix::fs::open(&fifo, OFlags::WRONLY | OFlags::NONBLOCK, Mode::empty()).unwrap();
+        refused(read(&fifo, &mut buf, FileKind::TABLE), "a FIFO");
+        // Some bytes, then nothing more: still EAGAIN at the second read.
+        rustix::io::write(&writer, b"123 (x) S").unwrap();
+        refused(read(&fifo, &mut buf, FileKind::TABLE), "a FIFO");
+        drop((writer, holder));
+        // Endless devices stop at the type check, long before the kind's limit.
+        for (dev, kind) in [("/dev/zero", FileKind::MAPS), ("/dev/urandom", FileKind::TABLE)] {
+            refused(read(Path::new(dev), &mut buf, kind), "a character device");
+            assert!(buf.capacity() <= 2 * TYPE_CHECK_AT + 1, "{dev}: {}", buf.capacity());
+        }
+        refused(read(Path::new("/dev/null"), &mut buf, FileKind::RECORD), "a character device");
+        // Through a symlink and through a directory descriptor alike.
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero")).unwrap();
+        let d = Dir::open(dir.path()).unwrap();
+        refused(d.read_file(&b"zero"[..], &mut buf, FileKind::CMDLINE), "a character device");
+        refused(d.read_file(&b"fifo"[..], &mut buf, FileKind::CMDLINE), "a FIFO");
+        // The error names the path once wrapped.
+        let e = read_bytes(&dir.path().join("zero"), FileKind::CMDLINE).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("{}: not a regular file (a character device)", dir.path().join("zero").display())
+        );
+    }
+
+    #[test]
+    fn procfs_files_are_read_without_a_type_check() {
+        // A kernel thread's cmdline is empty; on procfs that needs no fstat. The count
+        // of system calls is measured with strace (docs/decisions.md); here only the
+        // answer is checked.
+        let mut d = Dir::open(Path::new("/proc")).unwrap();
+        assert!(d.is_procfs());
+        d.trust_procfs(true);
+        let mut buf = Vec::new();
+        d.read_file(&b"2/cmdline"[..], &mut buf, FileKind::CMDLINE).unwrap();
+        assert!(buf.is_empty(), "kthreadd has no command line");
+        d.read_file(&b"self/stat"[..], &mut buf, FileKind::RECORD).unwrap();
+        assert!(buf.ends_with(b"\n"));
     }
 
     #[test]
@@ -475,11 +734,11 @@ mod tests {
             d.for_each(|_| again += 1).unwrap();
             assert_eq!(again, 3);
             let mut buf = Vec::new();
-            d.read_file(&b"y"[..], &mut buf, Eof::ShortRead).unwrap();
+            d.read_file(&b"y"[..], &mut buf, FileKind::RECORD).unwrap();
             assert_eq!(buf, b"y");
             assert!(d.exists(&b"z"[..]) && !d.exists(&b"w"[..]));
             assert_eq!(
-                d.read_file(&b"w"[..], &mut buf, Eof::ShortRead)
+                d.read_file(&b"w"[..], &mut buf, FileKind::RECORD)
                     .unwrap_err()
                     .kind(),
                 io::ErrorKind::NotFound
@@ -503,7 +762,7 @@ mod tests {
 
     #[test]
     fn errors_name_the_path() {
-        let e = read_bytes(Path::new("/nonexistent/psoxide"), Eof::ShortRead).unwrap_err();
+        let e = read_bytes(Path::new("/nonexistent/psoxide"), FileKind::RECORD).unwrap_err();
         assert!(e.to_string().contains("/nonexistent/psoxide"), "{e}");
         assert_eq!(e.exception_name(), "FileNotFoundError");
         let e = list_dir(Path::new("/nonexistent/psoxide-dir")).unwrap_err();
@@ -512,7 +771,7 @@ mod tests {
 
     #[test]
     fn reads_proc_meminfo_whole() {
-        let v = read_bytes(Path::new("/proc/meminfo"), Eof::ShortRead).unwrap();
+        let v = read_bytes(Path::new("/proc/meminfo"), FileKind::RECORD).unwrap();
         let s = String::from_utf8(v).unwrap();
         assert!(s.starts_with("MemTotal:"));
         assert!(s.trim_end().lines().count() > 20);
