@@ -30,7 +30,7 @@ SPEC_ALL = [
 ]
 
 # Not implemented yet (docs/python.md, "Remaining"). When one lands, move it out.
-REMAINING = {"Process", "Popen", "process_iter", "wait_procs"}
+REMAINING = {"Popen"}
 
 # Spec 1.3: names psutil does not define on Linux.
 ABSENT_ON_LINUX = [
