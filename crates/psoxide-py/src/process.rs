@@ -9,7 +9,9 @@
 use crate::convert::Obj;
 use crate::procconv;
 use crate::Context;
-use psoxide::{Attr, ConnectionKind, Error, IoPriorityClass, MemType, Pid, Process, Rlimit, RlimitValue};
+use psoxide::{
+    Attr, AttrValue, ConnectionKind, Error, IoPriorityClass, MemType, Pid, Process, Rlimit, RlimitValue,
+};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -81,6 +83,19 @@ impl Handle {
     }
 }
 
+/// Whether `v` is the empty environment of a kernel thread. The core returns `{}`
+/// there (documented as its choice); psutil raises `NoSuchProcess`, because the
+/// kernel answers ESRCH (quirk 10.17), and the drop-in keeps psutil's behaviour:
+/// `environ()` and `as_dict()` raise, `process_iter(["environ"])` skips the thread.
+fn kthread_environ(p: &Process, v: &AttrValue) -> bool {
+    matches!(v, AttrValue::Environ(m) if m.is_empty()) && matches!(p.is_kernel_thread(), Ok(true))
+}
+
+/// psutil's error for the environment of a kernel thread.
+fn kthread_error(p: &Process) -> Error {
+    Error::no_such_process(p.pid(), p.name().ok())
+}
+
 /// Attribute names to [`Attr`]s, with psutil's `ValueError` for unknown ones.
 fn attrs_of(names: &[String]) -> psoxide::Result<Vec<Attr>> {
     psoxide::parse_attrs(names)
@@ -102,6 +117,7 @@ impl Handle {
         let res = self.run(py, |p| {
             let mut info = p.as_dict(Some(&[a]))?;
             match info.values.pop() {
+                Some((_, Ok(v))) if kthread_environ(p, &v) => Err(kthread_error(p)),
                 Some((_, r)) => r,
                 None => Err(Error::invalid(format!("no value for {name}"))),
             }
@@ -131,7 +147,13 @@ impl Handle {
             Some(n) => Some(attrs_of(n).map_err(|e| self.err(py, e))?),
             None => None,
         };
-        let info = self.run(py, |p| p.as_dict(attrs.as_deref()))?;
+        let info = self.run(py, |p| {
+            let info = p.as_dict(attrs.as_deref())?;
+            if info.get(Attr::Environ).is_some_and(|v| kthread_environ(p, v)) {
+                return Err(kthread_error(p));
+            }
+            Ok(info)
+        })?;
         let t = &self.ctx.get().t;
         let d = PyDict::new(py);
         for (a, r) in &info.values {
@@ -387,7 +409,24 @@ impl Context {
             Some(n) => Some(attrs_of(n).map_err(|e| crate::errors::to_pyerr(py, &ctx.t, e))?),
             None => None,
         };
-        let procs: Vec<Arc<Process>> = ctx.run(py, |h| h.process_iter(attrs.as_deref())?.collect())?;
+        let environ = attrs.as_ref().is_some_and(|a| a.contains(&Attr::Environ));
+        let procs: Vec<Arc<Process>> = ctx.run(py, |h| {
+            let mut out = Vec::new();
+            for p in h.process_iter(attrs.as_deref())? {
+                let p = p?;
+                if environ {
+                    let info = p.prefetched();
+                    if info
+                        .and_then(|i| i.get(Attr::Environ).cloned())
+                        .is_some_and(|v| kthread_environ(&p, &v))
+                    {
+                        continue;
+                    }
+                }
+                out.push(p);
+            }
+            Ok(out)
+        })?;
         let mut cache = ctx.iter_cache.lock().unwrap_or_else(|e| e.into_inner());
         let mut old = std::mem::take(&mut *cache);
         let out = PyList::empty(py);
