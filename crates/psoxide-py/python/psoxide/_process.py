@@ -10,6 +10,7 @@ the GIL. Getters called without arguments are served from the values
 
 import contextlib
 import datetime
+import operator
 import os
 import time
 import typing as _t
@@ -236,9 +237,7 @@ class Process:
         """The nice value, or set it when ``value`` is given."""
         if value is None:
             return self._h.get("nice")
-        if not isinstance(value, int):
-            raise TypeError(f"an integer is required (got type {type(value).__name__})")
-        self._h.set_nice(value)
+        self._h.set_nice(operator.index(value))
         return None
 
     def ionice(
@@ -249,7 +248,13 @@ class Process:
             if value is not None:
                 raise ValueError("'ioclass' argument must be specified")
             return self._h.get("ionice")
-        self._h.set_ionice(int(ioclass), None if value is None else int(value))
+        if value is None:
+            value = 0
+        elif value and ioclass in (ProcessIOPriority.IOPRIO_CLASS_IDLE, ProcessIOPriority.IOPRIO_CLASS_NONE):
+            raise ValueError(f"{ioclass!r} ioclass accepts no value")
+        if value < 0 or value > 7:
+            raise ValueError("value not in 0-7 range")
+        self._h.set_ionice(operator.index(ioclass), operator.index(value))
         return None
 
     def rlimit(
