@@ -224,6 +224,10 @@ def test_every_method_on_every_process(zombie):
     included, as psutil lists them)."""
     errors = []
     seen_kinds = set()
+    # memory_percent divides by the total of the last virtual_memory() call (psutil
+    # keeps it across PROCFS_PATH changes made by other tests): refresh both.
+    psutil.virtual_memory()
+    psoxide.virtual_memory()
     for pid in psutil.pids():
         try:
             ref = psutil.Process(pid)
