@@ -349,3 +349,30 @@ def test_wait_procs(child):
     with pytest.raises(TypeError, match="is not a callable"):
         psoxide.wait_procs(procs, callback=1)
     other.wait()
+
+
+# --- Popen --------------------------------------------------------------------------
+
+
+def test_popen_is_both():
+    with psoxide.Popen([sys.executable, "-c", "import sys; print(sys.stdin.read().upper())"],
+                       stdin=subprocess.PIPE, stdout=subprocess.PIPE) as p:
+        assert isinstance(p, subprocess.Popen) and isinstance(p, psoxide.Process)
+        assert p.name() == psutil.Process(p.pid).name()
+        assert p.ppid() == os.getpid()
+        out, _ = p.communicate(b"hello")
+        assert out.strip() == b"HELLO"
+        assert p.wait() == 0 == p.returncode
+    assert repr(p).startswith(f"psutil.Popen(pid={p.pid}")
+
+
+def test_popen_wait_and_signals():
+    p = psoxide.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    with pytest.raises(psoxide.TimeoutExpired):
+        p.wait(0.1)
+    assert p.poll() is None
+    p.terminate()
+    assert p.wait(5) == -signal.SIGTERM == p.returncode
+    assert p.poll() == -signal.SIGTERM
+    with pytest.raises(psoxide.NoSuchProcess):
+        p.kill()

@@ -50,7 +50,7 @@ __all__ = [
     "sensors_temperatures", "sensors_fans", "sensors_battery",
     "heap_info", "heap_trim",
     # processes
-    "Process", "process_iter", "wait_procs",
+    "Process", "Popen", "process_iter", "wait_procs",
 ]
 
 #: The psutil release whose API this module implements.
@@ -103,7 +103,7 @@ PROCFS_PATH = "/proc"
 from . import _process  # noqa: E402 - needs the context
 
 _process._ctx = _ctx
-from ._process import Process, process_iter, wait_procs  # noqa: E402
+from ._process import Popen, Process, process_iter, wait_procs  # noqa: E402
 
 
 class _Module(_types.ModuleType):

@@ -12,6 +12,7 @@ import contextlib
 import datetime
 import operator
 import os
+import subprocess
 import time
 import typing as _t
 import warnings
@@ -20,7 +21,7 @@ from . import _ntuples as _nt
 from ._enums import NegSignal, ProcessIOPriority, ProcessStatus
 from ._exceptions import AccessDenied, NoSuchProcess, TimeoutExpired, ZombieProcess
 
-__all__ = ["Process", "process_iter", "wait_procs"]
+__all__ = ["Process", "Popen", "process_iter", "wait_procs"]
 
 # Set by the package once its context exists.
 _ctx: _t.Any = None
@@ -496,3 +497,41 @@ def wait_procs(
         if done(proc, 0):
             alive.remove(proc)
     return gone, alive
+
+
+class Popen(Process, subprocess.Popen):
+    """A ``subprocess.Popen`` that is also a ``Process`` of its child.
+
+    Where both classes define a method, ``Process``'s wins (``send_signal``,
+    ``terminate`` and ``kill`` check that the PID is still the child's); the rest
+    (``stdin``, ``communicate()``, ``poll()``, ``args``, the context manager ...) is
+    ``subprocess.Popen``'s. ``wait()`` returns the child's ``returncode`` when it is
+    known, else waits as ``Process.wait`` does and records the result as
+    ``returncode``.
+    """
+
+    def __init__(self, *args: _t.Any, **kwargs: _t.Any) -> None:
+        subprocess.Popen.__init__(self, *args, **kwargs)
+        # The child is not reaped before we wait for it, so its PID is still there
+        # (a zombie at worst) and the handle can be made.
+        self._h = _ctx.process(self.__dict__["_child_pid"])
+        self._ctime_shown = False
+
+    @property  # type: ignore[override]
+    def pid(self) -> int:
+        """The child's PID."""
+        return self.__dict__["_child_pid"]
+
+    @pid.setter
+    def pid(self, value: int) -> None:
+        # subprocess.Popen.__init__ assigns it once it has started the child.
+        self.__dict__["_child_pid"] = value
+
+    def wait(self, timeout: _t.Optional[float] = None) -> _t.Union[int, NegSignal, None]:  # type: ignore[override]
+        """The child's exit code (a ``NegSignal`` member if a signal killed it),
+        waiting up to ``timeout`` seconds (``TimeoutExpired`` after that)."""
+        if self.returncode is not None:
+            return self.returncode
+        code = Process.wait(self, timeout)
+        self.returncode = code
+        return code
