@@ -210,6 +210,26 @@ def test_process_iter_keeps_objects_and_cache_clear():
     assert third[os.getpid()] == first[os.getpid()]
 
 
+def test_process_iter_from_several_threads():
+    """Concurrent scans (each makes Python objects while others hold the GIL)."""
+    errors = []
+
+    def scan():
+        try:
+            for _ in range(20):
+                assert any(p.pid == os.getpid() for p in psoxide.process_iter(["name"]))
+                psoxide.process_iter.cache_clear()
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=scan) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not any(t.is_alive() for t in threads) and not errors
+
+
 def test_process_iter_attrs_are_served_and_info():
     procs = list(psoxide.process_iter(["name", "cmdline", "username"]))
     me = next(p for p in procs if p.pid == os.getpid())

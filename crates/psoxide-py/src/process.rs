@@ -427,8 +427,12 @@ impl Context {
             }
             Ok(out)
         })?;
-        let mut cache = ctx.iter_cache.lock().unwrap_or_else(|e| e.into_inner());
-        let mut old = std::mem::take(&mut *cache);
+        // The map is taken out and put back rather than locked throughout: making a
+        // `Process` object runs Python code, during which another thread may hold
+        // the GIL and call `process_iter` too (two concurrent scans: the later
+        // map wins, which only costs new objects next time).
+        let mut old = std::mem::take(&mut *ctx.iter_cache.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut cache = IterCache::with_capacity(procs.len());
         let out = PyList::empty(py);
         for p in procs {
             let pid = p.pid();
@@ -446,6 +450,8 @@ impl Context {
             out.append(obj.bind(py))?;
             cache.insert(pid, (h, obj));
         }
+        *ctx.iter_cache.lock().unwrap_or_else(|e| e.into_inner()) = cache;
+        drop(old);
         Ok(out.into_any())
     }
 }

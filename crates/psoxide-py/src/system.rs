@@ -362,7 +362,9 @@ impl Context {
     /// `process_iter.cache_clear()`: forgets the handles and objects kept between calls.
     fn process_iter_cache_clear(&self) {
         self.host().process_iter_cache_clear();
-        self.iter_cache.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        // Dropped after the lock is released: dropping objects can run Python code.
+        let old = std::mem::take(&mut *self.iter_cache.lock().unwrap_or_else(|e| e.into_inner()));
+        drop(old);
     }
 
     /// `pid_exists(pid)`: `False` for a negative PID; a PID beyond `pid_t` is an
