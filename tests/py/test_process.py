@@ -388,8 +388,16 @@ def test_popen_is_both():
 
 def test_popen_wait_and_signals():
     p = psoxide.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    with pytest.raises(psoxide.TimeoutExpired):
+    with pytest.raises(psoxide.TimeoutExpired) as e:
         p.wait(0.1)
+    assert isinstance(e.value, subprocess.TimeoutExpired)
+    assert repr(e.value) == f"psutil.TimeoutExpired(pid={p.pid}, name='{p.name()}', seconds=0.1, " \
+        "msg='timeout after 0.1 seconds')"
+    back = pickle.loads(pickle.dumps(e.value))
+    assert (type(back), back.pid, back.seconds) == (type(e.value), p.pid, 0.1)
+    # subprocess.Popen calls wait() itself; its callers catch subprocess's class.
+    with pytest.raises(subprocess.TimeoutExpired):
+        p.communicate(timeout=0.1)
     assert p.poll() is None
     p.terminate()
     assert p.wait(5) == -signal.SIGTERM == p.returncode

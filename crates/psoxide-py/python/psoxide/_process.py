@@ -499,6 +499,27 @@ def wait_procs(
     return gone, alive
 
 
+class _PopenTimeoutExpired(TimeoutExpired, subprocess.TimeoutExpired):
+    """What ``Popen.wait`` raises: psoxide's ``TimeoutExpired`` that is also
+    ``subprocess.TimeoutExpired``, because ``subprocess.Popen`` calls ``wait``
+    itself (``communicate(timeout=...)``) and its callers catch the latter."""
+
+    def __init__(self, seconds: float, pid: _t.Optional[int] = None, name: _t.Optional[str] = None,
+                 cmd: _t.Any = None) -> None:
+        TimeoutExpired.__init__(self, seconds, pid, name)
+        self.cmd = cmd
+        self.timeout = seconds
+        self.output = None
+        self.stderr = None
+
+    def __reduce__(self):
+        return (type(self), (self.seconds, self.pid, self.name, self.cmd))
+
+
+# Shown (repr) under psutil's name; pickled by the qualified name, which exists.
+_PopenTimeoutExpired.__name__ = "TimeoutExpired"
+
+
 class Popen(Process, subprocess.Popen):
     """A ``subprocess.Popen`` that is also a ``Process`` of its child.
 
@@ -529,9 +550,13 @@ class Popen(Process, subprocess.Popen):
 
     def wait(self, timeout: _t.Optional[float] = None) -> _t.Union[int, NegSignal, None]:  # type: ignore[override]
         """The child's exit code (a ``NegSignal`` member if a signal killed it),
-        waiting up to ``timeout`` seconds (``TimeoutExpired`` after that)."""
+        waiting up to ``timeout`` seconds (then ``TimeoutExpired``, which is also
+        ``subprocess.TimeoutExpired``)."""
         if self.returncode is not None:
             return self.returncode
-        code = Process.wait(self, timeout)
+        try:
+            code = Process.wait(self, timeout)
+        except TimeoutExpired as e:
+            raise _PopenTimeoutExpired(e.seconds, e.pid, e.name, self.args) from None
         self.returncode = code
         return code
