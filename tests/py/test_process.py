@@ -384,6 +384,10 @@ def test_popen_is_both():
         assert out.strip() == b"HELLO"
         assert p.wait() == 0 == p.returncode
     assert repr(p).startswith(f"psutil.Popen(pid={p.pid}")
+    theirs = psutil.Popen(["true"])
+    theirs.wait()
+    assert raised(getattr, p, "foo") == raised(getattr, theirs, "foo")
+    assert {"communicate", "poll", "stdin", "cpu_times", "children"} <= set(dir(p))
 
 
 def test_popen_wait_and_signals():

@@ -548,6 +548,10 @@ class Popen(Process, subprocess.Popen):
         # subprocess.Popen.__init__ assigns it once it has started the child.
         self.__dict__["_child_pid"] = value
 
+    def __getattr__(self, name: str) -> _t.Any:
+        # Only reached when neither class has the attribute: psutil's text.
+        raise AttributeError(f"<class 'psutil.{type(self).__name__}'> has no attribute {name!r}")
+
     def wait(self, timeout: _t.Optional[float] = None) -> _t.Union[int, NegSignal, None]:  # type: ignore[override]
         """The child's exit code (a ``NegSignal`` member if a signal killed it),
         waiting up to ``timeout`` seconds (then ``TimeoutExpired``, which is also
