@@ -159,7 +159,7 @@ def test_bad_arguments_like_psutil():
     ours, theirs = psoxide.Process(), psutil.Process()
     calls = [
         ("as_dict", (["foo"],)), ("as_dict", ("name",)), ("net_connections", ("foo",)),
-        ("cpu_percent", (-1,)), ("wait", ("x",)), ("wait", (-1,)), ("nice", ("x",)),
+        ("cpu_percent", (-1,)), ("wait", ("x",)), ("wait", (-1,)), ("nice", ("x",)), ("nice", (1.5,)),
         ("rlimit", (999,)), ("rlimit", (7, (1,))), ("ionice", (None, 3)), ("ionice", (3, 3)),
         ("ionice", (2, 9)), ("cpu_affinity", ([99],)),
     ]

@@ -13,6 +13,7 @@ import datetime
 import operator
 import os
 import subprocess
+import sys
 import time
 import typing as _t
 import warnings
@@ -36,6 +37,19 @@ def _pprint_time(secs: float) -> str:
     """A start time as psutil's repr shows it: the clock time if under a day ago."""
     fmt = "%H:%M:%S" if int(time.time() - secs) < 86400 else "%Y-%m-%d %H:%M:%S"
     return datetime.datetime.fromtimestamp(secs).strftime(fmt)
+
+
+def _c_int(value: _t.Any) -> int:
+    """``value`` as a C ``int`` argument, with the ``TypeError`` text CPython's
+    argument parser gives on this version (psutil's C extension parses with it)."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        if sys.version_info < (3, 10):
+            if isinstance(value, float):
+                raise TypeError("integer argument expected, got float") from None
+            raise TypeError(f"an integer is required (got type {type(value).__name__})") from None
+        raise
 
 
 def _check_attrs(attrs: _t.Any) -> _t.Optional[_t.List[str]]:
@@ -238,7 +252,7 @@ class Process:
         """The nice value, or set it when ``value`` is given."""
         if value is None:
             return self._h.get("nice")
-        self._h.set_nice(operator.index(value))
+        self._h.set_nice(_c_int(value))
         return None
 
     def ionice(
@@ -255,7 +269,7 @@ class Process:
             raise ValueError(f"{ioclass!r} ioclass accepts no value")
         if value < 0 or value > 7:
             raise ValueError("value not in 0-7 range")
-        self._h.set_ionice(operator.index(ioclass), operator.index(value))
+        self._h.set_ionice(_c_int(ioclass), _c_int(value))
         return None
 
     def rlimit(
