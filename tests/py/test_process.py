@@ -65,6 +65,22 @@ def test_construction_like_psutil():
         psoxide.Process("1")
 
 
+def test_thread_ids_are_accepted():
+    """Spec 0.4: Process(tid) works for a thread that is not a group leader."""
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        tid = t.native_id
+        ours, theirs = psoxide.Process(tid), psutil.Process(tid)
+        assert ours.pid == tid and ours.name() == theirs.name()
+        assert ours.cpu_times()._fields == ("user", "system", "children_user", "children_system", "iowait")
+        assert not psoxide.pid_exists(tid) and not psutil.pid_exists(tid)
+    finally:
+        stop.set()
+        t.join()
+
+
 def test_equality_and_hash():
     a, b = psoxide.Process(), psoxide.Process(os.getpid())
     assert a == b and not (a != b) and hash(a) == hash(os.getpid())

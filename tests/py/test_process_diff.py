@@ -107,6 +107,7 @@ def _methods():
         lambda p: _fields(*FIELDS["pfullmem"])(p.memory_full_info()),
         lambda q: q.memory_full_info(),
     )
+    m["repr"] = (repr, repr)
     m["page_faults"] = (lambda p: _page_faults(p.pid), lambda q: q.page_faults())
     m["memory_maps(grouped=False)"] = (
         lambda p: p.memory_maps(grouped=False), lambda q: q.memory_maps(grouped=False))
