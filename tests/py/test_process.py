@@ -279,10 +279,13 @@ def test_process_iter_arguments():
         assert set(a.info) == ATTRS_80 - {"environ"} or set(a.info) == ATTRS_80
     with pytest.warns(UserWarning):
         next(iter(psoxide.process_iter(())))
+    # A generator, as psutil's: the arguments are checked at the first next().
+    assert inspect.isgeneratorfunction(psoxide.process_iter)
+    bad = psoxide.process_iter(["foo"])
     with pytest.raises(ValueError, match="invalid attr name 'foo'"):
-        psoxide.process_iter(["foo"])
+        next(bad)
     with pytest.raises(TypeError, match="invalid attrs type"):
-        psoxide.process_iter("name")
+        next(psoxide.process_iter("name"))
     me = next(p for p in psoxide.process_iter(["memory_full_info"]) if p.pid == os.getpid())
     with pytest.warns(DeprecationWarning):
         assert me.memory_full_info()._fields[0] == "rss"

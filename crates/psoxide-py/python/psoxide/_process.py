@@ -433,7 +433,10 @@ def process_iter(
 ) -> _t.Iterator[Process]:
     """Every process, by PID. With ``attrs``, those values are read for each process
     in one scan (in Rust) and later no-argument calls of those methods return them
-    (``ad_value`` where reading was denied). Objects are kept between calls."""
+    (``ad_value`` where reading was denied). Objects are kept between calls.
+
+    A generator, as psutil's: the arguments are checked and the table is scanned
+    when the first process is asked for."""
     if attrs is not None:
         if not isinstance(attrs, (list, tuple, set, frozenset)):
             raise TypeError(f"invalid attrs type {type(attrs)}")
@@ -457,7 +460,7 @@ def process_iter(
             names += [n for n in ("memory_info", "memory_footprint") if n not in names]
     else:
         names = None
-    return iter(_ctx.process_iter(names, ad_value, Process._from_handle))
+    yield from _ctx.process_iter(names, ad_value, Process._from_handle)
 
 
 def _process_iter_cache_clear() -> None:
