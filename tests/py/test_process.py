@@ -122,6 +122,14 @@ def test_repr_of_a_waited_child(child):
     assert repr(p).endswith("status='terminated', exitcode=<NegSignal.SIGTERM: -15>)"), repr(p)
 
 
+def test_every_public_name_of_psutils_process_exists():
+    public = {n for n in dir(psutil.Process) if not n.startswith("_")}
+    ours = {n for n in dir(psoxide.Process) if not n.startswith("_")}
+    # 8.0 additions (spec 9.2) on top of 7.2.2's names.
+    assert ours == public | {"attrs", "info", "memory_footprint", "memory_info_ex", "page_faults"}
+    assert set(dir(psoxide.Popen)) >= ours | {"communicate", "poll", "wait"}
+
+
 def test_attrs_and_signatures():
     assert psoxide.Process.attrs == ATTRS_80
     assert isinstance(psoxide.Process.attrs, frozenset)
