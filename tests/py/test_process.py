@@ -435,3 +435,27 @@ def test_popen_wait_and_signals():
     assert p.poll() == -signal.SIGTERM
     with pytest.raises(psoxide.NoSuchProcess):
         p.kill()
+
+
+def test_process_iter_all_attrs_under_churn():
+    """Every attribute of every process while short-lived children come and go:
+    processes that vanish are skipped, nothing raises, every info has every key
+    (kernel threads excepted: they have no environ, as with psutil)."""
+    stop = threading.Event()
+
+    def churn():
+        while not stop.is_set():
+            subprocess.run(["true"])
+
+    t = threading.Thread(target=churn)
+    t.start()
+    try:
+        for _ in range(3):
+            for p in psoxide.process_iter(psoxide.Process.attrs, ad_value="AD"):
+                with pytest.warns(DeprecationWarning):
+                    info = p.info
+                assert set(info) == ATTRS_80, p.pid
+                assert info["pid"] == p.pid
+    finally:
+        stop.set()
+        t.join()
