@@ -294,9 +294,18 @@ def test_process_iter_arguments():
         next(bad)
     with pytest.raises(TypeError, match="invalid attrs type"):
         next(psoxide.process_iter("name"))
-    me = next(p for p in psoxide.process_iter(["memory_full_info"]) if p.pid == os.getpid())
+    me = next(p for p in psoxide.process_iter(["memory_full_info", "name"]) if p.pid == os.getpid())
     with pytest.warns(DeprecationWarning):
-        assert me.memory_full_info()._fields[0] == "rss"
+        full = me.memory_full_info()
+    assert full._fields[0] == "rss"
+    with pytest.warns(DeprecationWarning):
+        info = me.info
+    assert set(info) == {"memory_full_info", "name"}
+    assert type(info["memory_full_info"]).__name__ == "pfullmem"
+    # A later call without it shows the store as it is.
+    me = next(p for p in psoxide.process_iter(["memory_info", "memory_footprint"]) if p.pid == os.getpid())
+    with pytest.warns(DeprecationWarning):
+        assert set(me.info) == {"memory_info", "memory_footprint"}
 
 
 def test_process_iter_environ_skips_kernel_threads():

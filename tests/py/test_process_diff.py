@@ -263,6 +263,30 @@ def test_every_method_on_every_process(zombie):
     assert "ZombieProcess" in seen_kinds
 
 
+def test_process_iter_memory_full_info_like_as_dict():
+    """process_iter(["memory_full_info"], ad_value) against psutil's
+    as_dict(["memory_full_info"], ad_value) for every process: ad_value exactly
+    where psutil gives it (other users' processes when unprivileged), else a
+    pfullmem; ``memory_full_info()`` then returns the stored value."""
+    errors = []
+    for p in psoxide.process_iter(["memory_full_info"], ad_value="AD"):
+        try:
+            want = psutil.Process(p.pid).as_dict(["memory_full_info"], ad_value="AD")
+        except psutil.NoSuchProcess:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            got = p.info["memory_full_info"]
+            again = p.memory_full_info()
+        if want["memory_full_info"] == "AD":
+            ok = got == "AD" == again
+        else:
+            ok = type(got).__name__ == type(again).__name__ == "pfullmem"
+        if not ok:
+            errors.append(f"pid {p.pid}: psutil {want}, psoxide {got!r} / {again!r}")
+    assert not errors, "\n".join(errors[:20])
+
+
 def test_zombie_matrix(zombie):
     """Spec 0.4: the methods that raise ZombieProcess on a zombie (as root; an
     unprivileged parent gets what psutil gets, AccessDenied for environ), and its

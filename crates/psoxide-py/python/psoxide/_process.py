@@ -179,7 +179,24 @@ class Process:
             DeprecationWarning,
             stacklevel=2,
         )
-        return self._h.info()
+        return self._stored()
+
+    def _stored(self) -> _t.Dict[str, _t.Any]:
+        """The prefetch store as a dict. ``process_iter(["memory_full_info"])``
+        stores ``memory_info`` and ``memory_footprint`` (``_full_info`` names the ones
+        it added); they are shown as the one key asked for, ``memory_full_info``."""
+        d = self._h.info()
+        added = self.__dict__.get("_full_info")
+        if added is None or not d:
+            return d
+        mem, foot = d.get("memory_info"), d.get("memory_footprint")
+        for name in added:
+            d.pop(name, None)
+        if isinstance(mem, _nt.pmem) and isinstance(foot, _nt.pfootprint):
+            d["memory_full_info"] = _nt.pfullmem(*mem, *foot)
+        else:  # one of them was stored as ad_value
+            d["memory_full_info"] = foot if isinstance(mem, _nt.pmem) else mem
+        return d
 
     # --- identity and state ---------------------------------------------------------
 
@@ -370,7 +387,13 @@ class Process:
             DeprecationWarning,
             stacklevel=2,
         )
-        return self._h.memory_full_info()
+        try:
+            return self._h.memory_full_info()
+        except (AccessDenied, ZombieProcess):
+            # Asked for by process_iter: the stored ad_value instead of the error.
+            if self.__dict__.get("_full_info") is not None:
+                return self._stored()["memory_full_info"]
+            raise
 
     def memory_percent(self, memtype: str = "rss") -> float:
         """``memtype`` memory as a percentage of the machine's total memory."""
@@ -455,12 +478,21 @@ def process_iter(
                 )
             attrs = Process.attrs
         names = list(dict.fromkeys(attrs))
+        full = None
         if "memory_full_info" in names:
+            # Stored as its two parts; `info` shows them under the name asked for.
             names = [n for n in names if n != "memory_full_info"]
-            names += [n for n in ("memory_info", "memory_footprint") if n not in names]
+            full = tuple(n for n in ("memory_info", "memory_footprint") if n not in names)
+            names += full
     else:
         names = None
-    yield from _ctx.process_iter(names, ad_value, Process._from_handle)
+        full = None
+    for proc in _ctx.process_iter(names, ad_value, Process._from_handle):
+        if full is not None:
+            proc.__dict__["_full_info"] = full
+        elif "_full_info" in proc.__dict__:
+            del proc.__dict__["_full_info"]
+        yield proc
 
 
 def _process_iter_cache_clear() -> None:
