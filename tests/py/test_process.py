@@ -216,6 +216,8 @@ def test_oneshot_is_reentrant():
             a = p.cpu_times()
         b = p.cpu_times()
         assert a == b  # one read of /proc/PID/stat serves the block
+        # Quirk 10.3: both samples of a blocking cpu_percent come from that read.
+        assert p.cpu_percent(interval=0.05) == 0.0
     assert p.name() == psutil.Process().name()
 
 
@@ -352,6 +354,26 @@ def test_wait_releases_the_gil(child):
     stop.set()
     t.join()
     assert len(ticks) > 20
+
+
+@pytest.mark.parametrize("call", ["cpu_percent", "wait"])
+def test_ctrl_c_interrupts_blocking_calls(child, call):
+    """A KeyboardInterrupt arriving while cpu_percent(interval) or wait() blocks
+    ends the call within ~100 ms, as it ends time.sleep."""
+    import _thread
+
+    p = psoxide.Process(child.pid)
+    timer = threading.Timer(0.2, _thread.interrupt_main)
+    start = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        if call == "wait":
+            p.wait(10)
+        else:
+            p.cpu_percent(interval=10)
+    assert time.monotonic() - start < 2
+    timer.join()
+    assert p.cpu_percent(interval=0.05) >= 0.0  # the handle still works
 
 
 def test_signals_and_setters(child):

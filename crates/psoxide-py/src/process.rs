@@ -186,16 +186,47 @@ impl Handle {
         Ok(d.into_any())
     }
 
-    /// `cpu_percent(interval)`; `interval` already validated (>= 0).
+    /// `cpu_percent(interval)`; `interval` already validated (>= 0). A blocking
+    /// measurement runs on a helper thread while this one waits without the GIL,
+    /// handling signals every 100 ms (so Ctrl-C interrupts it, as `time.sleep`;
+    /// the helper then finishes its interval on its own and its result is dropped).
     fn cpu_percent(&self, py: Python<'_>, interval: Option<f64>) -> PyResult<f64> {
         let d = match interval.filter(|x| *x > 0.0) {
-            Some(x) => Some(
-                Duration::try_from_secs_f64(x)
-                    .map_err(|_| pyo3::exceptions::PyOverflowError::new_err("sleep length is too large"))?,
-            ),
-            None => None,
+            Some(x) => Duration::try_from_secs_f64(x)
+                .map_err(|_| pyo3::exceptions::PyOverflowError::new_err("sleep length is too large"))?,
+            None => return self.run(py, |p| p.cpu_percent(None)),
         };
-        self.run(py, move |p| p.cpu_percent(d))
+        let p = Arc::clone(&self.p);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("psoxide-cpu-percent".into())
+            .spawn(move || {
+                let _ = tx.send(psoxide::capture_warnings(|| p.cpu_percent(Some(d))));
+            })
+            .map_err(pyo3::exceptions::PyOSError::new_err)?;
+        let mut rx = rx;
+        loop {
+            // The receiver is not `Sync`: it moves into the detached closure and back.
+            let (got, back) = py.detach(move || (rx.recv_timeout(Duration::from_millis(100)), rx));
+            rx = back;
+            match got {
+                Ok((res, warnings)) => {
+                    let ctx = self.ctx.get();
+                    for w in warnings {
+                        let msg = CString::new(w.message.replace('\0', "?"))
+                            .unwrap_or_else(|_| CString::from(c"psoxide warning"));
+                        PyErr::warn(py, ctx.t.runtime_warning.bind(py), &msg, 1)?;
+                    }
+                    return res.map_err(|e| self.err(py, e));
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => py.check_signals()?,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                        "cpu_percent: the measuring thread ended without a result",
+                    ))
+                }
+            }
+        }
     }
 
     /// `memory_percent(memtype)`.
