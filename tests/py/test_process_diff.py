@@ -176,6 +176,20 @@ def between(a, b, c):
     return False
 
 
+def outcome_full(f, proc):
+    """As ``outcome``, with an exception's ``str()`` (its message and attributes)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            f(proc)
+    except (psutil.Error, psoxide.Error) as e:
+        # psutil chains the PermissionError behind an AccessDenied; psoxide chains
+        # one naming the file or call.
+        cause = type(e.__cause__).__name__ if type(e).__name__ == "AccessDenied" else None
+        return type(e).__name__, str(e), cause
+    return None
+
+
 def check(name, pid, a, b, c):
     """The rule of the module docstring; returns an error text or None."""
     if a[0] == "exc" and c[0] == "exc" and a[1] == c[1]:
@@ -259,6 +273,7 @@ def test_every_method_on_every_process(zombie):
             if err:
                 errors.append(err if len(err) < 400 else err[:400] + "...")
     assert not errors, "\n".join(errors[:40]) + f"\n({len(errors)} in all)"
+    assert seen_kinds <= {"AccessDenied", "ZombieProcess", "NoSuchProcess"}, seen_kinds
     # As root, zombies and kernel threads give ZombieProcess / NoSuchProcess.
     assert "ZombieProcess" in seen_kinds
 
@@ -285,6 +300,24 @@ def test_process_iter_memory_full_info_like_as_dict():
         if not ok:
             errors.append(f"pid {p.pid}: psutil {want}, psoxide {got!r} / {again!r}")
     assert not errors, "\n".join(errors[:20])
+
+
+def test_exception_texts_on_every_process(zombie):
+    """Where both raise psutil's exceptions, the texts (message, pid, name, ppid)
+    are the same, once both objects have read the name."""
+    errors = []
+    for pid in psutil.pids():
+        try:
+            ref, ours = psutil.Process(pid), psoxide.Process(pid)
+            ref.name()
+            ours.name()
+        except (psutil.Error, psoxide.Error):
+            continue
+        for name, (theirs, mine) in METHODS.items():
+            a, b = outcome_full(theirs, ref), outcome_full(mine, ours)
+            if a is not None and b is not None and a[0] == b[0] and a != b:
+                errors.append(f"{name} pid {pid}: psutil {a}, psoxide {b}")
+    assert not errors, "\n".join(errors[:20]) + f"\n({len(errors)} in all)"
 
 
 def test_zombie_matrix(zombie):
