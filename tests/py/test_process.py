@@ -282,6 +282,31 @@ def test_process_iter_ad_value_for_zombies():
         z.wait()
 
 
+def test_exception_names_follow_name_calls():
+    """Spec 0.3: an exception names the process only after name() (or as_dict with
+    it, or the repr, or a process_iter prefetch of it) returned on that object."""
+    z = zombie_pid()
+    try:
+        ours, theirs = psoxide.Process(z.pid), psutil.Process(z.pid)
+        assert raised(ours.cmdline) == raised(theirs.cmdline)
+        assert "name=" not in raised(ours.cmdline)[1]
+        ours.name()
+        theirs.name()
+        assert raised(ours.cmdline) == raised(theirs.cmdline)
+        assert "name='true'" in raised(ours.cmdline)[1]
+        fresh = psoxide.Process(z.pid)
+        fresh.as_dict(["name"])
+        assert "name='true'" in raised(fresh.cmdline)[1]
+        fresh = psoxide.Process(z.pid)
+        repr(fresh)
+        assert "name='true'" in raised(fresh.cmdline)[1]
+        psoxide.process_iter.cache_clear()
+        it = next(p for p in psoxide.process_iter(["name"]) if p.pid == z.pid)
+        assert "name='true'" in raised(it.cmdline)[1]
+    finally:
+        z.wait()
+
+
 def test_process_iter_arguments():
     with pytest.warns(DeprecationWarning):
         a = next(iter(psoxide.process_iter([])))
@@ -326,7 +351,16 @@ def test_wait_exit_code_signal_and_timeout(child):
     p = psoxide.Process(child.pid)
     with pytest.raises(psoxide.TimeoutExpired) as e:
         p.wait(0.1)
-    assert str(e.value) == f"timeout after 0.1 seconds (pid={child.pid}, name='{p.name()}')"
+    # No name: name() was not called on this object yet (psutil's rule).
+    assert str(e.value) == f"timeout after 0.1 seconds (pid={child.pid})"
+    theirs = psutil.Process(child.pid)
+    with pytest.raises(psutil.TimeoutExpired) as e2:
+        theirs.wait(0.01)
+    assert str(e2.value) == f"timeout after 0.01 seconds (pid={child.pid})"
+    p.name()
+    with pytest.raises(psoxide.TimeoutExpired) as e:
+        p.wait(0.01)
+    assert str(e.value) == f"timeout after 0.01 seconds (pid={child.pid}, name='{p.name()}')"
     p.kill()
     code = p.wait()
     assert code == -signal.SIGKILL and type(code).__name__ == "NegSignal"
@@ -453,7 +487,7 @@ def test_popen_wait_and_signals():
     with pytest.raises(psoxide.TimeoutExpired) as e:
         p.wait(0.1)
     assert isinstance(e.value, subprocess.TimeoutExpired)
-    assert repr(e.value) == f"psutil.TimeoutExpired(pid={p.pid}, name='{p.name()}', seconds=0.1, " \
+    assert repr(e.value) == f"psutil.TimeoutExpired(pid={p.pid}, seconds=0.1, " \
         "msg='timeout after 0.1 seconds')"
     back = pickle.loads(pickle.dumps(e.value))
     assert (type(back), back.pid, back.seconds) == (type(e.value), p.pid, 0.1)

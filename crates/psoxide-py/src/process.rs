@@ -30,6 +30,9 @@ pub struct Handle {
     /// What a getter whose prefetched result was `AccessDenied`/`ZombieProcess`
     /// returns instead of raising (psutil 8.0's `ad_value`).
     ad_value: Mutex<Option<Py<PyAny>>>,
+    /// The name `name()` (or `as_dict`, or the repr) last returned: psutil puts
+    /// that, not the core's last-seen name, in the exceptions of this object.
+    last_name: Mutex<Option<String>>,
 }
 
 /// The `process_iter` cache: for each PID, the handle and the `psoxide.Process`
@@ -42,7 +45,23 @@ impl Handle {
             p,
             ctx,
             ad_value: Mutex::new(None),
+            last_name: Mutex::new(None),
         }
+    }
+
+    /// Records the name a call returned.
+    fn saw_name(&self, name: &str) {
+        *self.last_name.lock().unwrap_or_else(|e| e.into_inner()) = Some(name.to_string());
+    }
+
+    /// The name psutil's exceptions show for this object: the last one returned, or
+    /// the one `process_iter(["name", ...])` stored (its prefetch is an `as_dict`).
+    fn shown_name(&self) -> Option<String> {
+        let known = self.last_name.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        known.or_else(|| match self.p.prefetched()?.get(Attr::Name) {
+            Some(AttrValue::Name(n)) => Some(n.clone()),
+            _ => None,
+        })
     }
 
     /// Runs `f` on the process with the GIL released, raises the core's warnings and
@@ -63,7 +82,14 @@ impl Handle {
         res.map_err(|e| self.err(py, e))
     }
 
-    fn err(&self, py: Python<'_>, e: Error) -> PyErr {
+    fn err(&self, py: Python<'_>, mut e: Error) -> PyErr {
+        match &mut e {
+            Error::NoSuchProcess { name, .. }
+            | Error::ZombieProcess { name, .. }
+            | Error::AccessDenied { name, .. }
+            | Error::TimeoutExpired { name, .. } => *name = self.shown_name(),
+            _ => {}
+        }
         crate::errors::to_pyerr(py, &self.ctx.get().t, e)
     }
 
@@ -123,7 +149,12 @@ impl Handle {
             }
         });
         match res {
-            Ok(v) => procconv::value(py, &self.ctx.get().t, &v),
+            Ok(v) => {
+                if let AttrValue::Name(n) = &v {
+                    self.saw_name(n);
+                }
+                procconv::value(py, &self.ctx.get().t, &v)
+            }
             Err(e) => {
                 let ad = e.is_instance(py, self.ctx.get().t.c.AccessDenied.bind(py))
                     || e.is_instance(py, self.ctx.get().t.c.ZombieProcess.bind(py));
@@ -154,6 +185,9 @@ impl Handle {
             }
             Ok(info)
         })?;
+        if let Some(AttrValue::Name(n)) = info.get(Attr::Name) {
+            self.saw_name(n);
+        }
         let t = &self.ctx.get().t;
         let d = PyDict::new(py);
         for (a, r) in &info.values {
@@ -398,7 +432,7 @@ impl Handle {
     /// `AccessDenied`; "terminated" once gone).
     fn repr_parts(&self, py: Python<'_>) -> (Option<String>, Option<String>) {
         let p = Arc::clone(&self.p);
-        py.detach(move || {
+        let parts = py.detach(move || {
             let name = p.name().ok();
             let status = match p.status() {
                 Ok(s) if p.is_running() => Some(s.value().to_string()),
@@ -406,7 +440,12 @@ impl Handle {
                 _ => Some("terminated".to_string()),
             };
             (name, status)
-        })
+        });
+        // psutil's repr calls name(), which it remembers.
+        if let Some(n) = &parts.0 {
+            self.saw_name(n);
+        }
+        parts
     }
 }
 
