@@ -524,3 +524,51 @@ def test_process_iter_all_attrs_under_churn():
     finally:
         stop.set()
         t.join()
+
+
+def test_exe_of_another_users_zombie_as_psutil():
+    """Unprivileged, exe() of another user's zombie raises ZombieProcess (psutil's
+    cmdline() guess after the denied readlink lets it through), as psutil does.
+    Runs a copy of the installed packages as the user psoxtest (scripts/test.sh
+    creates it); skipped when not root or without that user."""
+    import pwd
+    import shutil
+    import tempfile
+
+    if os.geteuid() != 0 or shutil.which("runuser") is None:
+        pytest.skip("needs root and runuser")
+    try:
+        pwd.getpwnam("psoxtest")
+    except KeyError:
+        pytest.skip("no user psoxtest")
+    system_py = next((p for p in ("/usr/bin/python3", "/usr/local/bin/python3") if os.access(p, os.X_OK)), None)
+    if system_py is None:
+        pytest.skip("no system python3 for the unprivileged user")
+    z = zombie_pid()
+    tmp = tempfile.mkdtemp(prefix="psoxide-exe-")
+    try:
+        site = os.path.join(tmp, "site")
+        os.mkdir(site)
+        for mod in (psutil, psoxide):
+            pkg = os.path.dirname(mod.__file__)
+            shutil.copytree(pkg, os.path.join(site, os.path.basename(pkg)))
+        for root, dirs, files in os.walk(tmp):
+            for n in dirs + files:
+                os.chmod(os.path.join(root, n), 0o755)
+        os.chmod(tmp, 0o755)
+        code = (
+            "import psutil, psoxide\n"
+            "for m in (psutil, psoxide):\n"
+            "    try: m.Process(%d).exe(); print('ok')\n"
+            "    except Exception as e: print(type(e).__name__)\n" % z.pid
+        )
+        out = subprocess.run(
+            ["runuser", "-u", "psoxtest", "--", "env", f"PYTHONPATH={site}", system_py, "-c", code],
+            capture_output=True, text=True, timeout=60,
+        )
+        lines = out.stdout.split()
+        assert len(lines) == 2, out.stderr
+        assert lines[0] == lines[1] == "ZombieProcess"
+    finally:
+        z.wait()
+        shutil.rmtree(tmp)

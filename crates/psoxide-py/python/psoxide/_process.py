@@ -206,7 +206,15 @@ class Process:
 
     def exe(self) -> str:
         """The absolute path of the executable, or ``""``."""
-        return self._h.get("exe")
+        try:
+            return self._h.get("exe")
+        except AccessDenied:
+            # After a denied readlink psutil guesses from cmdline(), whose errors it
+            # lets through: another user's zombie gives ZombieProcess, not
+            # AccessDenied. (The core has tried the guess already; only the error
+            # is psutil's here.)
+            self._h.get("cmdline")
+            raise
 
     def cmdline(self) -> _t.List[str]:
         """The command line arguments."""
