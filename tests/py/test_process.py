@@ -572,3 +572,40 @@ def test_exe_of_another_users_zombie_as_psutil():
     finally:
         z.wait()
         shutil.rmtree(tmp)
+
+
+def test_garbage_arguments_never_panic(child):
+    """Odd arguments to every method taking one give Python exceptions (or work),
+    never a PanicException (a BaseException, so it would escape this test)."""
+    p = psoxide.Process(child.pid)
+    odd = [None, -1, 0, 2**31, 2**64, 2**70, -(2**70), 1.5, float("inf"), float("nan"), "x", b"x",
+           [], [2**70], (1, 2, 3), object()]
+    calls = {
+        "nice": lambda v: p.nice(v),
+        "ionice": lambda v: p.ionice(v, v),
+        "rlimit": lambda v: p.rlimit(v),
+        "rlimit set": lambda v: p.rlimit(psoxide.RLIMIT_CORE, (v, v)),
+        "cpu_affinity": lambda v: p.cpu_affinity(v),
+        "cpu_percent": lambda v: p.cpu_percent(v) if not (isinstance(v, (int, float)) and v > 0.01) else None,
+        "memory_percent": lambda v: p.memory_percent(v),
+        "memory_maps": lambda v: p.memory_maps(v),
+        "net_connections": lambda v: p.net_connections(v),
+        "children": lambda v: p.children(v),
+        "as_dict": lambda v: p.as_dict(v, v),
+        "process_iter": lambda v: next(psoxide.process_iter(v, v)),
+        "Process": lambda v: psoxide.Process(v),
+        # Values that would block or really signal the child are left out.
+        "wait": lambda v: p.wait(v) if v is not None and not (
+            isinstance(v, (int, float)) and (v != v or v > 0.01)) else None,
+        "send_signal": lambda v: p.send_signal(v) if not (
+            isinstance(v, (int, float)) and v == v and abs(v) < 2**31) else None,
+    }
+    for name, call in calls.items():
+        for v in odd:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    call(v)
+            except Exception:  # noqa: BLE001 - any Python exception is fine here
+                pass
+    assert p.is_running()
