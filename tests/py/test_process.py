@@ -370,6 +370,14 @@ def test_wait_exit_code_signal_and_timeout(child):
     assert psoxide.Process(ok.pid).wait(5) == 3
 
 
+def test_wait_odd_timeouts(child):
+    """inf raises psutil's OverflowError; nan a ValueError (psutil fails an internal
+    assertion); neither blocks."""
+    ours, theirs = psoxide.Process(child.pid), psutil.Process(child.pid)
+    assert raised(ours.wait, float("inf")) == raised(theirs.wait, float("inf"))
+    assert raised(ours.wait, float("nan")) == ("ValueError", "timeout must be a number (got nan)")
+
+
 def test_wait_releases_the_gil(child):
     p = psoxide.Process(child.pid)
     ticks = []

@@ -453,6 +453,10 @@ class Process:
                 raise TypeError(f"timeout must be an int or float (got {type(timeout)})")
             if timeout < 0:
                 raise ValueError(f"timeout must be positive or zero (got {timeout})")
+            if timeout != timeout:  # psutil fails an internal assertion here
+                raise ValueError("timeout must be a number (got nan)")
+            if timeout == float("inf"):  # psutil converts it to milliseconds first
+                raise OverflowError("cannot convert float infinity to integer")
         try:
             return self._h.wait(None if timeout is None else float(timeout))
         except TimeoutExpired as e:
