@@ -85,8 +85,9 @@ rm -f target/wheels/psoxide-*.whl
 # Run from outside the checkout so that `import psoxide` is the installed wheel.
 (cd / && "$VENV/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/tests/py")
 
-step "per-process differential test as an unprivileged user"
-# Other users' processes must give AccessDenied (null) exactly where psutil does.
+step "per-process differential tests as an unprivileged user (CLI and Python module)"
+# Other users' processes must give AccessDenied (null) exactly where psutil does,
+# in the CLI's dump (tests/diff) and in the Python module (tests/py).
 # Needs root to create the user and switch to it; elsewhere this step is skipped.
 unprivileged_diff() {
     local user=psoxtest tmp py pypath="" site cand
@@ -112,6 +113,8 @@ unprivileged_diff() {
     install -m 755 target/release/psoxide "$tmp/psoxide"
     mkdir "$tmp/diff"
     cp tests/diff/*.py tests/diff/pytest.ini "$tmp/diff/"
+    mkdir "$tmp/py"
+    cp tests/py/test_process_diff.py "$tmp/py/"
     # Python: the venv's interpreter if the user can run it and import psutil and
     # pytest; else a system python3 with a copy of the venv's site-packages
     # (psutil's extension is abi3, pytest is pure Python).
@@ -138,6 +141,9 @@ unprivileged_diff() {
     local rc=0
     (cd "$tmp/diff" && as_user env PYTHONPATH="$pypath" PYTHONDONTWRITEBYTECODE=1 \
         PSOXIDE_BIN="$tmp/psoxide" "$py" -m pytest -q -p no:cacheprovider test_process_diff.py) || rc=$?
+    # The venv (or its copy in $tmp/site) holds the wheel installed by the step above.
+    (cd "$tmp/py" && as_user env PYTHONPATH="$pypath" PYTHONDONTWRITEBYTECODE=1 \
+        "$py" -m pytest -q -p no:cacheprovider test_process_diff.py) || rc=$?
     rm -rf "$tmp"
     return $rc
 }

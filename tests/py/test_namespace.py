@@ -29,9 +29,6 @@ SPEC_ALL = [
     "ProcessRlimit",
 ]
 
-# Not implemented yet (docs/python.md, "Remaining"). When one lands, move it out.
-REMAINING = {"Process", "Popen", "process_iter", "wait_procs"}
-
 # Spec 1.3: names psutil does not define on Linux.
 ABSENT_ON_LINUX = [
     "win_service_iter", "win_service_get", "WindowsService", "ProcessPriority",
@@ -47,16 +44,10 @@ ENUM_MEMBER_COUNTS = {
 }
 
 
-@pytest.mark.parametrize("name", [n for n in SPEC_ALL if n not in REMAINING])
+@pytest.mark.parametrize("name", SPEC_ALL)
 def test_name_exists(name):
     assert name in psoxide.__all__
     assert hasattr(psoxide, name)
-
-
-@pytest.mark.parametrize("name", sorted(REMAINING))
-def test_remaining_names_are_absent_not_stubbed(name):
-    assert not hasattr(psoxide, name)
-    assert name not in psoxide.__all__
 
 
 @pytest.mark.parametrize("name", ABSENT_ON_LINUX)

@@ -144,7 +144,7 @@ pub(crate) fn family<'py>(py: Python<'py>, t: &Types, f: AddressFamily) -> PyRes
 
 /// A `socket.SocketKind` member, or the plain number when Python does not know it
 /// (psutil's rule).
-fn socket_kind<'py>(py: Python<'py>, t: &Types, k: SocketKind) -> PyResult<Obj<'py>> {
+pub(crate) fn socket_kind<'py>(py: Python<'py>, t: &Types, k: SocketKind) -> PyResult<Obj<'py>> {
     let v = k.value();
     if let Some(m) = t.kinds.get(&v) {
         return Ok(m.bind(py).clone());
@@ -156,7 +156,7 @@ fn socket_kind<'py>(py: Python<'py>, t: &Types, k: SocketKind) -> PyResult<Obj<'
 }
 
 /// A connection endpoint: `addr(ip, port)`, `()` or a UNIX path.
-fn endpoint<'py>(py: Python<'py>, t: &Types, a: &Addr) -> PyResult<Obj<'py>> {
+pub(crate) fn endpoint<'py>(py: Python<'py>, t: &Types, a: &Addr) -> PyResult<Obj<'py>> {
     match a {
         Addr::Inet { port, .. } => {
             let ip = a.ip_text().unwrap_or_default();
@@ -168,7 +168,7 @@ fn endpoint<'py>(py: Python<'py>, t: &Types, a: &Addr) -> PyResult<Obj<'py>> {
 }
 
 /// The `ConnectionStatus` member of `value`.
-fn conn_status<'py>(py: Python<'py>, t: &Types, value: &str) -> PyResult<Obj<'py>> {
+pub(crate) fn conn_status<'py>(py: Python<'py>, t: &Types, value: &str) -> PyResult<Obj<'py>> {
     match t.conn_status.get(value) {
         Some(m) => Ok(m.bind(py).clone()),
         None => Ok(value.into_pyobject(py)?.into_any()),

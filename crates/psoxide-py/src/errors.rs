@@ -2,7 +2,7 @@
 //!
 //! | core error | Python |
 //! |---|---|
-//! | `NoSuchProcess`, `ZombieProcess`, `AccessDenied`, `TimeoutExpired` | the package's classes of those names, with the same attributes |
+//! | `NoSuchProcess`, `ZombieProcess`, `AccessDenied`, `TimeoutExpired` | the package's classes of those names, with the same attributes (`AccessDenied` without a message, as psutil's; the core's text becomes its `__cause__`) |
 //! | `Io` | `OSError(errno, strerror, filename)`, which Python turns into its subclass (`FileNotFoundError`, `PermissionError`, ...) |
 //! | `InvalidArgument` | `ValueError` |
 //! | `Unsupported` | `NotImplementedError` |
@@ -14,7 +14,7 @@
 
 use crate::types::Types;
 use psoxide::Error;
-use pyo3::exceptions::{PyNotImplementedError, PyOSError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyNotImplementedError, PyOSError, PyPermissionError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
 /// The text of an errno as `os.strerror` gives it (Rust's text without its
@@ -34,7 +34,22 @@ pub(crate) fn to_pyerr(py: Python<'_>, t: &Types, e: Error) -> PyErr {
         Error::ZombieProcess { pid, name, ppid, msg } => {
             t.c.ZombieProcess.bind(py).call1((pid, name, ppid, msg))
         }
-        Error::AccessDenied { pid, name, msg } => t.c.AccessDenied.bind(py).call1((pid, name, msg)),
+        Error::AccessDenied { pid, name, msg } => {
+            // psutil's AccessDenied for a denied read or system call has no message
+            // (its text is "(pid=.., name=..)"); the core names the file or call,
+            // which is kept as the cause, where psutil chains the PermissionError.
+            let exc = t.c.AccessDenied.bind(py).call1((pid, name));
+            return match exc {
+                Ok(exc) => {
+                    let err = PyErr::from_value(exc);
+                    if !msg.is_empty() {
+                        err.set_cause(py, Some(PyPermissionError::new_err(msg)));
+                    }
+                    err
+                }
+                Err(e) => e,
+            };
+        }
         Error::TimeoutExpired { seconds, pid, name } => {
             // psutil keeps the number as given; a whole number of seconds prints as an int.
             let secs: Py<PyAny> = if seconds.fract() == 0.0 && seconds.abs() < 1e15 {

@@ -10,6 +10,8 @@
 mod convert;
 mod cpu;
 mod errors;
+mod procconv;
+mod process;
 mod system;
 mod types;
 
@@ -33,6 +35,8 @@ pub struct Context {
     host: RwLock<Host>,
     id: u64,
     t: Types,
+    /// `process_iter`'s handles and objects, kept between calls.
+    iter_cache: std::sync::Mutex<process::IterCache>,
 }
 
 impl Context {
@@ -62,6 +66,7 @@ impl Context {
 #[pymodule(gil_used = false)]
 fn _psoxide(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Context>()?;
+    m.add_class::<process::Handle>()?;
     m.add_function(wrap_pyfunction!(system::bytes2human, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // heap_info()/heap_trim() exist with glibc only, as in psutil.
@@ -78,6 +83,7 @@ impl Context {
             host: RwLock::new(Host::new(Roots::default())),
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             t,
+            iter_cache: Default::default(),
         };
         let host = ctx.host();
         let id = ctx.id;

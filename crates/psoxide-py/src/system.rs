@@ -5,8 +5,9 @@
 
 use crate::convert::{self, Obj};
 use crate::cpu::{self, with_baselines, Baselines, Interval};
+use crate::process::Handle;
 use crate::Context;
-use psoxide::{ConnectionKind, Host};
+use psoxide::{ConnectionKind, Host, Pid};
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
@@ -340,6 +341,32 @@ impl Context {
         PyList::new(py, v)
     }
 
+    // --- processes -----------------------------------------------------------
+
+    /// A handle for `pid` (`Process(pid)`; the package checks the range first).
+    fn process(slf: &Bound<'_, Self>, pid: Pid) -> PyResult<Handle> {
+        Context::new_handle(slf, pid)
+    }
+
+    /// `process_iter(attrs, ad_value)`: a list of `Process` objects; `wrap(handle)`
+    /// makes the object of a process not yielded before.
+    fn process_iter<'py>(
+        slf: &Bound<'py, Self>,
+        names: Option<Vec<String>>,
+        ad_value: &Bound<'py, PyAny>,
+        wrap: &Bound<'py, PyAny>,
+    ) -> PyResult<Obj<'py>> {
+        Context::iter_processes(slf, names, ad_value, wrap)
+    }
+
+    /// `process_iter.cache_clear()`: forgets the handles and objects kept between calls.
+    fn process_iter_cache_clear(&self) {
+        self.host().process_iter_cache_clear();
+        // Dropped after the lock is released: dropping objects can run Python code.
+        let old = std::mem::take(&mut *self.iter_cache.lock().unwrap_or_else(|e| e.into_inner()));
+        drop(old);
+    }
+
     /// `pid_exists(pid)`: `False` for a negative PID; a PID beyond `pid_t` is an
     /// `OverflowError` (psutil's `os.kill` raises it).
     fn pid_exists(&self, py: Python<'_>, pid: &Bound<'_, PyAny>) -> PyResult<bool> {
@@ -364,7 +391,7 @@ impl Context {
 }
 
 /// `kind` as psutil checks it: one of its names, else `ValueError` naming the repr.
-fn connection_kind(kind: &Bound<'_, PyAny>) -> PyResult<ConnectionKind> {
+pub(crate) fn connection_kind(kind: &Bound<'_, PyAny>) -> PyResult<ConnectionKind> {
     if let Ok(s) = kind.extract::<String>() {
         if let Ok(k) = s.parse::<ConnectionKind>() {
             return Ok(k);

@@ -59,6 +59,22 @@ classes!(
     sbattery,
     suser,
     pheap,
+    pconn,
+    pcputimes,
+    pmem,
+    pmem_ex,
+    pfootprint,
+    pfullmem,
+    pmmap_grouped,
+    pmmap_ext,
+    popenfile,
+    pthread,
+    puids,
+    pgids,
+    pio,
+    pionice,
+    pctxsw,
+    ppagefaults,
     // exceptions
     NoSuchProcess,
     ZombieProcess,
@@ -68,6 +84,9 @@ classes!(
     NicDuplex,
     BatteryTime,
     ConnectionStatus,
+    ProcessStatus,
+    ProcessIOPriority,
+    NegSignal,
 );
 
 /// The classes plus enum members resolved once.
@@ -90,6 +109,10 @@ pub(crate) struct Types {
     pub(crate) kinds: HashMap<i32, Py<PyAny>>,
     /// `RuntimeWarning`.
     pub(crate) runtime_warning: Py<PyAny>,
+    /// `ProcessStatus` members by value ("running", ...).
+    pub(crate) proc_status: HashMap<String, Py<PyAny>>,
+    /// `ProcessIOPriority` members by value (0 none, 1 rt, 2 be, 3 idle).
+    pub(crate) ioprio: [Py<PyAny>; 4],
 }
 
 /// `{member.value: member for member in enum_class}`.
@@ -132,7 +155,17 @@ impl Types {
             .get_type::<pyo3::exceptions::PyRuntimeWarning>()
             .into_any()
             .unbind();
+        let proc_status = members_by_value(c.ProcessStatus.bind(py))?;
+        let io = c.ProcessIOPriority.bind(py);
+        let ioprio = [
+            io.call1((0,))?.unbind(),
+            io.call1((1,))?.unbind(),
+            io.call1((2,))?.unbind(),
+            io.call1((3,))?.unbind(),
+        ];
         Ok(Types {
+            proc_status,
+            ioprio,
             c,
             duplex,
             power_unknown,

@@ -49,6 +49,8 @@ __all__ = [
     "users", "boot_time", "bytes2human",
     "sensors_temperatures", "sensors_fans", "sensors_battery",
     "heap_info", "heap_trim",
+    # processes
+    "Process", "Popen", "process_iter", "wait_procs",
 ]
 
 #: The psutil release whose API this module implements.
@@ -86,7 +88,8 @@ _TYPES = {
     for mod, names in (
         (_ntuples, _ntuples.__all__),
         (_exceptions, _exceptions.__all__),
-        (_enums, ("NicDuplex", "BatteryTime", "ConnectionStatus", "ProcessStatus")),
+        (_enums, ("NicDuplex", "BatteryTime", "ConnectionStatus", "ProcessStatus",
+                  "ProcessIOPriority", "NegSignal")),
     )
     for name in names
 }
@@ -96,6 +99,11 @@ _TYPES = {
 _ctx = _psoxide.Context(_TYPES)
 
 PROCFS_PATH = "/proc"
+
+from . import _process  # noqa: E402 - needs the context
+
+_process._ctx = _ctx
+from ._process import Popen, Process, process_iter, wait_procs  # noqa: E402
 
 
 class _Module(_types.ModuleType):

@@ -10,7 +10,9 @@ from typing import NamedTuple, Optional, Union
 
 # Enum classes appear in annotations only; they are imported for
 # ``typing.get_type_hints``.
-from ._enums import BatteryTime, ConnectionStatus, NicDuplex  # noqa: F401
+from ._enums import BatteryTime, ConnectionStatus, NicDuplex, ProcessIOPriority  # noqa: F401
+
+import warnings as _warnings
 
 import socket as _socket
 
@@ -18,6 +20,10 @@ __all__ = [
     "scputimes", "scpustats", "scpufreq", "svmem", "sswap", "sdiskpart",
     "sdiskusage", "sdiskio", "snetio", "addr", "sconn", "pconn", "snicaddr",
     "snicstats", "shwtemp", "sfan", "sbattery", "suser", "pheap",
+    # Process
+    "pcputimes", "pmem", "pmem_ex", "pfootprint", "pfullmem", "pmmap_grouped",
+    "pmmap_ext", "popenfile", "pthread", "puids", "pgids", "pio", "pionice",
+    "pctxsw", "ppagefaults",
 ]
 
 
@@ -232,3 +238,179 @@ class pheap(NamedTuple):
 
     heap_used: int
     mmap_used: int
+
+
+# --- Process ---------------------------------------------------------------
+
+
+class pcputimes(NamedTuple):
+    """CPU times of a process, in seconds."""
+
+    user: float
+    system: float
+    children_user: float
+    children_system: float
+    iowait: float
+
+
+def _gone_field(name: str) -> int:
+    _warnings.warn(f"'{name}' field is deprecated and will be removed", DeprecationWarning, stacklevel=3)
+    return 0
+
+
+class pmem(NamedTuple):
+    """Memory of a process, in bytes (8.0 fields; ``lib``/``dirty`` are deprecated 0s)."""
+
+    rss: int
+    vms: int
+    shared: int
+    text: int
+    data: int
+
+    @property
+    def lib(self) -> int:
+        """Always 0 (removed from the kernel's statm); warns ``DeprecationWarning``."""
+        return _gone_field("lib")
+
+    @property
+    def dirty(self) -> int:
+        """Always 0 (removed from the kernel's statm); warns ``DeprecationWarning``."""
+        return _gone_field("dirty")
+
+
+class pmem_ex(NamedTuple):
+    """Extended memory of a process, in bytes."""
+
+    rss: int
+    vms: int
+    shared: int
+    text: int
+    data: int
+    peak_rss: int
+    peak_vms: int
+    rss_anon: int
+    rss_file: int
+    rss_shmem: int
+    swap: int
+    hugetlb: int
+
+
+class pfootprint(NamedTuple):
+    """Unique, proportional and swapped memory of a process, in bytes."""
+
+    uss: int
+    pss: int
+    swap: int
+
+
+class pfullmem(NamedTuple):
+    """``memory_info()`` and ``memory_footprint()`` together (deprecated method)."""
+
+    rss: int
+    vms: int
+    shared: int
+    text: int
+    data: int
+    uss: int
+    pss: int
+    swap: int
+
+
+class pmmap_grouped(NamedTuple):
+    """The mappings of one path, summed, in bytes."""
+
+    path: str
+    rss: int
+    size: int
+    pss: int
+    shared_clean: int
+    shared_dirty: int
+    private_clean: int
+    private_dirty: int
+    referenced: int
+    anonymous: int
+    swap: int
+
+
+class pmmap_ext(NamedTuple):
+    """One mapping, in bytes."""
+
+    addr: str
+    perms: str
+    path: str
+    rss: int
+    size: int
+    pss: int
+    shared_clean: int
+    shared_dirty: int
+    private_clean: int
+    private_dirty: int
+    referenced: int
+    anonymous: int
+    swap: int
+
+
+class popenfile(NamedTuple):
+    """A regular file a process has open."""
+
+    path: str
+    fd: int
+    position: int
+    mode: str
+    flags: int
+
+
+class pthread(NamedTuple):
+    """A thread and its CPU times in seconds."""
+
+    id: int
+    user_time: float
+    system_time: float
+
+
+class puids(NamedTuple):
+    """Real, effective and saved user IDs."""
+
+    real: int
+    effective: int
+    saved: int
+
+
+class pgids(NamedTuple):
+    """Real, effective and saved group IDs."""
+
+    real: int
+    effective: int
+    saved: int
+
+
+class pio(NamedTuple):
+    """I/O counters of a process."""
+
+    read_count: int
+    write_count: int
+    read_bytes: int
+    write_bytes: int
+    read_chars: int
+    write_chars: int
+
+
+class pionice(NamedTuple):
+    """I/O scheduling class and level of a process."""
+
+    ioclass: ProcessIOPriority
+    value: int
+
+
+class pctxsw(NamedTuple):
+    """Voluntary and involuntary context switches."""
+
+    voluntary: int
+    involuntary: int
+
+
+class ppagefaults(NamedTuple):
+    """Minor and major page faults."""
+
+    minor: int
+    major: int

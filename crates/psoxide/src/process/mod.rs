@@ -671,6 +671,31 @@ impl Process {
         f(self)
     }
 
+    /// Begins a [`oneshot`](Process::oneshot) scope that a later
+    /// [`oneshot_exit`](Process::oneshot_exit) ends, for callers whose scope is not a
+    /// Rust closure (a Python `with` block). Scopes nest with each other and with
+    /// `oneshot`; each `oneshot_enter` needs exactly one `oneshot_exit`.
+    pub fn oneshot_enter(&self) {
+        let mut st = self.st();
+        st.oneshot += 1;
+        if st.snapshot.is_none() {
+            st.snapshot = Some(Box::default());
+        }
+    }
+
+    /// Ends a scope begun by [`oneshot_enter`](Process::oneshot_enter); the outermost
+    /// exit drops the cached sources. An exit without an enter does nothing.
+    pub fn oneshot_exit(&self) {
+        let mut st = self.st();
+        if st.oneshot == 0 {
+            return;
+        }
+        st.oneshot -= 1;
+        if st.oneshot == 0 {
+            st.snapshot = None;
+        }
+    }
+
     /// Seeds the oneshot snapshot with a `stat` just read (only while a oneshot is active).
     pub(crate) fn seed_stat(&self, stat: Stat) {
         let mut st = self.st();
@@ -1014,6 +1039,23 @@ mod os_error_tests {
 
     fn err(n: Errno) -> io::Error {
         crate::sys::errno::from_raw(n)
+    }
+
+    #[test]
+    fn oneshot_enter_and_exit_keep_the_sources_between_them() {
+        let (d, p) = handle('S');
+        let tail = "1 42 42 0 -1 4194304 99 0 0 0 0 0 0 0 20 0 1 0 1234 3133440 389";
+        p.oneshot_enter();
+        p.oneshot_enter();
+        assert_eq!(p.status().unwrap(), ProcessStatus::Sleeping);
+        std::fs::write(d.path().join("42/stat"), format!("42 (psx) R {tail}\n")).unwrap();
+        assert_eq!(p.status().unwrap(), ProcessStatus::Sleeping, "cached inside the scope");
+        p.oneshot_exit();
+        assert_eq!(p.status().unwrap(), ProcessStatus::Sleeping, "still inside the outer scope");
+        p.oneshot_exit();
+        assert_eq!(p.status().unwrap(), ProcessStatus::Running, "read again after the scope");
+        p.oneshot_exit(); // unbalanced: no effect
+        assert_eq!(p.st().oneshot, 0);
     }
 
     #[test]
