@@ -297,23 +297,39 @@ fn broken_proc_stat_is_a_parse_error_naming_the_file() {
     assert_eq!(e.exception_name(), "FileNotFoundError");
     assert!(e.to_string().contains(&*stat.to_string_lossy()));
 
-    // Cut mid-line, at several places.
-    for cut in [
-        5,
-        good.find('\n').unwrap() + 7,
-        good.find("btime").unwrap() + 9,
-        good.len() - 1,
-    ] {
+    // Cut mid-line, at several places: the function that needs the cut line fails
+    // ("truncated"), so do those whose lines are gone ("not found"); the others answer
+    // from the lines before the cut (each function reads only its own lines, as
+    // psutil does: the per-CPU list just has the CPUs before the cut).
+    // Expected per cut: cpu_times, cpu_times_percpu (number of CPUs), cpu_stats,
+    // boot_time; None = an error.
+    let cases: [(usize, Option<()>, Option<usize>, Option<()>, Option<()>); 4] = [
+        (5, None, Some(0), None, None),
+        (good.find('\n').unwrap() + 7, Some(()), None, None, None),
+        (good.find("btime").unwrap() + 9, Some(()), Some(2), None, None),
+        (good.len() - 1, Some(()), Some(2), None, Some(())),
+    ];
+    for (cut, times, percpu, stats, boot) in cases {
         std::fs::write(&stat, &good[..cut]).unwrap();
-        for e in [
-            Host::new(r.clone()).cpu_times().unwrap_err(),
-            Host::new(r.clone()).cpu_times_percpu().unwrap_err(),
-            Host::new(r.clone()).cpu_stats().unwrap_err(),
-            Host::new(r.clone()).boot_time().unwrap_err(),
-        ] {
-            assert!(is_parse_error_naming(&e, &stat), "cut at {cut}: {e}");
+        let h = Host::new(r.clone());
+        let check = |what: &str, r: Result<(), Error>, want: Option<()>| match (r, want) {
+            (Ok(()), Some(())) => {}
+            (Err(e), None) => assert!(is_parse_error_naming(&e, &stat), "cut at {cut}, {what}: {e}"),
+            (r, _) => panic!("cut at {cut}, {what}: {r:?}, expected {want:?}"),
+        };
+        check("cpu_times", h.cpu_times().map(drop), times);
+        check("cpu_stats", h.cpu_stats().map(drop), stats);
+        check("boot_time", h.boot_time().map(drop), boot);
+        match (h.cpu_times_percpu(), percpu) {
+            (Ok(v), Some(n)) => assert_eq!(v.len(), n, "cut at {cut}"),
+            (Err(e), None) => assert!(is_parse_error_naming(&e, &stat), "cut at {cut}: {e}"),
+            (r, want) => panic!("cut at {cut}, cpu_times_percpu: {r:?}, expected {want:?}"),
         }
     }
+    // The cut line itself is named as truncated.
+    std::fs::write(&stat, &good[..good.find("btime").unwrap() + 9]).unwrap();
+    let e = Host::new(r.clone()).boot_time().unwrap_err();
+    assert!(e.to_string().contains("'btime' line: truncated"), "{e}");
     // Garbage numbers.
     for bad in [
         "cpu  1 2 x 4 5 6 7 8 9 10\n",
