@@ -301,21 +301,23 @@ fn broken_proc_stat_is_a_parse_error_naming_the_file() {
     // ("truncated"), so do those whose lines are gone ("not found"); the others answer
     // from the lines before the cut (each function reads only its own lines, as
     // psutil does: the per-CPU list just has the CPUs before the cut).
-    // Expected per cut: cpu_times, cpu_times_percpu (number of CPUs), cpu_stats,
-    // boot_time; None = an error.
-    let cases: [(usize, Option<()>, Option<usize>, Option<()>, Option<()>); 4] = [
-        (5, None, Some(0), None, None),
-        (good.find('\n').unwrap() + 7, Some(()), None, None, None),
-        (good.find("btime").unwrap() + 9, Some(()), Some(2), None, None),
-        (good.len() - 1, Some(()), Some(2), None, Some(())),
+    // Expected per cut: cpu_times ok?, cpu_times_percpu (its number of CPUs, None for
+    // an error), cpu_stats ok?, boot_time ok?
+    let cases = [
+        (5, false, Some(0), false, false),
+        (good.find('\n').unwrap() + 7, true, None, false, false),
+        (good.find("btime").unwrap() + 9, true, Some(2), false, false),
+        (good.len() - 1, true, Some(2), false, true),
     ];
     for (cut, times, percpu, stats, boot) in cases {
         std::fs::write(&stat, &good[..cut]).unwrap();
         let h = Host::new(r.clone());
-        let check = |what: &str, r: Result<(), Error>, want: Option<()>| match (r, want) {
-            (Ok(()), Some(())) => {}
-            (Err(e), None) => assert!(is_parse_error_naming(&e, &stat), "cut at {cut}, {what}: {e}"),
-            (r, _) => panic!("cut at {cut}, {what}: {r:?}, expected {want:?}"),
+        let check = |what: &str, r: Result<(), Error>, ok: bool| match r {
+            Ok(()) => assert!(ok, "cut at {cut}, {what}: Ok, expected an error"),
+            Err(e) => {
+                assert!(!ok, "cut at {cut}, {what}: {e}");
+                assert!(is_parse_error_naming(&e, &stat), "cut at {cut}, {what}: {e}");
+            }
         };
         check("cpu_times", h.cpu_times().map(drop), times);
         check("cpu_stats", h.cpu_stats().map(drop), stats);
