@@ -120,5 +120,41 @@ for s in 0 18446744073709551615 18446744073709551616 -9223372036854775808 +12 ff
     printf '%s' "$s" | seed fuzz_num "hand-$(printf '%s' "$s" | md5sum | cut -c1-8)"
 done
 
+# Whole trees (fuzz_sys_tree, fuzz_proc_tree): one record per slot of the target's
+# table in src/lib.rs whose file exists in a fixture tree (or, for the process
+# tree, under /proc/self, environ excepted). Record: slot byte, kind 0
+# (a regular file), content; records separated by 0xFF 0xFE (see `Tree`).
+slots() { # slots TABLE: the table's slots in order, a path or the variant name
+    sed -n "/^const $1: &\[Slot\] = &\[/,/^\];/p" src/lib.rs |
+        sed -n 's/^ *Slot::At("\([^"]*\)"),$/\1/p; s/^ *Slot::\([A-Za-z]*\),$/\1/p'
+}
+tree_seed() { # tree_seed TARGET TABLE NAME SRC [SED]: SED maps a slot path to SRC's
+    local t=$1 table=$2 name=$3 src=$4 expr=${5:-} i=0 sep= out f rel
+    out=$(mktemp)
+    while IFS= read -r rel; do
+        f=$src/$rel
+        [ -n "$expr" ] && f=$src/$(printf '%s' "$rel" | sed "$expr")
+        if [ -f "$f" ] && [ -r "$f" ]; then
+            printf "$sep\\x$(printf %02x $i)\\x00" >>"$out"
+            head -c 4096 "$f" >>"$out"
+            sep='\xff\xfe'
+        fi
+        i=$((i + 1))
+    done < <(slots "$table")
+    [ -s "$out" ] && seed "$t" "$name" <"$out"
+    rm -f "$out"
+}
+for d in "$FIX"/*/; do
+    tree_seed fuzz_sys_tree SYS_TABLE "fix-$(basename "$d")" "${d%/}"
+done
+tree_seed fuzz_sys_tree SYS_TABLE live ""
+tree_seed fuzz_proc_tree PROC_TABLE fix-proc-tree "$FIX/proc-tree" 's#^proc/42/#proc/40/#; s#^proc/43/#proc/41/#'
+tree_seed fuzz_proc_tree PROC_TABLE live "" 's#^proc/42/environ$#nonexistent#; s#^proc/4[23]/#proc/self/#'
+# Hand-made: cmdline -> /dev/zero (kind 7), a FIFO-free odd listing, fd links.
+printf '\x03\x07' | seed fuzz_proc_tree hand-cmdline-dev-zero
+printf '\x1c\x00007\xff\xfe\x1c\x0099999999999\xff\xfe\x1c\x00self\xff\xfe\x0d\x03socket:[42]\xff\xfe\x0d\x05pipe:[7]' \
+    | seed fuzz_proc_tree hand-listing-fds
+printf '\x14\x07\xff\xfe\x13\x04' | seed fuzz_sys_tree hand-hwmon-dev-zero
+
 du -sh "$C"
 for d in "$C"/*/; do printf '%-18s %3d files\n' "$(basename "$d")" "$(ls "$d" | wc -l)"; done

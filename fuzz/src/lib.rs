@@ -6,6 +6,12 @@
 //! digits they were read from, slices borrowed from the input sit where the format
 //! says, two entry points that read the same data agree, a list format round-trips.
 //!
+//! Two targets reach past `linux::parse`: `fuzz_sys_tree` and `fuzz_proc_tree` build a
+//! small procfs/sysfs tree from the input (see [`Tree`]) and call every system
+//! function (sensors, CPU, memory, disks, network, users) or the PID listing and every
+//! `Process` getter on a `Host` pointed at it: the area modules' own reading, globbing
+//! and arithmetic must give values or errors, never a panic, a hang or an abort.
+//!
 //! The same functions serve two drivers: the libFuzzer targets in `fuzz_targets/`
 //! (one per function here) and the stable replay test
 //! `crates/psoxide/tests/fuzz_corpus.rs`, which includes this file as a module and
@@ -17,7 +23,7 @@ use psoxide::linux::parse::{
     proc_stat, procnet, smaps, sockdiag, utmp, vmstat, zoneinfo,
 };
 use std::net::IpAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A check: feeds one input to a parser family, panics on a violated invariant.
 pub type Check = fn(&[u8]);
@@ -42,6 +48,8 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("fuzz_pid_files", fuzz_pid_files),
     ("fuzz_smaps", fuzz_smaps),
     ("fuzz_num", fuzz_num),
+    ("fuzz_sys_tree", fuzz_sys_tree),
+    ("fuzz_proc_tree", fuzz_proc_tree),
 ];
 
 fn path() -> &'static Path {
@@ -691,7 +699,8 @@ pub fn fuzz_pid_status(data: &[u8]) {
         (Ok(h), Ok(f)) if h.tail_parsed => assert_eq!(h, f),
         (Ok(h), _) if h.tail_parsed => panic!("head parsed all of it, full failed"),
         (Ok(h), _) => {
-            assert!(h.threads.is_some());
+            // It stopped at a Threads line: a valid one, or one recorded as bad.
+            assert!(h.threads.is_some() || h.bad.mask() & pid_status::line::THREADS != 0);
             assert!(lines(data).any(|l| l.starts_with(b"Threads:")));
         }
         (Err(_), _) => {}
@@ -867,5 +876,468 @@ pub fn fuzz_num(data: &[u8]) {
         let first = ws_fields(data).next().expect("a number token");
         let n = num::u64_dec(first).expect("digits");
         assert!(b == n || Some(b) == n.checked_mul(1024));
+    }
+}
+
+// ------------------------------------------------------------------ whole trees
+
+/// Where a record of a tree input goes: a path under the tree's root.
+#[derive(Clone, Copy)]
+enum Slot {
+    /// A file (or, by the record's kind, a directory or a link) at this path.
+    At(&'static str),
+    /// An entry of `proc/` named by the record's content (the PID listing).
+    ProcEntry,
+    /// A link `proc/42/fd/N` whose target is the record's content, any text (N from
+    /// the kind; such links are read and `stat`ed, never opened).
+    FdLink,
+}
+
+/// A fixture tree made from one fuzz input, in a directory of its own per thread
+/// (under `/dev/shm` when it exists), emptied for each input.
+///
+/// The input is a list of records separated by the two bytes `0xFF 0xFE`. In a
+/// record, byte 0 picks the slot (modulo the target's table), byte 1 the kind of
+/// entry, and the rest is the content:
+///
+/// | kind % 8 | entry |
+/// |---|---|
+/// | 0-3 | a regular file holding the content |
+/// | 4 | a directory |
+/// | 5 | a symbolic link to the content, when it is a relative path without `..` |
+/// | 6 | a symbolic link to `/dev/null` |
+/// | 7 | a symbolic link to `/dev/zero` (an endless device: reads must be bounded) |
+///
+/// A record for a path that already exists replaces it. The baseline written first
+/// (a valid `proc/stat` and, for the process target, PIDs 42 and 43 with valid
+/// `stat`/`status`) lets inputs reach past the first checks.
+pub struct Tree {
+    root: PathBuf,
+}
+
+const SEP: &[u8] = b"\xff\xfe";
+
+fn split_records(data: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut rest = data;
+    while let Some(i) = rest.windows(2).position(|w| w == SEP) {
+        out.push(&rest[..i]);
+        rest = &rest[i + 2..];
+    }
+    out.push(rest);
+    out
+}
+
+/// A name usable as one path component: no `/`, no NUL, not `.`/`..`, at most 200
+/// bytes, not empty.
+fn component(b: &[u8]) -> Option<&std::ffi::OsStr> {
+    use std::os::unix::ffi::OsStrExt;
+    let b = &b[..b.len().min(200)];
+    if b.is_empty() || b == b"." || b == b".." || b.contains(&b'/') || b.contains(&0) {
+        return None;
+    }
+    Some(std::ffi::OsStr::from_bytes(b))
+}
+
+thread_local! {
+    static TREE_DIR: TreeDir = TreeDir::new();
+}
+
+/// This thread's directory, removed when the thread ends.
+struct TreeDir(PathBuf);
+
+impl TreeDir {
+    fn new() -> TreeDir {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let base = if Path::new("/dev/shm").is_dir() {
+            PathBuf::from("/dev/shm")
+        } else {
+            std::env::temp_dir()
+        };
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        TreeDir(base.join(format!("psoxide-fuzz-{}-{n}", std::process::id())))
+    }
+}
+
+impl Drop for TreeDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Tree {
+    /// Builds the tree for `data` with the slots of `table`, on top of `baseline`
+    /// (path, content) files.
+    fn build(data: &[u8], table: &[Slot], baseline: &[(&str, &[u8])]) -> Tree {
+        let root = TREE_DIR.with(|d| d.0.clone());
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).expect("tree directory");
+        let t = Tree { root };
+        for (rel, content) in baseline {
+            t.put(Path::new(rel), 0, content);
+        }
+        for rec in split_records(data) {
+            let [slot, kind, content @ ..] = rec else { continue };
+            match table[*slot as usize % table.len()] {
+                Slot::At(rel) => t.put(Path::new(rel), *kind, content),
+                Slot::ProcEntry => {
+                    if let Some(name) = component(content) {
+                        t.put(&Path::new("proc").join(name), 4, b"");
+                    }
+                }
+                Slot::FdLink => {
+                    // `fd/N` links are only read (`readlink`) and `stat`ed, never
+                    // opened, so their target may be any text ("socket:[42]",
+                    // "/tmp/x (deleted)", ...).
+                    let rel = format!("proc/42/fd/{}", kind % 16);
+                    t.fd_link(Path::new(&rel), content);
+                }
+            }
+        }
+        t
+    }
+
+    /// Writes one entry (see the kinds above); failures (a file where a directory
+    /// is needed, a target with a NUL) are ignored: the tree is what it is.
+    fn put(&self, rel: &Path, kind: u8, content: &[u8]) {
+        use std::os::unix::ffi::OsStrExt;
+        let p = self.root.join(rel);
+        if let Some(parent) = p.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        if let Ok(m) = std::fs::symlink_metadata(&p) {
+            let _ = if m.is_dir() {
+                std::fs::remove_dir_all(&p)
+            } else {
+                std::fs::remove_file(&p)
+            };
+        }
+        let link = |target: &[u8]| {
+            if !target.contains(&0) && !target.is_empty() {
+                let _ = std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(target), &p);
+            }
+        };
+        // A link made from the input stays inside the tree (relative, no `..`): an
+        // arbitrary absolute target could name a device whose reads act on hardware
+        // (`/dev/port`). Links out of the tree are the fixed ones of kinds 6 and 7.
+        let inside = |t: &[u8]| !t.starts_with(b"/") && !t.split(|&c| c == b'/').any(|c| c == b"..");
+        let _ = match kind % 8 {
+            4 => std::fs::create_dir(&p),
+            5 => {
+                if inside(content) {
+                    link(content);
+                }
+                Ok(())
+            }
+            6 => {
+                link(b"/dev/null");
+                Ok(())
+            }
+            7 => {
+                link(b"/dev/zero");
+                Ok(())
+            }
+            _ => std::fs::write(&p, content),
+        };
+    }
+
+    /// A link at `rel` to `target`, whatever it says (see [`Slot::FdLink`]).
+    fn fd_link(&self, rel: &Path, target: &[u8]) {
+        use std::os::unix::ffi::OsStrExt;
+        let p = self.root.join(rel);
+        if let Some(parent) = p.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        let _ = std::fs::remove_file(&p);
+        if !target.contains(&0) && !target.is_empty() {
+            let _ = std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(target), &p);
+        }
+    }
+
+    fn host(&self) -> psoxide::Host {
+        psoxide::Host::new(psoxide::Roots::under(&self.root))
+    }
+}
+
+/// Checks a result from a tree: an error renders to a message naming something
+/// (every error of a tree read names a path, a field or a value).
+fn tree_touch<T>(r: psoxide::Result<T>) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let s = e.to_string();
+            assert!(!s.is_empty(), "empty error message");
+            assert!(!e.exception_name().is_empty());
+            None
+        }
+    }
+}
+
+const STAT_BASE: &[u8] = b"cpu  1 2 3 4 5 6 7 8 9 10\ncpu0 1 2 3 4 5 6 7 8 9 10\nintr 1 0\nctxt 2\nbtime 1700000000\nsoftirq 3 0\n";
+
+const SYS_TABLE: &[Slot] = &[
+    Slot::At("proc/stat"),
+    Slot::At("proc/meminfo"),
+    Slot::At("proc/vmstat"),
+    Slot::At("proc/zoneinfo"),
+    Slot::At("proc/loadavg"),
+    Slot::At("proc/cpuinfo"),
+    Slot::At("proc/diskstats"),
+    Slot::At("proc/partitions"),
+    Slot::At("proc/filesystems"),
+    Slot::At("proc/self/mounts"),
+    Slot::At("proc/self/mountinfo"),
+    Slot::At("proc/net/dev"),
+    Slot::At("proc/net/tcp"),
+    Slot::At("proc/net/tcp6"),
+    Slot::At("proc/net/udp"),
+    Slot::At("proc/net/udp6"),
+    Slot::At("proc/net/unix"),
+    Slot::At("etc/mtab"),
+    Slot::At("var/run/utmp"),
+    Slot::At("sys/class/hwmon/hwmon0/name"),
+    Slot::At("sys/class/hwmon/hwmon0/temp1_input"),
+    Slot::At("sys/class/hwmon/hwmon0/temp1_label"),
+    Slot::At("sys/class/hwmon/hwmon0/temp1_max"),
+    Slot::At("sys/class/hwmon/hwmon0/temp1_crit"),
+    Slot::At("sys/class/hwmon/hwmon0/temp2_input"),
+    Slot::At("sys/class/hwmon/hwmon0/fan1_input"),
+    Slot::At("sys/class/hwmon/hwmon0/fan1_label"),
+    Slot::At("sys/class/hwmon/hwmon1/device/name"),
+    Slot::At("sys/class/hwmon/hwmon1/device/temp1_input"),
+    Slot::At("sys/class/hwmon/hwmon1/device/fan2_input"),
+    Slot::At("sys/class/hwmon/hwmon2"),
+    Slot::At("sys/devices/platform/coretemp.0/hwmon/hwmon0/temp1_input"),
+    Slot::At("sys/class/thermal/thermal_zone0/type"),
+    Slot::At("sys/class/thermal/thermal_zone0/temp"),
+    Slot::At("sys/class/thermal/thermal_zone0/trip_point_0_type"),
+    Slot::At("sys/class/thermal/thermal_zone0/trip_point_0_temp"),
+    Slot::At("sys/class/thermal/thermal_zone0/trip_point_1_type"),
+    Slot::At("sys/class/thermal/thermal_zone0/trip_point_1_temp"),
+    Slot::At("sys/class/thermal/thermal_zone1/temp"),
+    Slot::At("sys/class/power_supply/BAT0/status"),
+    Slot::At("sys/class/power_supply/BAT0/capacity"),
+    Slot::At("sys/class/power_supply/BAT0/energy_now"),
+    Slot::At("sys/class/power_supply/BAT0/energy_full"),
+    Slot::At("sys/class/power_supply/BAT0/power_now"),
+    Slot::At("sys/class/power_supply/BAT0/charge_now"),
+    Slot::At("sys/class/power_supply/BAT0/charge_full"),
+    Slot::At("sys/class/power_supply/BAT0/current_now"),
+    Slot::At("sys/class/power_supply/BAT0/time_to_empty_now"),
+    Slot::At("sys/class/power_supply/battery/capacity"),
+    Slot::At("sys/class/power_supply/AC/online"),
+    Slot::At("sys/class/power_supply/AC0/online"),
+    Slot::At("sys/devices/system/cpu/online"),
+    Slot::At("sys/devices/system/cpu/present"),
+    Slot::At("sys/devices/system/cpu/possible"),
+    Slot::At("sys/devices/system/cpu/cpu0/online"),
+    Slot::At("sys/devices/system/cpu/cpu1/online"),
+    Slot::At("sys/devices/system/cpu/cpu0/cpufreq/scaling_cur_freq"),
+    Slot::At("sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_cur_freq"),
+    Slot::At("sys/devices/system/cpu/cpu0/cpufreq/scaling_min_freq"),
+    Slot::At("sys/devices/system/cpu/cpu0/cpufreq/scaling_max_freq"),
+    Slot::At("sys/devices/system/cpu/cpufreq/policy0/scaling_cur_freq"),
+    Slot::At("sys/devices/system/cpu/cpufreq/policy0/scaling_min_freq"),
+    Slot::At("sys/devices/system/cpu/cpufreq/policy0/scaling_max_freq"),
+    Slot::At("sys/devices/system/cpu/cpufreq/policy1/scaling_cur_freq"),
+    Slot::At("sys/devices/system/cpu/cpu0/topology/core_cpus_list"),
+    Slot::At("sys/devices/system/cpu/cpu0/topology/thread_siblings_list"),
+    Slot::At("sys/devices/system/cpu/cpu1/topology/core_cpus_list"),
+    Slot::At("sys/block/sda/stat"),
+    Slot::At("sys/block/sda/sda1/stat"),
+    Slot::At("sys/class/block/sda/dev"),
+    Slot::At("sys/dev/block/8:0/uevent"),
+    Slot::ProcEntry,
+];
+
+/// Every system function of a `Host` on a tree made from `data` (see [`Tree`]):
+/// sensors (hwmon, thermal zones, power supplies), CPU, memory, disks, network,
+/// users and the PID listing.
+pub fn fuzz_sys_tree(data: &[u8]) {
+    let t = Tree::build(data, SYS_TABLE, &[("proc/stat", STAT_BASE)]);
+    let h = t.host();
+    for fahrenheit in [false, true] {
+        if let Some(m) = tree_touch(h.sensors_temperatures(fahrenheit)) {
+            for (_, v) in m {
+                for s in v {
+                    let _ = (s.label.len(), s.current, s.high, s.critical);
+                }
+            }
+        }
+    }
+    tree_touch(h.sensors_fans());
+    tree_touch(h.sensors_battery());
+    tree_touch(h.cpu_times());
+    tree_touch(h.cpu_times_percpu());
+    tree_touch(h.cpu_percent(None));
+    tree_touch(h.cpu_percent_percpu(None));
+    tree_touch(h.cpu_times_percent(None));
+    tree_touch(h.cpu_times_percent_percpu(None));
+    tree_touch(h.cpu_stats());
+    tree_touch(h.cpu_freq());
+    tree_touch(h.cpu_freq_percpu());
+    let _ = (h.cpu_count(), h.cpu_count_physical());
+    tree_touch(h.getloadavg());
+    tree_touch(h.boot_time());
+    if let Some(m) = tree_touch(h.virtual_memory()) {
+        assert!(
+            (0.0..=100.0).contains(&m.percent) || m.total == 0,
+            "percent {}",
+            m.percent
+        );
+    }
+    tree_touch(h.swap_memory());
+    tree_touch(h.disk_partitions(false));
+    tree_touch(h.disk_partitions(true));
+    tree_touch(h.disk_io_counters(false));
+    tree_touch(h.disk_io_counters_perdisk(false));
+    tree_touch(h.net_io_counters(false));
+    tree_touch(h.net_io_counters_pernic(false));
+    tree_touch(h.net_connections(psoxide::ConnectionKind::All));
+    tree_touch(h.users());
+    if let Some(p) = tree_touch(h.pids()) {
+        assert!(p.windows(2).all(|w| w[0] < w[1]), "pids not ascending: {p:?}");
+    }
+}
+
+const PROC_TABLE: &[Slot] = &[
+    Slot::At("proc/42/stat"),
+    Slot::At("proc/42/status"),
+    Slot::At("proc/42/statm"),
+    Slot::At("proc/42/cmdline"),
+    Slot::At("proc/42/environ"),
+    Slot::At("proc/42/io"),
+    Slot::At("proc/42/smaps"),
+    Slot::At("proc/42/smaps_rollup"),
+    Slot::At("proc/42/maps"),
+    Slot::At("proc/42/limits"),
+    Slot::At("proc/42/exe"),
+    Slot::At("proc/42/cwd"),
+    Slot::At("proc/42/fd"),
+    Slot::FdLink,
+    Slot::At("proc/42/fdinfo/3"),
+    Slot::At("proc/42/fdinfo/5"),
+    Slot::At("proc/42/task/42/stat"),
+    Slot::At("proc/42/task/44/stat"),
+    Slot::At("proc/42/task/x/stat"),
+    Slot::At("proc/43/stat"),
+    Slot::At("proc/43/status"),
+    Slot::At("proc/43/cmdline"),
+    Slot::At("proc/44/stat"),
+    Slot::At("proc/stat"),
+    Slot::At("proc/meminfo"),
+    Slot::At("proc/net/tcp"),
+    Slot::At("proc/net/unix"),
+    Slot::At("dev/pts/0"),
+    Slot::ProcEntry,
+];
+
+const STAT_42: &[u8] = b"42 (fuzzed) S 1 42 42 34816 -1 4194560 10 0 1 0 5 3 0 0 20 0 2 0 500 1000 10 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 7 0 0\n";
+const STAT_43: &[u8] = b"43 (child) S 42 42 42 0 -1 4194560 10 0 1 0 5 3 0 0 20 0 1 0 510 1000 10 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n";
+const STATUS_42: &[u8] = b"Name:\tfuzzed\nTgid:\t42\nPPid:\t1\nUid:\t1\t2\t3\t4\nGid:\t5\t6\t7\t8\nVmSize:\t 100 kB\nVmRSS:\t 40 kB\nThreads:\t2\nCpus_allowed_list:\t0-1\nvoluntary_ctxt_switches:\t1\nnonvoluntary_ctxt_switches:\t2\n";
+
+/// The PID listing and every `Process` getter that reads the tree, on a tree made
+/// from `data` (see [`Tree`]); then `process_iter` with every attribute. Only
+/// getters: the tree's PIDs are not the kernel's, so nothing is sent to them, and the
+/// getters that are system calls (nice, ionice, rlimit, affinity) are left out.
+pub fn fuzz_proc_tree(data: &[u8]) {
+    let t = Tree::build(
+        data,
+        PROC_TABLE,
+        &[
+            ("proc/stat", STAT_BASE),
+            ("proc/42/stat", STAT_42),
+            ("proc/42/status", STATUS_42),
+            ("proc/42/task/42/stat", STAT_42),
+            ("proc/43/stat", STAT_43),
+        ],
+    );
+    let h = t.host();
+    let pids = tree_touch(h.pids()).unwrap_or_default();
+    for &pid in pids.iter().take(4) {
+        let _ = h.pid_exists(pid);
+        let Some(p) = tree_touch(h.process(pid)) else {
+            continue;
+        };
+        assert_eq!(p.pid(), pid);
+        let _ = p.is_running();
+        let _ = p.to_string();
+        tree_touch(p.name());
+        tree_touch(p.exe());
+        tree_touch(p.cmdline());
+        tree_touch(p.environ());
+        tree_touch(p.status());
+        tree_touch(p.ppid());
+        tree_touch(p.create_time());
+        tree_touch(p.cwd());
+        tree_touch(p.terminal());
+        tree_touch(p.uids());
+        tree_touch(p.gids());
+        tree_touch(p.username());
+        tree_touch(p.is_kernel_thread());
+        tree_touch(p.cpu_times());
+        tree_touch(p.cpu_percent(None));
+        tree_touch(p.cpu_num());
+        tree_touch(p.num_ctx_switches());
+        tree_touch(p.num_threads());
+        tree_touch(p.threads());
+        tree_touch(p.memory_info());
+        tree_touch(p.memory_info_ex());
+        tree_touch(p.memory_footprint());
+        tree_touch(p.memory_maps(true));
+        tree_touch(p.memory_maps(false));
+        for m in [
+            psoxide::MemType::Rss,
+            psoxide::MemType::Vms,
+            psoxide::MemType::Uss,
+        ] {
+            if let Some(v) = tree_touch(p.memory_percent(m)) {
+                assert!(v >= 0.0 || v.is_nan(), "memory_percent {v}");
+            }
+        }
+        tree_touch(p.page_faults());
+        tree_touch(p.io_counters());
+        tree_touch(p.open_files());
+        tree_touch(p.num_fds());
+        tree_touch(p.net_connections(psoxide::ConnectionKind::All));
+        tree_touch(p.parent());
+        tree_touch(p.parents());
+        tree_touch(p.children(false));
+        tree_touch(p.children(true));
+        p.oneshot(|q| {
+            tree_touch(q.name());
+            tree_touch(q.memory_info());
+            tree_touch(q.num_threads());
+        });
+    }
+    let attrs = [
+        psoxide::Attr::Pid,
+        psoxide::Attr::Ppid,
+        psoxide::Attr::Name,
+        psoxide::Attr::Cmdline,
+        psoxide::Attr::Environ,
+        psoxide::Attr::Status,
+        psoxide::Attr::CpuTimes,
+        psoxide::Attr::MemoryInfo,
+        psoxide::Attr::MemoryInfoEx,
+        psoxide::Attr::NumThreads,
+        psoxide::Attr::NumCtxSwitches,
+        psoxide::Attr::Uids,
+        psoxide::Attr::Username,
+        psoxide::Attr::CreateTime,
+        psoxide::Attr::OpenFiles,
+        psoxide::Attr::MemoryMaps,
+        psoxide::Attr::Threads,
+    ];
+    if let Some(it) = tree_touch(h.process_iter(Some(&attrs))) {
+        let mut last = 0;
+        for item in it {
+            if let Some(p) = tree_touch(item) {
+                assert!(p.pid() > last || last == 0, "process_iter out of order");
+                last = p.pid();
+                let _ = p.prefetched();
+            }
+        }
     }
 }

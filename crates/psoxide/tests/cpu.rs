@@ -297,51 +297,41 @@ fn broken_proc_stat_is_a_parse_error_naming_the_file() {
     assert_eq!(e.exception_name(), "FileNotFoundError");
     assert!(e.to_string().contains(&*stat.to_string_lossy()));
 
-    // Cut mid-line, at several places. A function fails (a parse error naming the
-    // file) exactly when a line it needs is cut or missing; the others answer from the
-    // lines they need, as psutil reads only those. `cpu_times_percpu` fails when a
-    // `cpuN` line is cut, and is `[]` when none is left (psutil's answer too).
-    let complete = |t: &str, prefix: &str| {
-        t.lines()
-            .zip(t.split_inclusive('\n'))
-            .any(|(l, w)| l.starts_with(prefix) && w.ends_with('\n'))
-    };
-    for cut in [
-        5,
-        good.find('\n').unwrap() + 7,
-        good.find("btime").unwrap() + 9,
-        good.len() - 1,
-    ] {
-        let t = &good[..cut];
-        std::fs::write(&stat, t).unwrap();
-        let tail = t.rsplit('\n').next().unwrap_or("");
-        let cut_percpu = tail.starts_with("cpu") && tail[3..].starts_with(|c: char| c.is_ascii_digit());
-        let expect = [
-            ("cpu_times", !complete(t, "cpu ")),
-            ("cpu_times_percpu", cut_percpu),
-            (
-                "cpu_stats",
-                !["ctxt", "intr", "softirq"].iter().all(|k| complete(t, k)),
-            ),
-            ("boot_time", !complete(t, "btime")),
-        ];
-        let host = Host::new(r.clone());
-        let got = [
-            host.cpu_times().err(),
-            host.cpu_times_percpu().err(),
-            host.cpu_stats().err(),
-            host.boot_time().err(),
-        ];
-        for ((name, fails), e) in expect.iter().zip(got) {
-            match e {
-                Some(e) => {
-                    assert!(*fails, "cut at {cut}: {name} failed: {e}");
-                    assert!(is_parse_error_naming(&e, &stat), "cut at {cut}: {name}: {e}");
-                }
-                None => assert!(!*fails, "cut at {cut}: {name} should fail"),
+    // Cut mid-line, at several places: the function that needs the cut line fails
+    // ("truncated"), so do those whose lines are gone ("not found"); the others answer
+    // from the lines before the cut (each function reads only its own lines, as
+    // psutil does: the per-CPU list just has the CPUs before the cut).
+    // Expected per cut: cpu_times ok?, cpu_times_percpu (its number of CPUs, None for
+    // an error), cpu_stats ok?, boot_time ok?
+    let cases = [
+        (5, false, Some(0), false, false),
+        (good.find('\n').unwrap() + 7, true, None, false, false),
+        (good.find("btime").unwrap() + 9, true, Some(2), false, false),
+        (good.len() - 1, true, Some(2), false, true),
+    ];
+    for (cut, times, percpu, stats, boot) in cases {
+        std::fs::write(&stat, &good[..cut]).unwrap();
+        let h = Host::new(r.clone());
+        let check = |what: &str, r: Result<(), Error>, ok: bool| match r {
+            Ok(()) => assert!(ok, "cut at {cut}, {what}: Ok, expected an error"),
+            Err(e) => {
+                assert!(!ok, "cut at {cut}, {what}: {e}");
+                assert!(is_parse_error_naming(&e, &stat), "cut at {cut}, {what}: {e}");
             }
+        };
+        check("cpu_times", h.cpu_times().map(drop), times);
+        check("cpu_stats", h.cpu_stats().map(drop), stats);
+        check("boot_time", h.boot_time().map(drop), boot);
+        match (h.cpu_times_percpu(), percpu) {
+            (Ok(v), Some(n)) => assert_eq!(v.len(), n, "cut at {cut}"),
+            (Err(e), None) => assert!(is_parse_error_naming(&e, &stat), "cut at {cut}: {e}"),
+            (r, want) => panic!("cut at {cut}, cpu_times_percpu: {r:?}, expected {want:?}"),
         }
     }
+    // The cut line itself is named as truncated.
+    std::fs::write(&stat, &good[..good.find("btime").unwrap() + 9]).unwrap();
+    let e = Host::new(r.clone()).boot_time().unwrap_err();
+    assert!(e.to_string().contains("'btime' line: truncated"), "{e}");
     // Garbage numbers.
     for bad in [
         "cpu  1 2 x 4 5 6 7 8 9 10\n",

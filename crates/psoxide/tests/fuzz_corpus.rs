@@ -110,6 +110,8 @@ replay_tests!(
     fuzz_pid_files,
     fuzz_smaps,
     fuzz_num,
+    fuzz_sys_tree,
+    fuzz_proc_tree,
 );
 
 /// The checks accept well-formed inputs (a check that rejected real kernel output
@@ -123,4 +125,7 @@ fn checks_accept_well_formed_inputs() {
     checks::fuzz_cpulist(b"0-3,8,10-11\n");
     checks::fuzz_pid_files(b"a b  c ");
     checks::fuzz_pid_files(b"ls\0-l\0\0");
+    // An empty input is the baseline tree (a valid process 42 and its child 43).
+    checks::fuzz_proc_tree(b"");
+    checks::fuzz_sys_tree(b"");
 }
