@@ -1,7 +1,8 @@
 //! The pidfds that handles hold stay within their budget (a quarter of the soft
 //! `RLIMIT_NOFILE`): a `process_iter` over more than 5,000 processes under a limit of
 //! 256 descriptors works, leaves the program three quarters of its descriptors, and
-//! every pidfd is closed once the handles and the host are dropped.
+//! every pidfd is closed once the handles and the host are dropped; and 2,000 procfs
+//! roots used one after the other under the same limit leave no descriptor behind.
 //!
 //! One test in its own binary: it lowers this process's descriptor limit and forks
 //! thousands of children, which no other test may see.
@@ -157,4 +158,24 @@ fn handles_stay_within_the_descriptor_budget() {
     drop(host);
     assert_eq!(pidfds_open(), 0);
     drop(kids);
+
+    // Many procfs roots, one after the other, under a limit of 256 descriptors
+    // (psutil's PROCFS_PATH changed 2,000 times): each host is dropped with its
+    // directory descriptor when the next replaces it, so none accumulates.
+    set_nofile(256);
+    let dir = tempfile::tempdir().unwrap();
+    let fds = || std::fs::read_dir("/proc/self/fd").unwrap().count();
+    let before = fds();
+    for i in 0..2_000 {
+        let root = dir.path().join(i.to_string());
+        std::fs::create_dir_all(root.join("42")).unwrap();
+        psoxide::set_procfs_path(&root);
+        assert_eq!(psoxide::pids().unwrap(), [42], "root {i}");
+    }
+    assert!(
+        fds() <= before + 2,
+        "{} descriptors open after 2,000 roots, {before} before",
+        fds()
+    );
+    psoxide::set_procfs_path("/proc");
 }
