@@ -7,6 +7,9 @@
 //! Fixture trees are built here at test time. Every call that could block runs on a
 //! thread with a deadline, so that a regression fails the test instead of hanging it.
 
+mod common;
+
+use common::err_naming as names;
 use psoxide::*;
 use std::os::unix::fs::{symlink, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -122,22 +125,6 @@ fn idle_writer(p: &Path) -> IdleWriter {
         .unwrap();
     let w = std::fs::OpenOptions::new().write(true).open(p).unwrap();
     IdleWriter(r, w)
-}
-
-#[track_caller]
-fn names<T: std::fmt::Debug>(r: Result<T, Error>, path: &Path, what: &str) -> Error {
-    match r {
-        Ok(v) => panic!("expected an error naming {path:?}, got Ok({v:?})"),
-        Err(e) => {
-            let s = e.to_string();
-            assert!(
-                s.contains(&path.display().to_string()),
-                "{s} does not name {path:?}"
-            );
-            assert!(s.contains(what), "{s} does not say {what:?}");
-            e
-        }
-    }
 }
 
 /// A FIFO in place of `cmdline`, `status` or `stat`, with no writer (reads see EOF)

@@ -7,8 +7,11 @@
 //! Each case is a fixture tree built at test time and read through a `Host`. Only
 //! file-based getters are called: the fixture's PIDs are no processes of the kernel's.
 
+mod common;
+
+use common::err_naming as names;
 use psoxide::*;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 const BTIME: u64 = 1_700_000_000;
 
@@ -78,21 +81,6 @@ impl Tree {
 
     fn host(&self) -> Host {
         Host::new(self.roots.clone())
-    }
-}
-
-#[track_caller]
-fn names<T: std::fmt::Debug>(r: Result<T, Error>, path: &Path, what: &str) {
-    match r {
-        Ok(v) => panic!("expected an error naming {path:?} and {what:?}, got Ok({v:?})"),
-        Err(e) => {
-            let s = e.to_string();
-            assert!(
-                s.contains(&path.display().to_string()),
-                "{s} does not name {path:?}"
-            );
-            assert!(s.contains(what), "{s} does not say {what:?}");
-        }
     }
 }
 

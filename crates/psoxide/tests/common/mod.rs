@@ -59,3 +59,25 @@ pub fn run_helper_as_nobody(helper: &str, env: (&str, &std::ffi::OsStr)) -> Opti
     );
     Some(text)
 }
+
+/// Fails unless `r` is an error whose text names `path` and says `what`; returns it.
+#[allow(dead_code)]
+#[track_caller]
+pub fn err_naming<T: std::fmt::Debug>(
+    r: Result<T, psoxide::Error>,
+    path: &std::path::Path,
+    what: &str,
+) -> psoxide::Error {
+    match r {
+        Ok(v) => panic!("expected an error naming {path:?} and {what:?}, got Ok({v:?})"),
+        Err(e) => {
+            let s = e.to_string();
+            assert!(
+                s.contains(&path.display().to_string()),
+                "{s} does not name {path:?}"
+            );
+            assert!(s.contains(what), "{s} does not say {what:?}");
+            e
+        }
+    }
+}
