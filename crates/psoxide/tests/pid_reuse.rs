@@ -317,23 +317,8 @@ fn process_iter_replaces_a_recycled_handle() {
 #[ignore = "helper: started inside a new PID namespace by root_real_reuse_in_a_pid_namespace"]
 fn helper_ns_reuse() {
     in_helper();
-    let dir = tempfile::tempdir().unwrap();
-    let procfs = dir.path().join("proc");
-    std::fs::create_dir(&procfs).unwrap();
-    let c = |s: &str| std::ffi::CString::new(s).unwrap();
-    let target = c(procfs.to_str().unwrap());
-    // SAFETY: valid C strings; a fresh procfs for this PID namespace, in this mount
-    // namespace only.
-    let r = unsafe {
-        libc::mount(
-            c("proc").as_ptr(),
-            target.as_ptr(),
-            c("proc").as_ptr(),
-            libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(r, 0, "mount proc: {}", std::io::Error::last_os_error());
+    let ns = NsProcfs::mount();
+    let (dir, procfs) = (&ns.dir, ns.procfs.clone());
     set_procfs_path(&procfs);
     let roots = Roots {
         procfs: procfs.clone(),
@@ -412,8 +397,45 @@ fn helper_ns_reuse() {
     }
     let calls = check_refused(&stale, &mut b, &log, &procfs);
     println!("namespace: {calls} refused calls through stale handles; the new process got no signal");
-    // SAFETY: a valid C string.
-    unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) };
+}
+
+/// A fresh procfs of the helper's PID namespace, mounted in a temporary directory of
+/// its mount namespace; detached when dropped.
+struct NsProcfs {
+    dir: tempfile::TempDir,
+    procfs: PathBuf,
+}
+
+impl NsProcfs {
+    fn mount() -> NsProcfs {
+        let dir = tempfile::tempdir().unwrap();
+        let procfs = dir.path().join("proc");
+        std::fs::create_dir(&procfs).unwrap();
+        let c = |s: &str| std::ffi::CString::new(s).unwrap();
+        let target = c(procfs.to_str().unwrap());
+        // SAFETY: valid C strings; a fresh procfs for this PID namespace, in this mount
+        // namespace only.
+        let r = unsafe {
+            libc::mount(
+                c("proc").as_ptr(),
+                target.as_ptr(),
+                c("proc").as_ptr(),
+                libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+                std::ptr::null(),
+            )
+        };
+        assert_eq!(r, 0, "mount proc: {}", std::io::Error::last_os_error());
+        NsProcfs { dir, procfs }
+    }
+}
+
+impl Drop for NsProcfs {
+    fn drop(&mut self) {
+        if let Ok(target) = std::ffi::CString::new(self.procfs.as_os_str().as_encoded_bytes()) {
+            // SAFETY: a valid C string.
+            unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) };
+        }
+    }
 }
 
 /// Stops a helper test that was run by hand instead of by its runner (it would
@@ -613,23 +635,8 @@ const CYCLES: usize = 100;
 #[ignore = "helper: started inside a new PID namespace by root_same_tick_reuse_in_a_pid_namespace"]
 fn helper_same_tick_reuse() {
     in_helper();
-    let dir = tempfile::tempdir().unwrap();
-    let procfs = dir.path().join("proc");
-    std::fs::create_dir(&procfs).unwrap();
-    let c = |s: &str| std::ffi::CString::new(s).unwrap();
-    let target = c(procfs.to_str().unwrap());
-    // SAFETY: valid C strings; a fresh procfs for this PID namespace, in this mount
-    // namespace only.
-    let r = unsafe {
-        libc::mount(
-            c("proc").as_ptr(),
-            target.as_ptr(),
-            c("proc").as_ptr(),
-            libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(r, 0, "mount proc: {}", std::io::Error::last_os_error());
+    let ns = NsProcfs::mount();
+    let procfs = ns.procfs.clone();
     let roots = Roots {
         procfs: procfs.clone(),
         ..Roots::new()
@@ -739,8 +746,6 @@ fn helper_same_tick_reuse() {
             "{name}: the checks did not see an action that landed"
         );
     }
-    // SAFETY: a valid C string.
-    unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) };
 }
 
 #[test]
