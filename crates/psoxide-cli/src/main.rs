@@ -32,6 +32,42 @@ enum Command {
     /// Print what psutil's system functions return, as one JSON object keyed by
     /// psutil's function names (see docs/dump-json.md for the contract).
     Dump(dump::DumpArgs),
+    /// Serve Prometheus metrics over HTTP (/metrics, /healthz): host metrics with
+    /// node_exporter's names, process groups with process-exporter's, cgroup v2 limits
+    /// (see docs/exporter.md).
+    Serve(ServeArgs),
+}
+
+/// Arguments of `psoxide serve`.
+#[derive(clap::Args, Debug)]
+struct ServeArgs {
+    /// Address to listen on (loopback by default; any other must be given here).
+    #[arg(long, default_value = psoxide_exporter::DEFAULT_LISTEN)]
+    listen: std::net::SocketAddr,
+    /// YAML configuration (process-exporter's `process_names:` shape, see
+    /// docs/exporter.md); without it, one group per command name.
+    #[arg(long)]
+    config: Option<std::path::PathBuf>,
+}
+
+fn serve(args: &ServeArgs) -> std::io::Result<()> {
+    let cfg = match &args.config {
+        Some(p) => psoxide_exporter::Config::load(p).map_err(|e| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("bad configuration: {e}"),
+            )
+        })?,
+        None => psoxide_exporter::Config::default_config(),
+    };
+    let listener = std::net::TcpListener::bind(args.listen)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", args.listen)))?;
+    eprintln!(
+        "psoxide serve: listening on http://{}/metrics",
+        listener.local_addr()?
+    );
+    let exporter = std::sync::Arc::new(psoxide_exporter::Exporter::new(psoxide::Host::current(), cfg));
+    psoxide_exporter::server::serve(listener, exporter)
 }
 
 fn parse_interval(s: &str) -> Result<f64, String> {
@@ -50,6 +86,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let r = match cli.command {
         Some(Command::Dump(args)) => dump::run(&args),
+        Some(Command::Serve(args)) => serve(&args),
         None => overview::run(cli.once, cli.interval),
     };
     match r {

@@ -55,6 +55,7 @@ linux_only! {
     mod error;
     pub mod heap;
     pub mod host;
+    pub mod kstats;
     /// The kernel-format parsers, public for the fuzz targets and benches only: not part
     /// of the API (no stability promise).
     #[doc(hidden)]
@@ -78,6 +79,7 @@ linux_only! {
     pub use error::{Error, Pid, Result};
     pub use heap::*;
     pub use host::*;
+    pub use kstats::*;
     pub use indexmap::IndexMap;
     pub use memory::*;
     pub use net::*;

@@ -146,6 +146,15 @@ impl Process {
         }
         Ok(out)
     }
+    /// The cgroup v2 path of the process (the `0::` line of `/proc/PID/cgroup`, e.g.
+    /// `/system.slice/ssh.service`); `None` when the process is in no v2 hierarchy.
+    /// Not in psutil; for exporters that group processes by container.
+    pub fn cgroup_v2(&self) -> Result<Option<String>> {
+        self.with("cgroup", FileKind::TABLE, |b, _| {
+            Ok(crate::linux::parse::kstats::parse_cgroup_v2_line(b))
+        })
+    }
+
     /// I/O counters from `/proc/PID/io` (psutil's `io_counters()`).
     pub fn io_counters(&self) -> Result<ProcessIoCounters> {
         crate::process::attrs::serve_prefetched!(self, IoCounters);

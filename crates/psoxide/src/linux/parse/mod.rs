@@ -9,6 +9,7 @@ pub mod cpuinfo;
 pub mod cpulist;
 pub mod diskstats;
 pub mod field_errors;
+pub mod kstats;
 pub mod loadavg;
 pub mod meminfo;
 pub mod mounts;

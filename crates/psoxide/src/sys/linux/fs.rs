@@ -542,6 +542,11 @@ pub(crate) fn statvfs(path: &Path) -> io::Result<rustix::fs::StatVfs> {
     Ok(retry_on_intr(|| rustix::fs::statvfs(path))?)
 }
 
+/// `realpath(3)` of `path`: absolute, every symlink resolved (std's `canonicalize`).
+pub(crate) fn realpath(path: &Path) -> io::Result<std::path::PathBuf> {
+    std::fs::canonicalize(path)
+}
+
 /// Device and inode of `path` (following symlinks): compared with
 /// [`Dir::identity`] to notice a directory replaced at the same path.
 pub(crate) fn identity(path: &Path) -> io::Result<(u64, u64)> {
