@@ -11,6 +11,9 @@ use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::sync::Arc;
 
+/// Go's zero `time.Time` in Unix seconds (0001-01-01T00:00:00Z).
+const GO_ZERO_TIME: f64 = -62_135_596_800.0;
+
 /// Counters of one process (or the accumulated counters of a group).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct Counters {
@@ -438,12 +441,21 @@ impl GroupTracker {
             }
             g.oldest = Some(g.oldest.map_or(s.start, |o: f64| o.min(s.start)));
             g.threads += s.threads;
-            match s.status {
-                ProcessStatus::Running => g.running += 1,
-                ProcessStatus::Sleeping => g.sleeping += 1,
-                ProcessStatus::DiskSleep => g.waiting += 1,
-                ProcessStatus::Zombie => g.zombie += 1,
-                _ => g.other += 1,
+            // process-exporter counts threads by state (each `task/TID/stat`); a
+            // single-threaded process's one thread is the process itself.
+            let states = if s.threads > 1 {
+                s.proc.thread_states().unwrap_or_else(|_| vec![s.status])
+            } else {
+                vec![s.status]
+            };
+            for st in states {
+                match st {
+                    ProcessStatus::Running => g.running += 1,
+                    ProcessStatus::Sleeping => g.sleeping += 1,
+                    ProcessStatus::DiskSleep => g.waiting += 1,
+                    ProcessStatus::Zombie => g.zombie += 1,
+                    _ => g.other += 1,
+                }
             }
         }
 
@@ -548,7 +560,9 @@ impl GroupTracker {
                 "start time in seconds since 1970/01/01 of oldest process in group",
                 Kind::Gauge,
                 gl(),
-                g.oldest.map_or(0.0, f64::floor),
+                // process-exporter writes Go's zero time for a group without live
+                // processes; the same value keeps the two comparable.
+                g.oldest.map_or(GO_ZERO_TIME, f64::floor),
             );
             e.add(
                 "namedprocess_namegroup_num_threads",

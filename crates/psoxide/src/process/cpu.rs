@@ -8,6 +8,7 @@
 //! the handle reads (as psutil's `PROCFS_PATH`).
 
 use super::{CtxSwitches, Failed, Process, ProcessCpuTimes, ThreadTimes};
+use crate::constants::ProcessStatus;
 use crate::error::{Error, Result};
 use crate::linux::parse::cpulist::parse_cpulist;
 use crate::linux::parse::pid_stat::{field, parse_pid_stat};
@@ -186,6 +187,50 @@ impl Process {
                 _ => Err(Error::unsupported("'voluntary_ctxt_switches' and 'nonvoluntary_ctxt_switches' lines were not found in /proc/PID/status; the kernel is probably older than 2.6.23")),
             }
         })
+    }
+
+    /// The scheduler state of each thread (field 3 of `/proc/PID/task/TID/stat`), in
+    /// thread-ID order; threads that exit meanwhile are skipped. Not in psutil: for
+    /// exporters that count threads by state as process-exporter does.
+    pub fn thread_states(&self) -> Result<Vec<ProcessStatus>> {
+        let mut dir = match self.open_dir_rel("task") {
+            Ok(d) => d,
+            Err(e) => return Err(self.os_error(Failed::File("task"), e)),
+        };
+        let mut tids: Vec<u32> = Vec::new();
+        let _ = dir.for_each(|n| {
+            if let Some(t) = crate::linux::parse::num::u64_dec(n).and_then(|v| u32::try_from(v).ok()) {
+                tids.push(t);
+            }
+        });
+        tids.sort_unstable();
+        let mut out = Vec::with_capacity(tids.len());
+        let mut buf = take_buf();
+        for tid in tids {
+            let rel = format!("task/{tid}/stat");
+            match self.read_rel(&rel, &mut buf, FileKind::RECORD) {
+                Ok(()) => match parse_pid_stat(&buf, std::path::Path::new(&rel))
+                    .and_then(|s| {
+                        s.bad.check(field::STATE, std::path::Path::new(&rel))?;
+                        Ok(s)
+                    })
+                    .map_err(|e| super::full_path(&self.root, self.pid, &rel, e))
+                {
+                    Ok(s) => out.push(ProcessStatus::from_state_letter(s.state)),
+                    Err(e) => {
+                        put_buf(buf);
+                        return Err(e);
+                    }
+                },
+                Err(e) if OsErr::of(&e).is_gone() => {}
+                Err(e) => {
+                    put_buf(buf);
+                    return Err(self.os_error(Failed::File(&rel), e));
+                }
+            }
+        }
+        put_buf(buf);
+        Ok(out)
     }
 
     /// Threads with their CPU times (psutil's `threads()`), ordered as psutil orders
