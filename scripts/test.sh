@@ -75,6 +75,8 @@ target/release/psoxide dump --json | "$VENV/bin/python" -c 'import json,sys; d=j
 step "differential tests against psutil"
 PSOXIDE_BIN="$ROOT/target/release/psoxide" "$VENV/bin/python" -m pytest -q tests/diff
 
+bash scripts/test-exporter.sh
+
 step "python module: build the wheel, install it into the venv, run tests/py"
 # The same wheel a user gets from `pip install ./crates/psoxide-py` (maturin backend),
 # built here with the venv's maturin so the workspace's target directory is reused.
