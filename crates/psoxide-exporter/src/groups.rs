@@ -114,7 +114,7 @@ impl GroupRule {
     /// The group name when this recipe matches.
     fn match_name(&self, f: &Facts) -> Option<String> {
         if let Some(comms) = &self.comm {
-            if !comms.iter().any(|c| *c == f.comm) {
+            if !comms.contains(&f.comm) {
                 return None;
             }
         }
