@@ -1,0 +1,122 @@
+//! The kernel tables behind the exporter (`psoxide::kstats`), live, against other
+//! sources: psutil-shaped functions of this crate, `stat -f`, `/sys/block`, the
+//! thread count, `/proc/self/cgroup` read with std.
+
+use psoxide::{Host, Process, Roots};
+use std::process::Command;
+
+#[test]
+fn meminfo_fields_agree_with_virtual_memory() {
+    let h = Host::new(Roots::new());
+    let m = h.meminfo_fields().unwrap();
+    let vm = h.virtual_memory().unwrap();
+    let total = m["MemTotal"];
+    assert!(total.kib);
+    assert_eq!(total.value * 1024, vm.total);
+    assert!(m.contains_key("Active(anon)"));
+    // Unit-less lines exist on every kernel with hugetlb.
+    if let Some(h) = m.get("HugePages_Total") {
+        assert!(!h.kib);
+    }
+}
+
+#[test]
+fn vmstat_and_stat_activity() {
+    let h = Host::new(Roots::new());
+    let v = h.vmstat_fields().unwrap();
+    let swap = h.swap_memory().unwrap();
+    // swap_memory's sin is pswpin × 4096 (psutil's fixed page size).
+    assert_eq!(v["pswpin"] * 4096, swap.sin);
+    let a = h.stat_activity().unwrap();
+    assert_eq!(a.btime.unwrap() as f64, h.boot_time().unwrap());
+    let ctx = h.cpu_stats().unwrap().ctx_switches;
+    let c = a.ctxt.unwrap();
+    assert!(c <= ctx && ctx - c < 10_000_000, "{c} vs {ctx}");
+    assert!(a.processes.unwrap() > 0 && a.procs_running.unwrap() >= 1);
+}
+
+#[test]
+fn fs_stats_agree_with_stat_f() {
+    let h = Host::new(Roots::new());
+    let st = h.fs_stats("/").unwrap();
+    let out = Command::new("stat")
+        .args(["-f", "-c", "%S %b %c", "/"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let f: Vec<u64> = text.split_whitespace().map(|x| x.parse().unwrap()).collect();
+    assert_eq!(st.block_size, f[0]);
+    assert_eq!(st.blocks, f[1]);
+    assert_eq!(st.files, f[2]);
+    let e = h.fs_stats("/nonexistent-psoxide").unwrap_err().to_string();
+    assert!(e.contains("/nonexistent-psoxide"), "{e}");
+}
+
+#[test]
+fn diskstats_and_net_dev_cover_the_devices() {
+    let h = Host::new(Roots::new());
+    let disks = h.diskstats_all().unwrap();
+    for entry in std::fs::read_dir("/sys/block").unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            disks.iter().any(|d| d.name == name),
+            "{name} missing from diskstats_all"
+        );
+    }
+    let perdisk = h.disk_io_counters_perdisk(false).unwrap();
+    for d in &disks {
+        if let Some(c) = perdisk.get(&d.name) {
+            assert!(d.counters[0] <= c.read_count + 1000);
+        }
+    }
+    let nics = h.net_dev_all().unwrap();
+    for entry in std::fs::read_dir("/sys/class/net").unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(nics.contains_key(&name), "{name} missing from net_dev_all");
+    }
+    let lo = h.net_io_counters_pernic(false).unwrap()["lo"].clone();
+    assert!(nics["lo"][0] <= lo.bytes_recv + (1 << 20));
+}
+
+#[test]
+fn thread_states_count_the_threads() {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let hs: Vec<_> = (0..3)
+        .map(|_| {
+            let s = stop.clone();
+            std::thread::spawn(move || {
+                while !s.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+            })
+        })
+        .collect();
+    let p = Process::current().unwrap();
+    let states = p.thread_states().unwrap();
+    let tasks = std::fs::read_dir("/proc/self/task").unwrap().count();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for h in hs {
+        h.join().unwrap();
+    }
+    // Other test threads may come and go meanwhile; ours are there.
+    assert!(states.len() >= 4, "{states:?}");
+    assert!(states.len().abs_diff(tasks) <= 8, "{} vs {tasks}", states.len());
+}
+
+#[test]
+fn cgroup_v2_of_this_process() {
+    let p = Process::current().unwrap();
+    let want = std::fs::read_to_string("/proc/self/cgroup")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("0::").map(str::to_string));
+    assert_eq!(p.cgroup_v2().unwrap(), want);
+    let h = Host::new(Roots::new());
+    // The cgroup2 mount may be absent (a v1-only host, a container without it).
+    let paths = h.cgroup_paths(0).unwrap();
+    if !paths.is_empty() {
+        assert_eq!(paths, vec!["/".to_string()]);
+        let st = h.cgroup_stats("/").unwrap();
+        assert_eq!(st.path, "/");
+    }
+}
