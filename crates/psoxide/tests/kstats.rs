@@ -74,7 +74,7 @@ fn diskstats_and_net_dev_cover_the_devices() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
         assert!(nics.contains_key(&name), "{name} missing from net_dev_all");
     }
-    let lo = h.net_io_counters_pernic(false).unwrap()["lo"].clone();
+    let lo = h.net_io_counters_pernic(false).unwrap()["lo"];
     assert!(nics["lo"][0] <= lo.bytes_recv + (1 << 20));
 }
 
