@@ -56,6 +56,8 @@ copy fuzz_meminfo live /proc/meminfo
 copy fuzz_vmstat fix $FIX/*/proc/vmstat
 copy fuzz_vmstat live /proc/vmstat
 
+copy fuzz_kstats live /proc/meminfo /proc/vmstat /proc/stat /proc/diskstats /proc/net/dev /proc/self/cgroup
+
 copy fuzz_zoneinfo fix $FIX/*/proc/zoneinfo
 copy fuzz_zoneinfo live /proc/zoneinfo
 

@@ -19,7 +19,7 @@
 //! So this file may only use `std` and `psoxide`.
 
 use psoxide::linux::parse::{
-    cpuinfo, cpulist, diskstats, loadavg, meminfo, mounts, netdev, num, pid_files, pid_stat, pid_status,
+    cpuinfo, cpulist, diskstats, kstats, loadavg, meminfo, mounts, netdev, num, pid_files, pid_stat, pid_status,
     proc_stat, procnet, smaps, sockdiag, utmp, vmstat, zoneinfo,
 };
 use std::net::IpAddr;
@@ -50,6 +50,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("fuzz_num", fuzz_num),
     ("fuzz_sys_tree", fuzz_sys_tree),
     ("fuzz_proc_tree", fuzz_proc_tree),
+    ("fuzz_kstats", fuzz_kstats),
 ];
 
 fn path() -> &'static Path {
@@ -1340,4 +1341,47 @@ pub fn fuzz_proc_tree(data: &[u8]) {
             }
         }
     }
+}
+
+/// The whole-table parsers of `kstats` (meminfo, vmstat, stat activity, diskstats,
+/// net/dev, cgroup files), all on the same input: accepted tables have no more
+/// entries than lines, diskstats rows at least 11 counters, every key is a token of
+/// the input, and a cgroup limit is the trimmed input's digits.
+pub fn fuzz_kstats(data: &[u8]) {
+    let nlines = lines(data).count();
+    let r = kstats::parse_meminfo_all(data, path());
+    touch(&r);
+    if let Ok(m) = &r {
+        assert!(m.len() <= nlines, "meminfo: more entries than lines");
+        for k in m.keys() {
+            assert!(!k.is_empty(), "meminfo: empty key");
+        }
+    }
+    let r = kstats::parse_vmstat_all(data, path());
+    touch(&r);
+    if let Ok(m) = &r {
+        assert!(m.len() <= nlines, "vmstat: more entries than lines");
+        assert!(m.keys().all(|k| !k.is_empty()), "vmstat: empty key");
+    }
+    touch(&kstats::parse_stat_activity(data, path()));
+    let r = kstats::parse_diskstats_all(data, path());
+    touch(&r);
+    if let Ok(rows) = &r {
+        assert!(rows.len() <= nlines);
+        assert!(rows.iter().all(|d| d.counters.len() >= 11), "diskstats: short row accepted");
+    }
+    let r = kstats::parse_net_dev_all(data, path());
+    touch(&r);
+    if let Ok(m) = &r {
+        assert!(m.len() <= nlines);
+    }
+    let _ = kstats::parse_cgroup_v2_line(data);
+    let r = kstats::parse_cgroup_limit(data, path());
+    touch(&r);
+    if let Ok(Some(v)) = r {
+        let t: Vec<u8> = data.iter().copied().filter(|c| !c.is_ascii_whitespace()).collect();
+        assert_eq!(strip_zeros(&t), v.to_string().as_bytes(), "cgroup limit: value is not the input's digits");
+    }
+    touch(&kstats::parse_cgroup_cpu_max(data, path()));
+    touch(&kstats::parse_cgroup_keyed(data, path()));
 }

@@ -112,6 +112,7 @@ replay_tests!(
     fuzz_num,
     fuzz_sys_tree,
     fuzz_proc_tree,
+    fuzz_kstats,
 );
 
 /// The checks accept well-formed inputs (a check that rejected real kernel output
