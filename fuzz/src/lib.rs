@@ -19,8 +19,8 @@
 //! So this file may only use `std` and `psoxide`.
 
 use psoxide::linux::parse::{
-    cpuinfo, cpulist, diskstats, kstats, loadavg, meminfo, mounts, netdev, num, pid_files, pid_stat, pid_status,
-    proc_stat, procnet, smaps, sockdiag, utmp, vmstat, zoneinfo,
+    cpuinfo, cpulist, diskstats, kstats, loadavg, meminfo, mounts, netdev, num, pid_files, pid_stat,
+    pid_status, proc_stat, procnet, smaps, sockdiag, utmp, vmstat, zoneinfo,
 };
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -1368,7 +1368,10 @@ pub fn fuzz_kstats(data: &[u8]) {
     touch(&r);
     if let Ok(rows) = &r {
         assert!(rows.len() <= nlines);
-        assert!(rows.iter().all(|d| d.counters.len() >= 11), "diskstats: short row accepted");
+        assert!(
+            rows.iter().all(|d| d.counters.len() >= 11),
+            "diskstats: short row accepted"
+        );
     }
     let r = kstats::parse_net_dev_all(data, path());
     touch(&r);
@@ -1379,8 +1382,16 @@ pub fn fuzz_kstats(data: &[u8]) {
     let r = kstats::parse_cgroup_limit(data, path());
     touch(&r);
     if let Ok(Some(v)) = r {
-        let t: Vec<u8> = data.iter().copied().filter(|c| !c.is_ascii_whitespace()).collect();
-        assert_eq!(strip_zeros(&t), v.to_string().as_bytes(), "cgroup limit: value is not the input's digits");
+        let t: Vec<u8> = data
+            .iter()
+            .copied()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
+        assert_eq!(
+            strip_zeros(&t),
+            v.to_string().as_bytes(),
+            "cgroup limit: value is not the input's digits"
+        );
     }
     touch(&kstats::parse_cgroup_cpu_max(data, path()));
     touch(&kstats::parse_cgroup_keyed(data, path()));

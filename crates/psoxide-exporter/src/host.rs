@@ -9,7 +9,7 @@ type Labels = Vec<(&'static str, String)>;
 
 /// The collectors, in the order they are written. Each one's failure is reported in
 /// `psoxide_exporter_collector_success{collector}` and does not stop the others.
-pub const COLLECTORS: [&str; 11] = [
+pub const COLLECTORS: [&str; 10] = [
     "cpu",
     "loadavg",
     "meminfo",
@@ -20,7 +20,6 @@ pub const COLLECTORS: [&str; 11] = [
     "netdev",
     "hwmon",
     "powersupplyclass",
-    "exporter",
 ];
 
 /// Adds every host family to `e`; returns `(collector, error)` for those that failed.

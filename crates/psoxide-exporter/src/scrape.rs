@@ -89,7 +89,21 @@ impl Exporter {
         }
         s.running = true;
         drop(s);
-        let exposition = Arc::new(self.pass());
+        // A panic in a pass (a bug) must not leave `running` set with waiters
+        // blocked forever: it becomes an exposition that says so.
+        let exposition = Arc::new(
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.pass())).unwrap_or_else(|_| {
+                let mut e = Exposition::new();
+                e.add(
+                    "psoxide_exporter_pass_panicked",
+                    "1 when the last pass over the kernel files panicked (a bug; see standard error).",
+                    Kind::Gauge,
+                    vec![],
+                    1.0,
+                );
+                e
+            }),
+        );
         let mut s = lock(&self.shared);
         s.generation += 1;
         s.running = false;
