@@ -53,7 +53,12 @@ pids+=($!); PROC=$!
 prometheus-process-exporter -web.listen-address="127.0.0.1:$P4" -config.path "$WORK/groups.yml" \
     -threads=false -gather-smaps=false >/dev/null 2>&1 &
 pids+=($!); PROCLITE=$!
-sleep 2
+for port in "$P1" "$P2" "$P3" "$P4"; do
+    for _ in $(seq 300); do
+        curl -fs -o /dev/null "http://127.0.0.1:$port/metrics" 2>/dev/null && break
+        sleep 0.1
+    done
+done
 python3 - "$ROUNDS" "$PSOX:$P1" "$NODE:$P2" "$PROC:$P3" "$PROCLITE:$P4" <<'EOF'
 import os, sys, time, urllib.request
 
