@@ -17,7 +17,8 @@ pub struct Config {
     /// Whether a process that matches no recipe joins the group of its nearest
     /// tracked ancestor (process-exporter's `-children`, default true).
     pub children: bool,
-    /// Whether to read `smaps_rollup` for the `proportionalResident` memory type
+    /// Whether to read `smaps_rollup` for the `proportionalResident` and
+    /// `proportionalSwapped` memory types
     /// (process-exporter's `-gather-smaps`; default false here: it is the most
     /// expensive file of a scan).
     pub gather_smaps: bool,

@@ -74,6 +74,7 @@ struct Gauges {
     virt: u64,
     swapped: u64,
     pss: u64,
+    swap_pss: u64,
     fds: u64,
     worst_fd_ratio: f64,
     oldest: Option<f64>,
@@ -386,7 +387,7 @@ impl GroupTracker {
                 let fds = p.num_fds().ok();
                 let limit = p.rlimit(Rlimit::Nofile).ok();
                 let pss = if cfg.gather_smaps {
-                    p.memory_footprint().ok().map(|f| f.pss)
+                    p.memory_proportional().ok()
                 } else {
                     None
                 };
@@ -431,7 +432,8 @@ impl GroupTracker {
             g.resident += mem.rss;
             g.virt += mem.vms;
             g.swapped += ex.map_or(0, |x| x.swap);
-            g.pss += pss.unwrap_or(0);
+            g.pss += pss.map_or(0, |p| p.0);
+            g.swap_pss += pss.map_or(0, |p| p.1);
             let nfds = fds.unwrap_or(0);
             g.fds += nfds;
             if let Some((RlimitValue::Limited(soft), _)) = limit {
@@ -531,6 +533,7 @@ impl GroupTracker {
             ];
             if cfg.gather_smaps {
                 mem.push(("proportionalResident", g.pss));
+                mem.push(("proportionalSwapped", g.swap_pss));
             }
             for (t, v) in mem {
                 e.add(

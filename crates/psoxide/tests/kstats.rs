@@ -120,3 +120,21 @@ fn cgroup_v2_of_this_process() {
         assert_eq!(st.path, "/");
     }
 }
+
+#[test]
+fn memory_proportional_of_this_process() {
+    let p = Process::current().unwrap();
+    let (pss, swap_pss) = p.memory_proportional().unwrap();
+    let text = std::fs::read_to_string("/proc/self/smaps_rollup").unwrap();
+    let kb = |key: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .map(|v| v.split_whitespace().next().unwrap().parse::<u64>().unwrap() * 1024)
+            .unwrap_or(0)
+    };
+    // Pss moves a little as this test allocates; SwapPss is 0 without swap here.
+    let want = kb("Pss:");
+    assert!(pss.abs_diff(want) <= want / 10 + (1 << 20), "{pss} vs {want}");
+    assert!(swap_pss.abs_diff(kb("SwapPss:")) <= (1 << 20));
+    assert!(pss > 0);
+}

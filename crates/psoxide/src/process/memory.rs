@@ -284,6 +284,24 @@ impl Process {
         })
     }
 
+    /// Proportional memory from `/proc/PID/smaps_rollup` (or the sum of `smaps` where
+    /// there is no rollup): `(Pss, SwapPss)` in bytes. Not in psutil (its
+    /// `memory_footprint()` has `pss` but not `SwapPss`); for exporters that follow
+    /// process-exporter's `proportionalResident` / `proportionalSwapped`.
+    pub fn memory_proportional(&self) -> Result<(u64, u64)> {
+        let mut buf = take_buf();
+        let rollup = self.read_rel("smaps_rollup", &mut buf, FileKind::MAPS);
+        let totals = match rollup {
+            Ok(()) => parse_smaps_totals(&buf, std::path::Path::new("smaps_rollup"))
+                .map_err(|e| super::full_path(&self.root, self.pid, "smaps_rollup", e)),
+            Err(e) if OsErr::of(&e).is_gone() => self.with("smaps", FileKind::MAPS, parse_smaps_totals),
+            Err(e) => Err(self.os_error(Failed::File("smaps_rollup"), e)),
+        };
+        put_buf(buf);
+        let t = totals?;
+        Ok((t.pss, t.swap_pss))
+    }
+
     /// The memory mappings from `/proc/PID/smaps` (psutil's `memory_maps()`). With
     /// `grouped`, one entry per path (first-seen order, counters summed, `addr` and
     /// `perms` empty); otherwise one per mapping with `addr` and `perms`.

@@ -29,6 +29,8 @@ pub struct SmapsCounters {
     pub anonymous: u64,
     /// `Swap`.
     pub swap: u64,
+    /// `SwapPss`: swapped-out pages divided among their sharers (Linux 4.3+).
+    pub swap_pss: u64,
 }
 
 impl SmapsCounters {
@@ -45,6 +47,7 @@ impl SmapsCounters {
         self.referenced = self.referenced.saturating_add(o.referenced);
         self.anonymous = self.anonymous.saturating_add(o.anonymous);
         self.swap = self.swap.saturating_add(o.swap);
+        self.swap_pss = self.swap_pss.saturating_add(o.swap_pss);
     }
 
     /// Unique set size: the sum of the `Private_*` lines.
@@ -68,6 +71,7 @@ impl SmapsCounters {
             b"Referenced" => self.referenced = v,
             b"Anonymous" => self.anonymous = v,
             b"Swap" => self.swap = v,
+            b"SwapPss" => self.swap_pss = v,
             _ => {}
         }
     }
@@ -163,6 +167,7 @@ fn is_counter(k: &[u8]) -> bool {
             | b"Referenced"
             | b"Anonymous"
             | b"Swap"
+            | b"SwapPss"
     )
 }
 
@@ -183,6 +188,15 @@ pub fn parse_smaps_totals(data: &[u8], path: &Path) -> Result<SmapsCounters> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn rollup_swap_pss() {
+        let d = b"55fd4f4c1000-7ffca5f23000 ---p 00000000 00:00 0                          [rollup]\nRss:                1612 kB\nPss:                 353 kB\nSwap:                  8 kB\nSwapPss:               3 kB\n";
+        let t = parse_smaps_totals(d, Path::new("smaps_rollup")).unwrap();
+        assert_eq!((t.pss, t.swap, t.swap_pss), (353 * 1024, 8 * 1024, 3 * 1024));
+        assert!(parse_smaps_totals(b"0-1 r--p 0 0:0 0\nSwapPss: x kB\n", Path::new("smaps")).is_err());
+    }
+
     use super::*;
 
     const SMAPS: &[u8] = b"55fd4f4c1000-55fd4f4c3000 r--p 00000000 fe:01 1234   /usr/bin/my prog (deleted)\n\
