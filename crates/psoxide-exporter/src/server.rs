@@ -8,7 +8,7 @@
 //! exporter.
 
 use crate::expo::{wants_openmetrics, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE};
-use crate::scrape::Exporter;
+use crate::scrape::{Exporter, ScrapeResult};
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{HeaderValue, ACCEPT, ALLOW, CONTENT_TYPE};
@@ -29,11 +29,61 @@ pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest a connection is kept, keep-alive included.
 pub const CONNECTION_LIFETIME: Duration = Duration::from_secs(120);
 /// Connections served at once.
-pub const MAX_CONNECTIONS: usize = 64;
-/// Threads that run scrapes (concurrent requests share one pass anyway).
+pub const MAX_CONNECTIONS: usize = 256;
+/// Threads that run scrapes (one pass at a time; concurrent requests share it).
 pub const SCRAPE_THREADS: usize = 2;
 
 const INDEX: &str = "<!DOCTYPE html>\n<html><head><title>psoxide exporter</title></head><body>\n<h1>psoxide exporter</h1>\n<p>Host metrics with node_exporter's names, process groups with process-exporter's, cgroup v2 limits.</p>\n<ul><li><a href=\"/metrics\">/metrics</a></li><li><a href=\"/healthz\">/healthz</a></li></ul>\n</body></html>\n";
+
+/// Single flight on the async side: a request that arrives while a pass runs waits
+/// on a watch channel, holding no thread, and is answered with that pass's result.
+struct Flight {
+    running: std::sync::Mutex<bool>,
+    tx: tokio::sync::watch::Sender<Option<ScrapeResult>>,
+}
+
+impl Flight {
+    fn new() -> Flight {
+        Flight {
+            running: std::sync::Mutex::new(false),
+            tx: tokio::sync::watch::channel(None).0,
+        }
+    }
+
+    async fn get(&self, exporter: &Arc<Exporter>) -> Result<ScrapeResult, String> {
+        let waiting = {
+            let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+            if *running {
+                Some(self.tx.subscribe())
+            } else {
+                *running = true;
+                None
+            }
+        };
+        if let Some(mut rx) = waiting {
+            rx.changed().await.map_err(|e| e.to_string())?;
+            let r = rx.borrow().clone();
+            return r.ok_or_else(|| "the shared pass failed".to_string());
+        }
+        let ex = exporter.clone();
+        let r = tokio::task::spawn_blocking(move || ex.scrape()).await;
+        // Publish and clear `running` under the lock: a request either subscribed
+        // before this send (and sees it) or finds `running` false and leads the next.
+        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        let out = match r {
+            Ok(r) => {
+                self.tx.send_replace(Some(r.clone()));
+                Ok(r)
+            }
+            Err(e) => {
+                self.tx.send_replace(None);
+                Err(e.to_string())
+            }
+        };
+        *running = false;
+        out
+    }
+}
 
 fn reply(status: StatusCode, ctype: &'static str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(body.into()));
@@ -46,6 +96,7 @@ fn reply(status: StatusCode, ctype: &'static str, body: impl Into<Bytes>) -> Res
 async fn handle(
     req: Request<Incoming>,
     exporter: Arc<Exporter>,
+    flight: Arc<Flight>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = req.uri().path();
     let known = matches!(path, "/" | "/metrics" | "/healthz");
@@ -76,25 +127,19 @@ async fn handle(
                 .get(ACCEPT)
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(wants_openmetrics);
-            let ex = exporter.clone();
-            match tokio::task::spawn_blocking(move || {
-                let r = ex.scrape();
-                if om {
-                    r.exposition.render_openmetrics()
-                } else {
-                    r.exposition.render_text()
-                }
-            })
-            .await
-            {
-                Ok(body) => reply(
+            match flight.get(&exporter).await {
+                Ok(r) => reply(
                     StatusCode::OK,
                     if om {
                         OPENMETRICS_CONTENT_TYPE
                     } else {
                         TEXT_CONTENT_TYPE
                     },
-                    body,
+                    if om {
+                        r.exposition.render_openmetrics()
+                    } else {
+                        r.exposition.render_text()
+                    },
                 ),
                 Err(e) => reply(
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -123,6 +168,7 @@ pub fn serve(listener: std::net::TcpListener, exporter: Arc<Exporter>) -> std::i
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener)?;
         let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+        let flight = Arc::new(Flight::new());
         loop {
             let (mut stream, _peer): (tokio::net::TcpStream, SocketAddr) = match listener.accept().await {
                 Ok(c) => c,
@@ -144,12 +190,13 @@ pub fn serve(listener: std::net::TcpListener, exporter: Arc<Exporter>) -> std::i
                 continue;
             };
             let ex = exporter.clone();
+            let fl = flight.clone();
             tokio::spawn(async move {
                 let conn = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(HEAD_TIMEOUT)
                     .max_buf_size(MAX_HEAD_BYTES)
-                    .serve_connection(TokioIo::new(stream), service_fn(move |req| handle(req, ex.clone())));
+                    .serve_connection(TokioIo::new(stream), service_fn(move |req| handle(req, ex.clone(), fl.clone())));
                 let _ = tokio::time::timeout(CONNECTION_LIFETIME, conn).await;
                 drop(permit);
             });
