@@ -11,7 +11,8 @@
 #      `psoxide dump --json` taken at the same moment;
 #   5. abuse on loopback (unknown path, bad method, huge head, a slow client holding
 #      a connection, 200 concurrent scrapes) gets clean HTTP answers and the exporter
-#      keeps serving.
+#      keeps serving;
+#   6. one scrape opens each kernel file at most once (strace of the exporter).
 # Installs its packages with apt-get. A package that cannot be installed fails the run
 # when CI is set and skips these checks (saying why) otherwise. The reference
 # exporters and Prometheus are started here on chosen loopback ports and stopped at
@@ -401,4 +402,32 @@ assert urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10).re
 print(f"slow clients did not block; 200 concurrent scrapes: {codes.count(200)} x 200, {codes.count(503)} x 503")
 EOF
 kill -0 "${pids[0]}" || { echo "FAIL: psoxide serve died" >&2; cat "$WORK/psoxide.log" >&2; exit 1; }
+
+echo "-- 6. one scrape opens each kernel file at most once (strace)"
+if ! command -v strace >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq strace >/dev/null || true
+fi
+# Prometheus (the 4th process started) would scrape meanwhile: stop it first.
+kill "${pids[3]}" 2>/dev/null || true
+wait "${pids[3]}" 2>/dev/null || true
+if command -v strace >/dev/null 2>&1 && strace -f -e trace=none -o /dev/null true 2>/dev/null; then
+    strace -f -e trace=openat,open -p "${pids[0]}" -o "$WORK/opens.txt" 2>/dev/null &
+    st=$!
+    sleep 0.5
+    curl -fsS -o /dev/null "http://127.0.0.1:$P_PSOX/metrics"
+    sleep 0.3
+    kill -INT "$st"; wait "$st" 2>/dev/null || true
+    opened=$(grep -c 'openat' "$WORK/opens.txt" || true)
+    dups=$(grep -o 'openat([^"]*"[^"]*"' "$WORK/opens.txt" | sed 's/.*"\(.*\)"/\1/' | sort | uniq -d)
+    if [ "$opened" -lt 100 ] || [ -n "$dups" ]; then
+        echo "FAIL: $opened opens in one scrape; opened more than once: $(echo "$dups" | head -5)" >&2
+        exit 1
+    fi
+    echo "one scrape: $opened opens, no path opened twice"
+elif [ -n "${CI:-}" ]; then
+    echo "FAIL: strace unavailable or not permitted (needed under CI)" >&2
+    exit 1
+else
+    echo "SKIPPED the strace check: strace missing or ptrace not permitted here"
+fi
 echo "exporter tests passed"

@@ -25,16 +25,25 @@ pub const COLLECTORS: [&str; 10] = [
 /// Adds every host family to `e`; returns `(collector, error)` for those that failed.
 pub fn collect(host: &Host, node: &NodeConfig, e: &mut Exposition) -> Vec<(&'static str, String)> {
     let mut failed = Vec::new();
+    // `cpu` and `stat` share one read of /proc/stat.
+    match host.cpu_times_percpu_and_activity() {
+        Ok((times, activity)) => {
+            cpu(&times, e);
+            stat(&activity, e);
+        }
+        Err(err) => {
+            failed.push(("cpu", err.to_string()));
+            failed.push(("stat", err.to_string()));
+        }
+    }
     let mut run = |name: &'static str, r: psoxide::Result<()>| {
         if let Err(err) = r {
             failed.push((name, err.to_string()));
         }
     };
-    run("cpu", cpu(host, e));
     run("loadavg", loadavg(host, e));
     run("meminfo", meminfo(host, e));
     run("vmstat", vmstat(host, e));
-    run("stat", stat(host, e));
     run("filesystem", filesystem(host, node, e));
     run("diskstats", diskstats(host, node, e));
     run("netdev", netdev(host, node, e));
@@ -43,10 +52,10 @@ pub fn collect(host: &Host, node: &NodeConfig, e: &mut Exposition) -> Vec<(&'sta
     failed
 }
 
-fn cpu(host: &Host, e: &mut Exposition) -> psoxide::Result<()> {
+fn cpu(times: &[psoxide::CpuTimes], e: &mut Exposition) {
     let help = "Seconds the CPUs spent in each mode.";
     let ghelp = "Seconds the CPUs spent in guests (VMs) for each mode.";
-    for (i, t) in host.cpu_times_percpu()?.iter().enumerate() {
+    for (i, t) in times.iter().enumerate() {
         let cpu = i.to_string();
         for (mode, v) in [
             ("idle", t.idle),
@@ -76,7 +85,6 @@ fn cpu(host: &Host, e: &mut Exposition) -> psoxide::Result<()> {
             );
         }
     }
-    Ok(())
 }
 
 fn loadavg(host: &Host, e: &mut Exposition) -> psoxide::Result<()> {
@@ -148,8 +156,7 @@ fn vmstat(host: &Host, e: &mut Exposition) -> psoxide::Result<()> {
     Ok(())
 }
 
-fn stat(host: &Host, e: &mut Exposition) -> psoxide::Result<()> {
-    let a = host.stat_activity()?;
+fn stat(a: &psoxide::StatActivity, e: &mut Exposition) {
     let mut put = |name: &str, help: &str, kind: Kind, v: Option<u64>| {
         if let Some(v) = v {
             e.add(name, help, kind, vec![], v as f64);
@@ -191,7 +198,6 @@ fn stat(host: &Host, e: &mut Exposition) -> psoxide::Result<()> {
         Kind::Gauge,
         a.procs_blocked,
     );
-    Ok(())
 }
 
 fn filesystem(host: &Host, node: &NodeConfig, e: &mut Exposition) -> psoxide::Result<()> {

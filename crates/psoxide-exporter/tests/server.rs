@@ -167,6 +167,9 @@ fn concurrent_scrapes_share_passes() {
     // Other tests of this binary scrape meanwhile too; the 24 requests alone would
     // be 24 passes without sharing.
     // Waiting requests share the running pass: a handful of passes, not one each.
-    assert!(last - before <= (n / 3) as f64, "{before} -> {last}: {n} requests made too many passes");
+    assert!(
+        last - before <= (n / 3) as f64,
+        "{before} -> {last}: {n} requests made too many passes"
+    );
     assert_eq!(status(&get("/healthz", "")), "HTTP/1.1 200 OK");
 }

@@ -221,6 +221,21 @@ impl Host {
     }
 }
 
+impl Host {
+    /// [`cpu_times_percpu`] and [`Host::stat_activity`] from one read of
+    /// `{procfs}/stat`, for callers that want both from the same moment (an exporter
+    /// reading each file once per scrape).
+    pub fn cpu_times_percpu_and_activity(&self) -> Result<(Vec<CpuTimes>, crate::kstats::StatActivity)> {
+        let clk = clock_ticks()?;
+        let path = self.roots().proc("stat");
+        with_file(&path, FileKind::RECORD, |b| {
+            let st = parse_proc_stat(b, &path, Want::CPUS)?;
+            let a = crate::linux::parse::kstats::parse_stat_activity(b, &path)?;
+            Ok((st.cpus.iter().map(|t| CpuTimes::from_ticks(t, clk)).collect(), a))
+        })
+    }
+}
+
 pub(crate) fn read_times_percpu(roots: &Roots) -> Result<Vec<CpuTimes>> {
     let clk = clock_ticks()?;
     let (_, st) = read_proc_stat(roots, Want::CPUS)?;
