@@ -8,10 +8,12 @@ module ``psoxide._psoxide`` with the GIL released while it reads or sleeps.
 See docs/python.md in the repository for what exists so far and what remains.
 """
 
+from __future__ import annotations
+
 import os as _os
 import sys as _sys
 import types as _types
-import typing as _t
+from ._lazy import typing as _t
 
 from . import _psoxide
 from ._enums import (

@@ -30,12 +30,22 @@ impl Process {
         }) {
             return Err(self.os_error(Failed::File("fd"), e));
         }
+        // The caller's own process: the pidfds this library holds are skipped
+        // unread (never regular files; a scan may hold hundreds of them).
+        let own = if self.root.hold && self.pid == std::process::id() {
+            super::pidfd::own_fds()
+        } else {
+            Vec::new()
+        };
         let mut out = Vec::new();
         let mut vanished = false;
         let mut link = Vec::new();
         let mut buf = take_buf();
         let r = (|| {
             for fd in fds {
+                if super::pidfd::is_own_fd(&own, fd) {
+                    continue;
+                }
                 let mut name = [0u8; 24];
                 let name = num_rel("", fd, &mut name);
                 match dir.readlink(name.as_bytes(), &mut link) {
