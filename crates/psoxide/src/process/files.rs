@@ -22,21 +22,27 @@ impl Process {
             Ok(d) => d,
             Err(e) => return Err(self.os_error(Failed::File("fd"), e)),
         };
-        let mut fds: Vec<i32> = Vec::new();
-        if let Err(e) = dir.for_each(|name| {
-            if let Some(fd) = std::str::from_utf8(name).ok().and_then(|n| n.parse::<i32>().ok()) {
-                fds.push(fd);
-            }
-        }) {
-            return Err(self.os_error(Failed::File("fd"), e));
-        }
-        // The caller's own process: the pidfds this library holds are skipped
-        // unread (never regular files; a scan may hold hundreds of them).
+        // The caller's own process: the pidfds this library holds are not listed
+        // (never regular files; a scan may hold thousands of them, and the kernel
+        // builds an entry for each descriptor it lists).
         let own = if self.root.hold && self.pid == std::process::id() {
             super::pidfd::own_fds()
         } else {
             Vec::new()
         };
+        let mut fds: Vec<i32> = Vec::new();
+        let listed = if own.is_empty() {
+            dir.for_each(|name| {
+                if let Some(fd) = std::str::from_utf8(name).ok().and_then(|n| n.parse::<i32>().ok()) {
+                    fds.push(fd);
+                }
+            })
+        } else {
+            dir.for_each_fd_except(&own, |fd| fds.push(fd))
+        };
+        if let Err(e) = listed {
+            return Err(self.os_error(Failed::File("fd"), e));
+        }
         let mut out = Vec::new();
         let mut vanished = false;
         let mut link = Vec::new();

@@ -292,6 +292,26 @@ pub(crate) fn list_dir(path: &Path) -> Result<Vec<OsString>> {
     Ok(out)
 }
 
+/// The first bit at or after `from` that is set (`set`) or clear (`!set`) in the
+/// bitset `bits` (bit `i % 64` of word `i / 64`); bits past its end are clear.
+fn next_bit(bits: &[u64], from: usize, set: bool) -> Option<usize> {
+    let mut word = from / 64;
+    let mut mask = u64::MAX.checked_shl((from % 64) as u32).unwrap_or(0);
+    while word < bits.len() {
+        let w = if set { bits[word] } else { !bits[word] } & mask;
+        if w != 0 {
+            return Some(word * 64 + w.trailing_zeros() as usize);
+        }
+        word += 1;
+        mask = u64::MAX;
+    }
+    if set {
+        None
+    } else {
+        Some(from.max(bits.len() * 64))
+    }
+}
+
 /// Calls `f(name)` for every entry of the directory at `path` (except `.` and `..`),
 /// in directory order: one `open`, `getdents64` calls, one `close`. Errors name the
 /// path.
@@ -437,6 +457,61 @@ impl Dir {
         r
     }
 
+    /// Lists a `/proc/PID/fd` directory: calls `f(fd)` for each open descriptor
+    /// number that is not marked in `skip` (bit `fd % 64` of word `fd / 64`), in
+    /// increasing order. The kernel builds an entry for every descriptor it lists, so
+    /// runs of marked numbers are not listed at all: the directory's position is the
+    /// descriptor number plus 2 (after `.` and `..`), so each gap between runs is
+    /// reached with `lseek` and read with a buffer sized to the gap.
+    pub(crate) fn for_each_fd_except(&mut self, skip: &[u64], mut f: impl FnMut(i32)) -> io::Result<()> {
+        const ENTRY: usize = 32; // a dirent64 with a name of up to 12 bytes
+        self.listed = true;
+        let mut dents = DENTS.with(|b| b.take());
+        if dents.len() < DENTS_LEN {
+            dents.resize(DENTS_LEN, MaybeUninit::uninit());
+        }
+        let r = (|| {
+            let mut pos = 0usize;
+            loop {
+                pos = next_bit(skip, pos, false).unwrap_or(pos);
+                let end = next_bit(skip, pos, true);
+                let Ok(off) = u64::try_from(pos + 2) else { return Ok(()) };
+                rustix::fs::seek(&self.fd, rustix::fs::SeekFrom::Start(off))?;
+                let len = end.map_or(DENTS_LEN, |e| ((e - pos) * ENTRY).clamp(2 * ENTRY, DENTS_LEN));
+                let mut it = RawDir::new(&self.fd, &mut dents[..len]);
+                let mut reached_end = false;
+                while let Some(ent) = it.next() {
+                    let ent = match ent {
+                        Ok(ent) => ent,
+                        Err(rustix::io::Errno::INTR) => continue,
+                        Err(e) => return Err(io::Error::from(e)),
+                    };
+                    let Some(fd) = std::str::from_utf8(ent.file_name().to_bytes())
+                        .ok()
+                        .and_then(|n| n.parse::<usize>().ok())
+                    else {
+                        continue; // `.` and `..` (not listed past position 2) or junk
+                    };
+                    if end.is_some_and(|e| fd >= e) {
+                        reached_end = true;
+                        break;
+                    }
+                    if let Ok(fd) = i32::try_from(fd) {
+                        f(fd);
+                    }
+                }
+                match end {
+                    // The gap ended at a run of marked numbers: go past the run.
+                    Some(e) if reached_end => pos = e,
+                    // The directory ended.
+                    _ => return Ok(()),
+                }
+            }
+        })();
+        DENTS.with(|b| b.set(dents));
+        r
+    }
+
     /// Opens `rel` (relative to this directory) read-only.
     pub(crate) fn open_file<P: Arg + Copy>(&self, rel: P) -> io::Result<OwnedFd> {
         Ok(retry_on_intr(|| {
@@ -547,6 +622,68 @@ pub(crate) fn statvfs(path: &Path) -> io::Result<rustix::fs::StatVfs> {
 pub(crate) fn identity(path: &Path) -> io::Result<(u64, u64)> {
     let st = rustix::fs::stat(path)?;
     Ok((st.st_dev, st.st_ino))
+}
+
+#[cfg(test)]
+mod fd_listing_tests {
+    use super::*;
+    use std::os::fd::AsRawFd;
+
+    #[test]
+    fn next_bit_finds_set_and_clear_bits() {
+        let bits = [0b1011_0000u64, 0, 1 << 63, u64::MAX];
+        assert_eq!(next_bit(&bits, 0, true), Some(4));
+        assert_eq!(next_bit(&bits, 5, true), Some(5));
+        assert_eq!(next_bit(&bits, 6, true), Some(7));
+        assert_eq!(next_bit(&bits, 8, true), Some(191));
+        assert_eq!(next_bit(&bits, 192, true), Some(192));
+        assert_eq!(next_bit(&bits, 256, true), None);
+        assert_eq!(next_bit(&bits, 4, false), Some(6));
+        assert_eq!(next_bit(&bits, 191, false), Some(256));
+        assert_eq!(next_bit(&bits, 1000, false), Some(1000));
+        assert_eq!(next_bit(&[], 3, false), Some(3));
+        assert_eq!(next_bit(&[], 3, true), None);
+    }
+
+    /// Marks runs of this process's descriptors and lists /proc/self/fd without
+    /// them: every unmarked descriptor made here is listed, no marked one is, each
+    /// once. (Only descriptors made here are compared: other tests open files too.)
+    #[test]
+    fn fd_listing_skips_marked_runs() {
+        let files: Vec<OwnedFd> = (0..300)
+            .map(|_| rustix::fs::open("/proc/self/stat", OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).unwrap())
+            .collect();
+        let nums: Vec<usize> = files.iter().map(|f| f.as_raw_fd() as usize).collect();
+        let max = *nums.iter().max().unwrap();
+        for pattern in 0..4 {
+            let mut skip = vec![0u64; max / 64 + 1];
+            let marked: Vec<usize> = nums
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| match pattern {
+                    0 => false,
+                    1 => *i < 250,              // one long run
+                    2 => (i / 7) % 2 == 0,      // many short runs
+                    _ => i % 2 == 0,            // every other one
+                })
+                .map(|(_, n)| *n)
+                .collect();
+            for n in &marked {
+                skip[n / 64] |= 1 << (n % 64);
+            }
+            let mut d = Dir::open(Path::new("/proc/self/fd")).unwrap();
+            let mut seen = Vec::new();
+            d.for_each_fd_except(&skip, |fd| seen.push(fd as usize)).unwrap();
+            assert!(seen.windows(2).all(|w| w[0] < w[1]), "pattern {pattern}: not increasing");
+            for n in &nums {
+                assert_eq!(seen.contains(n), !marked.contains(n), "pattern {pattern}, fd {n}");
+            }
+            // The same directory handle lists again from the start.
+            let mut all = 0;
+            d.for_each(|_| all += 1).unwrap();
+            assert!(all >= nums.len());
+        }
+    }
 }
 
 #[cfg(test)]
