@@ -357,3 +357,36 @@ def test_faq_memory_example():
     # psutil-faq.txt: "Why does virtual_memory() used + free != total?"
     m = psoxide.virtual_memory()
     assert m.used + m.free != m.total
+
+
+def _debug_run(module, env_debug, code):
+    """stderr of a fresh interpreter running `code` after `import module as m`."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    env.pop("PSUTIL_DEBUG", None)
+    if env_debug:
+        env["PSUTIL_DEBUG"] = "1"
+    prog = f"import warnings; warnings.simplefilter('ignore')\nimport {module} as m\n{code}"
+    r = subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True, env=env, cwd="/")
+    assert r.returncode == 0, r.stderr
+    return [line for line in r.stderr.splitlines() if line.startswith("psutil-debug [")]
+
+
+def test_psutil_debug_lines():
+    # An old meminfo without the page-cache fields: psutil and psoxide both say, in a
+    # `psutil-debug [file:line]> ...` line, that `available` is an approximation;
+    # nothing without PSUTIL_DEBUG; _set_debug toggles it at run time.
+    tree = next(d for d in fixture_dirs() if d.name == "mem-old24")
+    call = f"m.PROCFS_PATH = {str(tree / 'proc')!r}; m.virtual_memory()"
+    for module in ("psutil", "psoxide"):
+        on = _debug_run(module, True, call)
+        assert len(on) == 1 and "missing from" in on[0] and "approximation" in on[0], (module, on)
+        assert _debug_run(module, False, call) == [], module
+        toggled = _debug_run(module, False, f"m._set_debug(True); {call}; m._set_debug(False); {call}")
+        assert len(toggled) == 1, (module, toggled)
+    line = _debug_run("psoxide", True, call)[0]
+    # The place is psoxide's source that made the estimate.
+    assert line.startswith("psutil-debug [crates/psoxide/src/memory.rs:"), line

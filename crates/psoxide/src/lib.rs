@@ -69,6 +69,7 @@ linux_only! {
     pub mod users;
     pub mod util;
     mod warning;
+    mod debug;
 
     pub use connections::*;
     pub use constants::*;
@@ -87,4 +88,5 @@ linux_only! {
     pub use users::*;
     pub use util::*;
     pub use warning::{capture_warnings, set_warning_handler, Warning};
+    pub use debug::{debug_enabled, set_debug_handler, DebugHandler, DebugMessage};
 }

@@ -284,6 +284,16 @@ else:  # musl: psutil has neither function there
     __all__.remove("heap_trim")
 
 
+def _set_debug(value: bool) -> None:
+    """Print a ``psutil-debug [file:line]> message`` line on stderr for each thing
+    psoxide ignores on the way to a result (on at import when ``PSUTIL_DEBUG`` is set)."""
+    _psoxide.set_debug(bool(value))
+
+
+if _os.environ.get("PSUTIL_DEBUG"):
+    _set_debug(True)
+
+
 # --- process table -------------------------------------------------------------------
 
 

@@ -60,7 +60,11 @@ impl Process {
                         vanished = true;
                         continue;
                     }
-                    Err(e) if matches!(OsErr::of(&e), OsErr::Invalid | OsErr::NameTooLong) => continue,
+                    Err(e) if OsErr::of(&e) == OsErr::Invalid => continue,
+                    Err(e) if OsErr::of(&e) == OsErr::NameTooLong => {
+                        crate::debug::debug(|| format!("ignoring fd/{fd} of pid {}: {e}", self.pid));
+                        continue;
+                    }
                     Err(e) => return Err(self.os_error(Failed::File(&format!("fd/{fd}")), e)),
                 }
                 if link.first() != Some(&b'/') {

@@ -365,7 +365,11 @@ impl Process {
                     Some(Err(e)) if OsErr::of(&e) == OsErr::NoProcess => return Err(not_found(pid)),
                     // EINVAL: a thread ID (pidfds name thread-group leaders); EMFILE,
                     // ENFILE, ENODEV, EPERM: no pidfd now. None: the budget is spent.
-                    Some(Err(_)) | None => None,
+                    Some(Err(e)) => {
+                        crate::debug::debug(|| format!("pidfd_open({pid}) failed ({e}); use fallback"));
+                        None
+                    }
+                    None => None,
                 }
             } else {
                 None
