@@ -390,3 +390,25 @@ def test_psutil_debug_lines():
     line = _debug_run("psoxide", True, call)[0]
     # The place is psoxide's source that made the estimate.
     assert line.startswith("psutil-debug [crates/psoxide/src/memory.rs:"), line
+
+
+def test_disk_usage_of_a_descriptor():
+    # An int is a file descriptor (os.statvfs, psutil's source, takes it so): the same
+    # values as the path it is open on, and psutil's errors for bad numbers.
+    import os
+
+    fd = os.open("/", os.O_RDONLY)
+    try:
+        ours, theirs = psoxide.disk_usage(fd), psutil.disk_usage(fd)
+        assert ours.total == theirs.total == psoxide.disk_usage("/").total
+        assert abs(ours.free - theirs.free) < 64 * 2**20
+    finally:
+        os.close(fd)
+    for bad in (-1, -2, -(2**31), 999_999, 2**31, 2**70, -(2**31) - 1):
+        with pytest.raises(Exception) as ps:
+            psutil.disk_usage(bad)
+        with pytest.raises(type(ps.value)) as ox:
+            psoxide.disk_usage(bad)
+        assert str(ox.value) == str(ps.value), bad
+        assert getattr(ox.value, "errno", None) == getattr(ps.value, "errno", None)
+        assert getattr(ox.value, "filename", None) == getattr(ps.value, "filename", None)

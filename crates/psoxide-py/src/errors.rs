@@ -19,7 +19,7 @@ use pyo3::prelude::*;
 
 /// The text of an errno as `os.strerror` gives it (Rust's text without its
 /// " (os error N)" suffix).
-fn strerror(code: i32) -> String {
+pub(crate) fn strerror(code: i32) -> String {
     let text = std::io::Error::from_raw_os_error(code).to_string();
     match text.rfind(" (os error ") {
         Some(i) => text[..i].to_string(),

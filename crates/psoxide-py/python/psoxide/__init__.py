@@ -191,8 +191,11 @@ def disk_partitions(all: bool = False) -> _t.List[_nt.sdiskpart]:  # noqa: A002 
     return _ctx.disk_partitions(all)
 
 
-def disk_usage(path: _t.Union[str, bytes, _os.PathLike]) -> _nt.sdiskusage:
-    """Usage of the file system holding ``path``, in bytes."""
+def disk_usage(path: _t.Union[str, bytes, _os.PathLike, int]) -> _nt.sdiskusage:
+    """Usage of the file system holding ``path`` (or the open file descriptor ``path``
+    when it is an ``int``, as ``os.statvfs`` takes it), in bytes."""
+    if isinstance(path, int):
+        return _ctx.disk_usage_fd(path)
     return _ctx.disk_usage(path)
 
 

@@ -617,6 +617,11 @@ pub(crate) fn statvfs(path: &Path) -> io::Result<rustix::fs::StatVfs> {
     Ok(retry_on_intr(|| rustix::fs::statvfs(path))?)
 }
 
+/// `fstatvfs(fd)`.
+pub(crate) fn fstatvfs(fd: BorrowedFd<'_>) -> io::Result<rustix::fs::StatVfs> {
+    Ok(retry_on_intr(|| rustix::fs::fstatvfs(fd))?)
+}
+
 /// Device and inode of `path` (following symlinks): compared with
 /// [`Dir::identity`] to notice a directory replaced at the same path.
 pub(crate) fn identity(path: &Path) -> io::Result<(u64, u64)> {
