@@ -617,3 +617,62 @@ def test_garbage_arguments_never_panic(child):
             except Exception:  # noqa: BLE001 - any Python exception is fine here
                 pass
     assert p.is_running()
+
+
+_REUSE_SCRIPT = r"""
+import os, signal, sys, time
+import psutil, psoxide
+
+def fork_sleeper():
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(60)
+        os._exit(0)
+    return pid
+
+old = fork_sleeper()
+ours, theirs = psoxide.Process(old), psutil.Process(old)
+ours.name(), theirs.name()
+os.kill(old, signal.SIGKILL)
+os.waitpid(old, 0)
+# Recycle the PID: the next fork in this PID namespace gets `old` again, a few clock
+# ticks later (so that psutil, which compares start times, can notice it too).
+time.sleep(0.05)
+with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+    f.write(str(old - 1))
+new = fork_sleeper()
+try:
+    assert new == old, (new, old)
+    # psutil notices the reuse in is_running() (which its repr then shows);
+    # psoxide's repr finds it by itself.
+    before = repr(ours)
+    assert not theirs.is_running() and not ours.is_running()
+    print(before)
+    print(repr(ours))
+    print(repr(theirs))
+finally:
+    os.kill(new, signal.SIGKILL)
+    os.waitpid(new, 0)
+"""
+
+
+def test_repr_after_the_pid_is_reused():
+    # In a new PID namespace (root, unshare from util-linux), a killed and reaped
+    # child's PID is given to the next child (ns_last_pid).
+    import shutil
+    import sys
+
+    need = "needs root and unshare(1) for a PID namespace"
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        if os.environ.get("CI"):
+            pytest.fail(need + " (CI is set: every check must run)")
+        pytest.skip(need)
+    out = subprocess.run(
+        ["unshare", "--pid", "--fork", "--mount-proc", sys.executable, "-c", _REUSE_SCRIPT],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    before, ours, theirs = out.stdout.splitlines()
+    assert "status='terminated + PID reused'" in before, before
+    assert ours == theirs, (ours, theirs)
+    assert ours.endswith("status='terminated + PID reused')"), ours

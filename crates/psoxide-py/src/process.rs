@@ -428,8 +428,9 @@ impl Handle {
         self.p.oneshot_exit();
     }
 
-    /// The repr's name (`None` when unreadable) and status text (`None` on
-    /// `AccessDenied`; "terminated" once gone).
+    /// The repr's name (the last one seen when it cannot be read now; `None`
+    /// without one) and status text (`None` on `AccessDenied`; "terminated" once
+    /// gone, "terminated + PID reused" once another process has the PID).
     fn repr_parts(&self, py: Python<'_>) -> (Option<String>, Option<String>) {
         let p = Arc::clone(&self.p);
         let parts = py.detach(move || {
@@ -437,15 +438,20 @@ impl Handle {
             let status = match p.status() {
                 Ok(s) if p.is_running() => Some(s.value().to_string()),
                 Err(Error::AccessDenied { .. }) => None,
+                _ if p.pid_reused() => Some("terminated + PID reused".to_string()),
                 _ => Some("terminated".to_string()),
             };
             (name, status)
         });
-        // psutil's repr calls name(), which it remembers.
-        if let Some(n) = &parts.0 {
-            self.saw_name(n);
+        // psutil's repr calls name(), which it remembers; when that fails it shows
+        // the name it remembered before.
+        match parts {
+            (Some(n), status) => {
+                self.saw_name(&n);
+                (Some(n), status)
+            }
+            (None, status) => (self.shown_name(), status),
         }
-        parts
     }
 }
 

@@ -486,6 +486,13 @@ impl Process {
         }
     }
 
+    /// Whether the handle's process is gone and another process has its PID now
+    /// (psutil's `terminated + PID reused`). Exact with a held pidfd; otherwise
+    /// by start time, so a PID recycled within the same clock tick is not seen.
+    pub fn pid_reused(&self) -> bool {
+        !self.is_running() && Self::identity_stat(&self.root, self.pid).is_ok()
+    }
+
     /// Fails with psutil's "PID has been reused" `NoSuchProcess` when the process
     /// now owning the PID started at another time than this handle's process; marks
     /// the handle gone. `stat` is a fresh or oneshot-cached read.
