@@ -272,12 +272,6 @@ KNOWN = {
     ("cpu-old-2.6.18", "cpu_stats"): "core: a missing softirq line is an error where psutil puts None (documented in cpu.rs)",
     ("mem-missing", "swap_memory"): "core: without SwapTotal/SwapFree the sysinfo(2) fallback is used only for the live /proc",
     ("mem-negest", "swap_memory"): "core: without SwapTotal/SwapFree the sysinfo(2) fallback is used only for the live /proc",
-    ("mem-garbage", "virtual_memory"): "core: a malformed number is Error::Parse (RuntimeError); psutil's int() raises ValueError",
-    ("mem-garbage", "swap_memory"): "core: a malformed number is Error::Parse (RuntimeError); psutil's int() raises ValueError",
-    ("net-garbage", "net_io_counters"): "core: a malformed number is Error::Parse (RuntimeError); psutil raises ValueError",
-    ("net-garbage", "net_io_counters_pernic"): "core: a malformed number is Error::Parse (RuntimeError); psutil raises ValueError",
-    ("net-truncated", "net_io_counters"): "core: a truncated line is Error::Parse (RuntimeError); psutil raises ValueError",
-    ("net-truncated", "net_io_counters_pernic"): "core: a truncated line is Error::Parse (RuntimeError); psutil raises ValueError",
     ("net-many", "net_io_counters"): "core: sums saturate at 2**64-1 where Python ints grow (documented in net/mod.rs)",
 }
 

@@ -76,7 +76,7 @@ linux_only! {
     pub use context::{set_kernel_api, Host, KernelApi};
     pub use cpu::*;
     pub use disk::*;
-    pub use error::{Error, Pid, Result};
+    pub use error::{Error, ParseKind, Pid, Result};
     pub use heap::*;
     pub use host::*;
     pub use indexmap::IndexMap;

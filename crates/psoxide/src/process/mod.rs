@@ -264,9 +264,10 @@ pub(crate) struct Stat {
 /// only built when there is an error) given the full path of `PID/rel` under `root`.
 fn full_path(root: &ProcRoot, pid: Pid, rel: &str, e: Error) -> Error {
     match e {
-        Error::Parse { what, .. } => Error::Parse {
+        Error::Parse { what, kind, .. } => Error::Parse {
             path: root.path(pid, rel),
             what,
+            kind,
         },
         other => other,
     }
