@@ -312,6 +312,22 @@ fn next_bit(bits: &[u64], from: usize, set: bool) -> Option<usize> {
     }
 }
 
+/// The shortest run of marked descriptors [`Dir::for_each_fd_except`] jumps over.
+const MIN_SKIPPED_RUN: usize = 16;
+
+/// The first run of at least `min` consecutive set bits at or after `from`:
+/// `(first, end)` with `end` exclusive.
+fn next_long_run(bits: &[u64], mut from: usize, min: usize) -> Option<(usize, usize)> {
+    loop {
+        let start = next_bit(bits, from, true)?;
+        let end = next_bit(bits, start, false).unwrap_or(start);
+        if end - start >= min {
+            return Some((start, end));
+        }
+        from = end;
+    }
+}
+
 /// Calls `f(name)` for every entry of the directory at `path` (except `.` and `..`),
 /// in directory order: one `open`, `getdents64` calls, one `close`. Errors name the
 /// path.
@@ -460,9 +476,12 @@ impl Dir {
     /// Lists a `/proc/PID/fd` directory: calls `f(fd)` for each open descriptor
     /// number that is not marked in `skip` (bit `fd % 64` of word `fd / 64`), in
     /// increasing order. The kernel builds an entry for every descriptor it lists, so
-    /// runs of marked numbers are not listed at all: the directory's position is the
-    /// descriptor number plus 2 (after `.` and `..`), so each gap between runs is
-    /// reached with `lseek` and read with a buffer sized to the gap.
+    /// long runs of marked numbers are not listed at all: the directory's position
+    /// is the descriptor number plus 2 (after `.` and `..`), so the listing jumps over
+    /// each run with `lseek`, reading the stretch before it with a buffer sized to
+    /// the stretch. Short runs (a table fragmented by descriptors closed and reused)
+    /// are listed and filtered: a jump costs two system calls, about what listing
+    /// [`MIN_SKIPPED_RUN`] entries costs.
     pub(crate) fn for_each_fd_except(&mut self, skip: &[u64], mut f: impl FnMut(i32)) -> io::Result<()> {
         const ENTRY: usize = 32; // a dirent64 with a name of up to 12 bytes
         self.listed = true;
@@ -470,16 +489,22 @@ impl Dir {
         if dents.len() < DENTS_LEN {
             dents.resize(DENTS_LEN, MaybeUninit::uninit());
         }
+        let marked = |fd: usize| skip.get(fd / 64).is_some_and(|w| w & (1u64 << (fd % 64)) != 0);
         let r = (|| {
             let mut pos = 0usize;
             loop {
-                pos = next_bit(skip, pos, false).unwrap_or(pos);
-                let end = next_bit(skip, pos, true);
+                let run = next_long_run(skip, pos, MIN_SKIPPED_RUN);
+                if let Some((start, end)) = run {
+                    if start == pos {
+                        pos = end;
+                        continue;
+                    }
+                }
                 let Ok(off) = u64::try_from(pos + 2) else { return Ok(()) };
                 rustix::fs::seek(&self.fd, rustix::fs::SeekFrom::Start(off))?;
-                let len = end.map_or(DENTS_LEN, |e| ((e - pos) * ENTRY).clamp(2 * ENTRY, DENTS_LEN));
+                let len = run.map_or(DENTS_LEN, |(start, _)| ((start - pos) * ENTRY).clamp(2 * ENTRY, DENTS_LEN));
                 let mut it = RawDir::new(&self.fd, &mut dents[..len]);
-                let mut reached_end = false;
+                let mut reached_run = false;
                 while let Some(ent) = it.next() {
                     let ent = match ent {
                         Ok(ent) => ent,
@@ -492,17 +517,19 @@ impl Dir {
                     else {
                         continue; // `.` and `..` (not listed past position 2) or junk
                     };
-                    if end.is_some_and(|e| fd >= e) {
-                        reached_end = true;
+                    if run.is_some_and(|(start, _)| fd >= start) {
+                        reached_run = true;
                         break;
                     }
-                    if let Ok(fd) = i32::try_from(fd) {
-                        f(fd);
+                    if !marked(fd) {
+                        if let Ok(fd) = i32::try_from(fd) {
+                            f(fd);
+                        }
                     }
                 }
-                match end {
-                    // The gap ended at a run of marked numbers: go past the run.
-                    Some(e) if reached_end => pos = e,
+                match run {
+                    // The stretch ended at a long run of marked numbers: jump over it.
+                    Some((_, end)) if reached_run => pos = end,
                     // The directory ended.
                     _ => return Ok(()),
                 }
@@ -648,6 +675,12 @@ mod fd_listing_tests {
         assert_eq!(next_bit(&bits, 1000, false), Some(1000));
         assert_eq!(next_bit(&[], 3, false), Some(3));
         assert_eq!(next_bit(&[], 3, true), None);
+        // Runs: bits 4-5 and 7 (short), 191-255 (65 long).
+        assert_eq!(next_long_run(&bits, 0, 16), Some((191, 256)));
+        assert_eq!(next_long_run(&bits, 0, 2), Some((4, 6)));
+        assert_eq!(next_long_run(&bits, 6, 2), Some((191, 256)));
+        assert_eq!(next_long_run(&bits, 200, 16), Some((200, 256)));
+        assert_eq!(next_long_run(&bits, 0, 100), None);
     }
 
     /// Marks runs of this process's descriptors and lists /proc/self/fd without
@@ -660,15 +693,16 @@ mod fd_listing_tests {
             .collect();
         let nums: Vec<usize> = files.iter().map(|f| f.as_raw_fd() as usize).collect();
         let max = *nums.iter().max().unwrap();
-        for pattern in 0..4 {
+        for pattern in 0..5 {
             let mut skip = vec![0u64; max / 64 + 1];
             let marked: Vec<usize> = nums
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| match pattern {
                     0 => false,
-                    1 => *i < 250,              // one long run
-                    2 => (i / 7) % 2 == 0,      // many short runs
+                    1 => *i < 250,              // one long run (jumped over)
+                    2 => (i / 7) % 2 == 0,      // many short runs (listed and filtered)
+                    3 => (i / 40) % 2 == 0,     // long runs between short gaps
                     _ => i % 2 == 0,            // every other one
                 })
                 .map(|(_, n)| *n)
