@@ -145,3 +145,37 @@ def test_named_tuple_hints_resolve():
         cls = getattr(_ntuples, name)
         hints = typing.get_type_hints(cls)
         assert list(hints) == list(cls._fields)
+
+
+def test_named_tuples_are_what_typing_namedtuple_makes():
+    # psoxide builds its named tuples without importing typing (import time); each
+    # must equal, field for field, the class typing.NamedTuple makes from the same
+    # annotations: a tuple subclass with the same fields, defaults, hints and methods.
+    from psoxide import _ntuples
+
+    for name in _ntuples.__all__:
+        cls = getattr(_ntuples, name)
+        hints = typing.get_type_hints(cls)
+        ref = typing.NamedTuple(name, list(hints.items()))
+        assert cls.__bases__ == ref.__bases__ == (tuple,)
+        assert cls._fields == ref._fields
+        assert cls._field_defaults == ref._field_defaults
+        assert cls.__module__ == "psoxide._ntuples" and cls.__qualname__ == name
+        assert cls.__doc__ and not cls.__doc__.startswith(name + "(")
+        for attr in ("_make", "_replace", "_asdict", "__getnewargs__", "__repr__"):
+            assert hasattr(cls, attr), (name, attr)
+        v = cls(*range(len(cls._fields)))
+        assert v == tuple(range(len(cls._fields)))
+        assert pickle.loads(pickle.dumps(v)) == v and type(pickle.loads(pickle.dumps(v))) is cls
+        assert v._asdict() == dict(zip(cls._fields, range(len(cls._fields))))
+
+
+def test_import_does_not_import_typing():
+    # `import psoxide` must be no slower than `import psutil`; typing alone costs
+    # about as much as the rest of the import, so annotations name it lazily.
+    import subprocess
+    import sys
+
+    code = "import sys, psoxide; print(sorted(m for m in ('typing',) if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -17,6 +17,7 @@ import psutil
 import pytest
 
 import psoxide
+from conftest import fixture_dirs
 
 ATTRS_80 = {
     "cmdline", "cpu_affinity", "cpu_num", "cpu_percent", "cpu_times", "create_time", "cwd",
@@ -534,51 +535,106 @@ def test_process_iter_all_attrs_under_churn():
         t.join()
 
 
-def test_exe_of_another_users_zombie_as_psutil():
-    """Unprivileged, exe() of another user's zombie raises ZombieProcess (psutil's
-    cmdline() guess after the denied readlink lets it through), as psutil does.
-    Runs a copy of the installed packages as the user psoxtest (scripts/test.sh
-    creates it); skipped when not root or without that user."""
+def _as_psoxtest(code, tmp):
+    """Runs `code` with a system python3 as the user psoxtest (scripts/test.sh
+    creates it), importing copies of the installed psutil and psoxide made under
+    `tmp`; returns stdout's words. Skips when not root, without runuser, the user
+    or a system python3 (fails instead with CI set)."""
     import pwd
     import shutil
-    import tempfile
+
+    def unavailable(why):
+        if os.environ.get("CI"):
+            pytest.fail(why + " (CI is set: every check must run)")
+        pytest.skip(why)
 
     if os.geteuid() != 0 or shutil.which("runuser") is None:
-        pytest.skip("needs root and runuser")
+        unavailable("needs root and runuser")
     try:
         pwd.getpwnam("psoxtest")
     except KeyError:
-        pytest.skip("no user psoxtest")
+        unavailable("no user psoxtest")
     system_py = next((p for p in ("/usr/bin/python3", "/usr/local/bin/python3") if os.access(p, os.X_OK)), None)
     if system_py is None:
-        pytest.skip("no system python3 for the unprivileged user")
+        unavailable("no system python3 for the unprivileged user")
+    site = os.path.join(tmp, "site")
+    os.mkdir(site)
+    for mod in (psutil, psoxide):
+        pkg = os.path.dirname(mod.__file__)
+        shutil.copytree(pkg, os.path.join(site, os.path.basename(pkg)))
+    for root, dirs, files in os.walk(site):
+        for n in dirs + files:
+            if not os.path.islink(os.path.join(root, n)):
+                os.chmod(os.path.join(root, n), 0o755)
+    os.chmod(tmp, 0o755)
+    out = subprocess.run(
+        ["runuser", "-u", "psoxtest", "--", "env", f"PYTHONPATH={site}", system_py, "-c", code],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    return out.stdout.split()
+
+
+def test_exe_of_another_users_zombie_as_psutil():
+    """Unprivileged, exe() of another user's zombie raises ZombieProcess (psutil's
+    cmdline() guess after the denied readlink lets it through), as psutil does."""
+    import shutil
+    import tempfile
+
     z = zombie_pid()
     tmp = tempfile.mkdtemp(prefix="psoxide-exe-")
     try:
-        site = os.path.join(tmp, "site")
-        os.mkdir(site)
-        for mod in (psutil, psoxide):
-            pkg = os.path.dirname(mod.__file__)
-            shutil.copytree(pkg, os.path.join(site, os.path.basename(pkg)))
-        for root, dirs, files in os.walk(tmp):
-            for n in dirs + files:
-                os.chmod(os.path.join(root, n), 0o755)
-        os.chmod(tmp, 0o755)
         code = (
             "import psutil, psoxide\n"
             "for m in (psutil, psoxide):\n"
             "    try: m.Process(%d).exe(); print('ok')\n"
             "    except Exception as e: print(type(e).__name__)\n" % z.pid
         )
-        out = subprocess.run(
-            ["runuser", "-u", "psoxtest", "--", "env", f"PYTHONPATH={site}", system_py, "-c", code],
-            capture_output=True, text=True, timeout=60,
-        )
-        lines = out.stdout.split()
-        assert len(lines) == 2, out.stderr
-        assert lines[0] == lines[1] == "ZombieProcess"
+        lines = _as_psoxtest(code, tmp)
+        assert lines == ["ZombieProcess", "ZombieProcess"]
     finally:
         z.wait()
+        shutil.rmtree(tmp)
+
+
+def test_derived_methods_honour_a_stored_ad_value():
+    """psutil 8.0 (spec 4, process_iter): when memory_info was stored as ad_value,
+    memory_info_ex(), memory_percent() and memory_full_info() return it; when uids
+    was, username() does. On Linux statm and status are world-readable, so the case
+    is made with a copy of the core's fixture tree where one process's statm and
+    status are mode 000, read by the unprivileged user psoxtest."""
+    import shutil
+    import tempfile
+
+    tree = next(d for d in fixture_dirs() if d.name == "proc-tree")
+    tmp = tempfile.mkdtemp(prefix="psoxide-derived-")
+    try:
+        proc = os.path.join(tmp, "proc")
+        # symlinks=True: the tree's cwd/exe links point outside it (cwd -> /tmp).
+        shutil.copytree(tree / "proc", proc, symlinks=True)
+        for root, dirs, files in os.walk(proc):
+            for n in dirs + files:
+                path = os.path.join(root, n)
+                if not os.path.islink(path):
+                    os.chmod(path, 0o755 if os.path.isdir(path) else 0o644)
+        for name in ("statm", "status"):
+            os.chmod(os.path.join(proc, "40", name), 0)
+        code = (
+            "import warnings; warnings.simplefilter('ignore')\n"
+            "import psoxide as m\n"
+            f"m.PROCFS_PATH = {proc!r}\n"
+            "p = next(p for p in m.process_iter(['memory_info', 'uids'], ad_value='AD') if p.pid == 40)\n"
+            "print(p.memory_info(), p.uids())\n"
+            "print(p.memory_info_ex(), p.memory_percent(), p.memory_full_info(), p.username())\n"
+            # Live, without the store, the same calls raise AccessDenied.
+            "q = m.Process(40)\n"
+            "for f in (q.memory_info_ex, q.memory_percent, q.username):\n"
+            "    try: f(); print('ok')\n"
+            "    except m.AccessDenied: print('AccessDenied')\n"
+        )
+        words = _as_psoxtest(code, tmp)
+        assert words == ["AD"] * 6 + ["AccessDenied"] * 3, words
+    finally:
         shutil.rmtree(tmp)
 
 
@@ -617,3 +673,62 @@ def test_garbage_arguments_never_panic(child):
             except Exception:  # noqa: BLE001 - any Python exception is fine here
                 pass
     assert p.is_running()
+
+
+_REUSE_SCRIPT = r"""
+import os, signal, sys, time
+import psutil, psoxide
+
+def fork_sleeper():
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(60)
+        os._exit(0)
+    return pid
+
+old = fork_sleeper()
+ours, theirs = psoxide.Process(old), psutil.Process(old)
+ours.name(), theirs.name()
+os.kill(old, signal.SIGKILL)
+os.waitpid(old, 0)
+# Recycle the PID: the next fork in this PID namespace gets `old` again, a few clock
+# ticks later (so that psutil, which compares start times, can notice it too).
+time.sleep(0.05)
+with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+    f.write(str(old - 1))
+new = fork_sleeper()
+try:
+    assert new == old, (new, old)
+    # psutil notices the reuse in is_running() (which its repr then shows);
+    # psoxide's repr finds it by itself.
+    before = repr(ours)
+    assert not theirs.is_running() and not ours.is_running()
+    print(before)
+    print(repr(ours))
+    print(repr(theirs))
+finally:
+    os.kill(new, signal.SIGKILL)
+    os.waitpid(new, 0)
+"""
+
+
+def test_repr_after_the_pid_is_reused():
+    # In a new PID namespace (root, unshare from util-linux), a killed and reaped
+    # child's PID is given to the next child (ns_last_pid).
+    import shutil
+    import sys
+
+    need = "needs root and unshare(1) for a PID namespace"
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        if os.environ.get("CI"):
+            pytest.fail(need + " (CI is set: every check must run)")
+        pytest.skip(need)
+    out = subprocess.run(
+        ["unshare", "--pid", "--fork", "--mount-proc", sys.executable, "-c", _REUSE_SCRIPT],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    before, ours, theirs = out.stdout.splitlines()
+    assert "status='terminated + PID reused'" in before, before
+    assert ours == theirs, (ours, theirs)
+    assert ours.endswith("status='terminated + PID reused')"), ours

@@ -6,7 +6,8 @@
 //! | `Io` | `OSError(errno, strerror, filename)`, which Python turns into its subclass (`FileNotFoundError`, `PermissionError`, ...) |
 //! | `InvalidArgument` | `ValueError` |
 //! | `Unsupported` | `NotImplementedError` |
-//! | `Parse` | `RuntimeError` |
+//! | `Parse` of kind `Value` (a bad number, a cut line) | `ValueError` |
+//! | `Parse` of kind `Structure` (a missing or malformed line) | `RuntimeError` |
 //!
 //! The mapping follows [`psoxide::Error::exception_name`]. The core's error is
 //! `#[non_exhaustive]`: a variant added later becomes a `RuntimeError` until it gets
@@ -19,7 +20,7 @@ use pyo3::prelude::*;
 
 /// The text of an errno as `os.strerror` gives it (Rust's text without its
 /// " (os error N)" suffix).
-fn strerror(code: i32) -> String {
+pub(crate) fn strerror(code: i32) -> String {
     let text = std::io::Error::from_raw_os_error(code).to_string();
     match text.rfind(" (os error ") {
         Some(i) => text[..i].to_string(),
@@ -68,7 +69,11 @@ pub(crate) fn to_pyerr(py: Python<'_>, t: &Types, e: Error) -> PyErr {
         }
         Error::InvalidArgument { msg } => return PyValueError::new_err(msg),
         Error::Unsupported { what } => return PyNotImplementedError::new_err(what),
-        e @ Error::Parse { .. } => return PyRuntimeError::new_err(e.to_string()),
+        e @ Error::Parse {
+            kind: psoxide::ParseKind::Structure,
+            ..
+        } => return PyRuntimeError::new_err(e.to_string()),
+        e @ Error::Parse { .. } => return PyValueError::new_err(e.to_string()),
         other => return PyRuntimeError::new_err(other.to_string()),
     };
     match made {

@@ -63,11 +63,30 @@ impl Context {
     }
 }
 
+/// Turns psutil's debug output on or off: each thing the core ignores on the way to a
+/// result (an unreadable sensor file, a vanished NIC, a recycled PID's handle
+/// refreshed, ...) becomes a `psutil-debug [file:line]> message` line on standard
+/// error (file descriptor 2, written directly, as psutil's C extension does: the core
+/// may report from a thread that does not hold the GIL).
+#[pyfunction]
+fn set_debug(on: bool) {
+    if on {
+        psoxide::set_debug_handler(Some(Box::new(|m: &psoxide::DebugMessage| {
+            use std::io::Write;
+            let line = format!("psutil-debug [{}:{}]> {}\n", m.file, m.line, m.message);
+            let _ = std::io::stderr().lock().write_all(line.as_bytes());
+        })));
+    } else {
+        psoxide::set_debug_handler(None);
+    }
+}
+
 #[pymodule(gil_used = false)]
 fn _psoxide(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Context>()?;
     m.add_class::<process::Handle>()?;
     m.add_function(wrap_pyfunction!(system::bytes2human, m)?)?;
+    m.add_function(wrap_pyfunction!(set_debug, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     // heap_info()/heap_trim() exist with glibc only, as in psutil.
     m.add("HAS_HEAP", cfg!(target_env = "gnu"))?;

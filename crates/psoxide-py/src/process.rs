@@ -97,6 +97,23 @@ impl Handle {
         Py::new(py, Handle::new(Arc::new(p), self.ctx.clone_ref(py)))
     }
 
+    /// psutil 8.0's derived `ad_value`: a method computed from another attribute
+    /// (`memory_info_ex()` and `memory_percent()` from `memory_info`, `username()`
+    /// from `uids`) returns the stored `ad_value` when `process_iter(attrs)` stored
+    /// that attribute as an error and did not store the method's own value.
+    fn derived_ad_value(&self, py: Python<'_>, a: Attr) -> Option<Py<PyAny>> {
+        let source = match a {
+            Attr::MemoryInfoEx | Attr::MemoryPercent => Attr::MemoryInfo,
+            Attr::Username => Attr::Uids,
+            _ => return None,
+        };
+        let info = self.p.prefetched()?;
+        if info.values.iter().any(|(x, _)| *x == a) {
+            return None;
+        }
+        self.prefetched_error(py, source)
+    }
+
     /// The prefetched result of `a` was an error: the stored `ad_value`.
     fn prefetched_error(&self, py: Python<'_>, a: Attr) -> Option<Py<PyAny>> {
         let info = self.p.prefetched()?;
@@ -140,6 +157,9 @@ impl Handle {
     /// `AccessDenied`/`ZombieProcess`), else read now.
     fn get<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Obj<'py>> {
         let a = Attr::from_str(name).map_err(|e| self.err(py, e))?;
+        if let Some(v) = self.derived_ad_value(py, a) {
+            return Ok(v.into_bound(py));
+        }
         let res = self.run(py, |p| {
             let mut info = p.as_dict(Some(&[a]))?;
             match info.values.pop() {
@@ -281,6 +301,10 @@ impl Handle {
 
     /// `memory_full_info()` (without its deprecation warning, which the package gives).
     fn memory_full_info<'py>(&self, py: Python<'py>) -> PyResult<Obj<'py>> {
+        // Derived from memory_info: its stored ad_value (psutil 8.0).
+        if let Some(v) = self.prefetched_error(py, Attr::MemoryInfo) {
+            return Ok(v.into_bound(py));
+        }
         let (m, f) = self.run(py, |p| {
             p.oneshot(|p| Ok((p.memory_info()?, p.memory_footprint()?)))
         })?;
@@ -428,8 +452,9 @@ impl Handle {
         self.p.oneshot_exit();
     }
 
-    /// The repr's name (`None` when unreadable) and status text (`None` on
-    /// `AccessDenied`; "terminated" once gone).
+    /// The repr's name (the last one seen when it cannot be read now; `None`
+    /// without one) and status text (`None` on `AccessDenied`; "terminated" once
+    /// gone, "terminated + PID reused" once another process has the PID).
     fn repr_parts(&self, py: Python<'_>) -> (Option<String>, Option<String>) {
         let p = Arc::clone(&self.p);
         let parts = py.detach(move || {
@@ -437,15 +462,20 @@ impl Handle {
             let status = match p.status() {
                 Ok(s) if p.is_running() => Some(s.value().to_string()),
                 Err(Error::AccessDenied { .. }) => None,
+                _ if p.pid_reused() => Some("terminated + PID reused".to_string()),
                 _ => Some("terminated".to_string()),
             };
             (name, status)
         });
-        // psutil's repr calls name(), which it remembers.
-        if let Some(n) = &parts.0 {
-            self.saw_name(n);
+        // psutil's repr calls name(), which it remembers; when that fails it shows
+        // the name it remembered before.
+        match parts {
+            (Some(n), status) => {
+                self.saw_name(&n);
+                (Some(n), status)
+            }
+            (None, status) => (self.shown_name(), status),
         }
-        parts
     }
 }
 

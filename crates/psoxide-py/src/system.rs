@@ -208,6 +208,38 @@ impl Context {
         convert::diskusage(py, &self.t, &u)
     }
 
+    /// `disk_usage(fd)` for an integer, which `os.statvfs` (psutil's source) takes as
+    /// a file descriptor, with its errors: beyond a C int `OverflowError`, -1 (which
+    /// Python passes on as "no descriptor") `EFAULT`, another negative `EBADF`; the
+    /// `OSError`'s filename is the integer, as Python's.
+    fn disk_usage_fd<'py>(&self, py: Python<'py>, fd: &Bound<'py, PyAny>) -> PyResult<Obj<'py>> {
+        let n: i128 = fd
+            .extract()
+            .map_err(|_| PyOverflowError::new_err("fd is greater than maximum"))?;
+        let n = match i32::try_from(n) {
+            Ok(n) => n,
+            Err(_) if n > 0 => return Err(PyOverflowError::new_err("fd is greater than maximum")),
+            Err(_) => return Err(PyOverflowError::new_err("fd is less than minimum")),
+        };
+        let os_error =
+            |errno: i32| pyo3::exceptions::PyOSError::new_err((errno, crate::errors::strerror(errno), n));
+        if n < 0 {
+            return Err(os_error(if n == -1 { libc::EFAULT } else { libc::EBADF }));
+        }
+        // SAFETY: `n` is not negative; the descriptor is only queried by fstatvfs(2)
+        // during this call, which answers EBADF for a number that is not open (the
+        // caller's descriptor, as `os.statvfs(fd)` takes it).
+        let bfd = unsafe { std::os::fd::BorrowedFd::borrow_raw(n) };
+        let r = py.detach(|| psoxide::disk_usage_fd(bfd));
+        match r {
+            Ok(u) => convert::diskusage(py, &self.t, &u),
+            Err(psoxide::Error::Io { source, .. }) => {
+                Err(os_error(source.raw_os_error().unwrap_or(libc::EIO)))
+            }
+            Err(e) => Err(crate::errors::to_pyerr(py, &self.t, e)),
+        }
+    }
+
     /// `disk_io_counters(perdisk, nowrap)`: `None` / `{}` without disks.
     fn disk_io_counters<'py>(
         &self,

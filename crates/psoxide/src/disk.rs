@@ -271,6 +271,22 @@ pub fn disk_usage(path: impl AsRef<Path>) -> Result<DiskUsage> {
         )));
     }
     let st = crate::sys::fs::statvfs(path).map_err(|e| Error::io(path, e))?;
+    usage_of(&st, path)
+}
+
+/// [`disk_usage`] of the file system holding the open file `fd` (`fstatvfs(2)`):
+/// what psutil's `disk_usage(fd)` gives for an integer, which `os.statvfs` takes as a
+/// descriptor. Errors name `fstatvfs(fd N)`; a descriptor that is not open is
+/// `EBADF`.
+pub fn disk_usage_fd(fd: std::os::fd::BorrowedFd<'_>) -> Result<DiskUsage> {
+    use std::os::fd::AsRawFd;
+    let what = || PathBuf::from(format!("fstatvfs(fd {})", fd.as_raw_fd()));
+    let st = crate::sys::fs::fstatvfs(fd).map_err(|e| Error::io(what(), e))?;
+    usage_of(&st, &what())
+}
+
+/// Sizes from a `statvfs` result; `path` names the file system in errors.
+fn usage_of(st: &rustix::fs::StatVfs, path: &Path) -> Result<DiskUsage> {
     let frsize = st.f_frsize;
     // Blocks to bytes: beyond 16 EiB (a FUSE file system may claim anything) is an
     // error naming the path, never a saturated size.
@@ -305,6 +321,11 @@ impl Host {
     /// `PROCFS_PATH` to `statvfs` (spec 0.5). Present for API symmetry.
     pub fn disk_usage(&self, path: impl AsRef<Path>) -> Result<DiskUsage> {
         disk_usage(path)
+    }
+
+    /// Same as [`disk_usage_fd`] (no root applies to a descriptor).
+    pub fn disk_usage_fd(&self, fd: std::os::fd::BorrowedFd<'_>) -> Result<DiskUsage> {
+        disk_usage_fd(fd)
     }
 }
 

@@ -95,7 +95,24 @@ pub enum Error {
         path: PathBuf,
         /// Which field or line was wrong, and how.
         what: String,
+        /// A bad value, or a missing or malformed line: which of psutil's exceptions
+        /// the same data raises there.
+        kind: ParseKind,
     },
+}
+
+/// What kind of bad kernel data an [`Error::Parse`] is, following the exception
+/// psutil raises for the same data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ParseKind {
+    /// A field that is not a number of the expected form, a line cut short, a value
+    /// out of range: psutil's `int()`/unpacking fails there, a `ValueError`.
+    Value,
+    /// A required line that is missing or a table line that is malformed as a whole
+    /// (no `btime` in `/proc/stat`, a bad `/proc/net/tcp` line, an empty `io` file):
+    /// psutil raises `RuntimeError` there.
+    Structure,
 }
 
 impl Error {
@@ -107,11 +124,23 @@ impl Error {
         }
     }
 
-    /// Builds an [`Error::Parse`] for `path`, describing the bad field.
+    /// Builds an [`Error::Parse`] of kind [`ParseKind::Value`] for `path`, describing
+    /// the bad field.
     pub fn parse(path: impl AsRef<Path>, what: impl Into<String>) -> Self {
         Error::Parse {
             path: path.as_ref().to_path_buf(),
             what: what.into(),
+            kind: ParseKind::Value,
+        }
+    }
+
+    /// Builds an [`Error::Parse`] of kind [`ParseKind::Structure`] for `path`: a
+    /// required line is missing, or a table line is malformed as a whole.
+    pub fn parse_structure(path: impl AsRef<Path>, what: impl Into<String>) -> Self {
+        Error::Parse {
+            path: path.as_ref().to_path_buf(),
+            what: what.into(),
+            kind: ParseKind::Structure,
         }
     }
 
@@ -164,7 +193,11 @@ impl Error {
             Error::TimeoutExpired { .. } => "TimeoutExpired",
             Error::Unsupported { .. } => "NotImplementedError",
             Error::InvalidArgument { .. } => "ValueError",
-            Error::Parse { .. } => "RuntimeError",
+            Error::Parse {
+                kind: ParseKind::Structure,
+                ..
+            } => "RuntimeError",
+            Error::Parse { .. } => "ValueError",
             Error::Io { source, .. } => {
                 use crate::sys::errno::OsErr;
                 match OsErr::of(source) {
@@ -229,9 +262,10 @@ impl Clone for Error {
                     None => io::Error::new(source.kind(), source.to_string()),
                 },
             },
-            Error::Parse { path, what } => Error::Parse {
+            Error::Parse { path, what, kind } => Error::Parse {
                 path: path.clone(),
                 what: what.clone(),
+                kind: *kind,
             },
         }
     }
@@ -366,9 +400,10 @@ mod tests {
             format!("/x: {}", io::Error::from_raw_os_error(libc::ENOENT))
         );
         assert_eq!(
-            Error::parse("/proc/stat", "btime").exception_name(),
+            Error::parse_structure("/proc/stat", "btime").exception_name(),
             "RuntimeError"
         );
+        assert_eq!(Error::parse("/proc/meminfo", "MemTotal").exception_name(), "ValueError");
         assert_eq!(Error::invalid("bad").exception_name(), "ValueError");
         assert_eq!(Error::unsupported("x").exception_name(), "NotImplementedError");
     }

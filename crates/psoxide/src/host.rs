@@ -26,6 +26,6 @@ pub(crate) fn boot_time_in(roots: &Roots) -> Result<f64> {
     let (path, st) = read_proc_stat(roots, crate::linux::parse::proc_stat::Want::BTIME)?;
     let btime = st
         .btime
-        .ok_or_else(|| Error::parse(&path, "'btime' line: not found"))?;
+        .ok_or_else(|| Error::parse_structure(&path, "'btime' line: not found"))?;
     Ok(btime as f64)
 }

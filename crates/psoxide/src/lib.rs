@@ -70,13 +70,14 @@ linux_only! {
     pub mod users;
     pub mod util;
     mod warning;
+    mod debug;
 
     pub use connections::*;
     pub use constants::*;
     pub use context::{set_kernel_api, Host, KernelApi};
     pub use cpu::*;
     pub use disk::*;
-    pub use error::{Error, Pid, Result};
+    pub use error::{Error, ParseKind, Pid, Result};
     pub use heap::*;
     pub use host::*;
     pub use kstats::*;
@@ -89,4 +90,5 @@ linux_only! {
     pub use users::*;
     pub use util::*;
     pub use warning::{capture_warnings, set_warning_handler, Warning};
+    pub use debug::{debug_enabled, set_debug_handler, DebugHandler, DebugMessage};
 }

@@ -99,12 +99,32 @@ fn estimate_available(roots: &Roots, m: &MemInfo, free: u64) -> Result<i128> {
     let (Some(active_file), Some(inactive_file), Some(sreclaimable)) =
         (m.active_file, m.inactive_file, m.sreclaimable)
     else {
+        crate::debug::debug(|| {
+            let missing: Vec<&str> = [
+                ("Active(file)", m.active_file),
+                ("Inactive(file)", m.inactive_file),
+                ("SReclaimable", m.sreclaimable),
+            ]
+            .iter()
+            .filter(|(_, v)| v.is_none())
+            .map(|(k, _)| *k)
+            .collect();
+            format!(
+                "{} missing from {}; using an approximation for calculating available memory",
+                missing.join(", "),
+                roots.proc("meminfo").display()
+            )
+        });
         return Ok(fallback);
     };
     let path = roots.proc("zoneinfo");
     let low_pages = match with_optional_file(&path, FileKind::TABLE, |b| parse_zoneinfo_low_pages(b, &path))? {
         Ok(v) => v,
-        Err(_) => return Ok(fallback), // zoneinfo cannot be opened (kernel < 2.6.13)
+        Err(e) => {
+            // zoneinfo cannot be opened (kernel < 2.6.13)
+            crate::debug::debug(|| crate::debug::ignoring(&e));
+            return Ok(fallback);
+        }
     };
     let low = low_pages as i128 * page_size() as i128;
     // psutil computes this in floating point with halves; doubling every term keeps it

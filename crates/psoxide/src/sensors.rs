@@ -301,10 +301,10 @@ impl Host {
         let candidates = prefixes(roots, rels);
 
         for base in &candidates {
-            let Some(current) = read_float(&with_suffix(base, "_input")) else {
+            let Some(current) = read_float_or_skip(&with_suffix(base, "_input")) else {
                 continue;
             };
-            let Ok(name) = read_text(&dirname(base).join("name")) else {
+            let Some(name) = read_text_or_skip(&dirname(base).join("name")) else {
                 continue;
             };
             let high = read_float(&with_suffix(base, "_max"));
@@ -374,6 +374,33 @@ fn read_float(path: &Path) -> Option<f64> {
     read_raw(path).ok().and_then(|b| py_float(&b))
 }
 
+/// [`read_float`] of a value whose absence skips the sensor: a debug message says
+/// why it was skipped.
+#[track_caller]
+fn read_float_or_skip(path: &Path) -> Option<f64> {
+    match read_raw(path) {
+        Ok(b) => {
+            let v = py_float(&b);
+            if v.is_none() {
+                crate::debug::debug(|| format!("ignoring {}: not a number", path.display()));
+            }
+            v
+        }
+        Err(e) => {
+            crate::debug::debug(|| crate::debug::ignoring(&e));
+            None
+        }
+    }
+}
+
+/// [`read_text`] of a file whose absence skips the sensor, with a debug message.
+#[track_caller]
+fn read_text_or_skip(path: &Path) -> Option<String> {
+    read_text(path)
+        .map_err(|e| crate::debug::debug(|| crate::debug::ignoring(&e)))
+        .ok()
+}
+
 fn to_fahrenheit(c: f64) -> f64 {
     c * 9.0 / 5.0 + 32.0
 }
@@ -390,10 +417,10 @@ fn thermal_zones(roots: &Roots, raw: &mut IndexMap<String, Vec<Temperature>>) {
     zones.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
     for z in zones {
         let base = class.join(&z);
-        let Some(current) = read_float(&base.join("temp")) else {
+        let Some(current) = read_float_or_skip(&base.join("temp")) else {
             continue;
         };
-        let Ok(kind) = read_text(&base.join("type")) else {
+        let Some(kind) = read_text_or_skip(&base.join("type")) else {
             continue;
         };
         // Trip point ids: the first three `_`-separated parts of each `trip_point*` name
@@ -470,8 +497,12 @@ impl Host {
         let mut out: IndexMap<String, Vec<Fan>> = IndexMap::new();
         for base in prefixes(roots, rels) {
             let input = with_suffix(&base, "_input");
-            let Ok(bytes) = read_raw(&input) else {
-                continue;
+            let bytes = match read_raw(&input) {
+                Ok(b) => b,
+                Err(e) => {
+                    crate::debug::debug(|| crate::debug::ignoring(&e));
+                    continue;
+                }
             };
             let current = py_int(&bytes).ok_or_else(|| {
                 Error::parse(

@@ -8,10 +8,12 @@ module ``psoxide._psoxide`` with the GIL released while it reads or sleeps.
 See docs/python.md in the repository for what exists so far and what remains.
 """
 
+from __future__ import annotations
+
 import os as _os
 import sys as _sys
 import types as _types
-import typing as _t
+from ._lazy import typing as _t
 
 from . import _psoxide
 from ._enums import (
@@ -189,8 +191,11 @@ def disk_partitions(all: bool = False) -> _t.List[_nt.sdiskpart]:  # noqa: A002 
     return _ctx.disk_partitions(all)
 
 
-def disk_usage(path: _t.Union[str, bytes, _os.PathLike]) -> _nt.sdiskusage:
-    """Usage of the file system holding ``path``, in bytes."""
+def disk_usage(path: _t.Union[str, bytes, _os.PathLike, int]) -> _nt.sdiskusage:
+    """Usage of the file system holding ``path`` (or the open file descriptor ``path``
+    when it is an ``int``, as ``os.statvfs`` takes it), in bytes."""
+    if isinstance(path, int):
+        return _ctx.disk_usage_fd(path)
     return _ctx.disk_usage(path)
 
 
@@ -280,6 +285,16 @@ if _psoxide.HAS_HEAP:
 else:  # musl: psutil has neither function there
     __all__.remove("heap_info")
     __all__.remove("heap_trim")
+
+
+def _set_debug(value: bool) -> None:
+    """Print a ``psutil-debug [file:line]> message`` line on stderr for each thing
+    psoxide ignores on the way to a result (on at import when ``PSUTIL_DEBUG`` is set)."""
+    _psoxide.set_debug(bool(value))
+
+
+if _os.environ.get("PSUTIL_DEBUG"):
+    _set_debug(True)
 
 
 # --- process table -------------------------------------------------------------------

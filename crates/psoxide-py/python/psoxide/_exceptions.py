@@ -8,12 +8,14 @@ rule. The repr keeps psutil's ``psutil.`` prefix so that logs read the same;
 ``__module__`` is ``psoxide`` so that pickles name a module that exists.
 """
 
-from typing import Any, Dict, Optional, Tuple
+from __future__ import annotations
+
+from ._lazy import typing as _t
 
 __all__ = ["Error", "NoSuchProcess", "ZombieProcess", "AccessDenied", "TimeoutExpired"]
 
 
-def _present(exc: "Error", names: Tuple[str, ...]) -> Dict[str, Any]:
+def _present(exc: "Error", names: _t.Tuple[str, ...]) -> _t.Dict[str, _t.Any]:
     """The attributes of ``exc`` among ``names`` worth showing: truthy ones, and a pid of 0."""
     shown = {}
     for name in names:
@@ -23,7 +25,7 @@ def _present(exc: "Error", names: Tuple[str, ...]) -> Dict[str, Any]:
     return shown
 
 
-def _pairs(values: Dict[str, Any]) -> str:
+def _pairs(values: _t.Dict[str, _t.Any]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in values.items())
 
 
@@ -47,7 +49,7 @@ class NoSuchProcess(Error):
 
     __module__ = "psoxide"
 
-    def __init__(self, pid: int, name: Optional[str] = None, msg: Optional[str] = None) -> None:
+    def __init__(self, pid: int, name: _t.Optional[str] = None, msg: _t.Optional[str] = None) -> None:
         Error.__init__(self)
         self.pid = pid
         self.name = name
@@ -65,9 +67,9 @@ class ZombieProcess(NoSuchProcess):
     def __init__(
         self,
         pid: int,
-        name: Optional[str] = None,
-        ppid: Optional[int] = None,
-        msg: Optional[str] = None,
+        name: _t.Optional[str] = None,
+        ppid: _t.Optional[int] = None,
+        msg: _t.Optional[str] = None,
     ) -> None:
         NoSuchProcess.__init__(self, pid, name, msg)
         self.ppid = ppid
@@ -83,7 +85,7 @@ class AccessDenied(Error):
     __module__ = "psoxide"
 
     def __init__(
-        self, pid: Optional[int] = None, name: Optional[str] = None, msg: Optional[str] = None
+        self, pid: _t.Optional[int] = None, name: _t.Optional[str] = None, msg: _t.Optional[str] = None
     ) -> None:
         Error.__init__(self)
         self.pid = pid
@@ -99,7 +101,7 @@ class TimeoutExpired(Error):
 
     __module__ = "psoxide"
 
-    def __init__(self, seconds: float, pid: Optional[int] = None, name: Optional[str] = None) -> None:
+    def __init__(self, seconds: float, pid: _t.Optional[int] = None, name: _t.Optional[str] = None) -> None:
         Error.__init__(self)
         self.seconds = seconds
         self.pid = pid

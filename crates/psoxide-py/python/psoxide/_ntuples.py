@@ -6,7 +6,9 @@ and ``_replace()``. The Rust extension builds them by calling the class, so the
 values it returns are exactly these types.
 """
 
-from typing import NamedTuple, Optional, Union
+from __future__ import annotations
+
+from ._lazy import NamedTuple, typing as _t
 
 # Enum classes appear in annotations only; they are imported for
 # ``typing.get_type_hints``.
@@ -155,11 +157,11 @@ class sconn(NamedTuple):
 
     fd: int
     family: _socket.AddressFamily
-    type: Union[_socket.SocketKind, int]
-    laddr: Union[addr, tuple, str]
-    raddr: Union[addr, tuple, str]
+    type: _t.Union[_socket.SocketKind, int]
+    laddr: _t.Union[addr, tuple, str]
+    raddr: _t.Union[addr, tuple, str]
     status: ConnectionStatus
-    pid: Optional[int]
+    pid: _t.Optional[int]
 
 
 class pconn(NamedTuple):
@@ -167,9 +169,9 @@ class pconn(NamedTuple):
 
     fd: int
     family: _socket.AddressFamily
-    type: Union[_socket.SocketKind, int]
-    laddr: Union[addr, tuple, str]
-    raddr: Union[addr, tuple, str]
+    type: _t.Union[_socket.SocketKind, int]
+    laddr: _t.Union[addr, tuple, str]
+    raddr: _t.Union[addr, tuple, str]
     status: ConnectionStatus
 
 
@@ -177,10 +179,10 @@ class snicaddr(NamedTuple):
     """One address of a network interface."""
 
     family: _socket.AddressFamily
-    address: Optional[str]
-    netmask: Optional[str]
-    broadcast: Optional[str]
-    ptp: Optional[str]
+    address: _t.Optional[str]
+    netmask: _t.Optional[str]
+    broadcast: _t.Optional[str]
+    ptp: _t.Optional[str]
 
 
 class snicstats(NamedTuple):
@@ -201,8 +203,8 @@ class shwtemp(NamedTuple):
 
     label: str
     current: float
-    high: Optional[float]
-    critical: Optional[float]
+    high: _t.Optional[float]
+    critical: _t.Optional[float]
 
 
 class sfan(NamedTuple):
@@ -216,8 +218,8 @@ class sbattery(NamedTuple):
     """Battery status (percent 0-100, seconds left or a BatteryTime member)."""
 
     percent: float
-    secsleft: Union[int, BatteryTime]
-    power_plugged: Optional[bool]
+    secsleft: _t.Union[int, BatteryTime]
+    power_plugged: _t.Optional[bool]
 
 
 # --- other -----------------------------------------------------------------
@@ -227,7 +229,7 @@ class suser(NamedTuple):
     """A logged-in user."""
 
     name: str
-    terminal: Optional[str]
+    terminal: _t.Optional[str]
     host: str
     started: float
     pid: int

@@ -8,6 +8,8 @@ the GIL. Getters called without arguments are served from the values
 ``process_iter(attrs)`` stored on the handle.
 """
 
+from __future__ import annotations
+
 import contextlib
 import datetime
 import operator
@@ -15,7 +17,7 @@ import os
 import subprocess
 import sys
 import time
-import typing as _t
+from ._lazy import typing as _t
 import warnings
 
 from . import _ntuples as _nt

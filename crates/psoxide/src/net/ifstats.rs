@@ -79,6 +79,13 @@ fn io_err(name: &str, what: &str, e: io::Error) -> Error {
     Error::io(format!("ioctl({what}) on {name}"), e)
 }
 
+/// A NIC that vanished: left out, as psutil does (a debug message says so).
+#[track_caller]
+fn gone(name: &str, call: &str, e: &io::Error) -> Outcome {
+    crate::debug::debug(|| format!("ignoring {call}({name}): {e}"));
+    Outcome::Gone
+}
+
 fn query(sock: &IfSocket, name: &str) -> Result<Outcome> {
     let Some(ifname) = IfName::new(name) else {
         // No kernel interface can have this name: what the kernel answers for an
@@ -89,18 +96,18 @@ fn query(sock: &IfSocket, name: &str) -> Result<Outcome> {
 
     let mtu = match sock.mtu(&ifname) {
         Ok(m) => m as u32,
-        Err(e) if enodev(&e) => return Ok(Outcome::Gone),
+        Err(e) if enodev(&e) => return Ok(gone(name, "SIOCGIFMTU", &e)),
         Err(e) => return Err(io_err(name, "SIOCGIFMTU", e)),
     };
     let flags = match sock.flags(&ifname) {
         Ok(f) => f,
-        Err(e) if enodev(&e) => return Ok(Outcome::Gone),
+        Err(e) if enodev(&e) => return Ok(gone(name, "SIOCGIFFLAGS", &e)),
         Err(e) => return Err(io_err(name, "SIOCGIFFLAGS", e)),
     };
     let (duplex, speed) = match sock.ethtool_gset(&ifname) {
         Ok(l) => (map_duplex(l.duplex), map_speed(l.speed, l.speed_hi)),
         Err(e) if e.raw_os_error().is_some_and(ethtool_errno_tolerated) => (NicDuplex::Unknown, 0),
-        Err(e) if enodev(&e) => return Ok(Outcome::Gone),
+        Err(e) if enodev(&e) => return Ok(gone(name, "SIOCETHTOOL", &e)),
         Err(e) => return Err(io_err(name, "SIOCETHTOOL", e)),
     };
     Ok(Outcome::Stats(NicStats {

@@ -35,7 +35,13 @@ impl Process {
             system: s.stime as f64 / t,
             children_user: s.cutime as f64 / t,
             children_system: s.cstime as f64 / t,
-            iowait: s.delayacct.unwrap_or(0) as f64 / t,
+            iowait: match s.delayacct {
+                Some(v) => v as f64 / t,
+                None => {
+                    crate::debug::debug(|| "can't get blkio_ticks, set iowait to 0".into());
+                    0.0
+                }
+            },
         })
     }
 

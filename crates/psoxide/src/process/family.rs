@@ -99,9 +99,10 @@ impl Process {
                         Ok(s)
                     });
                     match parsed.map_err(|e| match e {
-                        Error::Parse { what, .. } => Error::Parse {
+                        Error::Parse { what, kind, .. } => Error::Parse {
                             path: self.root.path(pid, "stat"),
                             what,
+                            kind,
                         },
                         other => other,
                     }) {

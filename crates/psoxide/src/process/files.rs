@@ -22,12 +22,25 @@ impl Process {
             Ok(d) => d,
             Err(e) => return Err(self.os_error(Failed::File("fd"), e)),
         };
+        // The caller's own process: the pidfds this library holds are not listed
+        // (never regular files; a scan may hold thousands of them, and the kernel
+        // builds an entry for each descriptor it lists).
+        let own = if self.root.hold && self.pid == std::process::id() {
+            super::pidfd::own_fds()
+        } else {
+            Vec::new()
+        };
         let mut fds: Vec<i32> = Vec::new();
-        if let Err(e) = dir.for_each(|name| {
-            if let Some(fd) = std::str::from_utf8(name).ok().and_then(|n| n.parse::<i32>().ok()) {
-                fds.push(fd);
-            }
-        }) {
+        let listed = if own.is_empty() {
+            dir.for_each(|name| {
+                if let Some(fd) = std::str::from_utf8(name).ok().and_then(|n| n.parse::<i32>().ok()) {
+                    fds.push(fd);
+                }
+            })
+        } else {
+            dir.for_each_fd_except(&own, |fd| fds.push(fd))
+        };
+        if let Err(e) = listed {
             return Err(self.os_error(Failed::File("fd"), e));
         }
         let mut out = Vec::new();
@@ -36,6 +49,9 @@ impl Process {
         let mut buf = take_buf();
         let r = (|| {
             for fd in fds {
+                if super::pidfd::is_own_fd(&own, fd) {
+                    continue;
+                }
                 let mut name = [0u8; 24];
                 let name = num_rel("", fd, &mut name);
                 match dir.readlink(name.as_bytes(), &mut link) {
@@ -44,7 +60,11 @@ impl Process {
                         vanished = true;
                         continue;
                     }
-                    Err(e) if matches!(OsErr::of(&e), OsErr::Invalid | OsErr::NameTooLong) => continue,
+                    Err(e) if OsErr::of(&e) == OsErr::Invalid => continue,
+                    Err(e) if OsErr::of(&e) == OsErr::NameTooLong => {
+                        crate::debug::debug(|| format!("ignoring fd/{fd} of pid {}: {e}", self.pid));
+                        continue;
+                    }
                     Err(e) => return Err(self.os_error(Failed::File(&format!("fd/{fd}")), e)),
                 }
                 if link.first() != Some(&b'/') {

@@ -71,6 +71,7 @@ impl Iterator for ProcessIter {
                         Ok(stat) if old.start_ticks == stat.starttime => Ok((old, stat, true)),
                         Ok(_) => {
                             old.st().gone = true;
+                            crate::debug::debug(|| format!("refreshing Process instance for reused PID {pid}"));
                             Process::open(self.host.state(), &self.root, pid, self.verify, false)
                                 .map(|(p, s)| (Arc::new(p), s, false))
                         }

@@ -264,9 +264,10 @@ pub(crate) struct Stat {
 /// only built when there is an error) given the full path of `PID/rel` under `root`.
 fn full_path(root: &ProcRoot, pid: Pid, rel: &str, e: Error) -> Error {
     match e {
-        Error::Parse { what, .. } => Error::Parse {
+        Error::Parse { what, kind, .. } => Error::Parse {
             path: root.path(pid, rel),
             what,
+            kind,
         },
         other => other,
     }
@@ -365,7 +366,11 @@ impl Process {
                     Some(Err(e)) if OsErr::of(&e) == OsErr::NoProcess => return Err(not_found(pid)),
                     // EINVAL: a thread ID (pidfds name thread-group leaders); EMFILE,
                     // ENFILE, ENODEV, EPERM: no pidfd now. None: the budget is spent.
-                    Some(Err(_)) | None => None,
+                    Some(Err(e)) => {
+                        crate::debug::debug(|| format!("pidfd_open({pid}) failed ({e}); use fallback"));
+                        None
+                    }
+                    None => None,
                 }
             } else {
                 None
@@ -480,6 +485,13 @@ impl Process {
             // AccessDenied or an I/O error: the process is there, we cannot tell more.
             Err(_) => true,
         }
+    }
+
+    /// Whether the handle's process is gone and another process has its PID now
+    /// (psutil's `terminated + PID reused`). Exact with a held pidfd; otherwise
+    /// by start time, so a PID recycled within the same clock tick is not seen.
+    pub fn pid_reused(&self) -> bool {
+        !self.is_running() && Self::identity_stat(&self.root, self.pid).is_ok()
     }
 
     /// Fails with psutil's "PID has been reused" `NoSuchProcess` when the process

@@ -20,9 +20,9 @@ use crate::sys::errno::OsErr;
 use crate::sys::process::{nofile_soft_limit, pidfd_info, pidfd_open, pidfd_works, poll_one, PollFlags};
 use crate::sys::process::{PIDFD_INFO_CREDS, PIDFD_INFO_PID};
 use std::io;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Whether `pidfd_open` works here; probed once on the calling process, as psutil
@@ -100,13 +100,56 @@ impl Held {
     /// thread ID; `EMFILE`: no descriptor left).
     pub(crate) fn open(pid: crate::error::Pid) -> Option<io::Result<Held>> {
         let slot = Slot::take()?;
-        Some(pidfd_open(pid).map(|fd| Held { fd, _slot: slot }))
+        Some(pidfd_open(pid).map(|fd| {
+            own_fds_mark(fd.as_raw_fd(), true);
+            Held { fd, _slot: slot }
+        }))
     }
 
     /// The descriptor.
     pub(crate) fn fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        // Unmarked before the descriptor is closed (the field drops after this), so
+        // a marked number is always one of these pidfds, never a reused number.
+        own_fds_mark(self.fd.as_raw_fd(), false);
+    }
+}
+
+/// The descriptor numbers of the pidfds held now, one bit each. Listing the
+/// caller's own descriptors (`open_files()` of itself) skips them without reading
+/// their links: they are never regular files, and a scan may hold hundreds.
+static OWN_FDS: Mutex<Vec<u64>> = Mutex::new(Vec::new());
+
+fn own_fds_mark(fd: i32, held: bool) {
+    let Ok(fd) = usize::try_from(fd) else { return };
+    let mut bits = OWN_FDS.lock().unwrap_or_else(|p| p.into_inner());
+    let (word, bit) = (fd / 64, 1u64 << (fd % 64));
+    if held {
+        if bits.len() <= word {
+            bits.resize(word + 1, 0);
+        }
+        bits[word] |= bit;
+    } else if let Some(w) = bits.get_mut(word) {
+        *w &= !bit;
+    }
+}
+
+/// A copy of the held pidfds' numbers (bit `fd % 64` of word `fd / 64`).
+pub(crate) fn own_fds() -> Vec<u64> {
+    OWN_FDS.lock().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
+/// Whether `fd` is marked in a copy made by [`own_fds`].
+pub(crate) fn is_own_fd(bits: &[u64], fd: i32) -> bool {
+    usize::try_from(fd)
+        .ok()
+        .and_then(|fd| bits.get(fd / 64).map(|w| w & (1u64 << (fd % 64)) != 0))
+        .unwrap_or(false)
 }
 
 /// Milliseconds for `poll()` until `deadline`, rounded up (so a wait never ends

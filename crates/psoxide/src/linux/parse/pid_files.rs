@@ -69,7 +69,7 @@ pub struct PidIo {
 /// Parses `/proc/PID/io`. Every one of the six keys must be present.
 pub fn parse_pid_io(data: &[u8], path: &Path) -> Result<PidIo> {
     if data.is_empty() {
-        return Err(Error::parse(path, "empty file"));
+        return Err(Error::parse_structure(path, "empty file"));
     }
     let mut got = [None::<u64>; 6];
     for line in data.split(|&c| c == b'\n') {

@@ -110,7 +110,8 @@ fn lossy(b: &[u8]) -> String {
 }
 
 fn malformed(path: &Path, lineno: usize, line: &[u8], why: &str) -> Error {
-    Error::parse(
+    // psutil: "error while parsing FILE; malformed line", a RuntimeError.
+    Error::parse_structure(
         path,
         format!("malformed line {lineno} ({why}): {:?}", lossy(line)),
     )

@@ -292,6 +292,42 @@ pub(crate) fn list_dir(path: &Path) -> Result<Vec<OsString>> {
     Ok(out)
 }
 
+/// The first bit at or after `from` that is set (`set`) or clear (`!set`) in the
+/// bitset `bits` (bit `i % 64` of word `i / 64`); bits past its end are clear.
+fn next_bit(bits: &[u64], from: usize, set: bool) -> Option<usize> {
+    let mut word = from / 64;
+    let mut mask = u64::MAX.checked_shl((from % 64) as u32).unwrap_or(0);
+    while word < bits.len() {
+        let w = if set { bits[word] } else { !bits[word] } & mask;
+        if w != 0 {
+            return Some(word * 64 + w.trailing_zeros() as usize);
+        }
+        word += 1;
+        mask = u64::MAX;
+    }
+    if set {
+        None
+    } else {
+        Some(from.max(bits.len() * 64))
+    }
+}
+
+/// The shortest run of marked descriptors [`Dir::for_each_fd_except`] jumps over.
+const MIN_SKIPPED_RUN: usize = 16;
+
+/// The first run of at least `min` consecutive set bits at or after `from`:
+/// `(first, end)` with `end` exclusive.
+fn next_long_run(bits: &[u64], mut from: usize, min: usize) -> Option<(usize, usize)> {
+    loop {
+        let start = next_bit(bits, from, true)?;
+        let end = next_bit(bits, start, false).unwrap_or(start);
+        if end - start >= min {
+            return Some((start, end));
+        }
+        from = end;
+    }
+}
+
 /// Calls `f(name)` for every entry of the directory at `path` (except `.` and `..`),
 /// in directory order: one `open`, `getdents64` calls, one `close`. Errors name the
 /// path.
@@ -437,6 +473,72 @@ impl Dir {
         r
     }
 
+    /// Lists a `/proc/PID/fd` directory: calls `f(fd)` for each open descriptor
+    /// number that is not marked in `skip` (bit `fd % 64` of word `fd / 64`), in
+    /// increasing order. The kernel builds an entry for every descriptor it lists, so
+    /// long runs of marked numbers are not listed at all: the directory's position
+    /// is the descriptor number plus 2 (after `.` and `..`), so the listing jumps over
+    /// each run with `lseek`, reading the stretch before it with a buffer sized to
+    /// the stretch. Short runs (a table fragmented by descriptors closed and reused)
+    /// are listed and filtered: a jump costs two system calls, about what listing
+    /// [`MIN_SKIPPED_RUN`] entries costs.
+    pub(crate) fn for_each_fd_except(&mut self, skip: &[u64], mut f: impl FnMut(i32)) -> io::Result<()> {
+        const ENTRY: usize = 32; // a dirent64 with a name of up to 12 bytes
+        self.listed = true;
+        let mut dents = DENTS.with(|b| b.take());
+        if dents.len() < DENTS_LEN {
+            dents.resize(DENTS_LEN, MaybeUninit::uninit());
+        }
+        let marked = |fd: usize| skip.get(fd / 64).is_some_and(|w| w & (1u64 << (fd % 64)) != 0);
+        let r = (|| {
+            let mut pos = 0usize;
+            loop {
+                let run = next_long_run(skip, pos, MIN_SKIPPED_RUN);
+                if let Some((start, end)) = run {
+                    if start == pos {
+                        pos = end;
+                        continue;
+                    }
+                }
+                let Ok(off) = u64::try_from(pos + 2) else { return Ok(()) };
+                rustix::fs::seek(&self.fd, rustix::fs::SeekFrom::Start(off))?;
+                let len = run.map_or(DENTS_LEN, |(start, _)| ((start - pos) * ENTRY).clamp(2 * ENTRY, DENTS_LEN));
+                let mut it = RawDir::new(&self.fd, &mut dents[..len]);
+                let mut reached_run = false;
+                while let Some(ent) = it.next() {
+                    let ent = match ent {
+                        Ok(ent) => ent,
+                        Err(rustix::io::Errno::INTR) => continue,
+                        Err(e) => return Err(io::Error::from(e)),
+                    };
+                    let Some(fd) = std::str::from_utf8(ent.file_name().to_bytes())
+                        .ok()
+                        .and_then(|n| n.parse::<usize>().ok())
+                    else {
+                        continue; // `.` and `..` (not listed past position 2) or junk
+                    };
+                    if run.is_some_and(|(start, _)| fd >= start) {
+                        reached_run = true;
+                        break;
+                    }
+                    if !marked(fd) {
+                        if let Ok(fd) = i32::try_from(fd) {
+                            f(fd);
+                        }
+                    }
+                }
+                match run {
+                    // The stretch ended at a long run of marked numbers: jump over it.
+                    Some((_, end)) if reached_run => pos = end,
+                    // The directory ended.
+                    _ => return Ok(()),
+                }
+            }
+        })();
+        DENTS.with(|b| b.set(dents));
+        r
+    }
+
     /// Opens `rel` (relative to this directory) read-only.
     pub(crate) fn open_file<P: Arg + Copy>(&self, rel: P) -> io::Result<OwnedFd> {
         Ok(retry_on_intr(|| {
@@ -547,11 +649,85 @@ pub(crate) fn realpath(path: &Path) -> io::Result<std::path::PathBuf> {
     std::fs::canonicalize(path)
 }
 
+/// `fstatvfs(fd)`.
+pub(crate) fn fstatvfs(fd: BorrowedFd<'_>) -> io::Result<rustix::fs::StatVfs> {
+    Ok(retry_on_intr(|| rustix::fs::fstatvfs(fd))?)
+}
+
 /// Device and inode of `path` (following symlinks): compared with
 /// [`Dir::identity`] to notice a directory replaced at the same path.
 pub(crate) fn identity(path: &Path) -> io::Result<(u64, u64)> {
     let st = rustix::fs::stat(path)?;
     Ok((st.st_dev, st.st_ino))
+}
+
+#[cfg(test)]
+mod fd_listing_tests {
+    use super::*;
+    use std::os::fd::AsRawFd;
+
+    #[test]
+    fn next_bit_finds_set_and_clear_bits() {
+        let bits = [0b1011_0000u64, 0, 1 << 63, u64::MAX];
+        assert_eq!(next_bit(&bits, 0, true), Some(4));
+        assert_eq!(next_bit(&bits, 5, true), Some(5));
+        assert_eq!(next_bit(&bits, 6, true), Some(7));
+        assert_eq!(next_bit(&bits, 8, true), Some(191));
+        assert_eq!(next_bit(&bits, 192, true), Some(192));
+        assert_eq!(next_bit(&bits, 256, true), None);
+        assert_eq!(next_bit(&bits, 4, false), Some(6));
+        assert_eq!(next_bit(&bits, 191, false), Some(256));
+        assert_eq!(next_bit(&bits, 1000, false), Some(1000));
+        assert_eq!(next_bit(&[], 3, false), Some(3));
+        assert_eq!(next_bit(&[], 3, true), None);
+        // Runs: bits 4-5 and 7 (short), 191-255 (65 long).
+        assert_eq!(next_long_run(&bits, 0, 16), Some((191, 256)));
+        assert_eq!(next_long_run(&bits, 0, 2), Some((4, 6)));
+        assert_eq!(next_long_run(&bits, 6, 2), Some((191, 256)));
+        assert_eq!(next_long_run(&bits, 200, 16), Some((200, 256)));
+        assert_eq!(next_long_run(&bits, 0, 100), None);
+    }
+
+    /// Marks runs of this process's descriptors and lists /proc/self/fd without
+    /// them: every unmarked descriptor made here is listed, no marked one is, each
+    /// once. (Only descriptors made here are compared: other tests open files too.)
+    #[test]
+    fn fd_listing_skips_marked_runs() {
+        let files: Vec<OwnedFd> = (0..300)
+            .map(|_| rustix::fs::open("/proc/self/stat", OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty()).unwrap())
+            .collect();
+        let nums: Vec<usize> = files.iter().map(|f| f.as_raw_fd() as usize).collect();
+        let max = *nums.iter().max().unwrap();
+        for pattern in 0..5 {
+            let mut skip = vec![0u64; max / 64 + 1];
+            let marked: Vec<usize> = nums
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| match pattern {
+                    0 => false,
+                    1 => *i < 250,              // one long run (jumped over)
+                    2 => (i / 7) % 2 == 0,      // many short runs (listed and filtered)
+                    3 => (i / 40) % 2 == 0,     // long runs between short gaps
+                    _ => i % 2 == 0,            // every other one
+                })
+                .map(|(_, n)| *n)
+                .collect();
+            for n in &marked {
+                skip[n / 64] |= 1 << (n % 64);
+            }
+            let mut d = Dir::open(Path::new("/proc/self/fd")).unwrap();
+            let mut seen = Vec::new();
+            d.for_each_fd_except(&skip, |fd| seen.push(fd as usize)).unwrap();
+            assert!(seen.windows(2).all(|w| w[0] < w[1]), "pattern {pattern}: not increasing");
+            for n in &nums {
+                assert_eq!(seen.contains(n), !marked.contains(n), "pattern {pattern}, fd {n}");
+            }
+            // The same directory handle lists again from the start.
+            let mut all = 0;
+            d.for_each(|_| all += 1).unwrap();
+            assert!(all >= nums.len());
+        }
+    }
 }
 
 #[cfg(test)]
