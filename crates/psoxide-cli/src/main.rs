@@ -1,5 +1,6 @@
 //! The `psoxide` command: a live overview of this machine, and psutil-shaped JSON dumps.
 
+mod cmd;
 mod dump;
 mod overview;
 mod term;
@@ -32,6 +33,10 @@ enum Command {
     /// Print what psutil's system functions return, as one JSON object keyed by
     /// psutil's function names (see docs/dump-json.md for the contract).
     Dump(dump::DumpArgs),
+    /// The classic views: ps, free, df, disks, net, ifconfig, netstat, pstree, pmap,
+    /// sensors, who, pidof, killall, proc.
+    #[command(flatten)]
+    Classic(cmd::Classic),
 }
 
 fn parse_interval(s: &str) -> Result<f64, String> {
@@ -50,6 +55,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let r = match cli.command {
         Some(Command::Dump(args)) => dump::run(&args),
+        Some(Command::Classic(c)) => return cmd::run(c),
         None => overview::run(cli.once, cli.interval),
     };
     match r {
