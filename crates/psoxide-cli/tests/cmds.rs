@@ -12,11 +12,16 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+/// The binary under test: `$PSOXIDE_BIN` when set (scripts/test-cmds.sh runs this
+/// suite as another user on a copy of the release binary), else the one cargo built.
+fn bin() -> PathBuf {
+    std::env::var_os("PSOXIDE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_psoxide")))
+}
+
 fn psoxide(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_psoxide"))
-        .args(args)
-        .output()
-        .expect("run psoxide")
+    Command::new(bin()).args(args).output().expect("run psoxide")
 }
 
 fn ok(args: &[&str]) -> String {
@@ -80,7 +85,14 @@ impl Sleepers {
             .expect("sleep");
         std::fs::copy(sleep, &exe).unwrap();
         let kids = (0..n)
-            .map(|_| Command::new(&exe).arg("600").stdout(Stdio::null()).spawn().unwrap())
+            .map(|_| {
+                Command::new(&exe)
+                    .arg("600")
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
             .collect();
         // Until exec has happened the children still show the test's name.
         let s = Sleepers { name, dir, kids };
@@ -135,7 +147,10 @@ fn free_bytes_agree_with_procps_free() {
     let Some(after) = free_b() else { return };
     let header = ok(&["free", "-b"]);
     let heads: Vec<&str> = header.lines().next().unwrap().split_whitespace().collect();
-    assert_eq!(heads, ["total", "used", "free", "shared", "buff/cache", "available"]);
+    assert_eq!(
+        heads,
+        ["total", "used", "free", "shared", "buff/cache", "available"]
+    );
     const SLACK: u64 = 64 << 20; // what other processes allocate between two reads
     for row in ["Mem:", "Swap:"] {
         let (b, o, a) = (&before[row], &ours[row], &after[row]);
@@ -144,7 +159,14 @@ fn free_bytes_agree_with_procps_free() {
         for i in 1..o.len() {
             let lo = b[i].min(a[i]).saturating_sub(SLACK);
             let hi = b[i].max(a[i]) + SLACK;
-            assert!((lo..=hi).contains(&o[i]), "{row} column {} = {} not within free's {}..{}", heads[i], o[i], lo, hi);
+            assert!(
+                (lo..=hi).contains(&o[i]),
+                "{row} column {} = {} not within free's {}..{}",
+                heads[i],
+                o[i],
+                lo,
+                hi
+            );
         }
     }
     // -k, -m and -g are the byte counts truncated, as procps prints them.
@@ -156,7 +178,12 @@ fn free_bytes_agree_with_procps_free() {
     // The default is human-readable like free -h.
     let human = ok(&["free"]);
     let theirs = need("free", &["-h"]).unwrap();
-    let tot = |s: &str| s.lines().nth(1).and_then(|l| l.split_whitespace().nth(1)).map(str::to_string);
+    let tot = |s: &str| {
+        s.lines()
+            .nth(1)
+            .and_then(|l| l.split_whitespace().nth(1))
+            .map(str::to_string)
+    };
     assert_eq!(tot(&human), tot(&theirs), "free vs free -h:\n{human}\n{theirs}");
 }
 
@@ -165,10 +192,27 @@ fn free_json_is_the_library_values() {
     let v = json(&["free", "--json"]);
     let vm = psoxide::virtual_memory().unwrap();
     assert_eq!(v["virtual_memory"]["total"].as_u64(), Some(vm.total));
-    let keys: Vec<&str> = v["virtual_memory"].as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: Vec<&str> = v["virtual_memory"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(
         keys,
-        ["total", "available", "percent", "used", "free", "active", "inactive", "buffers", "cached", "shared", "slab"]
+        [
+            "total",
+            "available",
+            "percent",
+            "used",
+            "free",
+            "active",
+            "inactive",
+            "buffers",
+            "cached",
+            "shared",
+            "slab"
+        ]
     );
     let sw = psoxide::swap_memory().unwrap();
     assert_eq!(v["swap_memory"]["total"].as_u64(), Some(sw.total));
@@ -203,13 +247,22 @@ fn df_bytes_agree_with_df_b1() {
         let w: Vec<&str> = l.split_whitespace().collect();
         // Filesystem Size Used Avail Use% Mounted on
         let mp = w[5..].join(" ");
-        let (Some(b), Some(a)) = (before.get(&mp), after.get(&mp)) else { continue };
+        let (Some(b), Some(a)) = (before.get(&mp), after.get(&mp)) else {
+            continue;
+        };
         let n = |i: usize| w[i].parse::<u64>().unwrap();
         assert_eq!(n(1), b.0, "{mp}: size");
         const SLACK: u64 = 256 << 20; // builds running next to the tests write files
-        let inside = |x: u64, p: u64, q: u64| (p.min(q).saturating_sub(SLACK)..=p.max(q) + SLACK).contains(&x);
+        let inside =
+            |x: u64, p: u64, q: u64| (p.min(q).saturating_sub(SLACK)..=p.max(q) + SLACK).contains(&x);
         assert!(inside(n(2), b.1, a.1), "{mp}: used {} vs {} / {}", n(2), b.1, a.1);
-        assert!(inside(n(3), b.2, a.2), "{mp}: avail {} vs {} / {}", n(3), b.2, a.2);
+        assert!(
+            inside(n(3), b.2, a.2),
+            "{mp}: avail {} vs {} / {}",
+            n(3),
+            b.2,
+            a.2
+        );
         compared += 1;
     }
     assert!(compared > 0, "no mount point in common:\n{ours}");
@@ -217,7 +270,19 @@ fn df_bytes_agree_with_df_b1() {
     let v = json(&["df", "--json"]);
     let first = &v.as_array().unwrap()[0];
     let keys: Vec<&str> = first.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["device", "mountpoint", "fstype", "opts", "total", "used", "free", "percent"]);
+    assert_eq!(
+        keys,
+        [
+            "device",
+            "mountpoint",
+            "fstype",
+            "opts",
+            "total",
+            "used",
+            "free",
+            "percent"
+        ]
+    );
     let u = psoxide::disk_usage(first["mountpoint"].as_str().unwrap()).unwrap();
     assert_eq!(first["total"].as_u64(), Some(u.total));
 }
@@ -243,12 +308,26 @@ fn table(text: &str, header: bool) -> HashMap<u32, Vec<String>> {
 fn ps_columns_agree_with_procps_ps() {
     let kids = Sleepers::new("ps", 2);
     let cols = "pid,ppid,user,ni,nlwp,comm";
-    let Some(before) = ps_table(&["-eo", cols, "--no-headers"]) else { return };
-    let ours = table(&ok(&["ps", "-o", "pid,ppid,username,nice,num_threads,name", "--no-headers"]), false);
-    let Some(after) = ps_table(&["-eo", cols, "--no-headers"]) else { return };
+    let Some(before) = ps_table(&["-eo", cols, "--no-headers"]) else {
+        return;
+    };
+    let ours = table(
+        &ok(&[
+            "ps",
+            "-o",
+            "pid,ppid,username,nice,num_threads,name",
+            "--no-headers",
+        ]),
+        false,
+    );
+    let Some(after) = ps_table(&["-eo", cols, "--no-headers"]) else {
+        return;
+    };
     let mut compared = 0;
     for (pid, o) in &ours {
-        let (Some(b), Some(a)) = (before.get(pid), after.get(pid)) else { continue };
+        let (Some(b), Some(a)) = (before.get(pid), after.get(pid)) else {
+            continue;
+        };
         if a != b || o.len() != b.len() {
             continue; // changed between the reads (or a name with a space)
         }
@@ -271,7 +350,12 @@ fn ps_columns_agree_with_procps_ps() {
         assert_eq!(ours[&k][5], kids.name, "the test's child is listed by name");
     }
     // rss and vms in bytes against ps's KiB, for the (idle, stable) children.
-    let list = kids.pids().iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+    let list = kids
+        .pids()
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     let mine = table(&ok(&["ps", "-b", "-o", "pid,rss,vms", "--pid", &list]), true);
     let theirs = ps_table(&["-o", "pid=,rss=,vsz=", "-p", &list]).unwrap();
     for k in kids.pids() {
@@ -291,10 +375,28 @@ fn ps_filters_sort_tree_and_json() {
     assert_eq!(got, kids.pids().into_iter().collect());
     // --user with the children's owner finds them; a user with none finds none.
     let user = psoxide::Process::new(me).unwrap().username().unwrap();
-    let text = ok(&["ps", "--user", &user, "--name", &kids.name, "-o", "pid", "--no-headers"]);
+    let text = ok(&[
+        "ps",
+        "--user",
+        &user,
+        "--name",
+        &kids.name,
+        "-o",
+        "pid",
+        "--no-headers",
+    ]);
     assert_eq!(text.lines().count(), 3, "{text}");
     // --sort -pid: descending.
-    let text = ok(&["ps", "--name", &kids.name, "-o", "pid", "--sort", "-pid", "--no-headers"]);
+    let text = ok(&[
+        "ps",
+        "--name",
+        &kids.name,
+        "-o",
+        "pid",
+        "--sort",
+        "-pid",
+        "--no-headers",
+    ]);
     let order: Vec<u32> = text.lines().map(|l| l.trim().parse().unwrap()).collect();
     let mut want = kids.pids();
     want.sort_unstable_by(|a, b| b.cmp(a));
@@ -302,42 +404,73 @@ fn ps_filters_sort_tree_and_json() {
     // --tree: the children come right after this test process, indented.
     let text = ok(&["ps", "--tree", "-o", "pid,name"]);
     let lines: Vec<&str> = text.lines().collect();
-    let at = lines.iter().position(|l| l.split_whitespace().next() == Some(&me.to_string())).unwrap();
-    let below: Vec<&str> = lines[at + 1..].iter().take_while(|l| l.contains("\\_ ")).copied().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.split_whitespace().next() == Some(&me.to_string()))
+        .unwrap();
+    let below: Vec<&str> = lines[at + 1..]
+        .iter()
+        .take_while(|l| l.contains("\\_ "))
+        .copied()
+        .collect();
     for k in kids.pids() {
         assert!(
-            below.iter().any(|l| l.split_whitespace().next() == Some(&k.to_string()) && l.contains(&format!("\\_ {}", kids.name))),
+            below
+                .iter()
+                .any(|l| l.split_whitespace().next() == Some(&k.to_string())
+                    && l.contains(&format!("\\_ {}", kids.name))),
             "child {k} not below {me}:\n{text}"
         );
     }
     // --json: as_dict() of the attributes behind the columns, as the library gives them.
-    let v = json(&["ps", "--pid", &kids.pids()[0].to_string(), "-o", "pid,ppid,name,rss,username", "--json"]);
+    let v = json(&[
+        "ps",
+        "--pid",
+        &kids.pids()[0].to_string(),
+        "-o",
+        "pid,ppid,name,rss,username",
+        "--json",
+    ]);
     let obj = v.as_array().unwrap()[0].as_object().unwrap();
     let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
     assert_eq!(keys, ["pid", "ppid", "name", "memory_info", "username"]);
     let p = psoxide::Process::new(kids.pids()[0]).unwrap();
     assert_eq!(obj["ppid"].as_u64(), Some(u64::from(p.ppid().unwrap())));
     assert_eq!(obj["name"].as_str(), Some(p.name().unwrap().as_str()));
-    assert_eq!(obj["memory_info"]["vms"].as_u64(), Some(p.memory_info().unwrap().vms));
+    assert_eq!(
+        obj["memory_info"]["vms"].as_u64(),
+        Some(p.memory_info().unwrap().vms)
+    );
     assert_eq!(obj["username"].as_str(), Some(user.as_str()));
     // Every process of a whole-table --json is an object with a pid.
     let all = json(&["ps", "--json", "-o", "pid,name"]);
-    assert!(all.as_array().unwrap().iter().any(|x| x["pid"].as_u64() == Some(u64::from(me))));
+    assert!(all
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["pid"].as_u64() == Some(u64::from(me))));
 }
 
 #[test]
 fn ps_never_truncates_when_piped() {
+    use std::os::unix::process::CommandExt;
+    // A 3000-character argv[0]: killing the child ends everything (no grandchild).
     let long = "x".repeat(3000);
-    let mut child = Command::new("sh")
-        .args(["-c", "sleep 600; : $0", &long])
+    let mut child = Command::new("sleep")
+        .arg0(&long)
+        .arg("600")
         .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let pid = child.id().to_string();
     let text = ok(&["ps", "--pid", &pid, "-o", "pid,cmdline"]);
     let _ = child.kill();
     let _ = child.wait();
-    assert!(text.contains(&long), "the 3000-character argument was cut:\n{text}");
+    assert!(
+        text.contains(&long),
+        "the 3000-character argument was cut:\n{text}"
+    );
 }
 
 #[test]
@@ -345,11 +478,22 @@ fn ps_cpu_percent_is_sampled_over_the_interval() {
     // A busy child shows clearly above zero over a 0.3 s window.
     let mut busy = Command::new("sh")
         .args(["-c", "while :; do :; done"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(100));
     let pid = busy.id().to_string();
-    let v = json(&["ps", "--pid", &pid, "-o", "pid,cpu_percent", "--interval", "0.3", "--json"]);
+    let v = json(&[
+        "ps",
+        "--pid",
+        &pid,
+        "-o",
+        "pid,cpu_percent",
+        "--interval",
+        "0.3",
+        "--json",
+    ]);
     let _ = busy.kill();
     let _ = busy.wait();
     let pct = v[0]["cpu_percent"].as_f64().unwrap();
@@ -433,16 +577,24 @@ fn killall_dry_run_lists_and_a_real_kill_kills() {
 
 #[test]
 fn pstree_lists_the_processes_pstree_p_lists() {
-    let Some(before) = need("pstree", &["-p", "-A", "-l", "1"]) else { return };
+    let Some(before) = need("pstree", &["-p", "-A", "-l", "1"]) else {
+        return;
+    };
     let ours = ok(&["pstree", "-A", "1"]);
-    let Some(after) = need("pstree", &["-p", "-A", "-l", "1"]) else { return };
+    let Some(after) = need("pstree", &["-p", "-A", "-l", "1"]) else {
+        return;
+    };
     // name(pid) items; threads are {name}(tid) in pstree -p and not processes.
     let pids = |s: &str| -> BTreeSet<u32> {
         let mut out = BTreeSet::new();
         let b = s.as_bytes();
         for (i, _) in s.match_indices('(') {
-            let Some(close) = s[i + 1..].find(')') else { continue };
-            let Ok(pid) = s[i + 1..i + 1 + close].parse::<u32>() else { continue };
+            let Some(close) = s[i + 1..].find(')') else {
+                continue;
+            };
+            let Ok(pid) = s[i + 1..i + 1 + close].parse::<u32>() else {
+                continue;
+            };
             if i > 0 && b[i - 1] == b'}' {
                 continue;
             }
@@ -453,11 +605,17 @@ fn pstree_lists_the_processes_pstree_p_lists() {
     let (b, o, a) = (pids(&before), pids(&ours), pids(&after));
     let stable: BTreeSet<u32> = b.intersection(&a).copied().collect();
     let missing: Vec<&u32> = stable.difference(&o).collect();
-    assert!(missing.is_empty(), "in pstree -p but not ours: {missing:?}\n{ours}");
+    assert!(
+        missing.is_empty(),
+        "in pstree -p but not ours: {missing:?}\n{ours}"
+    );
     let either: BTreeSet<u32> = b.union(&a).copied().collect();
     let extra: Vec<&u32> = o.difference(&either).collect();
     // Ours may list a process born between the reads (this very psoxide is one).
-    assert!(extra.len() <= 3, "ours lists processes pstree does not: {extra:?}");
+    assert!(
+        extra.len() <= 3,
+        "ours lists processes pstree does not: {extra:?}"
+    );
     // The nesting: every child in the JSON tree has the parent ppid() says.
     let v = json(&["pstree", "--json"]);
     fn walk(v: &Value, parent: Option<u64>, n: &mut usize) {
@@ -486,26 +644,37 @@ fn netstat_shows_a_listening_socket_with_its_pid_and_program() {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
     let me = std::process::id();
-    let v = json(&["netstat", "--kind", "tcp4", "--state", "listen", "--json"]);
-    let mine = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["laddr"]["port"].as_u64() == Some(u64::from(port)))
-        .unwrap_or_else(|| panic!("port {port} not listed: {v}"));
-    assert_eq!(mine["laddr"]["ip"], "127.0.0.1");
-    assert_eq!(mine["status"], "LISTEN");
-    assert_eq!(mine["pid"].as_u64(), Some(u64::from(me)));
-    assert_eq!(mine["type"].as_i64(), Some(1));
-    assert_eq!(mine["family"].as_i64(), Some(2));
     let name = psoxide::Process::new(me).unwrap().name().unwrap();
-    assert_eq!(mine["name"].as_str(), Some(name.as_str()));
-    // The table: the same socket with PID/Program.
-    let text = ok(&["netstat", "-l", "--pid", &me.to_string()]);
-    assert!(
-        text.lines().any(|r| r.contains(&format!("127.0.0.1:{port}")) && r.contains(&format!("{me}/"))),
-        "{text}"
-    );
+    // Other tests of this binary spawn children at the same time; between fork and
+    // exec a child holds a copy of the listener, and the socket is then attributed to
+    // it (psutil's rule: the last process listed). So a few attempts are allowed.
+    let mut last = String::new();
+    for _ in 0..20 {
+        let v = json(&["netstat", "--kind", "tcp4", "--state", "listen", "--json"]);
+        let mine = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["laddr"]["port"].as_u64() == Some(u64::from(port)))
+            .unwrap_or_else(|| panic!("port {port} not listed: {v}"))
+            .clone();
+        assert_eq!(mine["laddr"]["ip"], "127.0.0.1");
+        assert_eq!(mine["status"], "LISTEN");
+        assert_eq!(mine["type"].as_i64(), Some(1));
+        assert_eq!(mine["family"].as_i64(), Some(2));
+        // The table: the same socket with PID/Program.
+        let text = ok(&["netstat", "-l", "--pid", &me.to_string()]);
+        let row = text
+            .lines()
+            .any(|r| r.contains(&format!("127.0.0.1:{port}")) && r.contains(&format!("{me}/")));
+        if mine["pid"].as_u64() == Some(u64::from(me)) && row {
+            assert_eq!(mine["name"].as_str(), Some(name.as_str()));
+            return;
+        }
+        last = format!("{mine}\n{text}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the listener was never attributed to pid {me}:\n{last}");
 }
 
 #[test]
@@ -514,7 +683,12 @@ fn pmap_groups_maps_as_the_library_does() {
     let pid = kids.pids()[0];
     let v = json(&["pmap", &pid.to_string(), "--json"]);
     let lib = psoxide::Process::new(pid).unwrap().memory_maps(true).unwrap();
-    let paths: Vec<&str> = v.as_array().unwrap().iter().map(|m| m["path"].as_str().unwrap()).collect();
+    let paths: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["path"].as_str().unwrap())
+        .collect();
     let want: Vec<&str> = lib.iter().map(|m| m.path.as_str()).collect();
     assert_eq!(paths, want);
     assert!(paths.iter().any(|p| p.ends_with(&kids.name)), "{paths:?}");
@@ -562,7 +736,10 @@ fn who_sensors_ifconfig_disks_net_json_match_the_library() {
     let v = json(&["sensors", "--json"]);
     let t = psoxide::sensors_temperatures(false).unwrap();
     assert_eq!(v["temperatures"].as_object().unwrap().len(), t.len());
-    assert_eq!(v["battery"].is_null(), psoxide::sensors_battery().unwrap().is_none());
+    assert_eq!(
+        v["battery"].is_null(),
+        psoxide::sensors_battery().unwrap().is_none()
+    );
     let v = json(&["ifconfig", "--json"]);
     let addrs = psoxide::net_if_addrs().unwrap();
     for nic in addrs.keys() {
@@ -570,18 +747,36 @@ fn who_sensors_ifconfig_disks_net_json_match_the_library() {
     }
     let lo = &v["lo"];
     assert_eq!(lo["stats"]["isup"], true);
-    assert!(lo["addrs"].as_array().unwrap().iter().any(|a| a["address"] == "127.0.0.1"));
+    assert!(lo["addrs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["address"] == "127.0.0.1"));
     assert!(lo["io"]["bytes_recv"].as_u64().is_some());
     let v = json(&["net", "--interval", "0.2", "--json"]);
     let interval = v["interval"].as_f64().unwrap();
     assert!((0.2..2.0).contains(&interval), "{interval}");
     let lo = &v["pernic"]["lo"];
-    for k in ["bytes_sent", "bytes_recv", "packets_sent", "packets_recv", "errin", "errout", "dropin", "dropout"] {
+    for k in [
+        "bytes_sent",
+        "bytes_recv",
+        "packets_sent",
+        "packets_recv",
+        "errin",
+        "errout",
+        "dropin",
+        "dropout",
+    ] {
         assert!(lo[k].as_f64().is_some_and(|x| x >= 0.0), "lo.{k}: {lo}");
     }
     let v = json(&["disks", "--interval", "0.2", "--json"]);
     let per = psoxide::disk_io_counters_perdisk(false).unwrap();
-    let got: BTreeSet<&str> = v["perdisk"].as_object().unwrap().keys().map(String::as_str).collect();
+    let got: BTreeSet<&str> = v["perdisk"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     let want: BTreeSet<&str> = per.keys().map(String::as_str).collect();
     assert_eq!(got, want);
 }
@@ -602,10 +797,16 @@ fn bad_arguments_exit_2_with_clear_messages() {
     assert!(e.contains("non-negative integer"), "{e}");
     let (c, e) = err(&["dump", "--procs", "--attrs", "bogus"]);
     assert_eq!(c, Some(2));
-    assert!(e.contains("invalid attr name 'bogus'") && e.contains("cmdline, cpu_affinity"), "{e}");
+    assert!(
+        e.contains("invalid attr name 'bogus'") && e.contains("cmdline, cpu_affinity"),
+        "{e}"
+    );
     let (c, e) = err(&["ps", "-o", "pid,bogus"]);
     assert_eq!(c, Some(2));
-    assert!(e.contains("unknown column \"bogus\"") && e.contains("pid, ppid, name"), "{e}");
+    assert!(
+        e.contains("unknown column \"bogus\"") && e.contains("pid, ppid, name"),
+        "{e}"
+    );
     let (c, e) = err(&["ps", "--sort", "-bogus"]);
     assert_eq!(c, Some(2));
     assert!(e.contains("valid keys"), "{e}");
@@ -629,7 +830,10 @@ fn bad_arguments_exit_2_with_clear_messages() {
     };
     let (c, e) = err(&["proc", &dead.to_string()]);
     assert_eq!(c, Some(1));
-    assert!(e.contains(&format!("pid {dead}")) && e.contains("NoSuchProcess"), "{e}");
+    assert!(
+        e.contains(&format!("pid {dead}")) && e.contains("NoSuchProcess"),
+        "{e}"
+    );
     let (c, e) = err(&["ps", "--pid", &dead.to_string()]);
     assert_eq!(c, Some(1));
     assert!(e.contains(&format!("pid {dead}")), "{e}");
@@ -638,8 +842,8 @@ fn bad_arguments_exit_2_with_clear_messages() {
 #[test]
 fn every_subcommand_has_help_with_examples() {
     for sub in [
-        "ps", "free", "df", "disks", "net", "ifconfig", "netstat", "pstree", "pmap", "sensors", "who", "pidof", "killall",
-        "proc",
+        "ps", "free", "df", "disks", "net", "ifconfig", "netstat", "pstree", "pmap", "sensors", "who",
+        "pidof", "killall", "proc",
     ] {
         let text = ok(&[sub, "--help"]);
         assert!(text.contains("Examples:"), "{sub} --help:\n{text}");

@@ -60,8 +60,20 @@ pub fn run(a: &DfArgs) -> Outcome {
                 .filter(|p| canon.starts_with(&p.mountpoint))
                 .max_by_key(|p| p.mountpoint.len());
             match best {
-                Some(p) => rows.push((p.device.clone(), p.mountpoint.clone(), p.fstype.clone(), p.opts.clone(), Ok(u))),
-                None => rows.push(("-".into(), path.display().to_string(), "-".into(), String::new(), Ok(u))),
+                Some(p) => rows.push((
+                    p.device.clone(),
+                    p.mountpoint.clone(),
+                    p.fstype.clone(),
+                    p.opts.clone(),
+                    Ok(u),
+                )),
+                None => rows.push((
+                    "-".into(),
+                    path.display().to_string(),
+                    "-".into(),
+                    String::new(),
+                    Ok(u),
+                )),
             }
         }
     }
@@ -109,7 +121,12 @@ pub fn run(a: &DfArgs) -> Outcome {
                 r.push(fs.clone());
             }
             match u {
-                Ok(u) => r.extend([fmt(u.total, unit), fmt(u.used, unit), fmt(u.free, unit), format!("{}%", pct(u.percent))]),
+                Ok(u) => r.extend([
+                    fmt(u.total, unit),
+                    fmt(u.used, unit),
+                    fmt(u.free, unit),
+                    format!("{}%", pct(u.percent)),
+                ]),
                 Err(e) => {
                     eprintln!("psoxide: df: {mp}: {}", error_text(e));
                     failed = true;

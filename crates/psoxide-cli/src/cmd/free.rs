@@ -32,7 +32,10 @@ pub fn run(a: &FreeArgs) -> Outcome {
     let sw = psoxide::swap_memory()?;
     if a.json.json {
         let mut m = serde_json::Map::new();
-        m.insert("virtual_memory".into(), serde_json::to_value(vm).unwrap_or_default());
+        m.insert(
+            "virtual_memory".into(),
+            serde_json::to_value(vm).unwrap_or_default(),
+        );
         m.insert("swap_memory".into(), serde_json::to_value(sw).unwrap_or_default());
         return emit_json(&m, a.json.pretty);
     }
@@ -52,7 +55,13 @@ pub fn run(a: &FreeArgs) -> Outcome {
     }
     heads.push(("available", Align::Right));
     let mut t = Table::new(heads);
-    let mut mem = vec!["Mem:".to_string(), f(vm.total), f(vm.used), f(vm.free), f(vm.shared)];
+    let mut mem = vec![
+        "Mem:".to_string(),
+        f(vm.total),
+        f(vm.used),
+        f(vm.free),
+        f(vm.shared),
+    ];
     if a.wide {
         mem.push(f(vm.buffers));
         mem.push(f(vm.cached));

@@ -58,12 +58,18 @@ pub fn run(a: &IfconfigArgs) -> Outcome {
         let mut m = Map::new();
         for n in &names {
             let mut o = Map::new();
-            o.insert("stats".into(), serde_json::to_value(stats.get(n)).unwrap_or(Value::Null));
+            o.insert(
+                "stats".into(),
+                serde_json::to_value(stats.get(n)).unwrap_or(Value::Null),
+            );
             o.insert(
                 "addrs".into(),
                 serde_json::to_value(addrs.get(n).cloned().unwrap_or_default()).unwrap_or(Value::Null),
             );
-            o.insert("io".into(), serde_json::to_value(io.get(n)).unwrap_or(Value::Null));
+            o.insert(
+                "io".into(),
+                serde_json::to_value(io.get(n)).unwrap_or(Value::Null),
+            );
             m.insert(n.clone(), Value::Object(o));
         }
         return emit_json(&m, a.json.pretty);
@@ -91,7 +97,12 @@ pub fn run(a: &IfconfigArgs) -> Outcome {
         }
         out.push('\n');
         for ad in addrs.get(n).map(Vec::as_slice).unwrap_or_default() {
-            let _ = write!(out, "    {:<6} {}", family(ad.family), ad.address.as_deref().unwrap_or("-"));
+            let _ = write!(
+                out,
+                "    {:<6} {}",
+                family(ad.family),
+                ad.address.as_deref().unwrap_or("-")
+            );
             if let Some(m) = &ad.netmask {
                 let _ = write!(out, "  netmask {m}");
             }

@@ -39,21 +39,23 @@ pub struct RateArgs {
     json: JsonArgs,
 }
 
+/// Per name: (each field per second, the later reading's fields).
+type Rates = IndexMap<String, (Map<String, Value>, Map<String, Value>)>;
+
 /// Per-second rates of every field of two readings of named counters.
-fn rates<T: serde::Serialize>(
-    before: &IndexMap<String, T>,
-    after: &IndexMap<String, T>,
-    secs: f64,
-) -> IndexMap<String, (Map<String, Value>, Map<String, Value>)> {
+fn rates<T: serde::Serialize>(before: &IndexMap<String, T>, after: &IndexMap<String, T>, secs: f64) -> Rates {
     let mut out = IndexMap::new();
     for (name, a) in after {
         let Some(b) = before.get(name) else { continue };
-        let (Ok(Value::Object(a)), Ok(Value::Object(b))) = (serde_json::to_value(a), serde_json::to_value(b)) else {
+        let (Ok(Value::Object(a)), Ok(Value::Object(b))) = (serde_json::to_value(a), serde_json::to_value(b))
+        else {
             continue;
         };
         let mut r = Map::new();
         for (k, va) in &a {
-            let (Some(x), Some(y)) = (va.as_u64(), b.get(k).and_then(Value::as_u64)) else { continue };
+            let (Some(x), Some(y)) = (va.as_u64(), b.get(k).and_then(Value::as_u64)) else {
+                continue;
+            };
             r.insert(k.clone(), json!(x.saturating_sub(y) as f64 / secs));
         }
         out.insert(name.clone(), (r, a));

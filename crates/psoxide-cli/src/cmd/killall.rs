@@ -21,7 +21,10 @@ no process or a signal could not be sent (the message names the PID).";
 pub struct Signal(pub i32);
 
 fn signal_names() -> Vec<&'static str> {
-    (1..=64).filter_map(psoxide::signal_name).map(|n| n.trim_start_matches("SIG")).collect()
+    (1..=64)
+        .filter_map(psoxide::signal_name)
+        .map(|n| n.trim_start_matches("SIG"))
+        .collect()
 }
 
 /// Parses a signal: a number (1-64), or a name with or without `SIG`, any case.
@@ -34,11 +37,20 @@ pub fn parse_signal(s: &str) -> Result<Signal, String> {
         };
     }
     let up = t.to_ascii_uppercase();
-    let want = if up.starts_with("SIG") { up } else { format!("SIG{up}") };
+    let want = if up.starts_with("SIG") {
+        up
+    } else {
+        format!("SIG{up}")
+    };
     (1..=64)
         .find(|&n| psoxide::signal_name(n) == Some(want.as_str()))
         .map(Signal)
-        .ok_or_else(|| format!("unknown signal {t:?}; accepted: 1-64 or {}", signal_names().join(", ")))
+        .ok_or_else(|| {
+            format!(
+                "unknown signal {t:?}; accepted: 1-64 or {}",
+                signal_names().join(", ")
+            )
+        })
 }
 
 /// Options of `psoxide killall`.
@@ -78,7 +90,9 @@ pub fn run(a: &KillallArgs) -> Outcome {
             continue;
         }
         let Some(info) = p.prefetched() else { continue };
-        let Some(AttrValue::Name(name)) = info.get(Attr::Name) else { continue };
+        let Some(AttrValue::Name(name)) = info.get(Attr::Name) else {
+            continue;
+        };
         if !a.names.contains(name) {
             continue;
         }
@@ -100,7 +114,9 @@ pub fn run(a: &KillallArgs) -> Outcome {
         }
     }
     let sig = a.signal.0;
-    let signame = psoxide::signal_name(sig).map(str::to_string).unwrap_or_else(|| sig.to_string());
+    let signame = psoxide::signal_name(sig)
+        .map(str::to_string)
+        .unwrap_or_else(|| sig.to_string());
     let mut out = String::new();
     for (p, name) in &matched {
         if a.dry_run {

@@ -183,8 +183,13 @@ pub fn parse_pid(s: &str) -> Result<psoxide::Pid, String> {
     }
     match t.parse::<u64>() {
         Ok(v) if v <= i32::MAX as u64 => Ok(v as psoxide::Pid),
-        Ok(v) => Err(format!("pid {v} is out of range: the largest pid is {}", i32::MAX)),
-        Err(_) => Err(format!("invalid pid {t:?}: expected a non-negative integer, e.g. 1")),
+        Ok(v) => Err(format!(
+            "pid {v} is out of range: the largest pid is {}",
+            i32::MAX
+        )),
+        Err(_) => Err(format!(
+            "invalid pid {t:?}: expected a non-negative integer, e.g. 1"
+        )),
     }
 }
 
@@ -278,8 +283,12 @@ mod tests {
     fn pids_are_checked_with_clear_messages() {
         assert_eq!(parse_pid("42"), Ok(42));
         assert_eq!(parse_pid("0"), Ok(0));
-        assert!(parse_pid("-1").unwrap_err().contains("non-negative integer, got -1"));
-        assert!(parse_pid("abc").unwrap_err().contains("expected a non-negative integer"));
+        assert!(parse_pid("-1")
+            .unwrap_err()
+            .contains("non-negative integer, got -1"));
+        assert!(parse_pid("abc")
+            .unwrap_err()
+            .contains("expected a non-negative integer"));
         assert!(parse_pid("99999999999").unwrap_err().contains("out of range"));
     }
 

@@ -107,7 +107,10 @@ pub fn run(a: &NetstatArgs) -> Outcome {
         states.push(ConnectionStatus::Listen);
     }
     let conns = psoxide::net_connections(a.kind).map_err(|e| {
-        Fail::Runtime(format!("netstat: reading the socket tables: {}", super::error_text(&e)))
+        Fail::Runtime(format!(
+            "netstat: reading the socket tables: {}",
+            super::error_text(&e)
+        ))
     })?;
     let conns: Vec<_> = conns
         .into_iter()
@@ -153,7 +156,13 @@ pub fn run(a: &NetstatArgs) -> Outcome {
             ConnectionStatus::None => String::new(),
             s => s.value().to_string(),
         };
-        t.row(vec![proto(c.family, c.type_), addr(&c.laddr), addr(&c.raddr), state, prog]);
+        t.row(vec![
+            proto(c.family, c.type_),
+            addr(&c.laddr),
+            addr(&c.raddr),
+            state,
+            prog,
+        ]);
     }
     emit(&t.render(None))
 }
@@ -166,7 +175,9 @@ mod tests {
     fn states_and_kinds_are_checked() {
         assert_eq!(parse_state("listen"), Ok(ConnectionStatus::Listen));
         assert_eq!(parse_state("CONN_TIME_WAIT"), Ok(ConnectionStatus::TimeWait));
-        assert!(parse_state("bogus").unwrap_err().contains("ESTABLISHED, SYN_SENT"));
+        assert!(parse_state("bogus")
+            .unwrap_err()
+            .contains("ESTABLISHED, SYN_SENT"));
         assert!(parse_kind("tcp9").unwrap_err().contains("'tcp4'"));
     }
 }

@@ -43,7 +43,13 @@ fn base(s: &OsStr) -> &OsStr {
 
 /// True when `want` names the program of a process with this command line, exe and
 /// name.
-pub fn matches(want: &str, cmdline: Option<&[std::ffi::OsString]>, exe: Option<&Path>, name: Option<&str>, workers: bool) -> bool {
+pub fn matches(
+    want: &str,
+    cmdline: Option<&[std::ffi::OsString]>,
+    exe: Option<&Path>,
+    name: Option<&str>,
+    workers: bool,
+) -> bool {
     let w = OsStr::new(want);
     let wb = base(w);
     if let Some(arg0) = cmdline.and_then(|c| c.first()) {
@@ -86,7 +92,10 @@ pub fn run(a: &PidofArgs) -> Outcome {
             Some(AttrValue::Name(n)) => Some(n.as_str()),
             _ => None,
         };
-        if a.names.iter().any(|n| matches(n, cmdline, exe, name, a.with_workers)) {
+        if a.names
+            .iter()
+            .any(|n| matches(n, cmdline, exe, name, a.with_workers))
+        {
             found.push(p.pid());
         }
     }
@@ -117,7 +126,13 @@ mod tests {
         assert!(matches("sshd", Some(&c), None, None, false));
         assert!(matches("/usr/sbin/sshd", Some(&c), None, None, false));
         assert!(!matches("ssh", Some(&c), None, None, false));
-        assert!(matches("python3.11", Some(&[OsString::from("python3")]), Some(Path::new("/usr/bin/python3.11")), None, false));
+        assert!(matches(
+            "python3.11",
+            Some(&[OsString::from("python3")]),
+            Some(Path::new("/usr/bin/python3.11")),
+            None,
+            false
+        ));
         assert!(!matches("kthreadd", Some(&[]), None, Some("kthreadd"), false));
         assert!(matches("kthreadd", Some(&[]), None, Some("kthreadd"), true));
     }

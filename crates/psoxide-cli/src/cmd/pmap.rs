@@ -104,7 +104,12 @@ pub fn run(a: &PmapArgs) -> Outcome {
         .cmdline()
         .ok()
         .filter(|c| !c.is_empty())
-        .map(|c| c.iter().map(|x| x.to_string_lossy().into_owned()).collect::<Vec<_>>().join(" "))
+        .map(|c| {
+            c.iter()
+                .map(|x| x.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .unwrap_or_else(|| format!("[{}]", super::name_of(&p)));
     emit(&format!("{}: {cmd}\n{}", a.pid, t.render(None)))
 }

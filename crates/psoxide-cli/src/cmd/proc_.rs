@@ -46,10 +46,13 @@ fn scalar(key: &str, field: Option<&str>, v: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Number(n) => {
             let bytes = BYTES.contains(&key)
-                || (key == "io_counters" && field.is_some_and(|f| f.ends_with("_bytes") || f.ends_with("_chars")));
+                || (key == "io_counters"
+                    && field.is_some_and(|f| f.ends_with("_bytes") || f.ends_with("_chars")));
             match n.as_u64() {
                 Some(b) if bytes => format!("{} ({b})", human(b)),
-                _ if key == "create_time" => format!("{} ({n})", n.as_f64().map(local_datetime).unwrap_or_default()),
+                _ if key == "create_time" => {
+                    format!("{} ({n})", n.as_f64().map(local_datetime).unwrap_or_default())
+                }
                 _ => n.to_string(),
             }
         }
@@ -68,23 +71,36 @@ fn object_line(key: &str, m: &serde_json::Map<String, Value>) -> String {
 pub fn run(a: &ProcArgs) -> Outcome {
     let fail = |e: psoxide::Error| Fail::Runtime(format!("proc: pid {}: {}", a.pid, error_text(&e)));
     let p = Process::new(a.pid).map_err(fail)?;
-    let attrs = if a.attrs.is_empty() { None } else { Some(a.attrs.as_slice()) };
+    let attrs = if a.attrs.is_empty() {
+        None
+    } else {
+        Some(a.attrs.as_slice())
+    };
     let info = p.as_dict(attrs).map_err(fail)?;
     if a.json.json {
         return emit_json(&info, a.json.pretty);
     }
     let mut out = String::new();
-    let width = info.values.iter().map(|(k, _)| k.as_str().len()).max().unwrap_or(0);
+    let width = info
+        .values
+        .iter()
+        .map(|(k, _)| k.as_str().len())
+        .max()
+        .unwrap_or(0);
     for (attr, r) in &info.values {
         let key = attr.as_str();
         let _ = write!(out, "{key:<width$}  ");
         let v = match r {
             Err(e) => {
-                let _ = writeln!(out, "({})", match e {
-                    psoxide::Error::AccessDenied { .. } => "access denied",
-                    psoxide::Error::ZombieProcess { .. } => "zombie process",
-                    _ => "error",
-                });
+                let _ = writeln!(
+                    out,
+                    "({})",
+                    match e {
+                        psoxide::Error::AccessDenied { .. } => "access denied",
+                        psoxide::Error::ZombieProcess { .. } => "zombie process",
+                        _ => "error",
+                    }
+                );
                 continue;
             }
             Ok(v) => serde_json::to_value(v).unwrap_or(Value::Null),
@@ -111,7 +127,9 @@ pub fn run(a: &ProcArgs) -> Outcome {
                 let _ = writeln!(out, "{} entries", list.len());
                 for x in list {
                     let line = match x {
-                        Value::Object(m) => object_line(if key == "memory_maps" { "memory_info" } else { key }, m),
+                        Value::Object(m) => {
+                            object_line(if key == "memory_maps" { "memory_info" } else { key }, m)
+                        }
                         other => other.to_string(),
                     };
                     let _ = writeln!(out, "    {line}");

@@ -3,7 +3,9 @@
 
 use super::size::{fmt, Unit, UnitArgs};
 use super::table::{pct, Align, Table};
-use super::{emit, emit_json, error_text, parse_interval, parse_pid, terminal_width, Fail, JsonArgs, Outcome};
+use super::{
+    emit, emit_json, error_text, parse_interval, parse_pid, terminal_width, Fail, JsonArgs, Outcome,
+};
 use psoxide::{Attr, AttrValue, Pid, Process, ProcessInfo};
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -40,7 +42,13 @@ pub struct Col {
     aliases: &'static [&'static str],
 }
 
-const fn col(name: &'static str, head: &'static str, align: Align, attr: Attr, aliases: &'static [&'static str]) -> Col {
+const fn col(
+    name: &'static str,
+    head: &'static str,
+    align: Align,
+    attr: Attr,
+    aliases: &'static [&'static str],
+) -> Col {
     Col {
         name,
         head,
@@ -125,8 +133,12 @@ fn parse_sort(s: &str) -> Result<SortKey, String> {
         Some(n) => (true, n),
         None => (false, t.strip_prefix('+').unwrap_or(t)),
     };
-    let col = find_col(name)
-        .ok_or_else(|| format!("unknown sort key {s:?}; valid keys (prefix - for descending): {}", valid_names()))?;
+    let col = find_col(name).ok_or_else(|| {
+        format!(
+            "unknown sort key {s:?}; valid keys (prefix - for descending): {}",
+            valid_names()
+        )
+    })?;
     Ok(SortKey { col, desc })
 }
 
@@ -187,7 +199,11 @@ fn cmdline_text(v: &[std::ffi::OsString]) -> String {
 
 /// ps's TIME: `[DD-]HH:MM:SS` of user + system seconds.
 fn cpu_time(secs: f64) -> String {
-    let t = if secs.is_finite() && secs > 0.0 { secs as u64 } else { 0 };
+    let t = if secs.is_finite() && secs > 0.0 {
+        secs as u64
+    } else {
+        0
+    };
     let (d, h, m, s) = (t / 86400, t / 3600 % 24, t / 60 % 60, t % 60);
     if d > 0 {
         format!("{d}-{h:02}:{m:02}:{s:02}")
@@ -227,7 +243,11 @@ impl Col {
             } as f64),
             AttrValue::MemoryPercent(x) | AttrValue::CpuPercent(x) | AttrValue::CreateTime(x) => n(*x),
             AttrValue::CpuTimes(t) => n(t.user + t.system),
-            AttrValue::Terminal(t) => Key::Text(t.as_ref().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default()),
+            AttrValue::Terminal(t) => Key::Text(
+                t.as_ref()
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            ),
             AttrValue::CpuNum(x) => n(f64::from(*x)),
             AttrValue::NumCtxSwitches(c) => n(c.voluntary.saturating_add(c.involuntary) as f64),
             _ => Key::Missing,
@@ -268,13 +288,11 @@ impl Col {
             AttrValue::MemoryPercent(x) | AttrValue::CpuPercent(x) => pct(*x),
             AttrValue::CreateTime(t) => super::local_start(*t, cx.now),
             AttrValue::CpuTimes(t) => cpu_time(t.user + t.system),
-            AttrValue::Terminal(t) => match t {
-                Some(p) => {
-                    let s = p.to_string_lossy();
-                    s.strip_prefix("/dev/").unwrap_or(&s).to_string()
-                }
-                None => "?".into(),
-            },
+            AttrValue::Terminal(Some(p)) => {
+                let s = p.to_string_lossy();
+                s.strip_prefix("/dev/").unwrap_or(&s).to_string()
+            }
+            AttrValue::Terminal(None) => "?".into(),
             AttrValue::CpuNum(x) => x.to_string(),
             AttrValue::NumCtxSwitches(c) => c.voluntary.saturating_add(c.involuntary).to_string(),
             _ => "?".into(),
@@ -433,7 +451,10 @@ pub fn run(a: &PsArgs) -> Outcome {
         rows.retain(|i| text_of(i, Attr::Name).is_some_and(|n| a.name.iter().any(|w| w == n)));
     }
     if !a.sort.is_empty() {
-        let keyed: Vec<Vec<Key>> = rows.iter().map(|r| a.sort.iter().map(|k| k.col.key(r)).collect()).collect();
+        let keyed: Vec<Vec<Key>> = rows
+            .iter()
+            .map(|r| a.sort.iter().map(|k| k.col.key(r)).collect())
+            .collect();
         let mut idx: Vec<usize> = (0..rows.len()).collect();
         idx.sort_by(|&x, &y| {
             for (n, k) in a.sort.iter().enumerate() {
@@ -497,7 +518,10 @@ pub fn run(a: &PsArgs) -> Outcome {
     }
     let mut text = t.render(terminal_width());
     if a.no_headers {
-        text = text.split_once('\n').map(|(_, rest)| rest.to_string()).unwrap_or_default();
+        text = text
+            .split_once('\n')
+            .map(|(_, rest)| rest.to_string())
+            .unwrap_or_default();
     }
     emit(&text)?;
     if failed {
@@ -525,7 +549,10 @@ mod tests {
 
     #[test]
     fn every_alias_is_unambiguous() {
-        let mut all: Vec<&str> = COLUMNS.iter().flat_map(|c| std::iter::once(c.name).chain(c.aliases.iter().copied())).collect();
+        let mut all: Vec<&str> = COLUMNS
+            .iter()
+            .flat_map(|c| std::iter::once(c.name).chain(c.aliases.iter().copied()))
+            .collect();
         let n = all.len();
         all.sort_unstable();
         all.dedup();

@@ -61,7 +61,11 @@ fn json_of(t: &Tree, pid: Pid, user: bool) -> Value {
 
 fn draw(t: &Tree, pid: Pid, prefix: &str, last: Option<bool>, a: &PstreeArgs, out: &mut String) {
     let n = &t.nodes[&pid];
-    let (tee, ell, bar) = if a.ascii { ("|-", "`-", "| ") } else { ("├─", "└─", "│ ") };
+    let (tee, ell, bar) = if a.ascii {
+        ("|-", "`-", "| ")
+    } else {
+        ("├─", "└─", "│ ")
+    };
     out.push_str(prefix);
     match last {
         Some(true) => out.push_str(ell),

@@ -48,9 +48,18 @@ pub fn run(a: &SensorsArgs) -> Outcome {
             out.push_str("Temperatures:\n");
             for (chip, list) in t {
                 let _ = writeln!(out, "  {chip}");
-                let w = list.iter().map(|x| x.label.chars().count()).max().unwrap_or(0).max(5);
+                let w = list
+                    .iter()
+                    .map(|x| x.label.chars().count())
+                    .max()
+                    .unwrap_or(0)
+                    .max(5);
                 for x in list {
-                    let label = if x.label.is_empty() { chip.as_str() } else { x.label.as_str() };
+                    let label = if x.label.is_empty() {
+                        chip.as_str()
+                    } else {
+                        x.label.as_str()
+                    };
                     let _ = write!(out, "    {label:<w$}  {:>6.1}{deg}", x.current);
                     if let Some(h) = x.high {
                         let _ = write!(out, "  (high {h:.1}{deg}");
@@ -78,7 +87,11 @@ pub fn run(a: &SensorsArgs) -> Outcome {
             for (chip, list) in f {
                 let _ = writeln!(out, "  {chip}");
                 for x in list {
-                    let label = if x.label.is_empty() { chip.as_str() } else { x.label.as_str() };
+                    let label = if x.label.is_empty() {
+                        chip.as_str()
+                    } else {
+                        x.label.as_str()
+                    };
                     let _ = writeln!(out, "    {label}  {} RPM", x.current);
                 }
             }

@@ -60,13 +60,13 @@ impl Table {
                 let last = i + 1 == n;
                 match self.align[i] {
                     Align::Right => {
-                        line.extend(std::iter::repeat_n(' ', pad));
+                        line.extend(std::iter::repeat(' ').take(pad));
                         line.push_str(c);
                     }
                     Align::Left => {
                         line.push_str(c);
                         if !last {
-                            line.extend(std::iter::repeat_n(' ', pad));
+                            line.extend(std::iter::repeat(' ').take(pad));
                         }
                     }
                 }
@@ -101,10 +101,7 @@ mod tests {
         t.row(vec!["1".into(), "init".into(), "/sbin/init splash".into()]);
         t.row(vec!["12345".into(), "x".into(), "".into()]);
         let s = t.render(None);
-        assert_eq!(
-            s,
-            "  PID NAME CMD\n    1 init /sbin/init splash\n12345 x\n"
-        );
+        assert_eq!(s, "  PID NAME CMD\n    1 init /sbin/init splash\n12345 x\n");
         // Cut only when a width is given.
         let cut = t.render(Some(8));
         assert_eq!(cut.lines().next(), Some("  PID NA"));

@@ -32,7 +32,11 @@ pub fn run(a: &WhoArgs) -> Outcome {
         t.row(vec![
             u.name.clone(),
             u.terminal.clone().unwrap_or_else(|| "-".into()),
-            if u.host.is_empty() { "-".into() } else { u.host.clone() },
+            if u.host.is_empty() {
+                "-".into()
+            } else {
+                u.host.clone()
+            },
             local_datetime(u.started),
             u.pid.to_string(),
         ]);
