@@ -175,8 +175,9 @@ fn free_bytes_agree_with_procps_free() {
         let t = parse_free(&ok(&["free", flag]));
         assert_eq!(t["Mem:"][0], total >> shift, "free {flag}");
     }
-    // The default is human-readable like free -h.
-    let human = ok(&["free"]);
+    // The default, and -h, are human-readable like free -h.
+    assert_eq!(ok(&["free"]).lines().next(), ok(&["free", "-h"]).lines().next());
+    let human = ok(&["free", "-h"]);
     let theirs = need("free", &["-h"]).unwrap();
     let tot = |s: &str| {
         s.lines()

@@ -20,6 +20,8 @@ pub struct DfArgs {
     paths: Vec<std::path::PathBuf>,
     #[command(flatten)]
     units: UnitArgs,
+    #[command(flatten)]
+    help: super::size::LongHelp,
     /// Every mount, including pseudo and duplicate file systems (psutil's
     /// disk_partitions(all=True)).
     #[arg(short = 'a', long)]

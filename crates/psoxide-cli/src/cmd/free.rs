@@ -6,7 +6,7 @@ use super::{emit, emit_json, JsonArgs, Outcome};
 
 /// Examples shown by `psoxide free --help`.
 pub const EXAMPLES: &str = "Examples:
-  psoxide free          human-readable sizes (5.7Gi), as free -h
+  psoxide free          human-readable sizes (5.7Gi), as free -h (also -h)
   psoxide free -b       bytes, as free -b (also -k, -m, -g)
   psoxide free -w       buffers and cache in separate columns
   psoxide free --json   {\"virtual_memory\": {...}, \"swap_memory\": {...}} with psutil's fields";
@@ -16,6 +16,8 @@ pub const EXAMPLES: &str = "Examples:
 pub struct FreeArgs {
     #[command(flatten)]
     units: UnitArgs,
+    #[command(flatten)]
+    help: super::size::LongHelp,
     /// Wide output: buffers and cache in separate columns.
     #[arg(short = 'w', long)]
     wide: bool,

@@ -34,13 +34,13 @@ use std::process::ExitCode;
 pub enum Classic {
     /// List processes: one row per process, columns chosen with -o (psutil's
     /// attribute names), sorted, filtered, or as a tree.
-    #[command(after_help = ps::EXAMPLES)]
+    #[command(after_help = ps::EXAMPLES, disable_help_flag = true)]
     Ps(ps::PsArgs),
     /// Memory and swap: total, used, free, shared, buff/cache, available.
-    #[command(after_help = free::EXAMPLES)]
+    #[command(after_help = free::EXAMPLES, disable_help_flag = true)]
     Free(free::FreeArgs),
     /// Mounted file systems: size, used, available, percent used.
-    #[command(after_help = df::EXAMPLES)]
+    #[command(after_help = df::EXAMPLES, disable_help_flag = true)]
     Df(df::DfArgs),
     /// Disk I/O rates per disk, measured over an interval.
     #[command(after_help = io_rates::DISKS_EXAMPLES)]
@@ -58,7 +58,7 @@ pub enum Classic {
     #[command(after_help = pstree::EXAMPLES)]
     Pstree(pstree::PstreeArgs),
     /// A process's memory maps, grouped by path (psutil's memory_maps()).
-    #[command(after_help = pmap::EXAMPLES)]
+    #[command(after_help = pmap::EXAMPLES, disable_help_flag = true)]
     Pmap(pmap::PmapArgs),
     /// Temperatures, fan speeds and the battery.
     #[command(after_help = sensors::EXAMPLES)]

@@ -29,6 +29,8 @@ pub struct PmapArgs {
     #[command(flatten)]
     units: UnitArgs,
     #[command(flatten)]
+    help: super::size::LongHelp,
+    #[command(flatten)]
     json: JsonArgs,
 }
 

@@ -175,6 +175,8 @@ pub struct PsArgs {
     #[command(flatten)]
     units: UnitArgs,
     #[command(flatten)]
+    help: super::size::LongHelp,
+    #[command(flatten)]
     json: JsonArgs,
 }
 

@@ -34,8 +34,17 @@ pub struct UnitArgs {
     #[arg(short = 'g', long = "gibi")]
     pub gibi: bool,
     /// Show sizes human-readable, e.g. 5.7G (the default).
-    #[arg(short = 'H', long = "human")]
+    #[arg(short = 'h', long = "human")]
     pub human: bool,
+}
+
+/// `--help` without `-h`, for the commands where `-h` means human-readable sizes (as
+/// in `free -h` and `df -h`). Those commands set `disable_help_flag`.
+#[derive(clap::Args, Debug, Clone, Copy, Default)]
+pub struct LongHelp {
+    /// Print help.
+    #[arg(long, action = clap::ArgAction::Help)]
+    help: Option<bool>,
 }
 
 impl UnitArgs {
