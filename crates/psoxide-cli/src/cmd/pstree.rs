@@ -59,35 +59,41 @@ fn json_of(t: &Tree, pid: Pid, user: bool) -> Value {
     v
 }
 
-fn draw(t: &Tree, pid: Pid, prefix: &str, last: Option<bool>, a: &PstreeArgs, out: &mut String) {
-    let n = &t.nodes[&pid];
+/// Draws the tree below `top` (iteratively: a deep chain of processes cannot
+/// exhaust the stack).
+fn draw(t: &Tree, top: Pid, a: &PstreeArgs, out: &mut String) {
     let (tee, ell, bar) = if a.ascii {
         ("|-", "`-", "| ")
     } else {
         ("├─", "└─", "│ ")
     };
-    out.push_str(prefix);
-    match last {
-        Some(true) => out.push_str(ell),
-        Some(false) => out.push_str(tee),
-        None => {}
-    }
-    out.push_str(&n.name);
-    out.push('(');
-    out.push_str(&pid.to_string());
-    if a.user {
-        out.push(',');
-        out.push_str(n.user.as_deref().unwrap_or("?"));
-    }
-    out.push_str(")\n");
-    let child_prefix = match last {
-        None => prefix.to_string(),
-        Some(true) => format!("{prefix}  "),
-        Some(false) => format!("{prefix}{bar}"),
-    };
-    if let Some(kids) = t.children.get(&pid) {
-        for (i, &k) in kids.iter().enumerate() {
-            draw(t, k, &child_prefix, Some(i + 1 == kids.len()), a, out);
+    // (pid, prefix of its line, None for the top, else whether it is the last child)
+    let mut stack: Vec<(Pid, String, Option<bool>)> = vec![(top, String::new(), None)];
+    while let Some((pid, prefix, last)) = stack.pop() {
+        let Some(n) = t.nodes.get(&pid) else { continue };
+        out.push_str(&prefix);
+        match last {
+            Some(true) => out.push_str(ell),
+            Some(false) => out.push_str(tee),
+            None => {}
+        }
+        out.push_str(&n.name);
+        out.push('(');
+        out.push_str(&pid.to_string());
+        if a.user {
+            out.push(',');
+            out.push_str(n.user.as_deref().unwrap_or("?"));
+        }
+        out.push_str(")\n");
+        let child_prefix = match last {
+            None => prefix,
+            Some(true) => format!("{prefix}  "),
+            Some(false) => format!("{prefix}{bar}"),
+        };
+        if let Some(kids) = t.children.get(&pid) {
+            for (i, &k) in kids.iter().enumerate().rev() {
+                stack.push((k, child_prefix.clone(), Some(i + 1 == kids.len())));
+            }
         }
     }
 }
@@ -143,7 +149,7 @@ pub fn run(a: &PstreeArgs) -> Outcome {
     }
     let mut out = String::new();
     for r in tops {
-        draw(&tree, r, "", None, a, &mut out);
+        draw(&tree, r, a, &mut out);
     }
     emit(&out)
 }
