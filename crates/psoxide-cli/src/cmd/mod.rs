@@ -240,10 +240,13 @@ pub fn local_datetime(secs: f64) -> String {
     }
 }
 
-/// Local start time as ps shows it: `HH:MM` for today, `Mon DD` within the year,
-/// the year otherwise.
+/// Local start time as ps shows it: `HH:MM` for today, `MonDD` within the year,
+/// the year otherwise. (Formatted by hand: this runs once per row of `ps`.)
 pub fn local_start(secs: f64, now: f64) -> String {
-    use chrono::{Datelike, TimeZone};
+    use chrono::{Datelike, TimeZone, Timelike};
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     if !secs.is_finite() {
         return "?".into();
     }
@@ -254,11 +257,12 @@ pub fn local_start(secs: f64, now: f64) -> String {
         return "?".into();
     };
     if t.date_naive() == n.date_naive() {
-        t.format("%H:%M").to_string()
+        format!("{:02}:{:02}", t.hour(), t.minute())
     } else if t.year() == n.year() {
-        t.format("%b%d").to_string()
+        let m = MONTHS.get(t.month0() as usize).copied().unwrap_or("?");
+        format!("{m}{:02}", t.day())
     } else {
-        t.format("%Y").to_string()
+        t.year().to_string()
     }
 }
 
