@@ -138,7 +138,9 @@ pub fn run(a: &DfArgs) -> Outcome {
             r.push(mp.clone());
             t.row(r);
         }
-        emit(&t.render(None))?;
+        if !(rows.is_empty() && failed) {
+            emit(&t.render(None))?;
+        }
     }
     if failed {
         return Err(Fail::Quiet);
