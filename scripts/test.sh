@@ -14,7 +14,7 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "system tools"
 missing=()
-for pair in ip:iproute2 free:procps ps:procps findmnt:util-linux df:coreutils nproc:coreutils getconf:libc-bin valgrind:valgrind; do
+for pair in ip:iproute2 free:procps ps:procps pstree:psmisc pidof:sysvinit-utils findmnt:util-linux df:coreutils nproc:coreutils getconf:libc-bin valgrind:valgrind; do
     cmd=${pair%%:*}; pkg=${pair#*:}
     command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
 done
@@ -76,6 +76,7 @@ step "differential tests against psutil"
 PSOXIDE_BIN="$ROOT/target/release/psoxide" "$VENV/bin/python" -m pytest -q tests/diff
 
 bash scripts/test-exporter.sh
+step "psoxide subcommands under nice and as an unprivileged user"; scripts/test-cmds.sh
 
 step "python module: build the wheel, install it into the venv, run tests/py"
 # The same wheel a user gets from `pip install ./crates/psoxide-py` (maturin backend),

@@ -22,19 +22,24 @@ pub struct DumpArgs {
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Print one process's `as_dict()` (every attribute of `Process.attrs`) instead.
-    #[arg(long, conflicts_with_all = ["procs", "only"])]
+    #[arg(long, conflicts_with_all = ["procs", "only"], value_parser = crate::cmd::parse_pid, allow_hyphen_values = true)]
     pid: Option<u32>,
     /// Print a list with the `as_dict()` of every process instead.
     #[arg(long, conflicts_with = "only")]
     procs: bool,
     /// With --pid or --procs: only these attributes (comma-separated psutil names).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = attr_name)]
     attrs: Vec<String>,
     /// Which kernel process interfaces to use: `newest` (pidfds and PIDFD_GET_INFO
     /// where the kernel has them), `no-pidfd-info` (as on Linux 5.3-6.12) or
     /// `no-pidfd` (as before 5.3). The values are the same; this is for testing.
     #[arg(long, value_enum, default_value_t = KernelApiArg::Newest)]
     kernel_api: KernelApiArg,
+}
+
+/// `--attrs` value parser: a psutil attribute name; an unknown one lists the valid names.
+fn attr_name(s: &str) -> Result<String, String> {
+    crate::cmd::proc_::parse_attr(s).map(|a| a.as_str().to_string())
 }
 
 /// `--kernel-api` values.

@@ -1,5 +1,6 @@
 //! The `psoxide` command: a live overview of this machine, and psutil-shaped JSON dumps.
 
+mod cmd;
 mod dump;
 mod overview;
 mod term;
@@ -36,6 +37,10 @@ enum Command {
     /// node_exporter's names, process groups with process-exporter's, cgroup v2 limits
     /// (see docs/exporter.md).
     Serve(ServeArgs),
+    /// The classic views: ps, free, df, disks, net, ifconfig, netstat, pstree, pmap,
+    /// sensors, who, pidof, killall, proc.
+    #[command(flatten)]
+    Classic(cmd::Classic),
 }
 
 /// Arguments of `psoxide serve`.
@@ -87,6 +92,7 @@ fn main() -> ExitCode {
     let r = match cli.command {
         Some(Command::Dump(args)) => dump::run(&args),
         Some(Command::Serve(args)) => serve(&args),
+        Some(Command::Classic(c)) => return cmd::run(c),
         None => overview::run(cli.once, cli.interval),
     };
     match r {

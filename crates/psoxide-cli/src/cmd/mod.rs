@@ -1,0 +1,306 @@
+//! The classic views: `psoxide ps`, `free`, `df`, `disks`, `net`, `ifconfig`,
+//! `netstat`, `pstree`, `pmap`, `sensors`, `who`, `pidof`, `killall` and `proc`.
+//!
+//! Each subcommand is one module with its clap arguments and a `run` function. They
+//! share what is here: the outcome type (exit status 0 ok, 1 runtime error; usage errors are
+//! clap's, status 2), the value parsers that give clear messages for bad PIDs, intervals and
+//! names, and the output helpers in [`table`] (aligned columns, never truncated when
+//! piped) and [`size`] (human sizes like procps).
+//!
+//! The data comes from the psoxide library; nothing here reads `/proc` itself.
+
+pub mod df;
+pub mod free;
+pub mod ifconfig;
+pub mod io_rates;
+pub mod killall;
+pub mod netstat;
+pub mod pidof;
+pub mod pmap;
+pub mod proc_;
+pub mod ps;
+pub mod pstree;
+pub mod sensors;
+pub mod size;
+pub mod table;
+pub mod who;
+
+use clap::Subcommand;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// The classic-view subcommands, flattened into the `psoxide` command.
+#[derive(Subcommand, Debug)]
+pub enum Classic {
+    /// List processes: one row per process, columns chosen with -o (psutil's
+    /// attribute names), sorted, filtered, or as a tree.
+    #[command(after_help = ps::EXAMPLES, disable_help_flag = true)]
+    Ps(ps::PsArgs),
+    /// Memory and swap: total, used, free, shared, buff/cache, available.
+    #[command(after_help = free::EXAMPLES, disable_help_flag = true)]
+    Free(free::FreeArgs),
+    /// Mounted file systems: size, used, available, percent used.
+    #[command(after_help = df::EXAMPLES, disable_help_flag = true)]
+    Df(df::DfArgs),
+    /// Disk I/O rates per disk, measured over an interval.
+    #[command(after_help = io_rates::DISKS_EXAMPLES)]
+    Disks(io_rates::RateArgs),
+    /// Network traffic rates per interface, measured over an interval.
+    #[command(after_help = io_rates::NET_EXAMPLES)]
+    Net(io_rates::RateArgs),
+    /// Network interfaces: state, MTU, speed, addresses and traffic counters.
+    #[command(after_help = ifconfig::EXAMPLES)]
+    Ifconfig(ifconfig::IfconfigArgs),
+    /// Sockets with their owning PID and program, by kind and state.
+    #[command(after_help = netstat::EXAMPLES)]
+    Netstat(netstat::NetstatArgs),
+    /// The process tree, as name(pid) lines.
+    #[command(after_help = pstree::EXAMPLES)]
+    Pstree(pstree::PstreeArgs),
+    /// A process's memory maps, grouped by path (psutil's memory_maps()).
+    #[command(after_help = pmap::EXAMPLES, disable_help_flag = true)]
+    Pmap(pmap::PmapArgs),
+    /// Temperatures, fan speeds and the battery.
+    #[command(after_help = sensors::EXAMPLES)]
+    Sensors(sensors::SensorsArgs),
+    /// Users logged in: name, terminal, host, login time, PID.
+    #[command(after_help = who::EXAMPLES)]
+    Who(who::WhoArgs),
+    /// PIDs of the processes with a given name (exit status 1 when none).
+    #[command(after_help = pidof::EXAMPLES)]
+    Pidof(pidof::PidofArgs),
+    /// Send a signal to every process with a given name.
+    #[command(after_help = killall::EXAMPLES)]
+    Killall(killall::KillallArgs),
+    /// One process, everything psutil knows about it.
+    #[command(name = "proc", after_help = proc_::EXAMPLES)]
+    Proc(proc_::ProcArgs),
+}
+
+/// Runs one classic subcommand and turns its outcome into the exit status.
+pub fn run(c: Classic) -> ExitCode {
+    let r = match c {
+        Classic::Ps(a) => ps::run(&a),
+        Classic::Free(a) => free::run(&a),
+        Classic::Df(a) => df::run(&a),
+        Classic::Disks(a) => io_rates::run_disks(&a),
+        Classic::Net(a) => io_rates::run_net(&a),
+        Classic::Ifconfig(a) => ifconfig::run(&a),
+        Classic::Netstat(a) => netstat::run(&a),
+        Classic::Pstree(a) => pstree::run(&a),
+        Classic::Pmap(a) => pmap::run(&a),
+        Classic::Sensors(a) => sensors::run(&a),
+        Classic::Who(a) => who::run(&a),
+        Classic::Pidof(a) => pidof::run(&a),
+        Classic::Killall(a) => killall::run(&a),
+        Classic::Proc(a) => proc_::run(&a),
+    };
+    exit_code(r)
+}
+
+/// How a subcommand failed.
+#[derive(Debug)]
+pub enum Fail {
+    /// A runtime error (exit status 1): the message names the PID, path or value.
+    Runtime(String),
+    /// Exit status 1 with nothing more to say (e.g. `pidof` found nothing), or with
+    /// the messages already printed.
+    Quiet,
+}
+
+/// What every subcommand returns.
+pub type Outcome = Result<(), Fail>;
+
+impl From<std::io::Error> for Fail {
+    fn from(e: std::io::Error) -> Fail {
+        Fail::Runtime(format!("writing the output: {e}"))
+    }
+}
+
+impl From<psoxide::Error> for Fail {
+    fn from(e: psoxide::Error) -> Fail {
+        Fail::Runtime(error_text(&e))
+    }
+}
+
+/// A library error as one line: the message and psutil's exception name.
+pub fn error_text(e: &psoxide::Error) -> String {
+    format!("{e} ({})", e.exception_name())
+}
+
+/// Prints the message of `r` on stderr and gives the exit status.
+pub fn exit_code(r: Outcome) -> ExitCode {
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Fail::Runtime(m)) => {
+            eprintln!("psoxide: {m}");
+            ExitCode::from(1)
+        }
+        Err(Fail::Quiet) => ExitCode::from(1),
+    }
+}
+
+/// Writes `text` to standard output; a closed pipe ends the command quietly with
+/// status 0 (as procps tools do when their reader exits early).
+pub fn emit(text: &str) -> Outcome {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Prints a JSON value on one line (indented with `pretty`).
+pub fn emit_json<T: serde::Serialize + ?Sized>(v: &T, pretty: bool) -> Outcome {
+    let text = if pretty {
+        serde_json::to_string_pretty(v)
+    } else {
+        serde_json::to_string(v)
+    }
+    .map_err(|e| Fail::Runtime(format!("encoding JSON: {e}")))?;
+    emit(&(text + "\n"))
+}
+
+/// `--json` and `--pretty`, shared by every subcommand.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct JsonArgs {
+    /// Print JSON with psutil's field names instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// With --json: indent the output.
+    #[arg(long, requires = "json")]
+    pub pretty: bool,
+}
+
+/// Parses a PID: a non-negative decimal integer within the kernel's `pid_t` range.
+pub fn parse_pid(s: &str) -> Result<psoxide::Pid, String> {
+    let t = s.trim();
+    if let Some(rest) = t.strip_prefix('-') {
+        if !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("pid must be a non-negative integer, got {t}"));
+        }
+    }
+    match t.parse::<u64>() {
+        Ok(v) if v <= i32::MAX as u64 => Ok(v as psoxide::Pid),
+        Ok(v) => Err(format!(
+            "pid {v} is out of range: the largest pid is {}",
+            i32::MAX
+        )),
+        Err(_) => Err(format!(
+            "invalid pid {t:?}: expected a non-negative integer, e.g. 1"
+        )),
+    }
+}
+
+/// The shortest `--interval` accepted, seconds: shorter windows make rates mostly noise.
+pub const MIN_INTERVAL: f64 = 0.05;
+/// The longest `--interval` accepted, seconds.
+pub const MAX_INTERVAL: f64 = 3600.0;
+
+/// Parses a sampling interval in seconds, between [`MIN_INTERVAL`] and [`MAX_INTERVAL`].
+pub fn parse_interval(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("invalid interval {s:?}: expected a number of seconds, e.g. 1 or 0.5"))?;
+    if !(v.is_finite() && (MIN_INTERVAL..=MAX_INTERVAL).contains(&v)) {
+        return Err(format!(
+            "invalid interval {s}: accepted values are {MIN_INTERVAL} to {MAX_INTERVAL} seconds"
+        ));
+    }
+    Ok(v)
+}
+
+/// Whether long lines may be cut to the terminal's width: only when standard output is
+/// a terminal; piped or redirected output is never truncated.
+pub fn terminal_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    match rustix::termios::tcgetwinsize(std::io::stdout()) {
+        Ok(ws) if ws.ws_col > 0 => Some(ws.ws_col as usize),
+        _ => None,
+    }
+}
+
+/// Local time of `secs` since the epoch as `YYYY-MM-DD HH:MM:SS`, or the number when
+/// it is out of range.
+pub fn local_datetime(secs: f64) -> String {
+    use chrono::TimeZone;
+    if !secs.is_finite() {
+        return format!("{secs}");
+    }
+    match chrono::Local.timestamp_opt(secs.floor() as i64, 0) {
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
+            t.format("%Y-%m-%d %H:%M:%S").to_string()
+        }
+        chrono::LocalResult::None => format!("{secs}"),
+    }
+}
+
+/// Local start time as ps shows it: `HH:MM` for today, `MonDD` within the year,
+/// the year otherwise. (Formatted by hand: this runs once per row of `ps`.)
+pub fn local_start(secs: f64, now: f64) -> String {
+    use chrono::{Datelike, TimeZone, Timelike};
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    if !secs.is_finite() {
+        return "?".into();
+    }
+    let (Some(t), Some(n)) = (
+        chrono::Local.timestamp_opt(secs.floor() as i64, 0).earliest(),
+        chrono::Local.timestamp_opt(now.floor() as i64, 0).earliest(),
+    ) else {
+        return "?".into();
+    };
+    if t.date_naive() == n.date_naive() {
+        format!("{:02}:{:02}", t.hour(), t.minute())
+    } else if t.year() == n.year() {
+        let m = MONTHS.get(t.month0() as usize).copied().unwrap_or("?");
+        format!("{m}{:02}", t.day())
+    } else {
+        t.year().to_string()
+    }
+}
+
+/// Seconds since the epoch now.
+pub fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// A process's name for messages, or `?` when it cannot be read.
+pub fn name_of(p: &psoxide::Process) -> String {
+    p.name().unwrap_or_else(|_| "?".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pids_are_checked_with_clear_messages() {
+        assert_eq!(parse_pid("42"), Ok(42));
+        assert_eq!(parse_pid("0"), Ok(0));
+        assert!(parse_pid("-1")
+            .unwrap_err()
+            .contains("non-negative integer, got -1"));
+        assert!(parse_pid("abc")
+            .unwrap_err()
+            .contains("expected a non-negative integer"));
+        assert!(parse_pid("99999999999").unwrap_err().contains("out of range"));
+    }
+
+    #[test]
+    fn intervals_have_a_floor() {
+        assert_eq!(parse_interval("0.5"), Ok(0.5));
+        assert!(parse_interval("0.001").unwrap_err().contains("0.05 to 3600"));
+        assert!(parse_interval("-1").is_err());
+        assert!(parse_interval("nan").is_err());
+    }
+}

@@ -1,0 +1,139 @@
+//! `psoxide pidof NAME...`: the PIDs of the processes running a program, as procps
+//! `pidof` prints them (space-separated, highest first; exit status 1 when none).
+
+use super::{emit, emit_json, parse_pid, Fail, JsonArgs, Outcome};
+use psoxide::{Attr, AttrValue, Pid};
+use std::ffi::OsStr;
+use std::path::Path;
+
+/// Examples shown by `psoxide pidof --help`.
+pub const EXAMPLES: &str = "Examples:
+  psoxide pidof sshd            e.g. 812 501
+  psoxide pidof -s bash         one PID only
+  psoxide pidof -o 1234 sleep   leave out PID 1234
+  psoxide pidof --json sshd     [812, 501]
+
+A process matches when NAME is its program as procps pidof sees it: the first
+argument of its command line or the file it executes, as given or by base name.
+With -w, also when NAME is psutil's name() (this finds kernel threads too).
+This command's own process is never listed. Exit status 1 when nothing matches.";
+
+/// Options of `psoxide pidof`.
+#[derive(clap::Args, Debug)]
+pub struct PidofArgs {
+    /// Program names.
+    #[arg(required = true)]
+    names: Vec<String>,
+    /// Single shot: print one PID only.
+    #[arg(short = 's', long)]
+    single: bool,
+    /// Leave out these PIDs (comma-separated).
+    #[arg(short = 'o', long, value_delimiter = ',', value_parser = parse_pid, allow_hyphen_values = true)]
+    omit: Vec<Pid>,
+    /// Also match psutil's name() (finds kernel threads, which have no command line).
+    #[arg(short = 'w', long)]
+    with_workers: bool,
+    #[command(flatten)]
+    json: JsonArgs,
+}
+
+fn base(s: &OsStr) -> &OsStr {
+    Path::new(s).file_name().unwrap_or(s)
+}
+
+/// True when `want` names the program of a process with this command line, exe and
+/// name.
+pub fn matches(
+    want: &str,
+    cmdline: Option<&[std::ffi::OsString]>,
+    exe: Option<&Path>,
+    name: Option<&str>,
+    workers: bool,
+) -> bool {
+    let w = OsStr::new(want);
+    let wb = base(w);
+    if let Some(arg0) = cmdline.and_then(|c| c.first()) {
+        let arg0 = arg0.as_os_str();
+        if arg0 == w || base(arg0) == w || arg0 == wb {
+            return true;
+        }
+    }
+    if let Some(exe) = exe {
+        if exe.as_os_str() == w || exe.file_name() == Some(w) {
+            return true;
+        }
+    }
+    workers && name == Some(want)
+}
+
+/// Runs `psoxide pidof`.
+pub fn run(a: &PidofArgs) -> Outcome {
+    let me = std::process::id();
+    let mut attrs = vec![Attr::Cmdline, Attr::Exe];
+    if a.with_workers {
+        attrs.push(Attr::Name);
+    }
+    let mut found: Vec<Pid> = Vec::new();
+    for p in psoxide::process_iter(Some(&attrs))? {
+        let Ok(p) = p else { continue };
+        if p.pid() == me || a.omit.contains(&p.pid()) {
+            continue;
+        }
+        let Some(info) = p.prefetched() else { continue };
+        let cmdline = match info.get(Attr::Cmdline) {
+            Some(AttrValue::Cmdline(c)) => Some(c.as_slice()),
+            _ => None,
+        };
+        let exe = match info.get(Attr::Exe) {
+            Some(AttrValue::Exe(e)) => Some(e.as_path()),
+            _ => None,
+        };
+        let name = match info.get(Attr::Name) {
+            Some(AttrValue::Name(n)) => Some(n.as_str()),
+            _ => None,
+        };
+        if a.names
+            .iter()
+            .any(|n| matches(n, cmdline, exe, name, a.with_workers))
+        {
+            found.push(p.pid());
+        }
+    }
+    found.sort_unstable_by(|x, y| y.cmp(x));
+    if a.single {
+        found.truncate(1);
+    }
+    if a.json.json {
+        emit_json(&found, a.json.pretty)?;
+    } else if !found.is_empty() {
+        let text: Vec<String> = found.iter().map(Pid::to_string).collect();
+        emit(&(text.join(" ") + "\n"))?;
+    }
+    if found.is_empty() {
+        return Err(Fail::Quiet);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+
+    #[test]
+    fn program_names_match_as_procps_pidof() {
+        let c = [OsString::from("/usr/sbin/sshd"), OsString::from("-D")];
+        assert!(matches("sshd", Some(&c), None, None, false));
+        assert!(matches("/usr/sbin/sshd", Some(&c), None, None, false));
+        assert!(!matches("ssh", Some(&c), None, None, false));
+        assert!(matches(
+            "python3.11",
+            Some(&[OsString::from("python3")]),
+            Some(Path::new("/usr/bin/python3.11")),
+            None,
+            false
+        ));
+        assert!(!matches("kthreadd", Some(&[]), None, Some("kthreadd"), false));
+        assert!(matches("kthreadd", Some(&[]), None, Some("kthreadd"), true));
+    }
+}

@@ -1,0 +1,570 @@
+//! `psoxide ps`: one row per process, in one pass of `process_iter` that reads only
+//! what the chosen columns need.
+
+use super::size::{fmt, Unit, UnitArgs};
+use super::table::{pct, Align, Table};
+use super::{
+    emit, emit_json, error_text, parse_interval, parse_pid, terminal_width, Fail, JsonArgs, Outcome,
+};
+use psoxide::{Attr, AttrValue, Pid, Process, ProcessInfo};
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// Examples shown by `psoxide ps --help`.
+pub const EXAMPLES: &str = "Examples:
+  psoxide ps                                   every process, default columns
+  psoxide ps -o pid,ppid,username,rss,name     chosen columns (psutil's names)
+  psoxide ps --sort -rss | head                biggest resident memory first
+  psoxide ps --user root --name sshd           filters (comma-separated lists)
+  psoxide ps --pid 1,2                         only these PIDs
+  psoxide ps --tree -o pid,username,cmdline    parents before children, indented
+  psoxide ps -o pid,cpu_percent --interval 1   CPU percent over one second
+  psoxide ps -o pid,rss --json                 [{\"pid\": 1, \"memory_info\": {...}}, ...]
+
+Columns (-o), psutil's attribute names, with aliases in parentheses:
+  pid, ppid, name (comm), exe, cmdline (args, command), username (user), uid, gid,
+  status, nice (ni), num_threads (nlwp), rss, vms (vsz), shared, text, data,
+  memory_percent (pmem), cpu_percent (pcpu), cpu_times (time), create_time (start),
+  terminal (tty), cwd, num_fds, cpu_num (psr), num_ctx_switches
+rss, vms, shared, text and data are the fields of memory_info(); sizes are
+human-readable unless -b/-k/-m/-g is given. --json gives each process's as_dict()
+for the attributes behind the columns (psutil's names and shapes).";
+
+/// One column: its name, header, alignment and the attribute it shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Col {
+    /// The `-o` name (psutil's attribute or field name).
+    pub name: &'static str,
+    head: &'static str,
+    align: Align,
+    attr: Attr,
+    aliases: &'static [&'static str],
+}
+
+const fn col(
+    name: &'static str,
+    head: &'static str,
+    align: Align,
+    attr: Attr,
+    aliases: &'static [&'static str],
+) -> Col {
+    Col {
+        name,
+        head,
+        align,
+        attr,
+        aliases,
+    }
+}
+
+use Align::{Left as L, Right as R};
+
+/// Every column `-o` accepts.
+pub const COLUMNS: &[Col] = &[
+    col("pid", "PID", R, Attr::Pid, &[]),
+    col("ppid", "PPID", R, Attr::Ppid, &[]),
+    col("name", "NAME", L, Attr::Name, &["comm"]),
+    col("exe", "EXE", L, Attr::Exe, &[]),
+    col("cmdline", "COMMAND", L, Attr::Cmdline, &["args", "command"]),
+    col("username", "USER", L, Attr::Username, &["user"]),
+    col("uid", "UID", R, Attr::Uids, &[]),
+    col("gid", "GID", R, Attr::Gids, &[]),
+    col("status", "STATUS", L, Attr::Status, &[]),
+    col("nice", "NI", R, Attr::Nice, &["ni"]),
+    col("num_threads", "NLWP", R, Attr::NumThreads, &["nlwp"]),
+    col("rss", "RSS", R, Attr::MemoryInfo, &[]),
+    col("vms", "VMS", R, Attr::MemoryInfo, &["vsz"]),
+    col("shared", "SHARED", R, Attr::MemoryInfo, &[]),
+    col("text", "TEXT", R, Attr::MemoryInfo, &[]),
+    col("data", "DATA", R, Attr::MemoryInfo, &[]),
+    col("memory_percent", "%MEM", R, Attr::MemoryPercent, &["pmem"]),
+    col("cpu_percent", "%CPU", R, Attr::CpuPercent, &["pcpu"]),
+    col("cpu_times", "TIME", R, Attr::CpuTimes, &["time"]),
+    col("create_time", "START", L, Attr::CreateTime, &["start"]),
+    col("terminal", "TTY", L, Attr::Terminal, &["tty"]),
+    col("cwd", "CWD", L, Attr::Cwd, &[]),
+    col("num_fds", "FDS", R, Attr::NumFds, &[]),
+    col("cpu_num", "PSR", R, Attr::CpuNum, &["psr"]),
+    col("num_ctx_switches", "CTXSW", R, Attr::NumCtxSwitches, &[]),
+];
+
+/// The default columns (like `ps aux` without %CPU, which needs a sampling window).
+const DEFAULT: &[&str] = &[
+    "pid",
+    "username",
+    "memory_percent",
+    "vms",
+    "rss",
+    "terminal",
+    "status",
+    "create_time",
+    "cpu_times",
+    "cmdline",
+];
+
+fn find_col(s: &str) -> Option<Col> {
+    let s = s.trim();
+    COLUMNS
+        .iter()
+        .copied()
+        .find(|c| c.name == s || c.aliases.contains(&s))
+}
+
+fn valid_names() -> String {
+    COLUMNS.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
+}
+
+/// `-o` value parser: one column name; an unknown one lists the valid names.
+pub fn parse_col(s: &str) -> Result<Col, String> {
+    find_col(s).ok_or_else(|| format!("unknown column {s:?}; valid columns: {}", valid_names()))
+}
+
+/// A `--sort` key: a column, ascending unless prefixed with `-`.
+#[derive(Clone, Copy, Debug)]
+pub struct SortKey {
+    col: Col,
+    desc: bool,
+}
+
+fn parse_sort(s: &str) -> Result<SortKey, String> {
+    let t = s.trim();
+    let (desc, name) = match t.strip_prefix('-') {
+        Some(n) => (true, n),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let col = find_col(name).ok_or_else(|| {
+        format!(
+            "unknown sort key {s:?}; valid keys (prefix - for descending): {}",
+            valid_names()
+        )
+    })?;
+    Ok(SortKey { col, desc })
+}
+
+/// Options of `psoxide ps`.
+#[derive(clap::Args, Debug)]
+pub struct PsArgs {
+    /// Columns, comma-separated (psutil's attribute names; see below).
+    #[arg(short = 'o', long = "columns", value_delimiter = ',', value_parser = parse_col)]
+    columns: Vec<Col>,
+    /// Sort by these columns (comma-separated; prefix - for descending, e.g. -rss).
+    #[arg(long, value_delimiter = ',', value_parser = parse_sort, allow_hyphen_values = true)]
+    sort: Vec<SortKey>,
+    /// Only processes of these users (comma-separated user names).
+    #[arg(short = 'u', long, value_delimiter = ',')]
+    user: Vec<String>,
+    /// Only processes with these names (comma-separated, exact psutil name()).
+    #[arg(short = 'n', long, value_delimiter = ',')]
+    name: Vec<String>,
+    /// Only these PIDs (comma-separated).
+    #[arg(short = 'p', long, value_delimiter = ',', value_parser = parse_pid, allow_hyphen_values = true)]
+    pid: Vec<Pid>,
+    /// Show the process tree: children below their parent, the command indented.
+    #[arg(long)]
+    tree: bool,
+    /// Seconds over which cpu_percent is measured (0.05 to 3600; only with that column).
+    #[arg(short = 'i', long, default_value_t = 0.5, value_parser = parse_interval)]
+    interval: f64,
+    /// Do not print the header line.
+    #[arg(long)]
+    no_headers: bool,
+    /// Accepted for procps habits (every process is listed anyway).
+    #[arg(short = 'e', hide = true)]
+    every: bool,
+    #[command(flatten)]
+    units: UnitArgs,
+    #[command(flatten)]
+    help: super::size::LongHelp,
+    #[command(flatten)]
+    json: JsonArgs,
+}
+
+/// A value to sort on.
+#[derive(Debug, PartialEq, PartialOrd)]
+enum Key {
+    Missing,
+    Num(f64),
+    Text(String),
+}
+
+fn cmdline_text(v: &[std::ffi::OsString]) -> String {
+    let mut s = String::new();
+    for (i, a) in v.iter().enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        s.push_str(&a.to_string_lossy());
+    }
+    s
+}
+
+/// ps's TIME: `[DD-]HH:MM:SS` of user + system seconds.
+fn cpu_time(secs: f64) -> String {
+    let t = if secs.is_finite() && secs > 0.0 {
+        secs as u64
+    } else {
+        0
+    };
+    let (d, h, m, s) = (t / 86400, t / 3600 % 24, t / 60 % 60, t % 60);
+    if d > 0 {
+        format!("{d}-{h:02}:{m:02}:{s:02}")
+    } else {
+        format!("{h:02}:{m:02}:{s:02}")
+    }
+}
+
+struct Ctx {
+    unit: Unit,
+    now: f64,
+}
+
+impl Col {
+    /// The sort key of this column for a process.
+    fn key(&self, info: &ProcessInfo) -> Key {
+        let Some(v) = info.get(self.attr) else {
+            return Key::Missing;
+        };
+        let n = |x: f64| Key::Num(x);
+        match v {
+            AttrValue::Pid(p) | AttrValue::Ppid(p) => n(f64::from(*p)),
+            AttrValue::Name(s) | AttrValue::Username(s) => Key::Text(s.clone()),
+            AttrValue::Exe(p) | AttrValue::Cwd(p) => Key::Text(p.to_string_lossy().into_owned()),
+            AttrValue::Cmdline(c) => Key::Text(cmdline_text(c)),
+            AttrValue::Uids(u) => n(f64::from(u.real)),
+            AttrValue::Gids(g) => n(f64::from(g.real)),
+            AttrValue::Status(s) => Key::Text(s.value().into()),
+            AttrValue::Nice(x) => n(f64::from(*x)),
+            AttrValue::NumThreads(x) | AttrValue::NumFds(x) => n(*x as f64),
+            AttrValue::MemoryInfo(m) => n(match self.name {
+                "rss" => m.rss,
+                "vms" => m.vms,
+                "shared" => m.shared,
+                "text" => m.text,
+                _ => m.data,
+            } as f64),
+            AttrValue::MemoryPercent(x) | AttrValue::CpuPercent(x) | AttrValue::CreateTime(x) => n(*x),
+            AttrValue::CpuTimes(t) => n(t.user + t.system),
+            AttrValue::Terminal(t) => Key::Text(
+                t.as_ref()
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            ),
+            AttrValue::CpuNum(x) => n(f64::from(*x)),
+            AttrValue::NumCtxSwitches(c) => n(c.voluntary.saturating_add(c.involuntary) as f64),
+            _ => Key::Missing,
+        }
+    }
+
+    /// The cell text of this column for a process (`-` when psutil raised
+    /// AccessDenied or ZombieProcess there).
+    fn cell(&self, info: &ProcessInfo, cx: &Ctx) -> String {
+        let Some(v) = info.get(self.attr) else {
+            return "-".into();
+        };
+        match v {
+            AttrValue::Pid(p) | AttrValue::Ppid(p) => p.to_string(),
+            AttrValue::Name(s) | AttrValue::Username(s) => s.clone(),
+            AttrValue::Exe(p) | AttrValue::Cwd(p) => p.to_string_lossy().into_owned(),
+            AttrValue::Cmdline(c) if c.is_empty() => match info.get(Attr::Name) {
+                // No arguments (a kernel thread, a zombie): the name in brackets, as ps.
+                Some(AttrValue::Name(n)) => format!("[{n}]"),
+                _ => String::new(),
+            },
+            AttrValue::Cmdline(c) => cmdline_text(c),
+            AttrValue::Uids(u) => u.real.to_string(),
+            AttrValue::Gids(g) => g.real.to_string(),
+            AttrValue::Status(s) => s.value().into(),
+            AttrValue::Nice(x) => x.to_string(),
+            AttrValue::NumThreads(x) | AttrValue::NumFds(x) => x.to_string(),
+            AttrValue::MemoryInfo(m) => fmt(
+                match self.name {
+                    "rss" => m.rss,
+                    "vms" => m.vms,
+                    "shared" => m.shared,
+                    "text" => m.text,
+                    _ => m.data,
+                },
+                cx.unit,
+            ),
+            AttrValue::MemoryPercent(x) | AttrValue::CpuPercent(x) => pct(*x),
+            AttrValue::CreateTime(t) => super::local_start(*t, cx.now),
+            AttrValue::CpuTimes(t) => cpu_time(t.user + t.system),
+            AttrValue::Terminal(Some(p)) => {
+                let s = p.to_string_lossy();
+                s.strip_prefix("/dev/").unwrap_or(&s).to_string()
+            }
+            AttrValue::Terminal(None) => "?".into(),
+            AttrValue::CpuNum(x) => x.to_string(),
+            AttrValue::NumCtxSwitches(c) => c.voluntary.saturating_add(c.involuntary).to_string(),
+            _ => "?".into(),
+        }
+    }
+}
+
+/// The attributes to prefetch: the columns', the filters' and the tree's, once each.
+fn wanted(cols: &[Col], a: &PsArgs) -> Vec<Attr> {
+    let mut v = vec![Attr::Pid];
+    let mut add = |x: Attr| {
+        if !v.contains(&x) {
+            v.push(x)
+        }
+    };
+    for c in cols {
+        add(c.attr);
+        if c.attr == Attr::Cmdline {
+            add(Attr::Name);
+        }
+    }
+    for k in &a.sort {
+        add(k.col.attr);
+    }
+    if !a.user.is_empty() {
+        add(Attr::Username);
+    }
+    if !a.name.is_empty() {
+        add(Attr::Name);
+    }
+    if a.tree {
+        add(Attr::Ppid);
+    }
+    v
+}
+
+fn text_of(info: &ProcessInfo, a: Attr) -> Option<&str> {
+    match info.get(a)? {
+        AttrValue::Name(s) | AttrValue::Username(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// Reads the processes: every one in one `process_iter` pass, or the `--pid` ones.
+fn collect(a: &PsArgs, attrs: &[Attr], failed: &mut bool) -> Result<Vec<ProcessInfo>, Fail> {
+    let sample = attrs.contains(&Attr::CpuPercent);
+    let mut out = Vec::new();
+    if !a.pid.is_empty() {
+        let mut procs = Vec::new();
+        for &pid in &a.pid {
+            match Process::new(pid) {
+                Ok(p) => procs.push(p),
+                Err(e) => {
+                    eprintln!("psoxide: ps: pid {pid}: {}", error_text(&e));
+                    *failed = true;
+                }
+            }
+        }
+        if sample {
+            for p in &procs {
+                let _ = p.cpu_percent(None);
+            }
+            std::thread::sleep(Duration::from_secs_f64(a.interval));
+        }
+        for p in &procs {
+            match p.as_dict(Some(attrs)) {
+                Ok(i) => out.push(i),
+                Err(e) => {
+                    eprintln!("psoxide: ps: pid {}: {}", p.pid(), error_text(&e));
+                    *failed = true;
+                }
+            }
+        }
+        return Ok(out);
+    }
+    if sample {
+        // The first pass sets each handle's baseline; the handles are kept by the host
+        // for the second.
+        for p in psoxide::process_iter(Some(&[Attr::CpuPercent]))? {
+            let _ = p;
+        }
+        std::thread::sleep(Duration::from_secs_f64(a.interval));
+    }
+    for p in psoxide::process_iter(Some(attrs))? {
+        match p {
+            Ok(p) => {
+                if let Some(info) = p.prefetched() {
+                    out.push(info);
+                }
+            }
+            Err(e) => {
+                eprintln!("psoxide: ps: {}", error_text(&e));
+                *failed = true;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Orders `rows` as a tree (depth-first, children after their parent in the current
+/// order) and returns each row's depth.
+fn tree_order(rows: Vec<ProcessInfo>) -> Vec<(ProcessInfo, usize)> {
+    let ppid = |i: &ProcessInfo| match i.get(Attr::Ppid) {
+        Some(AttrValue::Ppid(p)) => Some(*p),
+        _ => None,
+    };
+    let index: HashMap<Pid, usize> = rows.iter().enumerate().map(|(i, r)| (r.pid, i)).collect();
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); rows.len()];
+    let mut roots = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        match ppid(r).and_then(|p| index.get(&p)) {
+            Some(&pi) if pi != i => children[pi].push(i),
+            _ => roots.push(i),
+        }
+    }
+    let mut order = Vec::with_capacity(rows.len());
+    let mut seen = vec![false; rows.len()];
+    let mut stack: Vec<(usize, usize)> = roots.iter().rev().map(|&r| (r, 0)).collect();
+    while let Some((i, d)) = stack.pop() {
+        if std::mem::replace(&mut seen[i], true) {
+            continue;
+        }
+        order.push((i, d));
+        for &c in children[i].iter().rev() {
+            stack.push((c, d + 1));
+        }
+    }
+    // A parent cycle (impossible for real processes) would leave rows unvisited.
+    for (i, s) in seen.iter().enumerate() {
+        if !s {
+            order.push((i, 0));
+        }
+    }
+    let mut slots: Vec<Option<ProcessInfo>> = rows.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|(i, d)| slots[i].take().map(|r| (r, d)))
+        .collect()
+}
+
+/// Runs `psoxide ps`.
+pub fn run(a: &PsArgs) -> Outcome {
+    let _ = a.every;
+    let cols: Vec<Col> = if a.columns.is_empty() {
+        DEFAULT.iter().filter_map(|n| find_col(n)).collect()
+    } else {
+        a.columns.clone()
+    };
+    let attrs = wanted(&cols, a);
+    let mut failed = false;
+    let mut rows = collect(a, &attrs, &mut failed)?;
+    if !a.user.is_empty() {
+        rows.retain(|i| text_of(i, Attr::Username).is_some_and(|u| a.user.iter().any(|w| w == u)));
+    }
+    if !a.name.is_empty() {
+        rows.retain(|i| text_of(i, Attr::Name).is_some_and(|n| a.name.iter().any(|w| w == n)));
+    }
+    if !a.sort.is_empty() {
+        let keyed: Vec<Vec<Key>> = rows
+            .iter()
+            .map(|r| a.sort.iter().map(|k| k.col.key(r)).collect())
+            .collect();
+        let mut idx: Vec<usize> = (0..rows.len()).collect();
+        idx.sort_by(|&x, &y| {
+            for (n, k) in a.sort.iter().enumerate() {
+                let o = keyed[x][n].partial_cmp(&keyed[y][n]).unwrap_or(Ordering::Equal);
+                let o = if k.desc { o.reverse() } else { o };
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            rows[x].pid.cmp(&rows[y].pid)
+        });
+        let mut slots: Vec<Option<ProcessInfo>> = rows.into_iter().map(Some).collect();
+        rows = idx.into_iter().filter_map(|i| slots[i].take()).collect();
+    }
+    let rows: Vec<(ProcessInfo, usize)> = if a.tree {
+        tree_order(rows)
+    } else {
+        rows.into_iter().map(|r| (r, 0)).collect()
+    };
+    if a.json.json {
+        let col_attrs: Vec<Attr> = attrs
+            .iter()
+            .copied()
+            .filter(|x| *x == Attr::Pid || cols.iter().any(|c| c.attr == *x))
+            .collect();
+        let list: Vec<ProcessInfo> = rows
+            .into_iter()
+            .map(|(mut r, _)| {
+                r.values.retain(|(x, _)| col_attrs.contains(x));
+                r
+            })
+            .collect();
+        emit_json(&list, a.json.pretty)?;
+        return if failed { Err(Fail::Quiet) } else { Ok(()) };
+    }
+    let cx = Ctx {
+        unit: a.units.unit(),
+        now: super::now(),
+    };
+    // The tree indents the command (or the name), else the last column.
+    let tree_col = cols
+        .iter()
+        .position(|c| c.attr == Attr::Cmdline)
+        .or_else(|| cols.iter().position(|c| c.attr == Attr::Name))
+        .unwrap_or(cols.len().saturating_sub(1));
+    let mut t = Table::new(cols.iter().map(|c| (c.head, c.align)));
+    for (r, depth) in &rows {
+        let cells = cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let s = c.cell(r, &cx);
+                if a.tree && i == tree_col && *depth > 0 {
+                    format!("{}\\_ {s}", " ".repeat(4 * depth - 3))
+                } else {
+                    s
+                }
+            })
+            .collect();
+        t.row(cells);
+    }
+    let mut text = t.render(terminal_width());
+    if a.no_headers {
+        text = text
+            .split_once('\n')
+            .map(|(_, rest)| rest.to_string())
+            .unwrap_or_default();
+    }
+    emit(&text)?;
+    if failed {
+        return Err(Fail::Quiet);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_columns_list_the_valid_ones() {
+        let e = parse_col("bogus").unwrap_err();
+        assert!(e.contains("\"bogus\""), "{e}");
+        assert!(e.contains("pid, ppid, name"), "{e}");
+        assert_eq!(parse_col("vsz").unwrap().name, "vms");
+        assert_eq!(parse_col("user").unwrap().name, "username");
+        let k = parse_sort("-rss").unwrap();
+        assert!(k.desc);
+        assert_eq!(k.col.name, "rss");
+        assert!(parse_sort("-nope").unwrap_err().contains("valid keys"));
+    }
+
+    #[test]
+    fn every_alias_is_unambiguous() {
+        let mut all: Vec<&str> = COLUMNS
+            .iter()
+            .flat_map(|c| std::iter::once(c.name).chain(c.aliases.iter().copied()))
+            .collect();
+        let n = all.len();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), n, "a name or alias is used twice");
+    }
+
+    #[test]
+    fn cpu_time_is_ps_style() {
+        assert_eq!(cpu_time(0.0), "00:00:00");
+        assert_eq!(cpu_time(3661.9), "01:01:01");
+        assert_eq!(cpu_time(90000.0), "1-01:00:00");
+    }
+}
