@@ -1,17 +1,17 @@
 //! The `psoxide` command: a live overview of this machine, and psutil-shaped JSON dumps.
 
 mod dump;
-mod overview;
-mod term;
+mod monitor;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 /// psutil, oxidized: process and system information.
 ///
-/// With no subcommand, shows a live overview of this machine (CPU, memory, disks,
-/// network, sensors, load, uptime, users), refreshed every second until interrupted.
-/// When standard output is not a terminal, or with --once, one frame is printed.
+/// With no subcommand, runs a full-screen monitor of this machine (CPU, memory, disks,
+/// network, sensors, load, uptime, and a process table with sorting, search, tree
+/// view and actions; `?` for help, `q` to quit). When standard output is not a
+/// terminal, or with --once, one plain frame is printed.
 #[derive(Parser, Debug)]
 #[command(name = "psoxide", version, about, long_about = None)]
 struct Cli {
@@ -22,7 +22,8 @@ struct Cli {
     #[arg(long)]
     once: bool,
 
-    /// Seconds between refreshes (also the sampling window for rates and CPU %).
+    /// Seconds between refreshes (also the sampling window for rates and CPU %);
+    /// at least 0.1.
     #[arg(long, default_value_t = 1.0, value_parser = parse_interval)]
     interval: f64,
 }
@@ -38,9 +39,9 @@ fn parse_interval(s: &str) -> Result<f64, String> {
     let v: f64 = s
         .parse()
         .map_err(|_| format!("invalid interval {s:?}: expected a number of seconds, e.g. 1 or 0.5"))?;
-    if !(v.is_finite() && v > 0.0 && v <= 3600.0) {
+    if !(v.is_finite() && (0.1..=3600.0).contains(&v)) {
         return Err(format!(
-            "invalid interval {s}: accepted values are > 0 and <= 3600 seconds"
+            "invalid interval {s}: accepted values are 0.1 to 3600 seconds"
         ));
     }
     Ok(v)
@@ -50,7 +51,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let r = match cli.command {
         Some(Command::Dump(args)) => dump::run(&args),
-        None => overview::run(cli.once, cli.interval),
+        None => monitor::run(cli.once, cli.interval),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,10 +1,10 @@
 //! Files and I/O of `Process`: `open_files()`, `num_fds()`, `net_connections()` and
 //! `io_counters()`.
 
-use super::{Failed, OpenFile, Process, ProcessIoCounters};
+use super::{CgroupMembership, Failed, OpenFile, Process, ProcessIoCounters};
 use crate::connections::{ConnectionKind, ProcessConnection};
 use crate::error::{Error, Result};
-use crate::linux::parse::pid_files::{parse_fdinfo, parse_pid_io};
+use crate::linux::parse::pid_files::{parse_fdinfo, parse_pid_cgroup, parse_pid_io};
 use crate::sys::errno::OsErr;
 use crate::sys::fs::{put_buf, take_buf, FileKind};
 use std::ffi::OsString;
@@ -146,6 +146,21 @@ impl Process {
         }
         Ok(out)
     }
+    /// The control groups of the process, one per hierarchy, from `/proc/PID/cgroup`
+    /// (not in psutil; the `psoxide` monitor's detail view shows them).
+    pub fn cgroups(&self) -> Result<Vec<CgroupMembership>> {
+        self.with("cgroup", FileKind::TABLE, |b, p| {
+            Ok(parse_pid_cgroup(b, p)?
+                .into_iter()
+                .map(|l| CgroupMembership {
+                    hierarchy_id: l.hierarchy_id,
+                    controllers: l.controllers,
+                    path: l.path,
+                })
+                .collect())
+        })
+    }
+
     /// I/O counters from `/proc/PID/io` (psutil's `io_counters()`).
     pub fn io_counters(&self) -> Result<ProcessIoCounters> {
         crate::process::attrs::serve_prefetched!(self, IoCounters);

@@ -1,0 +1,1 @@
+//! Tests of the monitor rendered into ratatui's TestBackend.
