@@ -67,8 +67,10 @@ const CPU_CELL_MIN: u16 = 18;
 /// its border and heading) at least a few rows and the footer its line.
 pub fn plan(ncpu: usize, w: u16, h: u16) -> HeaderPlan {
     let ncpu = ncpu.max(1) as u16;
-    let cols = (w / CPU_CELL_MIN).clamp(1, ncpu);
-    let rows = ncpu.div_ceil(cols);
+    // Bars: the average first ("CPU"), then one per core (one bar for one core).
+    let cells = if ncpu > 1 { ncpu + 1 } else { 1 };
+    let cols = (w / CPU_CELL_MIN).clamp(1, cells);
+    let rows = cells.div_ceil(cols);
     let max_cpu_rows = if h >= 50 {
         h / 4
     } else if h >= 30 {
@@ -99,15 +101,15 @@ pub fn plan(ncpu: usize, w: u16, h: u16) -> HeaderPlan {
         mem_rows,
         panel_lines,
     };
-    // Keep the table (border, heading and 3 rows) and the footer on screen.
-    while p.height() + 6 > h && panel_lines > 1 {
+    // Keep the table (border, heading and 3 rows) and the footer on screen: 7 lines.
+    while p.height() + 7 > h && panel_lines > 1 {
         panel_lines -= 1;
         p.panel_lines = panel_lines;
     }
-    if p.height() + 6 > h {
+    if p.height() + 7 > h {
         p.panel_lines = 0;
     }
-    if p.height() + 6 > h && p.cpu_rows > 1 {
+    if p.height() + 7 > h && p.cpu_rows > 1 {
         p.cpu_rows = 1;
         p.cpu_cols = 0;
     }
@@ -241,35 +243,31 @@ fn draw_cpu(f: &mut Frame, app: &App, area: Rect, plan: HeaderPlan) {
     let cols = plan.cpu_cols.max(1) as usize;
     let cell_w = (area.width as usize / cols).max(8);
     let label_w = if percpu.len() > 10 { 3 } else { 2 };
+    // Cell 0 is the average (the only one for a single core), then the cores.
+    let cells: Vec<(String, f64)> = if percpu.len() <= 1 {
+        vec![("CPU".to_string(), percpu.first().copied().unwrap_or(total))]
+    } else {
+        std::iter::once(("CPU".to_string(), total))
+            .chain(
+                percpu
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (format!("{i:>label_w$}"), *p)),
+            )
+            .collect()
+    };
     let mut lines = Vec::new();
-    for r in 0..plan.cpu_rows as usize {
+    for row in cells.chunks(cols).take(plan.cpu_rows as usize) {
         let mut spans = Vec::new();
-        for c in 0..cols {
-            let i = r * cols + c;
-            let Some(p) = percpu.get(i) else { break };
-            let label = if i == 0 && percpu.len() == 1 {
-                "CPU".to_string()
-            } else {
-                format!("{i:>label_w$}")
-            };
+        for (label, p) in row {
             // label, space, [bar], separating space.
             let inner = cell_w.saturating_sub(label.chars().count() + 4);
-            spans.push(Span::styled(label, fg(app, Color::Cyan)));
+            spans.push(Span::styled(label.clone(), fg(app, Color::Cyan)));
             spans.push(Span::raw(" "));
             spans.push(Span::styled(bar(*p, inner, &format!("{p:.1}%")), level(app, *p)));
             spans.push(Span::raw(" "));
         }
         lines.push(Line::from(spans));
-    }
-    if percpu.len() > 1 && area.width >= 40 {
-        // The average goes at the end of the last row when it fits there.
-        if let Some(last) = lines.last_mut() {
-            let used: usize = last.spans.iter().map(|s| s.content.chars().count()).sum();
-            let txt = format!("CPU {total:.1}%");
-            if used + txt.len() + 1 <= area.width as usize {
-                last.spans.push(Span::styled(txt, fg(app, Color::Cyan)));
-            }
-        }
     }
     f.render_widget(Paragraph::new(lines), area);
 }

@@ -215,11 +215,7 @@ fn normal_key(app: &mut App, k: &KeyEvent) -> Effect {
             app.status = None;
             app.mode = Mode::Search;
         }
-        KeyCode::Char('n') | KeyCode::F(3) => {
-            if !app.search_next(false, true) && !app.search.is_empty() {
-                app.say(format!("no match for \"{}\"", app.search), true);
-            }
-        }
+        KeyCode::Char('n') | KeyCode::F(3) => app.search_again(),
         KeyCode::Char('\\') | KeyCode::F(4) => {
             app.status = None;
             app.mode = Mode::Filter;
@@ -253,11 +249,7 @@ fn normal_key(app: &mut App, k: &KeyEvent) -> Effect {
         }
         KeyCode::Char('f') | KeyCode::F(2) => app.mode = Mode::Columns(0),
         KeyCode::Char('k') | KeyCode::F(9) => app.ask_signal(),
-        KeyCode::Char('K') => {
-            if app.selected_row().is_some() {
-                app.pick_signal(8);
-            }
-        }
+        KeyCode::Char('K') => app.ask_kill(),
         KeyCode::Char('+') | KeyCode::Char(']') | KeyCode::F(8) => app.renice_selected(1),
         KeyCode::Char('-') | KeyCode::Char('[') | KeyCode::F(7) => app.renice_selected(-1),
         KeyCode::Char('z') => app.suspend_selected(true),
@@ -298,6 +290,20 @@ fn mouse(app: &mut App, m: &MouseEvent) {
 }
 
 impl App {
+    /// The next match of the last search, or a message that there is none.
+    fn search_again(&mut self) {
+        if !self.search_next(false, true) && !self.search.is_empty() {
+            self.say(format!("no match for \"{}\"", self.search), true);
+        }
+    }
+
+    /// Asks to confirm SIGKILL for the selected process.
+    fn ask_kill(&mut self) {
+        if self.selected_row().is_some() {
+            self.pick_signal(8);
+        }
+    }
+
     /// Sorts by `c`, largest first for the usage columns, without flipping when it
     /// is already the sort column (the `P`, `M`, `T`, `N` keys).
     pub fn sort_by_keep(&mut self, c: Column) {

@@ -70,6 +70,53 @@ fn cell(out: &mut String, c: Column, r: &Row, w: usize, prefix: &str) {
     }
 }
 
+/// Columns dropped first when the terminal is too narrow for all visible columns
+/// and a command of [`MIN_COMMAND`] cells.
+const DROP_ORDER: [Column; 11] = [
+    Column::Ppid,
+    Column::Threads,
+    Column::Virt,
+    Column::Nice,
+    Column::Time,
+    Column::Name,
+    Column::State,
+    Column::Mem,
+    Column::User,
+    Column::Res,
+    Column::Cpu,
+];
+
+/// The command column's smallest useful width.
+const MIN_COMMAND: u16 = 16;
+
+/// The visible columns that fit in `width` cells, leaving the command (when shown)
+/// at least [`MIN_COMMAND`] cells; the sort column is never dropped.
+pub fn fitting_columns(cols: &[Column], width: u16, keep: Column) -> Vec<Column> {
+    let mut v = cols.to_vec();
+    let need = |v: &[Column]| -> u16 {
+        v.iter()
+            .map(|c| {
+                if *c == Column::Command {
+                    MIN_COMMAND
+                } else {
+                    c.width()
+                }
+            })
+            .sum::<u16>()
+            + v.len().saturating_sub(1) as u16
+    };
+    for d in DROP_ORDER {
+        if need(&v) <= width {
+            break;
+        }
+        if d == keep {
+            continue;
+        }
+        v.retain(|c| *c != d);
+    }
+    v
+}
+
 /// Draws the table into `area` and records its geometry in `app` for the mouse.
 pub fn draw(f: &mut Frame, app: &mut App, area: Rect) {
     let key = fg(app, Color::Cyan);
@@ -111,7 +158,7 @@ pub fn draw(f: &mut Frame, app: &mut App, area: Rect) {
     };
     let mut x = inner.x;
     let right = inner.x + inner.width;
-    for &c in &app.columns {
+    for c in fitting_columns(&app.columns, inner.width, app.sort) {
         if x >= right {
             break;
         }
