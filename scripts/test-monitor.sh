@@ -132,4 +132,22 @@ sleep 1.5
 T send-keys -t e2e q
 check_restored "NO_COLOR run"
 echo "ok: colours only without NO_COLOR"
+
+# 5. The terminal goes away (its window is closed): the monitor exits, no spinning.
+T new-session -d -s gone -x 100 -y 30 "exec $BIN"
+for ((i = 0; i < 50; i++)); do
+    T capture-pane -p -t gone 2>/dev/null | grep -qF Processes && break
+    sleep 0.1
+done
+mon=$(T display -p -t gone '#{pane_pid}')
+T kill-session -t gone
+for ((i = 0; i < 30; i++)); do
+    if ! kill -0 "$mon" 2>/dev/null || grep -q '^State:.*Z' "/proc/$mon/status" 2>/dev/null; then break; fi
+    sleep 0.1
+done
+if kill -0 "$mon" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$mon/status" 2>/dev/null; then
+    kill -9 "$mon" 2>/dev/null || true
+    fail "the monitor (PID $mon) still runs 3 s after its terminal was closed"
+fi
+echo "ok: the monitor exits when its terminal is closed"
 echo "monitor end-to-end: all checks passed"

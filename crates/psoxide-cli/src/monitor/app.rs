@@ -55,10 +55,9 @@ impl Column {
     ];
 
     /// The columns shown by default.
-    pub const DEFAULT: [Column; 10] = [
+    pub const DEFAULT: [Column; 9] = [
         Column::Pid,
         Column::User,
-        Column::Nice,
         Column::Virt,
         Column::Res,
         Column::State,
@@ -142,6 +141,7 @@ impl Column {
     pub fn attrs(self) -> &'static [Attr] {
         match self {
             Column::User => &[Attr::Username],
+            Column::Nice => &[Attr::Nice],
             Column::Virt | Column::Res | Column::Mem => &[Attr::MemoryInfo, Attr::MemoryPercent],
             _ => &[],
         }

@@ -166,6 +166,34 @@ impl Drop for TermGuard {
     }
 }
 
+/// The terminal is gone (standard input hung up or was closed).
+struct Hangup;
+
+/// Waits up to `timeout` for input on standard input: `Ok(true)` when some is there,
+/// `Ok(false)` on timeout or a signal.
+fn wait_input(timeout: Duration) -> Result<bool, Hangup> {
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+    let stdin = io::stdin();
+    let mut fds = [PollFd::new(&stdin, PollFlags::IN)];
+    let ts = Timespec {
+        tv_sec: timeout.as_secs() as _,
+        tv_nsec: timeout.subsec_nanos() as _,
+    };
+    match poll(&mut fds, Some(&ts)) {
+        Ok(0) => Ok(false),
+        Ok(_) => {
+            let r = fds[0].revents();
+            if r.intersects(PollFlags::HUP | PollFlags::ERR | PollFlags::NVAL) {
+                Err(Hangup)
+            } else {
+                Ok(r.contains(PollFlags::IN))
+            }
+        }
+        Err(rustix::io::Errno::INTR) => Ok(false),
+        Err(_) => Err(Hangup),
+    }
+}
+
 /// The full-screen loop.
 fn live(interval: f64, color: bool) -> io::Result<()> {
     // Termination signals set a flag the loop checks at least every POLL_SLICE.
@@ -196,6 +224,8 @@ fn live(interval: f64, color: bool) -> io::Result<()> {
     let mut next = Instant::now() + period.min(Duration::from_millis(500));
     let mut paused = false;
     let mut dirty = true;
+    let winch = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGWINCH, Arc::clone(&winch))?;
     while !app.quit && !stop.load(Ordering::Relaxed) {
         if dirty {
             terminal.draw(|f| render::draw(f, &mut app))?;
@@ -213,7 +243,16 @@ fn live(interval: f64, color: bool) -> io::Result<()> {
             }
             continue;
         }
-        if event::poll((next - now).min(POLL_SLICE))? {
+        // Wait on standard input ourselves: a terminal that hung up makes crossterm's
+        // reader loop on end-of-file, so crossterm is only asked when there is input.
+        let input = match wait_input((next - now).min(POLL_SLICE)) {
+            Ok(ready) => ready,
+            Err(Hangup) => break,
+        };
+        if winch.swap(false, Ordering::Relaxed) {
+            dirty = true;
+        }
+        if input && event::poll(Duration::ZERO)? {
             // Handle every event already queued before drawing once.
             loop {
                 let ev = event::read()?;

@@ -204,6 +204,7 @@ pub struct Sampler {
     nic_up: IndexMap<String, bool>,
     users: Section<usize>,
     refreshes: u64,
+    scans: u64,
     /// The process table of the last scan, in PID order.
     pub rows: Vec<Row>,
     /// The error of the last scan, if it failed or skipped a process.
@@ -233,6 +234,7 @@ impl Sampler {
             nic_up: IndexMap::new(),
             users: Ok(0),
             refreshes: 0,
+            scans: 0,
             rows: Vec::new(),
             scan_error: None,
         }
@@ -345,18 +347,29 @@ impl Sampler {
     }
 
     /// One `process_iter` pass with `attrs`, replacing [`Sampler::rows`]. A process
-    /// seen before (same handle) keeps its command line unless its name changed
-    /// (an `exec`), so `cmdline` is read once per process, not once per refresh.
+    /// seen before (same handle) keeps its command line unless its name changed (an
+    /// `exec`), so `cmdline` is read once per process, not once per refresh. The user
+    /// name is treated alike, except that every [`SLOW`]th scan fetches it for all
+    /// processes (a daemon may switch users without an `exec`).
     pub fn scan(&mut self, attrs: &[Attr]) {
+        self.scans += 1;
+        let mut attrs = attrs.to_vec();
+        let wants_user = attrs.contains(&Attr::Username);
+        let all_users = wants_user && (self.scans % SLOW == 1 || self.rows.is_empty());
+        if !all_users {
+            attrs.retain(|a| *a != Attr::Username);
+        }
         let want = Want {
             mem: attrs.contains(&Attr::MemoryInfo) && attrs.contains(&Attr::MemoryPercent),
-            user: attrs.contains(&Attr::Username),
+            user: wants_user,
+            all_users,
+            nice: attrs.contains(&Attr::Nice),
         };
         let old = std::mem::take(&mut self.rows);
         let mut rows = Vec::with_capacity(old.len() + 16);
         let mut old = old.into_iter().peekable();
         self.scan_error = None;
-        let iter = match psoxide::process_iter(Some(attrs)) {
+        let iter = match psoxide::process_iter(Some(&attrs)) {
             Ok(it) => it,
             Err(e) => {
                 self.scan_error = Some(section_err("process_iter", &e));
@@ -383,12 +396,12 @@ impl Sampler {
 }
 
 /// The attributes every scan fetches: all come from `/proc/PID/stat`, which the scan
-/// reads anyway to check each handle's identity.
-pub const STAT_ATTRS: [Attr; 7] = [
+/// reads anyway to check each handle's identity (`nice`, a `getpriority` call, is
+/// fetched only for the NI column).
+pub const STAT_ATTRS: [Attr; 6] = [
     Attr::Name,
     Attr::Ppid,
     Attr::Status,
-    Attr::Nice,
     Attr::NumThreads,
     Attr::CpuPercent,
     Attr::CpuTimes,
@@ -399,7 +412,11 @@ pub const STAT_ATTRS: [Attr; 7] = [
 #[derive(Clone, Copy)]
 struct Want {
     mem: bool,
+    /// The user name is wanted.
     user: bool,
+    /// It was prefetched for every process in this scan.
+    all_users: bool,
+    nice: bool,
 }
 
 /// Builds a table row from a handle whose prefetch store holds this scan's values.
@@ -407,9 +424,20 @@ fn make_row(p: Arc<Process>, prev: Option<Row>, want: Want) -> Row {
     let name = p.name().unwrap_or_default();
     let (cmd, user) = match prev {
         Some(r) if r.name == name => (r.cmd, r.user),
+        // A kernel thread renamed itself (kworkers do): no command line to read.
+        Some(r)
+            if r.cmd.len() == r.name.len() + 2
+                && r.cmd.starts_with('[')
+                && r.cmd.ends_with(']')
+                && r.cmd[1..r.cmd.len() - 1] == r.name =>
+        {
+            (format!("[{name}]"), r.user)
+        }
         _ => (command_line(&p, &name), String::new()),
     };
-    let user = if want.user {
+    // Prefetched for all this scan; else kept from the last scan, or read now for a
+    // new process (one `PIDFD_GET_INFO` or `status` read).
+    let user = if want.all_users || (want.user && user.is_empty()) {
         p.username().unwrap_or_default()
     } else {
         user
@@ -427,7 +455,7 @@ fn make_row(p: Arc<Process>, prev: Option<Row>, want: Want) -> Row {
         user,
         cmd,
         status: p.status().unwrap_or(ProcessStatus::Unknown),
-        nice: p.nice().ok(),
+        nice: if want.nice { p.nice().ok() } else { None },
         threads: p.num_threads().unwrap_or(0),
         cpu: p.cpu_percent(None).unwrap_or(0.0),
         mem,

@@ -244,7 +244,7 @@ fn sorting_orders_the_table_and_flips_on_the_same_column() {
     );
     // `>` moves to the next visible column.
     key(&mut app, KeyCode::Char('>'));
-    assert_eq!(app.sort, Column::Nice);
+    assert_eq!(app.sort, Column::Virt);
 }
 
 #[test]
