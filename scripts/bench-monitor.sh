@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): CPU used by the full-screen monitor at a 1 s refresh with
 # about 1,000 processes, against htop and btop doing the same, all from Debian's
-# packages (installed here when missing). Each tool runs alone in a 200x50 tmux
-# terminal; after a warm-up, its user + system CPU time (/proc/PID/stat fields 14-15)
-# is read over DURATION seconds. Prints percent of one core and the ratio to psoxide.
+# packages (installed here when missing). The three run at the same time, each in
+# its own 200x50 tmux terminal; after a warm-up, each one's user + system CPU time
+# (/proc/PID/stat fields 14-15, all threads) is read over DURATION seconds. Prints
+# percent of one core and the ratio to psoxide.
 #
-#   bash scripts/bench-monitor.sh            # DURATION=30 ROUNDS=2 PROCS=1000
+#   bash scripts/bench-monitor.sh            # DURATION=60 ROUNDS=3 PROCS=1000 WARMUP=4
 # Uses target/release/psoxide (or $PSOXIDE_BIN).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${PSOXIDE_BIN:-$PWD/target/release/psoxide}
-DURATION=${DURATION:-30}
-ROUNDS=${ROUNDS:-2}
+DURATION=${DURATION:-60}
+ROUNDS=${ROUNDS:-3}
 PROCS=${PROCS:-1000}
 WARMUP=${WARMUP:-4}
 [ -x "$BIN" ] || { echo "no $BIN: cargo build --release -p psoxide-cli" >&2; exit 1; }
@@ -36,13 +37,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
+count_procs() { local a=(/proc/[0-9]*); echo "${#a[@]}"; }
 # Top the machine up to about PROCS processes with idle sleepers.
-have=$(find /proc -maxdepth 1 -name '[0-9]*' | wc -l)
+have=$(count_procs)
 for ((i = have; i < PROCS; i++)); do
     sleep 100000 &
     SLEEPERS+=($!)
 done
-total=$(find /proc -maxdepth 1 -name '[0-9]*' | wc -l)
+total=$(count_procs)
 
 # Configuration: htop refreshes every 10 tenths (-d 10); btop's update_ms is 1000.
 # Both get a private HOME so that no user configuration changes what they do.
@@ -52,41 +54,41 @@ HZ=$(getconf CLK_TCK)
 
 ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 
-# measure NAME COMMAND...: prints percent of one core.
-measure() {
+# The three run at the same time, each in its own 200x50 tmux terminal, so that
+# whatever else the machine does weighs on all of them alike.
+start() {
     local name=$1
     shift
-    T kill-server 2>/dev/null || true
-    T new-session -d -s b -x 200 -y 50 \
-        "env -i PATH=/usr/bin:/bin HOME=$TMP/home TERM=xterm-256color LANG=C.UTF-8 $*"
-    sleep 1
-    local pane pid=""
-    pane=$(T display -p -t b '#{pane_pid}')
-    # The pane runs env, which execs the tool: the pane's PID is the tool's.
-    pid=$pane
-    sleep "$WARMUP"
-    local t0 t1
-    t0=$(ticks "$pid")
-    sleep "$DURATION"
-    t1=$(ticks "$pid")
-    T kill-server 2>/dev/null || true
-    awk -v a="$t0" -v b="$t1" -v hz="$HZ" -v d="$DURATION" 'BEGIN { printf "%.3f", (b - a) / hz / d * 100 }'
+    T new-session -d -s "$name" -x 200 -y 50 \
+        "exec env -i PATH=/usr/bin:/bin HOME=$TMP/home TERM=xterm-256color LANG=C.UTF-8 $*"
 }
 
 declare -A sum
 for tool in psoxide htop btop; do sum[$tool]=0; done
-echo "processes: $total; refresh 1 s; $DURATION s per measurement, $ROUNDS rounds; $(nproc) CPUs, kernel $(uname -r)"
+echo "processes: $total; refresh 1 s; $DURATION s per round, $ROUNDS rounds; $(nproc) CPUs, kernel $(uname -r)"
 echo "versions: psoxide $("$BIN" --version | awk '{print $2}'), $(htop --version | head -1), btop $(btop --version | awk '{print $3}')"
 for ((r = 1; r <= ROUNDS; r++)); do
+    T kill-server 2>/dev/null || true
+    start psoxide "$BIN" --interval 1
+    start htop htop -d 10
+    start btop btop --utf-force
+    sleep "$WARMUP"
+    declare -A pid t0
     for tool in psoxide htop btop; do
-        case $tool in
-            psoxide) v=$(measure psoxide "$BIN" --interval 1) ;;
-            htop) v=$(measure htop htop -d 10) ;;
-            btop) v=$(measure btop btop --utf-force) ;;
-        esac
-        echo "round $r: $tool ${v}% of one core"
+        # The pane's command execs the tool: the pane's PID is the tool's.
+        pid[$tool]=$(T display -p -t "$tool" '#{pane_pid}')
+        t0[$tool]=$(ticks "${pid[$tool]}")
+    done
+    sleep "$DURATION"
+    line="round $r:"
+    for tool in psoxide htop btop; do
+        t1=$(ticks "${pid[$tool]}")
+        v=$(awk -v a="${t0[$tool]}" -v b="$t1" -v hz="$HZ" -v d="$DURATION" 'BEGIN { printf "%.3f", (b - a) / hz / d * 100 }')
+        line+=" $tool ${v}%"
         sum[$tool]=$(awk -v s="${sum[$tool]}" -v v="$v" 'BEGIN { print s + v }')
     done
+    echo "$line (of one core)"
+    T kill-server 2>/dev/null || true
 done
 echo
 printf '%-8s %18s %18s\n' tool "CPU (% of 1 core)" "ratio to psoxide"

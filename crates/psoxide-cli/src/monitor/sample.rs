@@ -214,6 +214,11 @@ pub struct Sampler {
 /// Refreshes between re-reads of what rarely changes (mounts, link states, users).
 const SLOW: u64 = 10;
 
+/// Scans between reads of every process's memory (`/proc/PID/statm`): the one file
+/// besides `stat` a scan reads per process, skipped every other refresh to keep the
+/// monitor's own CPU use low (docs/monitor.md, BENCHMARKS.md).
+const MEM_EVERY: u64 = 2;
+
 impl Default for Sampler {
     fn default() -> Self {
         Self::new()
@@ -350,7 +355,8 @@ impl Sampler {
     /// seen before (same handle) keeps its command line unless its name changed (an
     /// `exec`), so `cmdline` is read once per process, not once per refresh. The user
     /// name is treated alike, except that every [`SLOW`]th scan fetches it for all
-    /// processes (a daemon may switch users without an `exec`).
+    /// processes (a daemon may switch users without an `exec`). Memory (`statm`) is
+    /// read every [`MEM_EVERY`]th scan, and at once for a process not seen before.
     pub fn scan(&mut self, attrs: &[Attr]) {
         self.scans += 1;
         let mut attrs = attrs.to_vec();
@@ -359,8 +365,14 @@ impl Sampler {
         if !all_users {
             attrs.retain(|a| *a != Attr::Username);
         }
+        let wants_mem = attrs.contains(&Attr::MemoryInfo) && attrs.contains(&Attr::MemoryPercent);
+        let all_mem = wants_mem && (self.scans % MEM_EVERY == 1 || self.rows.is_empty());
+        if !all_mem {
+            attrs.retain(|a| !matches!(a, Attr::MemoryInfo | Attr::MemoryPercent));
+        }
         let want = Want {
-            mem: attrs.contains(&Attr::MemoryInfo) && attrs.contains(&Attr::MemoryPercent),
+            mem: wants_mem,
+            all_mem,
             user: wants_user,
             all_users,
             nice: attrs.contains(&Attr::Nice),
@@ -412,6 +424,8 @@ pub const STAT_ATTRS: [Attr; 6] = [
 #[derive(Clone, Copy)]
 struct Want {
     mem: bool,
+    /// Memory was prefetched for every process in this scan.
+    all_mem: bool,
     /// The user name is wanted.
     user: bool,
     /// It was prefetched for every process in this scan.
@@ -422,6 +436,7 @@ struct Want {
 /// Builds a table row from a handle whose prefetch store holds this scan's values.
 fn make_row(p: Arc<Process>, prev: Option<Row>, want: Want) -> Row {
     let name = p.name().unwrap_or_default();
+    let kept_mem = prev.as_ref().map(|r| (r.rss, r.vms, r.mem));
     let (cmd, user) = match prev {
         Some(r) if r.name == name => (r.cmd, r.user),
         // A kernel thread renamed itself (kworkers do): no command line to read.
@@ -442,12 +457,15 @@ fn make_row(p: Arc<Process>, prev: Option<Row>, want: Want) -> Row {
     } else {
         user
     };
-    let (rss, vms, mem) = if want.mem {
-        let (rss, vms) = p.memory_info().map(|m| (m.rss, m.vms)).unwrap_or((0, 0));
-        let pct = p.memory_percent(psoxide::MemType::Rss).unwrap_or(0.0);
-        (rss, vms, pct)
-    } else {
-        (0, 0, 0.0)
+    let (rss, vms, mem) = match (want.mem, want.all_mem, kept_mem) {
+        (false, _, _) => (0, 0, 0.0),
+        (true, false, Some(kept)) => kept,
+        // Prefetched in this scan, or a process not seen before (read now).
+        _ => {
+            let (rss, vms) = p.memory_info().map(|m| (m.rss, m.vms)).unwrap_or((0, 0));
+            let pct = p.memory_percent(psoxide::MemType::Rss).unwrap_or(0.0);
+            (rss, vms, pct)
+        }
     };
     Row {
         pid: p.pid(),
