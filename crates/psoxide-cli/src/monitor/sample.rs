@@ -148,6 +148,9 @@ pub struct Row {
     /// The command line joined by spaces, or `[name]` when it is empty (kernel
     /// threads, zombies).
     pub cmd: String,
+    /// Whether `cmd` is final: a non-empty command line, or a kernel thread's
+    /// `[name]`. Else (a process caught during `exec`, a zombie) it is read again.
+    pub cmd_known: bool,
     /// `status()`.
     pub status: ProcessStatus,
     /// `nice()`, `None` when unreadable or not fetched.
@@ -437,18 +440,21 @@ struct Want {
 fn make_row(p: Arc<Process>, prev: Option<Row>, want: Want) -> Row {
     let name = p.name().unwrap_or_default();
     let kept_mem = prev.as_ref().map(|r| (r.rss, r.vms, r.mem));
-    let (cmd, user) = match prev {
-        Some(r) if r.name == name => (r.cmd, r.user),
+    let ppid = p.ppid().unwrap_or(0);
+    // Kernel threads are kthreadd (PID 2) and its children.
+    let kthread = p.pid() == 2 || ppid == 2;
+    let (cmd, cmd_known, user) = match prev {
+        Some(r) if r.cmd_known && r.name == name => (r.cmd, true, r.user),
         // A kernel thread renamed itself (kworkers do): no command line to read.
-        Some(r)
-            if r.cmd.len() == r.name.len() + 2
-                && r.cmd.starts_with('[')
-                && r.cmd.ends_with(']')
-                && r.cmd[1..r.cmd.len() - 1] == r.name =>
-        {
-            (format!("[{name}]"), r.user)
+        Some(r) if kthread => (format!("[{name}]"), true, r.user),
+        Some(r) => {
+            let (cmd, known) = command_line(&p, &name);
+            (cmd, known || kthread, r.user)
         }
-        _ => (command_line(&p, &name), String::new()),
+        None => {
+            let (cmd, known) = command_line(&p, &name);
+            (cmd, known || kthread, String::new())
+        }
     };
     // Prefetched for all this scan; else kept from the last scan, or read now for a
     // new process (one `PIDFD_GET_INFO` or `status` read).
@@ -469,9 +475,10 @@ fn make_row(p: Arc<Process>, prev: Option<Row>, want: Want) -> Row {
     };
     Row {
         pid: p.pid(),
-        ppid: p.ppid().unwrap_or(0),
+        ppid,
         user,
         cmd,
+        cmd_known,
         status: p.status().unwrap_or(ProcessStatus::Unknown),
         nice: if want.nice { p.nice().ok() } else { None },
         threads: p.num_threads().unwrap_or(0),
@@ -485,9 +492,10 @@ fn make_row(p: Arc<Process>, prev: Option<Row>, want: Want) -> Row {
     }
 }
 
-/// The command line joined by spaces; `[name]` when empty or unreadable.
-pub fn command_line(p: &Process, name: &str) -> String {
-    match p.cmdline() {
+/// The command line joined by spaces, and true; `[name]` and false when it is empty
+/// or unreadable.
+pub fn command_line(p: &Process, name: &str) -> (String, bool) {
+    let s = match p.cmdline() {
         Ok(args) if !args.is_empty() => {
             let mut s = String::new();
             for (i, a) in args.iter().enumerate() {
@@ -499,8 +507,9 @@ pub fn command_line(p: &Process, name: &str) -> String {
             // Control characters would move the cursor: show them as spaces.
             s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
         }
-        _ => format!("[{name}]"),
-    }
+        _ => return (format!("[{name}]"), false),
+    };
+    (s, true)
 }
 
 fn tasks(rows: &[Row]) -> Tasks {

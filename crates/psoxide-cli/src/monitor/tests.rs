@@ -93,6 +93,7 @@ fn synthetic_rows() -> Vec<Row> {
         name: name.into(),
         user: user.into(),
         cmd: format!("/usr/bin/{name} --flag"),
+        cmd_known: true,
         status: ProcessStatus::Sleeping,
         nice: Some(0),
         threads: 1,
@@ -570,4 +571,67 @@ fn detail_view_shows_every_section_for_the_selected_process() {
     assert!(lines[0].contains(&format!("Process {me}")), "{}", lines[0]);
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.mode, Mode::Normal);
+}
+
+#[test]
+fn scanned_rows_match_the_kernel_and_ps_and_survive_scans_without_memory() {
+    let child = Command::new("sleep")
+        .args(["30", "31"])
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed and reaped on drop, also when an assertion fails.
+    struct Reap(Child);
+    impl Drop for Reap {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let child = Reap(child);
+    let busy = Reap(
+        Command::new("sh")
+            .args(["-c", "while :; do :; done"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let (child_pid, busy_pid) = (child.0.id(), busy.0.id());
+    let mut app = App::new(1.0, false);
+    let page = rustix::param::page_size() as u64;
+    let ps = |pid: u32, field: &str| {
+        let out = Command::new("ps")
+            .args(["-o", &format!("{field}="), "-p", &pid.to_string()])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    for scan in 0..3 {
+        app.refresh();
+        let r = app
+            .rows()
+            .iter()
+            .find(|r| r.pid == child_pid)
+            .expect("child listed")
+            .clone();
+        let statm = std::fs::read_to_string(format!("/proc/{child_pid}/statm")).unwrap();
+        let f: Vec<u64> = statm.split_whitespace().map(|x| x.parse().unwrap()).collect();
+        assert_eq!((r.vms, r.rss), (f[0] * page, f[1] * page), "scan {scan}");
+        assert_eq!(r.cmd, "sleep 30 31");
+        assert_eq!(r.name, "sleep");
+        assert_eq!(r.ppid, std::process::id());
+        assert_eq!(r.user, ps(child_pid, "user"), "scan {scan}");
+        assert_eq!(r.status, ProcessStatus::Sleeping);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    // The busy child's CPU% since the previous scan (ps gives the lifetime average).
+    let b = app.rows().iter().find(|r| r.pid == busy_pid).unwrap();
+    assert!(b.cpu > 5.0, "busy loop at {}%", b.cpu);
+    assert!(b.time > 0.0);
+    let tasks = app.sys.tasks;
+    assert_eq!(tasks.total, app.rows().len());
+    assert!(tasks.running >= 1, "{tasks:?}");
+    drop((busy, child));
 }
