@@ -1,4 +1,4 @@
-//! The `psoxide` command: a live overview of this machine, and psutil-shaped JSON dumps.
+//! The `psoxide` command: a full-screen monitor of this machine, and psutil-shaped JSON dumps.
 
 mod dump;
 mod monitor;
