@@ -99,6 +99,21 @@ wait_for "Process $MARK_PID sleep"
 wait_for "Command line"
 wait_for "[1] 31337"
 echo "ok: started, sorted by MEM%, searched, opened the detail view of PID $MARK_PID"
+# Resize: the frame is redrawn at the new size, no line wider than it.
+T send-keys -t e2e Escape
+wait_for "Processes"
+T resize-window -t e2e -x 70 -y 22
+for ((i = 0; i < 50; i++)); do
+    width=$(T capture-pane -p -t e2e | python3 -c 'import sys; print(max((len(l.rstrip("\n")) for l in sys.stdin), default=0))')
+    [ "$width" -le 70 ] && T capture-pane -p -t e2e | grep -qF "Processes" && break
+    sleep 0.1
+done
+[ "$width" -le 70 ] || fail "a line of $width columns after resizing to 70"
+T capture-pane -p -t e2e | grep -qF "Disks" || fail "no Disks panel at 70x22"
+T resize-window -t e2e -x 120 -y 40
+T send-keys -t e2e Enter
+wait_for "Command line"
+echo "ok: resized to 70x22 and back"
 T send-keys -t e2e q
 check_restored "quit with q from the detail view"
 
