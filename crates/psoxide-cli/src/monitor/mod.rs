@@ -135,9 +135,17 @@ fn plain(interval: f64, tty: bool, once: bool) -> io::Result<()> {
     }
 }
 
+/// Whether the terminal is in the monitor's mode (set on entering, cleared by the
+/// first restore: a second `LeaveAlternateScreen` would move the cursor back over
+/// what was printed after the first, e.g. a panic message).
+static TERMINAL_TAKEN: AtomicBool = AtomicBool::new(false);
+
 /// Puts the terminal back: mouse off, main screen, cursor shown, cooked mode.
-/// Safe to call more than once.
+/// Only the first call after entering does anything.
 fn restore_terminal() {
+    if !TERMINAL_TAKEN.swap(false, Ordering::SeqCst) {
+        return;
+    }
     let mut out = io::stdout();
     let _ = execute!(out, DisableMouseCapture, LeaveAlternateScreen, cursor::Show);
     let _ = disable_raw_mode();
@@ -149,6 +157,7 @@ struct TermGuard;
 impl TermGuard {
     fn enter() -> io::Result<TermGuard> {
         enable_raw_mode()?;
+        TERMINAL_TAKEN.store(true, Ordering::SeqCst);
         let guard = TermGuard;
         execute!(
             io::stdout(),
