@@ -105,23 +105,47 @@ pub fn suspend_resume(proc: &Process, suspend: bool) -> Outcome {
 
 impl App {
     /// Opens the signal picker for the selected process.
+    /// The selected row's process is the target; from the detail view, its process
+    /// (the selection may have moved on if it exited).
     pub fn ask_signal(&mut self) {
-        if self.selected_row().is_some() {
+        self.signal_target = self.current_target();
+        if self.signal_target.is_some() {
             self.mode = Mode::SignalPick(SIGTERM_INDEX);
         }
     }
 
-    /// Moves from the picker to the confirmation for signal `SIGNALS[i]`.
+    /// The mode a closed window returns to: the detail view while it is open.
+    pub fn base_mode(&self) -> Mode {
+        if self.detail.is_some() {
+            Mode::Detail
+        } else {
+            Mode::Normal
+        }
+    }
+
+    /// The process an action applies to now: the detail view's, else the selected row's.
+    fn current_target(&self) -> Option<(Arc<Process>, Pid, String)> {
+        match (&self.mode, &self.detail) {
+            (Mode::Detail, Some(d)) => Some((Arc::clone(&d.proc), d.pid, d.name.clone())),
+            _ => self
+                .selected_row()
+                .map(|r| (Arc::clone(&r.proc), r.pid, r.name.clone())),
+        }
+    }
+
+    /// Moves from the picker to the confirmation for signal `SIGNALS[i]`, for the
+    /// target chosen when the picker opened (a refresh in between does not change it).
     pub fn pick_signal(&mut self, i: usize) {
-        let Some(r) = self.selected_row() else {
-            self.mode = Mode::Normal;
+        let target = self.signal_target.take().or_else(|| self.current_target());
+        let Some((proc, pid, name)) = target else {
+            self.mode = self.base_mode();
             return;
         };
         let (sig, sig_name) = SIGNALS[i.min(SIGNALS.len() - 1)];
         self.mode = Mode::Confirm(Pending {
-            proc: Arc::clone(&r.proc),
-            pid: r.pid,
-            name: r.name.clone(),
+            proc,
+            pid,
+            name,
             sig,
             sig_name,
         });
@@ -129,7 +153,8 @@ impl App {
 
     /// Answers the confirmation: `yes` sends the signal.
     pub fn confirm(&mut self, yes: bool) {
-        let Mode::Confirm(p) = std::mem::replace(&mut self.mode, Mode::Normal) else {
+        let back = self.base_mode();
+        let Mode::Confirm(p) = std::mem::replace(&mut self.mode, back) else {
             return;
         };
         if !yes {
@@ -141,16 +166,16 @@ impl App {
 
     /// Renices the selected process by `delta`.
     pub fn renice_selected(&mut self, delta: i32) {
-        if let Some(r) = self.selected_row() {
-            let out = renice(&r.proc, delta);
+        if let Some((proc, _, _)) = self.current_target() {
+            let out = renice(&proc, delta);
             self.report(out);
         }
     }
 
     /// Suspends or resumes the selected process.
     pub fn suspend_selected(&mut self, suspend: bool) {
-        if let Some(r) = self.selected_row() {
-            let out = suspend_resume(&r.proc, suspend);
+        if let Some((proc, _, _)) = self.current_target() {
+            let out = suspend_resume(&proc, suspend);
             self.report(out);
         }
     }

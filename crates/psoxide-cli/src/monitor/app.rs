@@ -238,6 +238,8 @@ pub struct App {
     pub detail: Option<super::detail::Detail>,
     /// Set when the user asked to quit.
     pub quit: bool,
+    /// The process the open signal picker is for: handle, PID, name.
+    pub signal_target: Option<(std::sync::Arc<psoxide::Process>, Pid, String)>,
 }
 
 /// Screen geometry of the table from the last draw.
@@ -279,6 +281,7 @@ impl App {
             interval,
             detail: None,
             quit: false,
+            signal_target: None,
         }
     }
 

@@ -113,7 +113,7 @@ fn key(app: &mut App, k: &KeyEvent) -> Effect {
         Mode::Help => {
             match k.code {
                 KeyCode::Char('q') | KeyCode::F(10) => app.quit = true,
-                _ => app.mode = Mode::Normal,
+                _ => app.mode = app.base_mode(),
             }
             Effect::Redraw
         }
@@ -137,7 +137,10 @@ fn key(app: &mut App, k: &KeyEvent) -> Effect {
                         app.mode = Mode::SignalPick(n - 1);
                     }
                 }
-                KeyCode::Esc | KeyCode::Char('q') => app.mode = Mode::Normal,
+                KeyCode::Esc | KeyCode::Char('q') => {
+                    app.signal_target = None;
+                    app.mode = app.base_mode();
+                }
                 _ => {}
             }
             Effect::Redraw
@@ -299,6 +302,7 @@ impl App {
 
     /// Asks to confirm SIGKILL for the selected process.
     fn ask_kill(&mut self) {
+        self.signal_target = None;
         if self.selected_row().is_some() {
             self.pick_signal(8);
         }

@@ -20,7 +20,12 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     }
     let body = Rect::new(area.x, area.y, area.width, area.height.saturating_sub(1));
     let footer = Rect::new(area.x, area.y + area.height - 1, area.width, 1);
-    if app.mode == Mode::Detail && app.detail.is_some() {
+    let detail_open = app.detail.is_some()
+        && matches!(
+            app.mode,
+            Mode::Detail | Mode::SignalPick(_) | Mode::Confirm(_) | Mode::Help
+        );
+    if detail_open {
         draw_detail(f, app, body);
     } else {
         let ncpu = app.sys.percpu.as_ref().map(|v| v.len()).unwrap_or(1);
@@ -186,8 +191,9 @@ fn draw_signals(f: &mut Frame, app: &App, area: Rect, sel: usize) {
     let h = area.height.saturating_sub(6).clamp(1, SIGNALS.len() as u16);
     let first = sel.saturating_sub(h as usize / 2).min(SIGNALS.len() - h as usize);
     let target = app
-        .selected_row()
-        .map(|r| format!(" Signal to PID {} ", r.pid))
+        .signal_target
+        .as_ref()
+        .map(|(_, pid, _)| format!(" Signal to PID {pid} "))
         .unwrap_or_else(|| " Signal ".into());
     let lines: Vec<Line> = SIGNALS
         .iter()

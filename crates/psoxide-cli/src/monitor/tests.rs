@@ -639,3 +639,33 @@ fn scanned_rows_match_the_kernel_and_ps_and_survive_scans_without_memory() {
     assert!(tasks.running >= 1, "{tasks:?}");
     drop((busy, child));
 }
+
+#[test]
+fn a_signal_from_the_detail_view_targets_its_process() {
+    let child = spawn_sleep();
+    let pid = child.id();
+    let mut app = app_on(pid);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode, Mode::Detail);
+    // The table's selection moves (as when the process exits and a refresh follows).
+    let other = app
+        .view
+        .iter()
+        .position(|v| app.rows()[v.idx].pid != pid)
+        .unwrap();
+    app.select(other);
+    key(&mut app, KeyCode::Char('k'));
+    let text = render_text(&mut app, 100, 30).unwrap().join("\n");
+    assert!(text.contains(&format!("Signal to PID {pid}")), "{text}");
+    key(&mut app, KeyCode::Enter);
+    let Mode::Confirm(p) = &app.mode else {
+        panic!("{:?}", app.mode)
+    };
+    assert_eq!(p.pid, pid);
+    // Cancelling returns to the detail view.
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.mode, Mode::Detail);
+    let mut child = child;
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
