@@ -179,7 +179,12 @@ pub struct Status {
     pub text: String,
     /// Whether it reports a failure (shown in red on a colour terminal).
     pub error: bool,
+    /// When it was set: the footer shows it for [`STATUS_SHOWN`].
+    pub at: std::time::Instant,
 }
+
+/// How long the footer shows a message before the key hints come back.
+pub const STATUS_SHOWN: std::time::Duration = std::time::Duration::from_secs(8);
 
 /// One row of the view: an index into [`App::rows`] and, in tree view, the branch
 /// drawing before the command.
@@ -317,10 +322,15 @@ impl App {
         self.sampler.scan(&attrs);
         self.sys = self.sampler.sample_system();
         if let Some(e) = &self.sampler.scan_error {
-            if self.status.is_none() {
+            if self
+                .status
+                .as_ref()
+                .map_or(true, |s| s.at.elapsed() >= STATUS_SHOWN)
+            {
                 self.status = Some(Status {
                     text: e.clone(),
                     error: true,
+                    at: std::time::Instant::now(),
                 });
             }
         }
@@ -485,6 +495,7 @@ impl App {
         self.status = Some(Status {
             text: text.into(),
             error,
+            at: std::time::Instant::now(),
         });
     }
 }

@@ -96,7 +96,7 @@ fn draw_footer(f: &mut Frame, app: &App, area: Rect) {
             Span::raw(" quit"),
         ]),
         _ => match &app.status {
-            Some(s) => Line::styled(
+            Some(s) if s.at.elapsed() < super::app::STATUS_SHOWN => Line::styled(
                 s.text.clone(),
                 if s.error {
                     fg(app, Color::Red).add_modifier(Modifier::BOLD)
@@ -104,7 +104,7 @@ fn draw_footer(f: &mut Frame, app: &App, area: Rect) {
                     fg(app, Color::Green)
                 },
             ),
-            None => {
+            _ => {
                 let mut spans = Vec::new();
                 for (k, what) in [
                     ("?", "help"),
