@@ -756,7 +756,11 @@ pub fn fuzz_pid_files(data: &[u8]) {
         assert_eq!(groups.len(), lines.len(), "cgroup entries vs lines");
         for (g, l) in groups.iter().zip(&lines) {
             let mut parts = l.splitn(3, |&c| c == b':');
-            let (id, ctl, cg) = (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap());
+            let (id, ctl, cg) = (
+                parts.next().unwrap(),
+                parts.next().unwrap(),
+                parts.next().unwrap(),
+            );
             same_digits(id, g.hierarchy_id, false, "cgroup hierarchy id");
             assert_eq!(g.path, String::from_utf8_lossy(cg), "cgroup path");
             let want: Vec<String> = ctl
