@@ -175,6 +175,10 @@ impl Drop for TermGuard {
     }
 }
 
+/// How long crossterm may wait for the rest of an event once input is there (its
+/// `/dev/tty` source reads nothing with a zero timeout).
+const EVENT_WAIT: Duration = Duration::from_millis(2);
+
 /// The terminal is gone (standard input hung up or was closed).
 struct Hangup;
 
@@ -254,6 +258,8 @@ fn live(interval: f64, color: bool) -> io::Result<()> {
         }
         // Wait on standard input ourselves: a terminal that hung up makes crossterm's
         // reader loop on end-of-file, so crossterm is only asked when there is input.
+        // (crossterm reads through its level-triggered `/dev/tty` source: its default
+        // edge-triggered one can lose a key that arrives with a resize.)
         let input = match wait_input((next - now).min(POLL_SLICE)) {
             Ok(ready) => ready,
             Err(Hangup) => break,
@@ -261,13 +267,13 @@ fn live(interval: f64, color: bool) -> io::Result<()> {
         if winch.swap(false, Ordering::Relaxed) {
             dirty = true;
         }
-        if input && event::poll(Duration::ZERO)? {
+        if input && event::poll(EVENT_WAIT)? {
             // Handle every event already queued before drawing once.
             loop {
                 let ev = event::read()?;
                 if let Event::Mouse(m) = &ev {
                     if m.kind == MouseEventKind::Moved {
-                        if !event::poll(Duration::ZERO)? {
+                        if !event::poll(EVENT_WAIT)? {
                             break;
                         }
                         continue;
@@ -289,7 +295,7 @@ fn live(interval: f64, color: bool) -> io::Result<()> {
                         );
                     }
                 }
-                if app.quit || !event::poll(Duration::ZERO)? {
+                if app.quit || !event::poll(EVENT_WAIT)? {
                     break;
                 }
             }
