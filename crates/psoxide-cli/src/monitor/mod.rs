@@ -124,7 +124,21 @@ fn plain(interval: f64, tty: bool, once: bool) -> io::Result<()> {
             ),
             false,
         );
-        for line in render_text(&mut app, w, h)? {
+        // ratatui's buffers hold at most 65,535 cells: the rows that do not fit are
+        // added below the rendered ones, in the same columns.
+        let h = h.min((u16::MAX / w.max(1)).max(24));
+        let mut lines = render_text(&mut app, w, h)?;
+        let shown = app.offset + app.table_geom.rows as usize;
+        if app.view.len() > shown && lines.len() >= 2 {
+            let inner = w.saturating_sub(2) as usize;
+            let tail = lines.split_off(lines.len() - 2);
+            for v in &app.view[shown..] {
+                let text = table::row_text(&app.table_geom.columns, 1, &app.rows()[v.idx], &v.prefix);
+                lines.push(format!("│{:<inner$}│", fmt::clip(&text, inner)));
+            }
+            lines.extend(tail);
+        }
+        for line in lines {
             writeln!(out, "{line}")?;
         }
         out.flush()?;

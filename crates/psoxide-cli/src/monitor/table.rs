@@ -117,6 +117,20 @@ pub fn fitting_columns(cols: &[Column], width: u16, keep: Column) -> Vec<Column>
     v
 }
 
+/// The text of one table row for `columns` (screen positions, the table's inner
+/// area starting at `x0`).
+pub fn row_text(columns: &[(Column, u16, u16)], x0: u16, r: &Row, prefix: &str) -> String {
+    let mut s = String::with_capacity(columns.last().map_or(0, |c| c.2 as usize));
+    for &(c, a, b) in columns {
+        let pad = a.saturating_sub(x0) as usize;
+        while s.chars().count() < pad {
+            s.push(' ');
+        }
+        cell(&mut s, c, r, b.saturating_sub(a) as usize, prefix);
+    }
+    s
+}
+
 /// Draws the table into `area` and records its geometry in `app` for the mouse.
 pub fn draw(f: &mut Frame, app: &mut App, area: Rect) {
     let key = fg(app, Color::Cyan);
@@ -233,14 +247,7 @@ pub fn draw(f: &mut Frame, app: &mut App, area: Rect) {
         .take(geom.rows as usize)
     {
         let r = &rows[v.idx];
-        let mut s = String::with_capacity(inner.width as usize);
-        for &(c, x0, x1) in &geom.columns {
-            let pad = (x0 - inner.x) as usize;
-            while s.chars().count() < pad {
-                s.push(' ');
-            }
-            cell(&mut s, c, r, (x1 - x0) as usize, &v.prefix);
-        }
+        let mut s = row_text(&geom.columns, inner.x, r, &v.prefix);
         let style = if k == app.selected {
             if app.color {
                 Style::default().fg(Color::Black).bg(Color::Cyan)
