@@ -159,3 +159,46 @@ fn bad_interval_is_refused_with_the_accepted_range() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("0.1 to 3600 seconds"), "{err}");
 }
+
+#[test]
+fn plain_frame_with_more_rows_than_one_ratatui_buffer_holds() {
+    // 80 columns x 820 rows is over the 65,535 cells of a ratatui buffer.
+    struct Sleepers(Vec<std::process::Child>);
+    impl Drop for Sleepers {
+        fn drop(&mut self) {
+            for c in &mut self.0 {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+        }
+    }
+    let mut s = Sleepers(Vec::new());
+    for _ in 0..850 {
+        s.0.push(
+            std::process::Command::new("sleep")
+                .arg("120")
+                .stdin(std::process::Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+    }
+    let lines = plain_frame(&[], &["--once", "--interval", "0.1"]);
+    for l in &lines {
+        assert!(l.chars().count() <= 80, "{} > 80: {l:?}", l.chars().count());
+    }
+    assert!(lines[1].starts_with("CPU ["), "{:?}", &lines[..3]);
+    let mine: Vec<String> = s.0.iter().map(|c| c.id().to_string()).collect();
+    let listed = lines
+        .iter()
+        .filter(|l| {
+            l.trim_start_matches('│')
+                .split_whitespace()
+                .next()
+                .is_some_and(|w| mine.iter().any(|m| m == w))
+        })
+        .count();
+    assert_eq!(listed, mine.len(), "every sleeper listed once");
+    // The table's bottom border comes after the last row, then the footer.
+    let n = lines.len();
+    assert!(lines[n - 2].starts_with('└'), "{:?}", &lines[n - 3..]);
+}
