@@ -120,15 +120,26 @@ pub fn plan(ncpu: usize, w: u16, h: u16) -> HeaderPlan {
 pub fn draw(f: &mut Frame, app: &App, area: Rect, plan: HeaderPlan) {
     let s = &app.sys;
     let mut y = area.y;
-    let row = |y: u16, hgt: u16| Rect::new(area.x, y, area.width, hgt);
-    f.render_widget(Paragraph::new(summary(app, s, area.width)), row(y, 1));
-    y += 1;
-    draw_cpu(f, app, row(y, plan.cpu_rows), plan);
-    y += plan.cpu_rows;
-    draw_mem(f, app, row(y, plan.mem_rows));
-    y += plan.mem_rows;
-    if plan.panel_lines > 0 {
-        draw_panels(f, app, row(y, plan.panel_lines + 2));
+    // Each part's rows, cut to the header's area (a tiny terminal may not hold them).
+    let row = |y: u16, hgt: u16| Rect::new(area.x, y, area.width, hgt).intersection(area);
+    let r = row(y, 1);
+    if !r.is_empty() {
+        f.render_widget(Paragraph::new(summary(app, s, area.width)), r);
+    }
+    y = y.saturating_add(1);
+    let r = row(y, plan.cpu_rows);
+    if !r.is_empty() {
+        draw_cpu(f, app, r, plan);
+    }
+    y = y.saturating_add(plan.cpu_rows);
+    let r = row(y, plan.mem_rows);
+    if !r.is_empty() {
+        draw_mem(f, app, r);
+    }
+    y = y.saturating_add(plan.mem_rows);
+    let r = row(y, plan.panel_lines + 2);
+    if plan.panel_lines > 0 && r.height >= 3 {
+        draw_panels(f, app, r);
     }
 }
 

@@ -669,3 +669,53 @@ fn a_signal_from_the_detail_view_targets_its_process() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[test]
+fn tiny_terminals_and_every_overlay_render_without_panicking() {
+    // Every size up to 61x31 in steps, with 64 CPUs (the largest header).
+    for w in (1u16..62).step_by(3) {
+        for h in (1u16..32).step_by(2) {
+            let mut app = synthetic_app();
+            app.sys = synthetic_sys(64);
+            assert_fits(&render_text(&mut app, w, h).unwrap(), w, h);
+        }
+    }
+    for (w, h) in [
+        (1u16, 1u16),
+        (2, 2),
+        (5, 3),
+        (12, 4),
+        (20, 6),
+        (30, 8),
+        (300, 5),
+        (3, 100),
+    ] {
+        for mode in [
+            Mode::Normal,
+            Mode::Help,
+            Mode::SignalPick(30),
+            Mode::Columns(12),
+            Mode::Search,
+            Mode::Filter,
+            Mode::User,
+        ] {
+            let mut app = synthetic_app();
+            app.tree = true;
+            app.rebuild_view();
+            app.mode = mode.clone();
+            let lines = render_text(&mut app, w, h).unwrap();
+            assert_fits(&lines, w, h);
+        }
+        let mut app = synthetic_app();
+        app.detail = Some(super::detail::Detail::open(
+            Arc::clone(&app.rows()[0].proc),
+            "x".into(),
+        ));
+        app.mode = Mode::Detail;
+        assert_fits(&render_text(&mut app, w, h).unwrap(), w, h);
+        app.ask_signal();
+        app.pick_signal(8);
+        assert!(matches!(app.mode, Mode::Confirm(_)));
+        assert_fits(&render_text(&mut app, w, h).unwrap(), w, h);
+    }
+}
