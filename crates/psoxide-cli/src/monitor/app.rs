@@ -328,7 +328,7 @@ impl App {
                 .map_or(true, |s| s.at.elapsed() >= STATUS_SHOWN)
             {
                 self.status = Some(Status {
-                    text: e.clone(),
+                    text: super::fmt::clean(e),
                     error: true,
                     at: std::time::Instant::now(),
                 });
@@ -493,7 +493,7 @@ impl App {
     /// Sets the footer message.
     pub fn say(&mut self, text: impl Into<String>, error: bool) {
         self.status = Some(Status {
-            text: text.into(),
+            text: super::fmt::clean(&text.into()),
             error,
             at: std::time::Instant::now(),
         });

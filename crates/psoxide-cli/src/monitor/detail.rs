@@ -3,7 +3,7 @@
 //! Each section that cannot be read shows one line naming the error and psutil's
 //! exception instead.
 
-use super::fmt::{cpu_time, human};
+use super::fmt::{clean, cpu_time, human};
 use super::sample::section_err;
 use psoxide::{Addr, ConnectionKind, Pid, Process, Rlimit};
 use std::fmt::Write as _;
@@ -63,8 +63,8 @@ impl Detail {
 /// Appends `Text(f(value))` or the error line.
 fn val<T>(out: &mut Vec<Line>, what: &str, r: psoxide::Result<T>, f: impl FnOnce(T) -> String) {
     match r {
-        Ok(v) => out.push(Line::Text(format!("{what:<16} {}", f(v)))),
-        Err(e) => out.push(Line::Error(section_err(what, &e))),
+        Ok(v) => out.push(Line::Text(clean(&format!("{what:<16} {}", f(v))))),
+        Err(e) => out.push(Line::Error(clean(&section_err(what, &e)))),
     }
 }
 
@@ -84,8 +84,13 @@ fn section<T>(
             if out.len() == before {
                 out.push(Line::Text("(none)".into()));
             }
+            for l in &mut out[before..] {
+                if let Line::Text(t) = l {
+                    *t = clean(t);
+                }
+            }
         }
-        Err(e) => out.push(Line::Error(section_err(what, &e))),
+        Err(e) => out.push(Line::Error(clean(&section_err(what, &e)))),
     }
 }
 
@@ -106,10 +111,7 @@ fn addr(a: &Addr) -> String {
 }
 
 fn lossy(s: &std::ffi::OsStr) -> String {
-    s.to_string_lossy()
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    clean(&s.to_string_lossy())
 }
 
 /// Everything about `p`, as lines.
@@ -246,7 +248,7 @@ pub fn gather(p: &Process) -> Vec<Line> {
     for r in Rlimit::ALL {
         match p.rlimit(r) {
             Ok((soft, hard)) => o.push(Line::Text(format!("{:<18} {soft} / {hard}", r.as_str()))),
-            Err(e) => o.push(Line::Error(section_err(r.as_str(), &e))),
+            Err(e) => o.push(Line::Error(clean(&section_err(r.as_str(), &e)))),
         }
     }
     section(&mut o, "Control groups", "cgroups", p.cgroups(), |groups, o| {

@@ -70,6 +70,13 @@ pub fn clip(s: &str, width: usize) -> &str {
     }
 }
 
+/// `s` with control characters (escape sequences a process may put in its name or
+/// its command line) replaced by spaces, so that nothing printed can drive the
+/// terminal.
+pub fn clean(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +106,6 @@ mod tests {
         assert_eq!(rate(2048.0), "2.0K/s");
         assert_eq!(clip("héllo", 2), "hé");
         assert_eq!(clip("ab", 5), "ab");
+        assert_eq!(clean("a\x1b[2Jb\tc\u{9b}d"), "a [2Jb c d");
     }
 }

@@ -7,6 +7,7 @@
 //! `cpu_percent(None)` for the processes), so the first refresh shows 0 and every later
 //! one the share since the refresh before.
 
+use super::fmt::clean;
 use psoxide::{Attr, IndexMap, Pid, Process, ProcessStatus};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -276,7 +277,7 @@ impl Sampler {
                         .into_iter()
                         .map(|p| {
                             let dev = p.device.rsplit('/').next().unwrap_or("").to_string();
-                            (dev, p.mountpoint)
+                            (dev, clean(&p.mountpoint))
                         })
                         .collect()
                 })
@@ -327,7 +328,7 @@ impl Sampler {
                         None => (0.0, 0.0),
                     };
                     NetLine {
-                        name: name.clone(),
+                        name: clean(name),
                         up: self.nic_up.get(name).copied(),
                         rx,
                         tx,
@@ -438,7 +439,7 @@ struct Want {
 
 /// Builds a table row from a handle whose prefetch store holds this scan's values.
 fn make_row(p: Arc<Process>, prev: Option<Row>, want: Want) -> Row {
-    let name = p.name().unwrap_or_default();
+    let name = clean(&p.name().unwrap_or_default());
     let kept_mem = prev.as_ref().map(|r| (r.rss, r.vms, r.mem));
     let ppid = p.ppid().unwrap_or(0);
     // Kernel threads are kthreadd (PID 2) and its children.
@@ -459,7 +460,7 @@ fn make_row(p: Arc<Process>, prev: Option<Row>, want: Want) -> Row {
     // Prefetched for all this scan; else kept from the last scan, or read now for a
     // new process (one `PIDFD_GET_INFO` or `status` read).
     let user = if want.all_users || (want.user && user.is_empty()) {
-        p.username().unwrap_or_default()
+        clean(&p.username().unwrap_or_default())
     } else {
         user
     };
@@ -504,8 +505,8 @@ pub fn command_line(p: &Process, name: &str) -> (String, bool) {
                 }
                 s.push_str(&a.to_string_lossy());
             }
-            // Control characters would move the cursor: show them as spaces.
-            s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+            // Control characters would drive the terminal: show them as spaces.
+            clean(&s)
         }
         _ => return (format!("[{name}]"), false),
     };
@@ -543,7 +544,7 @@ fn sensors() -> Vec<SensorLine> {
                     format!("{chip} {}", t.label)
                 };
                 out.push(SensorLine {
-                    label,
+                    label: clean(&label),
                     value: format!("{:.1}°C", t.current),
                     alarm,
                 });
@@ -554,7 +555,7 @@ fn sensors() -> Vec<SensorLine> {
         for (chip, list) in fans {
             for f in list {
                 out.push(SensorLine {
-                    label: format!("{chip} {}", f.label),
+                    label: clean(&format!("{chip} {}", f.label)),
                     value: format!("{} RPM", f.current),
                     alarm: false,
                 });

@@ -719,3 +719,28 @@ fn tiny_terminals_and_every_overlay_render_without_panicking() {
         assert_fits(&render_text(&mut app, w, h).unwrap(), w, h);
     }
 }
+
+#[test]
+fn escape_sequences_in_names_and_command_lines_are_not_printed() {
+    // A process can set its name and arguments to anything, escapes included.
+    let mut child = Command::new("bash")
+        .args(["-c", "exec -a \"$(printf 'x\\033[2Jy')\" sleep 30"])
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let mut app = app_on(child.id());
+    let r = app.selected_row().unwrap().clone();
+    assert!(!r.cmd.contains('\x1b'), "{:?}", r.cmd);
+    assert!(r.cmd.starts_with("x [2Jy"), "{:?}", r.cmd);
+    key(&mut app, KeyCode::Enter);
+    let d = app.detail.as_ref().unwrap();
+    for l in &d.lines {
+        let (DLine::Title(t) | DLine::Text(t) | DLine::Error(t)) = l;
+        assert!(!t.chars().any(char::is_control), "{t:?}");
+    }
+    let text = render_text(&mut app, 100, 30).unwrap().join("\n");
+    assert!(!text.contains('\x1b'));
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
