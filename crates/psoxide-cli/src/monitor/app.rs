@@ -216,6 +216,8 @@ pub struct App {
     pub user: Option<String>,
     /// The text being typed in [`Mode::User`].
     pub user_input: String,
+    /// What was typed before Tab completed it.
+    pub user_typed: Option<String>,
     /// Tree view.
     pub tree: bool,
     /// The rows shown, in order.
@@ -273,6 +275,7 @@ impl App {
             filter: String::new(),
             user: None,
             user_input: String::new(),
+            user_typed: None,
             tree: false,
             view: Vec::new(),
             selected: 0,
@@ -310,7 +313,7 @@ impl App {
             add(c.attrs());
         }
         add(self.sort.attrs());
-        if self.user.is_some() {
+        if self.user.is_some() || self.mode == Mode::User {
             add(&[Attr::Username]);
         }
         a

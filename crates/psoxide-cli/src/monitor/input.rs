@@ -102,10 +102,16 @@ fn key(app: &mut App, k: &KeyEvent) -> Effect {
             }
             KeyCode::Backspace => {
                 app.user_input.pop();
+                app.user_typed = None;
+                Effect::Redraw
+            }
+            KeyCode::Tab => {
+                app.complete_user();
                 Effect::Redraw
             }
             KeyCode::Char(c) if !ctrl => {
                 app.user_input.push(c);
+                app.user_typed = None;
                 Effect::Redraw
             }
             _ => Effect::Redraw,
@@ -225,7 +231,10 @@ fn normal_key(app: &mut App, k: &KeyEvent) -> Effect {
         }
         KeyCode::Char('u') => {
             app.user_input = app.user.clone().unwrap_or_default();
+            app.user_typed = None;
             app.mode = Mode::User;
+            // The user column may be hidden: fetch the names for Tab completion.
+            return Effect::Refresh;
         }
         KeyCode::Char('t') | KeyCode::F(5) => {
             app.tree = !app.tree;
@@ -293,6 +302,37 @@ fn mouse(app: &mut App, m: &MouseEvent) {
 }
 
 impl App {
+    /// Tab in the user prompt: the next user name (in name order) of the listed
+    /// processes that starts with what was typed before the first Tab.
+    fn complete_user(&mut self) {
+        let mut users: Vec<&str> = self
+            .rows()
+            .iter()
+            .map(|r| r.user.as_str())
+            .filter(|u| !u.is_empty())
+            .collect();
+        users.sort_unstable();
+        users.dedup();
+        // What was typed: the input, unless it is itself a completion.
+        let typed = match &self.user_typed {
+            Some(t) if users.contains(&self.user_input.as_str()) => t.clone(),
+            _ => self.user_input.clone(),
+        };
+        let matching: Vec<&str> = users
+            .into_iter()
+            .filter(|u| u.starts_with(typed.as_str()))
+            .collect();
+        if matching.is_empty() {
+            return;
+        }
+        let next = match matching.iter().position(|u| *u == self.user_input) {
+            Some(i) => matching[(i + 1) % matching.len()],
+            None => matching[0],
+        };
+        self.user_input = next.to_string();
+        self.user_typed = Some(typed);
+    }
+
     /// The next match of the last search, or a message that there is none.
     fn search_again(&mut self) {
         if !self.search_next(false, true) && !self.search.is_empty() {

@@ -81,7 +81,7 @@ fn draw_footer(f: &mut Frame, app: &App, area: Rect) {
             Span::styled("User: ", key),
             Span::raw(format!("{}_", app.user_input)),
             Span::styled(
-                "  Enter apply (empty: all users)  Esc cancel",
+                "  Tab complete  Enter apply (empty: all users)  Esc cancel",
                 fg(app, Color::DarkGray),
             ),
         ]),
@@ -154,7 +154,7 @@ pub const HELP: [(&str, &str); 27] = [
     ("/", "incremental search (name or command line)"),
     ("n, F3", "next search match"),
     ("\\", "filter: list only matching processes"),
-    ("u", "list only one user's processes"),
+    ("u", "list only one user's processes (Tab completes)"),
     ("t", "tree view"),
     ("< >", "sort by the column left / right"),
     ("click a heading", "sort by it (again: reverse)"),

@@ -305,6 +305,26 @@ fn search_selects_matches_and_filter_and_user_restrict_the_view() {
     assert_eq!(app.view.len(), 4);
 
     key(&mut app, KeyCode::Char('u'));
+    // Tab completes from the listed users: "b" -> bob; "" cycles alice, bob, root.
+    keys(&mut app, "b");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.user_input, "bob");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.user_input, "bob", "only one user starts with b");
+    key(&mut app, KeyCode::Backspace);
+    key(&mut app, KeyCode::Backspace);
+    key(&mut app, KeyCode::Backspace);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.user_input, "alice");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.user_input, "bob");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.user_input, "root");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.user_input, "alice");
+    while !app.user_input.is_empty() {
+        key(&mut app, KeyCode::Backspace);
+    }
     keys(&mut app, "alice");
     assert_eq!(key(&mut app, KeyCode::Enter), Effect::Refresh);
     app.rebuild_view();
