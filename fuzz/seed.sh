@@ -107,7 +107,8 @@ printf '9 (x) Z 1 9 9 0 -1 4194308 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0 18446744073709
 
 copy fuzz_pid_status live /proc/self/status /proc/1/status /proc/2/status
 
-copy fuzz_pid_files live /proc/self/statm /proc/self/io /proc/self/fdinfo/0 /proc/self/cmdline
+copy fuzz_pid_files live /proc/self/statm /proc/self/io /proc/self/fdinfo/0 /proc/self/cmdline /proc/self/cgroup
+printf '12:cpu,cpuacct:/a:b\n1:name=systemd:/init.scope\n0::/user.slice\n' | seed fuzz_pid_files hand-cgroup
 printf 'ls\0-l\0/tmp\0' | seed fuzz_pid_files hand-cmdline
 printf 'nginx: worker process ' | seed fuzz_pid_files hand-cmdline-title
 printf 'HOME=/root\0LANG=C.UTF-8\0A=b=c\0NOEQ\0\0TAIL=x\0' | seed fuzz_pid_files hand-environ

@@ -72,6 +72,8 @@ step "smoke: overview and dump"
 target/release/psoxide --once --interval 0.2 >/dev/null
 target/release/psoxide dump --json | "$VENV/bin/python" -c 'import json,sys; d=json.load(sys.stdin); print(len(d), "keys")'
 
+step "monitor end-to-end in a pseudo-terminal (tmux)"; bash scripts/test-monitor.sh
+
 step "differential tests against psutil"
 PSOXIDE_BIN="$ROOT/target/release/psoxide" "$VENV/bin/python" -m pytest -q tests/diff
 

@@ -746,8 +746,33 @@ pub fn fuzz_pid_status(data: &[u8]) {
     }
 }
 
-/// The small per-process files: `statm`, `io`, `fdinfo`, `cmdline`, `environ`.
+/// The small per-process files: `statm`, `io`, `fdinfo`, `cmdline`, `environ`,
+/// `cgroup`.
 pub fn fuzz_pid_files(data: &[u8]) {
+    let r = pid_files::parse_pid_cgroup(data, path());
+    touch(&r);
+    if let Ok(groups) = r {
+        // One entry per non-empty line, each field the line's text.
+        let lines: Vec<&[u8]> = data.split(|&c| c == b'\n').filter(|l| !l.is_empty()).collect();
+        assert_eq!(groups.len(), lines.len(), "cgroup entries vs lines");
+        for (g, l) in groups.iter().zip(&lines) {
+            let mut parts = l.splitn(3, |&c| c == b':');
+            let (id, ctl, cg) = (
+                parts.next().unwrap(),
+                parts.next().unwrap(),
+                parts.next().unwrap(),
+            );
+            same_digits(id, g.hierarchy_id, false, "cgroup hierarchy id");
+            assert_eq!(g.path, String::from_utf8_lossy(cg), "cgroup path");
+            let want: Vec<String> = ctl
+                .split(|&c| c == b',')
+                .filter(|c| !c.is_empty())
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect();
+            assert_eq!(g.controllers, want, "cgroup controllers");
+        }
+    }
+
     let r = pid_files::parse_statm(data, path());
     touch(&r);
     if let Ok(m) = r {
@@ -1378,7 +1403,6 @@ pub fn fuzz_kstats(data: &[u8]) {
     if let Ok(m) = &r {
         assert!(m.len() <= nlines);
     }
-    let _ = kstats::parse_cgroup_v2_line(data);
     let r = kstats::parse_cgroup_limit(data, path());
     touch(&r);
     if let Ok(Some(v)) = r {

@@ -1,18 +1,18 @@
-//! The `psoxide` command: a live overview of this machine, and psutil-shaped JSON dumps.
+//! The `psoxide` command: a full-screen monitor of this machine, and psutil-shaped JSON dumps.
 
 mod cmd;
 mod dump;
-mod overview;
-mod term;
+mod monitor;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 /// psutil, oxidized: process and system information.
 ///
-/// With no subcommand, shows a live overview of this machine (CPU, memory, disks,
-/// network, sensors, load, uptime, users), refreshed every second until interrupted.
-/// When standard output is not a terminal, or with --once, one frame is printed.
+/// With no subcommand, runs a full-screen monitor of this machine (CPU, memory, disks,
+/// network, sensors, load, uptime, and a process table with sorting, search, tree
+/// view and actions; `?` for help, `q` to quit). When standard output is not a
+/// terminal, or with --once, one plain frame is printed.
 #[derive(Parser, Debug)]
 #[command(name = "psoxide", version, about, long_about = None)]
 struct Cli {
@@ -23,7 +23,8 @@ struct Cli {
     #[arg(long)]
     once: bool,
 
-    /// Seconds between refreshes (also the sampling window for rates and CPU %).
+    /// Seconds between refreshes (also the sampling window for rates and CPU %);
+    /// at least 0.1.
     #[arg(long, default_value_t = 1.0, value_parser = parse_interval)]
     interval: f64,
 }
@@ -79,9 +80,9 @@ fn parse_interval(s: &str) -> Result<f64, String> {
     let v: f64 = s
         .parse()
         .map_err(|_| format!("invalid interval {s:?}: expected a number of seconds, e.g. 1 or 0.5"))?;
-    if !(v.is_finite() && v > 0.0 && v <= 3600.0) {
+    if !(v.is_finite() && (0.1..=3600.0).contains(&v)) {
         return Err(format!(
-            "invalid interval {s}: accepted values are > 0 and <= 3600 seconds"
+            "invalid interval {s}: accepted values are 0.1 to 3600 seconds"
         ));
     }
     Ok(v)
@@ -93,7 +94,7 @@ fn main() -> ExitCode {
         Some(Command::Dump(args)) => dump::run(&args),
         Some(Command::Serve(args)) => serve(&args),
         Some(Command::Classic(c)) => return cmd::run(c),
-        None => overview::run(cli.once, cli.interval),
+        None => monitor::run(cli.once, cli.interval),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

@@ -54,16 +54,94 @@ fn dump_only_selects_and_rejects_unknown_keys() {
     assert!(err.contains("cpu_times, cpu_times_percpu"), "{err}");
 }
 
-#[test]
-fn overview_prints_one_frame_when_not_a_terminal() {
-    let out = psoxide().args(["--interval", "0.2"]).output().unwrap();
+/// Runs `psoxide` with standard output piped and `env` set; returns its lines.
+fn plain_frame(env: &[(&str, &str)], args: &[&str]) -> Vec<String> {
+    let mut cmd = psoxide();
+    cmd.args(args).env_remove("COLUMNS").env_remove("NO_COLOR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
-    for section in ["CPU ", "Mem ", "Swap ", "Disks", "Network"] {
+    assert!(!text.contains('\x1b'), "escape codes in a plain frame:\n{text}");
+    text.lines().map(str::to_string).collect()
+}
+
+#[test]
+fn monitor_prints_one_plain_frame_when_not_a_terminal() {
+    let lines = plain_frame(&[], &["--interval", "0.2"]);
+    let text = lines.join("\n");
+    for section in [
+        "CPU ",
+        "Mem ",
+        "Swp ",
+        "Disks",
+        "Network",
+        "Processes",
+        "PID",
+        "COMMAND",
+        "load ",
+        "up ",
+    ] {
         assert!(text.contains(section), "missing {section:?} in:\n{text}");
     }
     // The loopback interface is always listed.
-    assert!(text.contains("  lo "), "{text}");
+    assert!(text.contains("│lo "), "{text}");
+    // 80 columns when piped without COLUMNS; never wider.
+    for l in &lines {
+        assert!(l.chars().count() <= 80, "{} > 80: {l:?}", l.chars().count());
+    }
+    // Off a terminal the frame lists every process: this test process among them,
+    // and about as many as /proc has PID directories.
+    let me = std::process::id().to_string();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.trim_start_matches('│').split_whitespace().next() == Some(me.as_str())),
+        "PID {me} not listed:\n{text}"
+    );
+    let listed = lines
+        .iter()
+        .filter(|l| {
+            l.starts_with('│')
+                && l.trim_start_matches('│')
+                    .split_whitespace()
+                    .next()
+                    .is_some_and(|w| w.parse::<u32>().is_ok())
+                && l.matches('│').count() == 2
+                && l.chars().nth(1) == Some(' ')
+        })
+        .count();
+    let in_proc = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .parse::<u32>()
+                .is_ok()
+        })
+        .count();
+    assert!(
+        listed.abs_diff(in_proc) <= 25,
+        "{listed} rows listed, /proc has {in_proc} processes"
+    );
+}
+
+#[test]
+fn plain_frame_follows_columns_and_once_works() {
+    let lines = plain_frame(&[("COLUMNS", "60")], &["--once", "--interval", "0.1"]);
+    assert!(lines.iter().any(|l| l.contains("Processes")));
+    for l in &lines {
+        assert!(l.chars().count() <= 60, "{} > 60: {l:?}", l.chars().count());
+    }
+    let wide = plain_frame(&[("COLUMNS", "200")], &["--once", "--interval", "0.1"]);
+    assert!(
+        wide.iter().any(|l| l.chars().count() == 200),
+        "no line uses the 200 columns"
+    );
 }
 
 #[test]
@@ -75,4 +153,52 @@ fn bad_interval_is_refused_with_the_accepted_range() {
     let out = psoxide().args(["--interval", "abc"]).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("expected a number of seconds"), "{err}");
+    // Below the sane minimum: a refresh loop would spin.
+    let out = psoxide().args(["--interval", "0.01"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("0.1 to 3600 seconds"), "{err}");
+}
+
+#[test]
+fn plain_frame_with_more_rows_than_one_ratatui_buffer_holds() {
+    // 80 columns x 820 rows is over the 65,535 cells of a ratatui buffer.
+    struct Sleepers(Vec<std::process::Child>);
+    impl Drop for Sleepers {
+        fn drop(&mut self) {
+            for c in &mut self.0 {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+        }
+    }
+    let mut s = Sleepers(Vec::new());
+    for _ in 0..850 {
+        s.0.push(
+            std::process::Command::new("sleep")
+                .arg("120")
+                .stdin(std::process::Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+    }
+    let lines = plain_frame(&[], &["--once", "--interval", "0.1"]);
+    for l in &lines {
+        assert!(l.chars().count() <= 80, "{} > 80: {l:?}", l.chars().count());
+    }
+    assert!(lines[1].starts_with("CPU ["), "{:?}", &lines[..3]);
+    let mine: Vec<String> = s.0.iter().map(|c| c.id().to_string()).collect();
+    let listed = lines
+        .iter()
+        .filter(|l| {
+            l.trim_start_matches('│')
+                .split_whitespace()
+                .next()
+                .is_some_and(|w| mine.iter().any(|m| m == w))
+        })
+        .count();
+    assert_eq!(listed, mine.len(), "every sleeper listed once");
+    // The table's bottom border comes after the last row, then the footer.
+    let n = lines.len();
+    assert!(lines[n - 2].starts_with('└'), "{:?}", &lines[n - 3..]);
 }

@@ -53,7 +53,7 @@ impl Process {
         if interval.is_none() {
             crate::process::attrs::serve_prefetched!(self, CpuPercent);
         }
-        let ncpu = crate::cpu::cpu_count().unwrap_or(1).max(1) as f64;
+        let ncpu = percent_cpu_count();
         let sample = |p: &Process| -> Result<(Instant, f64)> {
             let t = p.cpu_times()?;
             Ok((Instant::now(), t.user + t.system))
@@ -350,6 +350,27 @@ fn affinity_error(cpus: &[u32], eligible: &[u32], ncpus: usize) -> Option<Error>
     }
     None
 }
+
+/// The CPU count `cpu_percent` scales by (psutil's `cpu_count() or 1`), re-read at
+/// most every [`NCPU_REUSE`]: a scan with `cpu_percent` asks once per process, and each
+/// read opens `/sys/devices/system/cpu/online` (through `sysconf`). A CPU going on- or
+/// offline is seen within that time.
+fn percent_cpu_count() -> f64 {
+    static LAST: std::sync::Mutex<Option<(Instant, u32)>> = std::sync::Mutex::new(None);
+    let now = Instant::now();
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((at, n)) = *last {
+        if now.duration_since(at) < NCPU_REUSE {
+            return f64::from(n);
+        }
+    }
+    let n = crate::cpu::cpu_count().unwrap_or(1).max(1);
+    *last = Some((now, n));
+    f64::from(n)
+}
+
+/// How long [`percent_cpu_count`] reuses a count: 10 ms, a few scheduler ticks.
+const NCPU_REUSE: Duration = Duration::from_millis(10);
 
 #[cfg(test)]
 mod tests {

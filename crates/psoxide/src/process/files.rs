@@ -1,10 +1,10 @@
 //! Files and I/O of `Process`: `open_files()`, `num_fds()`, `net_connections()` and
 //! `io_counters()`.
 
-use super::{Failed, OpenFile, Process, ProcessIoCounters};
+use super::{CgroupMembership, Failed, OpenFile, Process, ProcessIoCounters};
 use crate::connections::{ConnectionKind, ProcessConnection};
 use crate::error::{Error, Result};
-use crate::linux::parse::pid_files::{parse_fdinfo, parse_pid_io};
+use crate::linux::parse::pid_files::{parse_fdinfo, parse_pid_cgroup, parse_pid_io};
 use crate::sys::errno::OsErr;
 use crate::sys::fs::{put_buf, take_buf, FileKind};
 use std::ffi::OsString;
@@ -170,8 +170,26 @@ impl Process {
     /// `/system.slice/ssh.service`); `None` when the process is in no v2 hierarchy.
     /// Not in psutil; for exporters that group processes by container.
     pub fn cgroup_v2(&self) -> Result<Option<String>> {
-        self.with("cgroup", FileKind::TABLE, |b, _| {
-            Ok(crate::linux::parse::kstats::parse_cgroup_v2_line(b))
+        // The unified hierarchy's line: ID 0, no controllers.
+        Ok(self
+            .cgroups()?
+            .into_iter()
+            .find(|c| c.hierarchy_id == 0 && c.controllers.is_empty())
+            .map(|c| c.path))
+    }
+
+    /// The control groups of the process, one per hierarchy, from `/proc/PID/cgroup`
+    /// (not in psutil; the `psoxide` monitor's detail view shows them).
+    pub fn cgroups(&self) -> Result<Vec<CgroupMembership>> {
+        self.with("cgroup", FileKind::TABLE, |b, p| {
+            Ok(parse_pid_cgroup(b, p)?
+                .into_iter()
+                .map(|l| CgroupMembership {
+                    hierarchy_id: l.hierarchy_id,
+                    controllers: l.controllers,
+                    path: l.path,
+                })
+                .collect())
         })
     }
 

@@ -154,3 +154,16 @@ pub struct OpenFile {
     /// The open flags as the kernel reports them (includes `O_LARGEFILE`, `O_CLOEXEC`).
     pub flags: u64,
 }
+
+/// The process's membership in one cgroup hierarchy (a line of `/proc/PID/cgroup`;
+/// not in psutil).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize))]
+pub struct CgroupMembership {
+    /// The hierarchy ID: 0 for the cgroup v2 unified hierarchy.
+    pub hierarchy_id: u64,
+    /// The controllers of a cgroup v1 hierarchy (or `name=NAME`); empty for v2.
+    pub controllers: Vec<String>,
+    /// The cgroup's path within the hierarchy, e.g. `/user.slice/session-1.scope`.
+    pub path: String,
+}

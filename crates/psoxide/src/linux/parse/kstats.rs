@@ -201,15 +201,6 @@ pub fn parse_net_dev_all(bytes: &[u8], path: &Path) -> Result<IndexMap<String, [
     Ok(out)
 }
 
-/// The cgroup v2 path (`0::/path`) of a `/proc/PID/cgroup` file; `None` when the
-/// process has no v2 line (a v1-only hierarchy).
-pub fn parse_cgroup_v2_line(bytes: &[u8]) -> Option<String> {
-    lines(bytes).find_map(|(_, l)| {
-        l.strip_prefix(b"0::")
-            .map(|p| String::from_utf8_lossy(p).into_owned())
-    })
-}
-
 /// A cgroup v2 limit file (`memory.max`, `pids.max`): a number, or `None` for `max`.
 pub fn parse_cgroup_limit(bytes: &[u8], path: &Path) -> Result<Option<u64>> {
     let t = trim(bytes);
@@ -325,11 +316,6 @@ mod tests {
 
     #[test]
     fn cgroup_files() {
-        assert_eq!(
-            parse_cgroup_v2_line(b"12:pids:/x\n0::/system.slice/a.service\n").as_deref(),
-            Some("/system.slice/a.service")
-        );
-        assert_eq!(parse_cgroup_v2_line(b"12:pids:/x\n"), None);
         assert_eq!(parse_cgroup_limit(b"max\n", p()).unwrap(), None);
         assert_eq!(parse_cgroup_limit(b"1024\n", p()).unwrap(), Some(1024));
         assert!(parse_cgroup_limit(b"-1\n", p()).is_err());

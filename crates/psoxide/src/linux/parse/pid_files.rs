@@ -1,4 +1,4 @@
-//! Small per-process files: `statm`, `io`, `fdinfo/FD`, `cmdline`, `environ`.
+//! Small per-process files: `statm`, `io`, `fdinfo/FD`, `cmdline`, `environ`, `cgroup`.
 
 use super::num::{fields, key_value, u64_dec, u64_oct};
 use crate::error::{Error, Result};
@@ -201,9 +201,81 @@ pub fn split_environ(data: &[u8]) -> Vec<(&[u8], &[u8])> {
     out
 }
 
+/// One line of `/proc/PID/cgroup`: `hierarchy-ID:controller-list:cgroup-path`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CgroupLine {
+    /// The hierarchy ID (0 for the cgroup v2 unified hierarchy).
+    pub hierarchy_id: u64,
+    /// The controllers bound to the hierarchy, or `name=NAME` for a named one; empty
+    /// for cgroup v2.
+    pub controllers: Vec<String>,
+    /// The cgroup's path relative to the hierarchy's mount point (bytes decoded
+    /// lossily; the path may itself contain `:`).
+    pub path: String,
+}
+
+/// Parses `/proc/PID/cgroup`. Empty lines are skipped; a line without two `:` or
+/// with a hierarchy ID that is not a decimal number is an error naming the line.
+pub fn parse_pid_cgroup(data: &[u8], path: &Path) -> Result<Vec<CgroupLine>> {
+    let mut out = Vec::new();
+    for line in data.split(|&c| c == b'\n') {
+        if line.is_empty() {
+            continue;
+        }
+        let mut parts = line.splitn(3, |&c| c == b':');
+        let (Some(id), Some(ctl), Some(cg)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(Error::parse(
+                path,
+                format!("line {:?}: expected ID:CONTROLLERS:PATH", String::from_utf8_lossy(line)),
+            ));
+        };
+        let hierarchy_id = u64_dec(id).ok_or_else(|| {
+            Error::parse(
+                path,
+                format!("hierarchy ID {:?} is not a decimal number", String::from_utf8_lossy(id)),
+            )
+        })?;
+        let controllers = ctl
+            .split(|&c| c == b',')
+            .filter(|c| !c.is_empty())
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect();
+        out.push(CgroupLine {
+            hierarchy_id,
+            controllers,
+            path: String::from_utf8_lossy(cg).into_owned(),
+        });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cgroup_v1_v2_and_bad_lines() {
+        let p = Path::new("/proc/1/cgroup");
+        let v = parse_pid_cgroup(b"0::/user.slice/a:b.scope\n", p).unwrap();
+        assert_eq!(
+            v,
+            [CgroupLine {
+                hierarchy_id: 0,
+                controllers: vec![],
+                path: "/user.slice/a:b.scope".into()
+            }]
+        );
+        let v = parse_pid_cgroup(b"12:cpu,cpuacct:/\n1:name=systemd:/init.scope\n\n", p).unwrap();
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[0].controllers, ["cpu", "cpuacct"]);
+        assert_eq!(v[1].controllers, ["name=systemd"]);
+        assert_eq!(v[1].path, "/init.scope");
+        assert!(parse_pid_cgroup(b"", p).unwrap().is_empty());
+        let e = parse_pid_cgroup(b"x::/\n", p).unwrap_err().to_string();
+        assert!(e.contains("\"x\"") && e.contains("/proc/1/cgroup"), "{e}");
+        let e = parse_pid_cgroup(b"0:/\n", p).unwrap_err().to_string();
+        assert!(e.contains("ID:CONTROLLERS:PATH"), "{e}");
+    }
 
     #[test]
     fn statm() {
