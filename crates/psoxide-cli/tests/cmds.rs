@@ -84,16 +84,27 @@ impl Sleepers {
             .find(|p| std::path::Path::new(p).exists())
             .expect("sleep");
         std::fs::copy(sleep, &exe).unwrap();
-        let kids = (0..n)
-            .map(|_| {
-                Command::new(&exe)
+        // ETXTBSY: a child forked by another test thread while the copy was open for
+        // writing still holds that descriptor until it execs; wait for it.
+        const ETXTBSY: i32 = 26;
+        let spawn = || {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                match Command::new(&exe)
                     .arg("600")
                     .stdout(Stdio::null())
                     .stderr(Stdio::null())
                     .spawn()
-                    .unwrap()
-            })
-            .collect();
+                {
+                    Ok(c) => return c,
+                    Err(e) if e.raw_os_error() == Some(ETXTBSY) && Instant::now() < deadline => {
+                        std::thread::sleep(Duration::from_millis(10))
+                    }
+                    Err(e) => panic!("cannot start {}: {e}", exe.display()),
+                }
+            }
+        };
+        let kids = (0..n).map(|_| spawn()).collect();
         // Until exec has happened the children still show the test's name.
         let s = Sleepers { name, dir, kids };
         let deadline = Instant::now() + Duration::from_secs(10);

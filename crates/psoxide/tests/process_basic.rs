@@ -62,15 +62,26 @@ fn child_with_odd_cmdline_and_long_name() {
     std::fs::copy("/bin/sh", &exe).unwrap();
     let weird = OsString::from_vec(b"\xffbyte".to_vec());
     // A copy of sh under a long name; `sleep 30; :` keeps the shell itself alive.
-    let mut child = Command::new(&exe)
-        .arg("-c")
-        .arg("sleep 30; :")
-        .arg("with space")
-        .arg("quo\"te")
-        .arg(&weird)
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    // ETXTBSY: a child forked by another test thread while the copy was open for
+    // writing keeps that descriptor until it execs; try again for a while.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut child = loop {
+        match Command::new(&exe)
+            .arg("-c")
+            .arg("sleep 30; :")
+            .arg("with space")
+            .arg("quo\"te")
+            .arg(&weird)
+            .stdout(Stdio::null())
+            .spawn()
+        {
+            Ok(c) => break c,
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10))
+            }
+            Err(e) => panic!("cannot start {}: {e}", exe.display()),
+        }
+    };
     std::thread::sleep(Duration::from_millis(200));
     let p = Process::new(child.id()).unwrap();
     let cmd = p.cmdline().unwrap();

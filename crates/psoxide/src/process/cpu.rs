@@ -204,11 +204,13 @@ impl Process {
             Err(e) => return Err(self.os_error(Failed::File("task"), e)),
         };
         let mut tids: Vec<u32> = Vec::new();
-        let _ = dir.for_each(|n| {
+        if let Err(e) = dir.for_each(|n| {
             if let Some(t) = crate::linux::parse::num::u64_dec(n).and_then(|v| u32::try_from(v).ok()) {
                 tids.push(t);
             }
-        });
+        }) {
+            return Err(self.os_error(Failed::File("task"), e));
+        }
         tids.sort_unstable();
         let mut out = Vec::with_capacity(tids.len());
         let mut buf = take_buf();
