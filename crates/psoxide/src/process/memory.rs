@@ -5,7 +5,7 @@ use super::{Failed, MemoryInfo, MemoryInfoEx, PageFaults, Process};
 use crate::error::{Error, Result};
 use crate::linux::parse::pid_stat::field;
 use crate::linux::parse::pid_status::{line, PidStatus};
-use crate::linux::parse::smaps::{parse_smaps, parse_smaps_totals};
+use crate::linux::parse::smaps::{parse_smaps, parse_smaps_totals, SmapsCounters};
 use crate::sys::errno::OsErr;
 use crate::sys::fs::{put_buf, take_buf, FileKind};
 use std::io;
@@ -265,18 +265,7 @@ impl Process {
     /// `AccessDenied`.
     pub fn memory_footprint(&self) -> Result<MemoryFootprint> {
         crate::process::attrs::serve_prefetched!(self, MemoryFootprint);
-        // psutil falls back to smaps when smaps_rollup fails with ENOENT (old kernel) or
-        // ESRCH (kernel threads answer ESRCH for it but give an empty smaps).
-        let mut buf = take_buf();
-        let rollup = self.read_rel("smaps_rollup", &mut buf, FileKind::MAPS);
-        let totals = match rollup {
-            Ok(()) => parse_smaps_totals(&buf, std::path::Path::new("smaps_rollup"))
-                .map_err(|e| super::full_path(&self.root, self.pid, "smaps_rollup", e)),
-            Err(e) if OsErr::of(&e).is_gone() => self.with("smaps", FileKind::MAPS, parse_smaps_totals),
-            Err(e) => Err(self.os_error(Failed::File("smaps_rollup"), e)),
-        };
-        put_buf(buf);
-        let totals = totals?;
+        let totals = self.smaps_totals()?;
         Ok(MemoryFootprint {
             uss: totals.uss(),
             pss: totals.pss,
@@ -289,6 +278,14 @@ impl Process {
     /// `memory_footprint()` has `pss` but not `SwapPss`); for exporters that follow
     /// process-exporter's `proportionalResident` / `proportionalSwapped`.
     pub fn memory_proportional(&self) -> Result<(u64, u64)> {
+        let t = self.smaps_totals()?;
+        Ok((t.pss, t.swap_pss))
+    }
+
+    /// The totals of `/proc/PID/smaps_rollup`, or of `smaps` summed where the rollup
+    /// fails with ENOENT (an old kernel) or ESRCH (kernel threads answer ESRCH for it
+    /// but give an empty `smaps`), as psutil falls back.
+    fn smaps_totals(&self) -> Result<SmapsCounters> {
         let mut buf = take_buf();
         let rollup = self.read_rel("smaps_rollup", &mut buf, FileKind::MAPS);
         let totals = match rollup {
@@ -298,8 +295,7 @@ impl Process {
             Err(e) => Err(self.os_error(Failed::File("smaps_rollup"), e)),
         };
         put_buf(buf);
-        let t = totals?;
-        Ok((t.pss, t.swap_pss))
+        totals
     }
 
     /// The memory mappings from `/proc/PID/smaps` (psutil's `memory_maps()`). With
