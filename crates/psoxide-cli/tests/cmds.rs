@@ -702,6 +702,23 @@ fn netstat_shows_a_listening_socket_with_its_pid_and_program() {
 fn pmap_groups_maps_as_the_library_does() {
     let kids = Sleepers::new("pm", 1);
     let pid = kids.pids()[0];
+    // Right after exec, sleep(1) still maps its locale files: wait until two readings
+    // of its maps 50 ms apart agree.
+    let paths_now = || -> Vec<String> {
+        let maps = psoxide::Process::new(pid).unwrap().memory_maps(true).unwrap();
+        maps.into_iter().map(|m| m.path).collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut last = paths_now();
+    loop {
+        std::thread::sleep(Duration::from_millis(50));
+        let now = paths_now();
+        if now == last {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the maps of pid {pid} kept changing");
+        last = now;
+    }
     let v = json(&["pmap", &pid.to_string(), "--json"]);
     let lib = psoxide::Process::new(pid).unwrap().memory_maps(true).unwrap();
     let paths: Vec<&str> = v
