@@ -49,9 +49,6 @@ impl Process {
         let mut buf = take_buf();
         let r = (|| {
             for fd in fds {
-                if super::pidfd::is_own_fd(&own, fd) {
-                    continue;
-                }
                 let mut name = [0u8; 24];
                 let name = num_rel("", fd, &mut name);
                 match dir.readlink(name.as_bytes(), &mut link) {

@@ -144,14 +144,6 @@ pub(crate) fn own_fds() -> Vec<u64> {
     OWN_FDS.lock().unwrap_or_else(|p| p.into_inner()).clone()
 }
 
-/// Whether `fd` is marked in a copy made by [`own_fds`].
-pub(crate) fn is_own_fd(bits: &[u64], fd: i32) -> bool {
-    usize::try_from(fd)
-        .ok()
-        .and_then(|fd| bits.get(fd / 64).map(|w| w & (1u64 << (fd % 64)) != 0))
-        .unwrap_or(false)
-}
-
 /// Milliseconds for `poll()` until `deadline`, rounded up (so a wait never ends
 /// before its deadline), at most `cap`; -1 (forever) without either.
 fn poll_ms(deadline: Option<Instant>, cap: Option<Duration>) -> i32 {
