@@ -398,7 +398,7 @@ def test_disk_usage_of_a_descriptor():
         assert abs(ours.free - theirs.free) < 64 * 2**20
     finally:
         os.close(fd)
-    for bad in (-1, -2, -(2**31), 999_999, 2**31, 2**70, -(2**31) - 1):
+    for bad in (-1, -2, -(2**31), 999_999, 2**31, 2**70, -(2**31) - 1, -(2**200)):
         with pytest.raises(Exception) as ps:
             psutil.disk_usage(bad)
         with pytest.raises(type(ps.value)) as ox:

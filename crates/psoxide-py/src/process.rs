@@ -58,8 +58,8 @@ impl Handle {
     /// the one `process_iter(["name", ...])` stored (its prefetch is an `as_dict`).
     fn shown_name(&self) -> Option<String> {
         let known = self.last_name.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        known.or_else(|| match self.p.prefetched()?.get(Attr::Name) {
-            Some(AttrValue::Name(n)) => Some(n.clone()),
+        known.or_else(|| match self.p.prefetched_result(Attr::Name)? {
+            Ok(AttrValue::Name(n)) => Some(n),
             _ => None,
         })
     }
@@ -107,8 +107,7 @@ impl Handle {
             Attr::Username => Attr::Uids,
             _ => return None,
         };
-        let info = self.p.prefetched()?;
-        if info.values.iter().any(|(x, _)| *x == a) {
+        if self.p.prefetched_result(a).is_some() {
             return None;
         }
         self.prefetched_error(py, source)
@@ -116,9 +115,7 @@ impl Handle {
 
     /// The prefetched result of `a` was an error: the stored `ad_value`.
     fn prefetched_error(&self, py: Python<'_>, a: Attr) -> Option<Py<PyAny>> {
-        let info = self.p.prefetched()?;
-        let stored = info.values.iter().any(|(x, r)| *x == a && r.is_err());
-        if !stored {
+        if !matches!(self.p.prefetched_result(a), Some(Err(_))) {
             return None;
         }
         let ad = self.ad_value.lock().unwrap_or_else(|e| e.into_inner());

@@ -213,13 +213,10 @@ impl Context {
     /// Python passes on as "no descriptor") `EFAULT`, another negative `EBADF`; the
     /// `OSError`'s filename is the integer, as Python's.
     fn disk_usage_fd<'py>(&self, py: Python<'py>, fd: &Bound<'py, PyAny>) -> PyResult<Obj<'py>> {
-        let n: i128 = fd
-            .extract()
-            .map_err(|_| PyOverflowError::new_err("fd is greater than maximum"))?;
-        let n = match i32::try_from(n) {
+        let n = match fd.extract::<i32>() {
             Ok(n) => n,
-            Err(_) if n > 0 => return Err(PyOverflowError::new_err("fd is greater than maximum")),
-            Err(_) => return Err(PyOverflowError::new_err("fd is less than minimum")),
+            Err(_) if fd.lt(0)? => return Err(PyOverflowError::new_err("fd is less than minimum")),
+            Err(_) => return Err(PyOverflowError::new_err("fd is greater than maximum")),
         };
         let os_error =
             |errno: i32| pyo3::exceptions::PyOSError::new_err((errno, crate::errors::strerror(errno), n));

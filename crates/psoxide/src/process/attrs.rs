@@ -332,6 +332,14 @@ impl Process {
         })
     }
 
+    /// The result `process_iter(attrs)` stored for `a` (a copy of that one value),
+    /// or `None` when the store has no `a` or there is no store: what a getter
+    /// without arguments returns, without copying the whole store as
+    /// [`prefetched`](Process::prefetched) does.
+    pub fn prefetched_result(&self, a: Attr) -> Option<Result<AttrValue>> {
+        self.stored(a)
+    }
+
     /// The stored result of `a`, if the prefetch store has it.
     pub(crate) fn stored(&self, a: Attr) -> Option<Result<AttrValue>> {
         self.st().prefetch.as_ref()?.get(a)
