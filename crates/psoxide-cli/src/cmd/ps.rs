@@ -338,10 +338,25 @@ fn text_of(info: &ProcessInfo, a: Attr) -> Option<&str> {
     }
 }
 
-/// Reads the processes: every one in one `process_iter` pass, or the `--pid` ones.
-fn collect(a: &PsArgs, attrs: &[Attr], failed: &mut bool) -> Result<Vec<ProcessInfo>, Fail> {
+/// One listed process: what sorting and the tree need, and its body (the table's
+/// cells, or the attributes for `--json`). Built as each process is read, so the
+/// handle and its prefetched values are dropped at once and memory stays small.
+struct Row<T> {
+    pid: Pid,
+    ppid: Option<Pid>,
+    keys: Vec<Key>,
+    body: T,
+}
+
+/// Reads the processes (every one in one `process_iter` pass, or the `--pid` ones) and
+/// hands each one's attributes to `take`.
+fn collect(
+    a: &PsArgs,
+    attrs: &[Attr],
+    failed: &mut bool,
+    mut take: impl FnMut(ProcessInfo),
+) -> Result<(), Fail> {
     let sample = attrs.contains(&Attr::CpuPercent);
-    let mut out = Vec::new();
     if !a.pid.is_empty() {
         let mut procs = Vec::new();
         for &pid in &a.pid {
@@ -361,14 +376,14 @@ fn collect(a: &PsArgs, attrs: &[Attr], failed: &mut bool) -> Result<Vec<ProcessI
         }
         for p in &procs {
             match p.as_dict(Some(attrs)) {
-                Ok(i) => out.push(i),
+                Ok(i) => take(i),
                 Err(e) => {
                     eprintln!("psoxide: ps: pid {}: {}", p.pid(), error_text(&e));
                     *failed = true;
                 }
             }
         }
-        return Ok(out);
+        return Ok(());
     }
     if sample {
         // The first pass sets each handle's baseline; the handles are kept by the host
@@ -382,7 +397,7 @@ fn collect(a: &PsArgs, attrs: &[Attr], failed: &mut bool) -> Result<Vec<ProcessI
         match p {
             Ok(p) => {
                 if let Some(info) = p.prefetched() {
-                    out.push(info);
+                    take(info);
                 }
             }
             Err(e) => {
@@ -391,21 +406,53 @@ fn collect(a: &PsArgs, attrs: &[Attr], failed: &mut bool) -> Result<Vec<ProcessI
             }
         }
     }
-    Ok(out)
+    Ok(())
+}
+
+/// Whether a process passes the `--user` and `--name` filters.
+fn selected(a: &PsArgs, info: &ProcessInfo) -> bool {
+    (a.user.is_empty() || text_of(info, Attr::Username).is_some_and(|u| a.user.iter().any(|w| w == u)))
+        && (a.name.is_empty() || text_of(info, Attr::Name).is_some_and(|n| a.name.iter().any(|w| w == n)))
+}
+
+/// Makes the row of a process that passed the filters, its body made by `body`.
+fn row<T>(a: &PsArgs, info: ProcessInfo, body: impl FnOnce(ProcessInfo) -> T) -> Row<T> {
+    Row {
+        pid: info.pid,
+        ppid: match info.get(Attr::Ppid) {
+            Some(AttrValue::Ppid(p)) if a.tree => Some(*p),
+            _ => None,
+        },
+        keys: a.sort.iter().map(|k| k.col.key(&info)).collect(),
+        body: body(info),
+    }
+}
+
+/// Sorts `rows` by the `--sort` keys (then by PID).
+fn sort_rows<T>(a: &PsArgs, rows: &mut [Row<T>]) {
+    if a.sort.is_empty() {
+        return;
+    }
+    rows.sort_by(|x, y| {
+        for (n, k) in a.sort.iter().enumerate() {
+            let o = x.keys[n].partial_cmp(&y.keys[n]).unwrap_or(Ordering::Equal);
+            let o = if k.desc { o.reverse() } else { o };
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        x.pid.cmp(&y.pid)
+    });
 }
 
 /// Orders `rows` as a tree (depth-first, children after their parent in the current
 /// order) and returns each row's depth.
-fn tree_order(rows: Vec<ProcessInfo>) -> Vec<(ProcessInfo, usize)> {
-    let ppid = |i: &ProcessInfo| match i.get(Attr::Ppid) {
-        Some(AttrValue::Ppid(p)) => Some(*p),
-        _ => None,
-    };
+fn tree_order<T>(rows: Vec<Row<T>>) -> Vec<(Row<T>, usize)> {
     let index: HashMap<Pid, usize> = rows.iter().enumerate().map(|(i, r)| (r.pid, i)).collect();
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); rows.len()];
     let mut roots = Vec::new();
     for (i, r) in rows.iter().enumerate() {
-        match ppid(r).and_then(|p| index.get(&p)) {
+        match r.ppid.and_then(|p| index.get(&p)) {
             Some(&pi) if pi != i => children[pi].push(i),
             _ => roots.push(i),
         }
@@ -428,11 +475,21 @@ fn tree_order(rows: Vec<ProcessInfo>) -> Vec<(ProcessInfo, usize)> {
             order.push((i, 0));
         }
     }
-    let mut slots: Vec<Option<ProcessInfo>> = rows.into_iter().map(Some).collect();
+    let mut slots: Vec<Option<Row<T>>> = rows.into_iter().map(Some).collect();
     order
         .into_iter()
         .filter_map(|(i, d)| slots[i].take().map(|r| (r, d)))
         .collect()
+}
+
+/// Sorts and, with `--tree`, orders the rows; each with its depth in the tree.
+fn arrange<T>(a: &PsArgs, mut rows: Vec<Row<T>>) -> Vec<(Row<T>, usize)> {
+    sort_rows(a, &mut rows);
+    if a.tree {
+        tree_order(rows)
+    } else {
+        rows.into_iter().map(|r| (r, 0)).collect()
+    }
 }
 
 /// Runs `psoxide ps`.
@@ -445,50 +502,22 @@ pub fn run(a: &PsArgs) -> Outcome {
     };
     let attrs = wanted(&cols, a);
     let mut failed = false;
-    let mut rows = collect(a, &attrs, &mut failed)?;
-    if !a.user.is_empty() {
-        rows.retain(|i| text_of(i, Attr::Username).is_some_and(|u| a.user.iter().any(|w| w == u)));
-    }
-    if !a.name.is_empty() {
-        rows.retain(|i| text_of(i, Attr::Name).is_some_and(|n| a.name.iter().any(|w| w == n)));
-    }
-    if !a.sort.is_empty() {
-        let keyed: Vec<Vec<Key>> = rows
-            .iter()
-            .map(|r| a.sort.iter().map(|k| k.col.key(r)).collect())
-            .collect();
-        let mut idx: Vec<usize> = (0..rows.len()).collect();
-        idx.sort_by(|&x, &y| {
-            for (n, k) in a.sort.iter().enumerate() {
-                let o = keyed[x][n].partial_cmp(&keyed[y][n]).unwrap_or(Ordering::Equal);
-                let o = if k.desc { o.reverse() } else { o };
-                if o != Ordering::Equal {
-                    return o;
-                }
-            }
-            rows[x].pid.cmp(&rows[y].pid)
-        });
-        let mut slots: Vec<Option<ProcessInfo>> = rows.into_iter().map(Some).collect();
-        rows = idx.into_iter().filter_map(|i| slots[i].take()).collect();
-    }
-    let rows: Vec<(ProcessInfo, usize)> = if a.tree {
-        tree_order(rows)
-    } else {
-        rows.into_iter().map(|r| (r, 0)).collect()
-    };
     if a.json.json {
         let col_attrs: Vec<Attr> = attrs
             .iter()
             .copied()
             .filter(|x| *x == Attr::Pid || cols.iter().any(|c| c.attr == *x))
             .collect();
-        let list: Vec<ProcessInfo> = rows
-            .into_iter()
-            .map(|(mut r, _)| {
-                r.values.retain(|(x, _)| col_attrs.contains(x));
-                r
-            })
-            .collect();
+        let mut rows = Vec::new();
+        collect(a, &attrs, &mut failed, |info| {
+            if selected(a, &info) {
+                rows.push(row(a, info, |mut i| {
+                    i.values.retain(|(x, _)| col_attrs.contains(x));
+                    i
+                }));
+            }
+        })?;
+        let list: Vec<ProcessInfo> = arrange(a, rows).into_iter().map(|(r, _)| r.body).collect();
         emit_json(&list, a.json.pretty)?;
         return if failed { Err(Fail::Quiet) } else { Ok(()) };
     }
@@ -496,6 +525,14 @@ pub fn run(a: &PsArgs) -> Outcome {
         unit: a.units.unit(),
         now: super::now(),
     };
+    let mut rows = Vec::new();
+    collect(a, &attrs, &mut failed, |info| {
+        if selected(a, &info) {
+            rows.push(row(a, info, |i| {
+                cols.iter().map(|c| c.cell(&i, &cx)).collect::<Vec<String>>()
+            }));
+        }
+    })?;
     // The tree indents the command (or the name), else the last column.
     let tree_col = cols
         .iter()
@@ -503,19 +540,13 @@ pub fn run(a: &PsArgs) -> Outcome {
         .or_else(|| cols.iter().position(|c| c.attr == Attr::Name))
         .unwrap_or(cols.len().saturating_sub(1));
     let mut t = Table::new(cols.iter().map(|c| (c.head, c.align)));
-    for (r, depth) in &rows {
-        let cells = cols
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let s = c.cell(r, &cx);
-                if a.tree && i == tree_col && *depth > 0 {
-                    format!("{}\\_ {s}", " ".repeat(4 * depth - 3))
-                } else {
-                    s
-                }
-            })
-            .collect();
+    for (r, depth) in arrange(a, rows) {
+        let mut cells = r.body;
+        if a.tree && depth > 0 {
+            if let Some(s) = cells.get_mut(tree_col) {
+                *s = format!("{}\\_ {s}", " ".repeat(4 * depth - 3));
+            }
+        }
         t.row(cells);
     }
     let mut text = t.render(terminal_width());

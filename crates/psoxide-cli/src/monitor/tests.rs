@@ -623,6 +623,17 @@ fn scanned_rows_match_the_kernel_and_ps_and_survive_scans_without_memory() {
             .unwrap(),
     );
     let (child_pid, busy_pid) = (child.0.id(), busy.0.id());
+    // The child must have run `exec` and gone to sleep before the first scan (a scan
+    // right after the spawn can see it still running, under the test's own name).
+    let asleep = || {
+        std::fs::read_to_string(format!("/proc/{child_pid}/stat"))
+            .is_ok_and(|s| s.starts_with(&format!("{child_pid} (sleep) S ")))
+    };
+    let t0 = std::time::Instant::now();
+    while !asleep() {
+        assert!(t0.elapsed().as_secs() < 10, "the child never slept");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     let mut app = App::new(1.0, false);
     let page = rustix::param::page_size() as u64;
     let ps = |pid: u32, field: &str| {
