@@ -123,6 +123,23 @@ impl From<psoxide::Error> for Fail {
     }
 }
 
+/// Makes the library's handles skip their pidfd for a read-only listing that needs no
+/// user or group IDs. A pidfd pins a handle to its process for later actions, and its
+/// `PIDFD_GET_INFO` gives the IDs cheaper than `/proc/PID/status`; a listing that only
+/// reads `stat`, `statm` or `cmdline` once and acts on nothing gains neither, and
+/// opening and closing a pidfd per process is about a quarter of its CPU time
+/// (BENCHMARKS.md). The values are the same either way. Never for commands that
+/// send signals (killall, the monitor).
+pub fn listing_without_pidfds(attrs: &[psoxide::Attr]) {
+    use psoxide::Attr;
+    if !attrs
+        .iter()
+        .any(|a| matches!(a, Attr::Username | Attr::Uids | Attr::Gids))
+    {
+        psoxide::set_kernel_api(psoxide::KernelApi::NoPidfd);
+    }
+}
+
 /// A library error as one line: the message and psutil's exception name.
 pub fn error_text(e: &psoxide::Error) -> String {
     format!("{e} ({})", e.exception_name())

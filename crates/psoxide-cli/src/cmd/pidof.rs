@@ -73,6 +73,7 @@ pub fn run(a: &PidofArgs) -> Outcome {
     if a.with_workers {
         attrs.push(Attr::Name);
     }
+    super::listing_without_pidfds(&attrs);
     let mut found: Vec<Pid> = Vec::new();
     for p in psoxide::process_iter(Some(&attrs))? {
         let Ok(p) = p else { continue };

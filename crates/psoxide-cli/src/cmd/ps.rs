@@ -501,6 +501,7 @@ pub fn run(a: &PsArgs) -> Outcome {
         a.columns.clone()
     };
     let attrs = wanted(&cols, a);
+    super::listing_without_pidfds(&attrs);
     let mut failed = false;
     if a.json.json {
         let col_attrs: Vec<Attr> = attrs

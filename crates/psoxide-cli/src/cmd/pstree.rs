@@ -104,6 +104,7 @@ pub fn run(a: &PstreeArgs) -> Outcome {
     if a.user {
         attrs.push(Attr::Username);
     }
+    super::listing_without_pidfds(&attrs);
     let mut nodes = BTreeMap::new();
     for p in psoxide::process_iter(Some(&attrs))? {
         let Ok(p) = p else { continue };
