@@ -380,8 +380,9 @@ impl GroupTracker {
             let (user, system, major, minor) = s.counters_stat;
             let mut partial = false;
             let r = s.proc.oneshot(|p| -> psoxide::Result<_> {
-                let mem = p.memory_info()?;
-                let ex = p.memory_info_ex().ok();
+                // Resident, virtual and swapped memory from `status`, which the
+                // context switches need anyway (equal to `statm`'s: one file less).
+                let (rss, vms, swap) = p.memory_status()?;
                 let ctx = p.num_ctx_switches().ok();
                 let io = p.io_counters().ok();
                 let fds = p.num_fds().ok();
@@ -391,21 +392,19 @@ impl GroupTracker {
                 } else {
                     None
                 };
-                Ok((mem, ex, ctx, io, fds, limit, pss))
+                Ok(((rss, vms), Some(swap), ctx, io, fds, limit, pss))
             });
-            let (mem, ex, ctx, io, fds, limit, pss) = match r {
+            let ((rss, vms), swap, ctx, io, fds, limit, pss) = match r {
                 Ok(v) => v,
                 Err(psoxide::Error::NoSuchProcess { .. }) => continue,
-                Err(psoxide::Error::ZombieProcess { .. }) => {
-                    (Default::default(), None, None, None, None, None, None)
-                }
+                Err(psoxide::Error::ZombieProcess { .. }) => ((0, 0), None, None, None, None, None, None),
                 Err(_) => {
                     self.read_errors += 1;
                     continue;
                 }
             };
             let zombie = s.status == ProcessStatus::Zombie;
-            if !zombie && (ex.is_none() || ctx.is_none() || io.is_none() || fds.is_none()) {
+            if !zombie && (swap.is_none() || ctx.is_none() || io.is_none() || fds.is_none()) {
                 partial = true;
             }
             if partial {
@@ -429,9 +428,9 @@ impl GroupTracker {
             self.accum.entry(group.clone()).or_default().add(&delta);
             let g = gauges.entry(group).or_default();
             g.procs += 1;
-            g.resident += mem.rss;
-            g.virt += mem.vms;
-            g.swapped += ex.map_or(0, |x| x.swap);
+            g.resident += rss;
+            g.virt += vms;
+            g.swapped += swap.unwrap_or(0);
             g.pss += pss.map_or(0, |p| p.0);
             g.swap_pss += pss.map_or(0, |p| p.1);
             let nfds = fds.unwrap_or(0);

@@ -138,3 +138,35 @@ fn memory_proportional_of_this_process() {
     assert!(swap_pss.abs_diff(kb("SwapPss:")) <= (1 << 20));
     assert!(pss > 0);
 }
+
+#[test]
+fn memory_status_equals_statm_of_a_sleeping_child_and_of_kthreadd() {
+    let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+    let pid = child.id();
+    // Wait for the exec: before it the child still has the test's address space.
+    let t0 = std::time::Instant::now();
+    while !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|s| s.starts_with(&format!("{pid} (sleep) S ")))
+    {
+        assert!(t0.elapsed().as_secs() < 10, "the child never slept");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let p = Process::new(pid).unwrap();
+    let (rss, vms, swap) = p.memory_status().unwrap();
+    let statm = std::fs::read_to_string(format!("/proc/{pid}/statm")).unwrap();
+    let f: Vec<u64> = statm.split_whitespace().map(|x| x.parse().unwrap()).collect();
+    let page = rustix::param::page_size() as u64;
+    // A sleeping process's memory does not move: the two files agree exactly.
+    assert_eq!((rss, vms), (f[1] * page, f[0] * page));
+    let m = p.memory_info().unwrap();
+    assert_eq!((rss, vms), (m.rss, m.vms));
+    assert_eq!(swap, p.memory_info_ex().unwrap().swap);
+    assert!(rss > 0 && vms > rss);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // kthreadd has no address space: no Vm lines, zeros as in its statm.
+    let k = Process::new(2).unwrap();
+    assert_eq!(k.memory_status().unwrap(), (0, 0, 0));
+    let m = k.memory_info().unwrap();
+    assert_eq!((m.rss, m.vms), (0, 0));
+}

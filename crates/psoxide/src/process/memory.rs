@@ -282,6 +282,25 @@ impl Process {
         Ok((t.pss, t.swap_pss))
     }
 
+    /// `(VmRSS, VmSize, VmSwap)` of `/proc/PID/status`, bytes: resident set size,
+    /// virtual size and swapped-out memory in one file. Not in psutil. The kernel
+    /// computes `VmRSS` and `VmSize` from the same counters as `statm`'s resident and
+    /// size, so they equal [`memory_info`](Process::memory_info)'s `rss` and `vms` read
+    /// at the same moment; for a caller that reads `status` anyway (an exporter that
+    /// also wants the context switches) this saves reading `statm`. A process without
+    /// an address space (a kernel thread, a zombie) has none of the lines: all 0, as
+    /// `statm` gives.
+    pub fn memory_status(&self) -> Result<(u64, u64, u64)> {
+        self.with_status(|s| {
+            self.status_check(s, line::VM_RSS | line::VM_SIZE | line::VM_SWAP)?;
+            Ok((
+                s.vm_rss.unwrap_or(0),
+                s.vm_size.unwrap_or(0),
+                s.vm_swap.unwrap_or(0),
+            ))
+        })
+    }
+
     /// The totals of `/proc/PID/smaps_rollup`, or of `smaps` summed where the rollup
     /// fails with ENOENT (an old kernel) or ESRCH (kernel threads answer ESRCH for it
     /// but give an empty `smaps`), as psutil falls back.
