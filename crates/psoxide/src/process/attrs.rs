@@ -237,7 +237,9 @@ impl Process {
             p.seed_stat(seed);
             p.collect(Some(attrs), &mut Sink::Store(&mut b))
         })?;
-        self.st().prefetch = Some(b.finish());
+        let store = b.finish();
+        self.may_store.store(true, std::sync::atomic::Ordering::Release);
+        self.st().prefetch = Some(store);
         Ok(())
     }
 
@@ -321,6 +323,9 @@ impl Process {
             }
             b.finish()
         });
+        if store.is_some() {
+            self.may_store.store(true, std::sync::atomic::Ordering::Release);
+        }
         self.st().prefetch = store;
     }
 
@@ -342,6 +347,9 @@ impl Process {
 
     /// The stored result of `a`, if the prefetch store has it.
     pub(crate) fn stored(&self, a: Attr) -> Option<Result<AttrValue>> {
+        if !self.may_store.load(std::sync::atomic::Ordering::Acquire) {
+            return None;
+        }
         self.st().prefetch.as_ref()?.get(a)
     }
 }

@@ -125,7 +125,11 @@ impl Process {
         // the listing, and so does any root that is not a procfs mount (a fixture
         // tree's directory size is its block size).
         if self.root.is_procfs {
-            match self.stat_rel("fd/.") {
+            let st = match &self.dir {
+                Some(d) => d.dir.stat(c"fd/."),
+                None => self.stat_rel("fd/."),
+            };
+            match st {
                 Ok(st) if st.st_size > 0 => return Ok(st.st_size as u64),
                 Ok(_) => {}
                 Err(e) => return Err(self.os_error(Failed::File("fd"), e)),

@@ -98,6 +98,10 @@ pub struct Process {
     /// process (not by scans): files are read relative to it, one path component
     /// less, and only ever from this process (once it is reaped, they are gone).
     dir: Option<PinnedDir>,
+    /// Set before a prefetch store is first attached and never cleared: a handle that
+    /// never had one (the usual single-process handle) answers its getters without
+    /// taking the state lock to look for a store.
+    may_store: std::sync::atomic::AtomicBool,
     state: Mutex<State>,
 }
 
@@ -442,6 +446,7 @@ impl Process {
             root: Arc::clone(root),
             pidfd,
             dir: None,
+            may_store: Default::default(),
             state: Mutex::new(State {
                 name: Some(stat.comm.clone()),
                 ..Default::default()

@@ -267,6 +267,7 @@ impl Process {
                     root,
                     pidfd: None,
                     dir: None,
+                    may_store: Default::default(),
                     state: Mutex::new(State {
                         gone: true,
                         ..Default::default()
@@ -294,6 +295,7 @@ impl Process {
             root,
             pidfd: None,
             dir: None,
+            may_store: Default::default(),
             state: Mutex::new(State::default()),
         })
     }
