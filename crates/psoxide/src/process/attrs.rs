@@ -345,6 +345,20 @@ impl Process {
         self.stored(a)
     }
 
+    /// The stored result of `a` as the getter's own type, decoded straight from the
+    /// packed bytes (no `AttrValue` in between); `typed` takes the value out of an
+    /// entry kept typed. `None` when there is no such entry (or a damaged one).
+    pub(crate) fn stored_as<T: super::store::Packed>(
+        &self,
+        a: Attr,
+        typed: impl FnOnce(AttrValue) -> Option<T>,
+    ) -> Option<Result<T>> {
+        if !self.may_store.load(std::sync::atomic::Ordering::Acquire) {
+            return None;
+        }
+        self.st().prefetch.as_ref()?.get_as(a, typed)
+    }
+
     /// The stored result of `a`, if the prefetch store has it.
     pub(crate) fn stored(&self, a: Attr) -> Option<Result<AttrValue>> {
         if !self.may_store.load(std::sync::atomic::Ordering::Acquire) {
@@ -374,12 +388,11 @@ impl Sink<'_, '_> {
 /// Returns early from a getter with the prefetched value of its attribute.
 macro_rules! serve_prefetched {
     ($self:ident, $attr:ident) => {
-        if let Some(r) = $self.stored($crate::process::Attr::$attr) {
-            match r {
-                Ok($crate::process::AttrValue::$attr(v)) => return Ok(v),
-                Ok(_) => {}
-                Err(e) => return Err(e),
-            }
+        if let Some(r) = $self.stored_as($crate::process::Attr::$attr, |v| match v {
+            $crate::process::AttrValue::$attr(x) => Some(x),
+            _ => None,
+        }) {
+            return r;
         }
     };
 }

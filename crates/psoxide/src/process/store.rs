@@ -151,6 +151,19 @@ impl Store {
         self.decode(a, payload)
     }
 
+    /// [`get`](Store::get) decoded as `T`: straight from the payload, or through
+    /// `typed` for an entry kept typed (an error is returned as it is).
+    pub(crate) fn get_as<T: Packed>(&self, a: Attr, typed: impl FnOnce(AttrValue) -> Option<T>) -> Option<Result<T>> {
+        let (_, payload) = self.entries().find(|(k, _)| *k == a)?;
+        match payload {
+            Some(p) => T::unpack(p).map(Ok),
+            None => match self.other.iter().find(|(k, _)| *k == a)? {
+                (_, Ok(v)) => typed(v.clone()).map(Ok),
+                (_, Err(e)) => Some(Err(e.clone())),
+            },
+        }
+    }
+
     /// One entry's result: its payload decoded, or its typed value.
     fn decode(&self, a: Attr, payload: Option<&[u8]>) -> Option<Result<AttrValue>> {
         match payload {
