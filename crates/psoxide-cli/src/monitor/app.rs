@@ -118,7 +118,7 @@ impl Column {
         )
     }
 
-    /// Compares two rows by this column, ascending.
+    /// Compares two rows by this column, ascending (an unreadable value first).
     pub fn cmp(self, a: &Row, b: &Row) -> Ordering {
         match self {
             Column::Pid => a.pid.cmp(&b.pid),
@@ -128,9 +128,9 @@ impl Column {
             Column::Virt => a.vms.cmp(&b.vms),
             Column::Res => a.rss.cmp(&b.rss),
             Column::State => a.status.value().cmp(b.status.value()),
-            Column::Cpu => a.cpu.total_cmp(&b.cpu),
-            Column::Mem => a.mem.total_cmp(&b.mem),
-            Column::Time => a.time.total_cmp(&b.time),
+            Column::Cpu => float_cmp(a.cpu, b.cpu),
+            Column::Mem => float_cmp(a.mem, b.mem),
+            Column::Time => float_cmp(a.time, b.time),
             Column::Threads => a.threads.cmp(&b.threads),
             Column::Name => a.name.cmp(&b.name),
             Column::Command => a.cmd.cmp(&b.cmd),
@@ -530,8 +530,8 @@ fn tree_view(rows: &[Row], order: &dyn Fn(&Row, &Row) -> Ordering, out: &mut Vec
     let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut roots = Vec::new();
     for (i, r) in rows.iter().enumerate() {
-        match by_pid.get(&r.ppid) {
-            Some(&p) if r.ppid != r.pid && r.pid != 0 => children.entry(p).or_default().push(i),
+        match r.ppid.and_then(|pp| by_pid.get(&pp)) {
+            Some(&p) if r.ppid != Some(r.pid) && r.pid != 0 => children.entry(p).or_default().push(i),
             _ => roots.push(i),
         }
     }
@@ -560,5 +560,13 @@ fn tree_view(rows: &[Row], order: &dyn Fn(&Row, &Row) -> Ordering, out: &mut Vec
                 stack.push((c, base, own));
             }
         }
+    }
+}
+
+/// Orders two optional numbers, an unreadable (`None`) one below every value.
+fn float_cmp(a: Option<f64>, b: Option<f64>) -> Ordering {
+    match (a, b) {
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        _ => a.is_some().cmp(&b.is_some()),
     }
 }

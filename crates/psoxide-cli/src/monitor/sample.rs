@@ -140,11 +140,11 @@ pub struct Row {
     pub proc: Arc<Process>,
     /// The PID.
     pub pid: Pid,
-    /// The parent's PID (0 when not fetched or unreadable).
-    pub ppid: Pid,
+    /// The parent's PID, `None` when it could not be read.
+    pub ppid: Option<Pid>,
     /// `name()`.
     pub name: String,
-    /// `username()` (the real user); empty when unreadable or not fetched.
+    /// `username()` (the real user); empty when not fetched yet, `?` when unreadable.
     pub user: String,
     /// The command line joined by spaces, or `[name]` when it is empty (kernel
     /// threads, zombies).
@@ -156,18 +156,20 @@ pub struct Row {
     pub status: ProcessStatus,
     /// `nice()`, `None` when unreadable or not fetched.
     pub nice: Option<i32>,
-    /// `num_threads()`.
-    pub threads: u64,
+    /// `num_threads()`. This and the values below are `None` when they could not be
+    /// read (the table shows `?`, never a made-up 0), and the memory values also when
+    /// no memory column is shown.
+    pub threads: Option<u64>,
     /// `cpu_percent(None)`: percent of one CPU since the previous refresh.
-    pub cpu: f64,
+    pub cpu: Option<f64>,
     /// `memory_percent()` (RSS over total memory), percent.
-    pub mem: f64,
+    pub mem: Option<f64>,
     /// Resident set size, bytes.
-    pub rss: u64,
+    pub rss: Option<u64>,
     /// Virtual memory size, bytes.
-    pub vms: u64,
+    pub vms: Option<u64>,
     /// User + system CPU seconds.
-    pub time: f64,
+    pub time: Option<f64>,
 }
 
 /// The letter `ps` shows for a state.
@@ -441,9 +443,9 @@ struct Want {
 fn make_row(p: Arc<Process>, prev: Option<Row>, want: Want) -> Row {
     let name = clean(&p.name().unwrap_or_default());
     let kept_mem = prev.as_ref().map(|r| (r.rss, r.vms, r.mem));
-    let ppid = p.ppid().unwrap_or(0);
+    let ppid = p.ppid().ok();
     // Kernel threads are kthreadd (PID 2) and its children.
-    let kthread = p.pid() == 2 || ppid == 2;
+    let kthread = p.pid() == 2 || ppid == Some(2);
     let (cmd, cmd_known, user) = match prev {
         Some(r) if r.cmd_known && r.name == name => (r.cmd, true, r.user),
         // A kernel thread renamed itself (kworkers do): no command line to read.
@@ -460,18 +462,18 @@ fn make_row(p: Arc<Process>, prev: Option<Row>, want: Want) -> Row {
     // Prefetched for all this scan; else kept from the last scan, or read now for a
     // new process (one `PIDFD_GET_INFO` or `status` read).
     let user = if want.all_users || (want.user && user.is_empty()) {
-        clean(&p.username().unwrap_or_default())
+        p.username().map(|u| clean(&u)).unwrap_or_else(|_| "?".into())
     } else {
         user
     };
     let (rss, vms, mem) = match (want.mem, want.all_mem, kept_mem) {
-        (false, _, _) => (0, 0, 0.0),
+        (false, _, _) => (None, None, None),
         (true, false, Some(kept)) => kept,
         // Prefetched in this scan, or a process not seen before (read now).
         _ => {
-            let (rss, vms) = p.memory_info().map(|m| (m.rss, m.vms)).unwrap_or((0, 0));
-            let pct = p.memory_percent(psoxide::MemType::Rss).unwrap_or(0.0);
-            (rss, vms, pct)
+            let m = p.memory_info().ok();
+            let pct = p.memory_percent(psoxide::MemType::Rss).ok();
+            (m.map(|m| m.rss), m.map(|m| m.vms), pct)
         }
     };
     Row {
@@ -482,12 +484,12 @@ fn make_row(p: Arc<Process>, prev: Option<Row>, want: Want) -> Row {
         cmd_known,
         status: p.status().unwrap_or(ProcessStatus::Unknown),
         nice: if want.nice { p.nice().ok() } else { None },
-        threads: p.num_threads().unwrap_or(0),
-        cpu: p.cpu_percent(None).unwrap_or(0.0),
+        threads: p.num_threads().ok(),
+        cpu: p.cpu_percent(None).ok(),
         mem,
         rss,
         vms,
-        time: p.cpu_times().map(|t| t.user + t.system).unwrap_or(0.0),
+        time: p.cpu_times().map(|t| t.user + t.system).ok(),
         name,
         proc: p,
     }
@@ -519,7 +521,8 @@ fn tasks(rows: &[Row]) -> Tasks {
         ..Tasks::default()
     };
     for r in rows {
-        t.threads += r.threads;
+        // The header's total counts the threads that could be read.
+        t.threads += r.threads.unwrap_or(0);
         match r.status {
             ProcessStatus::Running => t.running += 1,
             ProcessStatus::Sleeping | ProcessStatus::DiskSleep | ProcessStatus::Idle => t.sleeping += 1,

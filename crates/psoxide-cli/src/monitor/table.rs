@@ -21,9 +21,9 @@ fn cell(out: &mut String, c: Column, r: &Row, w: usize, prefix: &str) {
         Column::Pid => {
             let _ = write!(out, "{:>w$}", r.pid);
         }
-        Column::Ppid => {
-            let _ = write!(out, "{:>w$}", r.ppid);
-        }
+        Column::Ppid => num(out, r.ppid, w, |v, o| {
+            let _ = write!(o, "{v:>w$}");
+        }),
         Column::User => {
             let _ = write!(out, "{:<w$}", clip(&r.user, w));
         }
@@ -35,25 +35,25 @@ fn cell(out: &mut String, c: Column, r: &Row, w: usize, prefix: &str) {
                 let _ = write!(out, "{:>w$}", "?");
             }
         },
-        Column::Virt => {
-            let _ = write!(out, "{:>w$}", human(r.vms));
-        }
-        Column::Res => {
-            let _ = write!(out, "{:>w$}", human(r.rss));
-        }
+        Column::Virt => num(out, r.vms, w, |v, o| {
+            let _ = write!(o, "{:>w$}", human(v));
+        }),
+        Column::Res => num(out, r.rss, w, |v, o| {
+            let _ = write!(o, "{:>w$}", human(v));
+        }),
         Column::State => out.push(state_letter(r.status)),
-        Column::Cpu => {
-            let _ = write!(out, "{:>w$.1}", r.cpu);
-        }
-        Column::Mem => {
-            let _ = write!(out, "{:>w$.1}", r.mem);
-        }
-        Column::Time => {
-            let _ = write!(out, "{:>w$}", cpu_time(r.time));
-        }
-        Column::Threads => {
-            let _ = write!(out, "{:>w$}", r.threads);
-        }
+        Column::Cpu => num(out, r.cpu, w, |v, o| {
+            let _ = write!(o, "{v:>w$.1}");
+        }),
+        Column::Mem => num(out, r.mem, w, |v, o| {
+            let _ = write!(o, "{v:>w$.1}");
+        }),
+        Column::Time => num(out, r.time, w, |v, o| {
+            let _ = write!(o, "{:>w$}", cpu_time(v));
+        }),
+        Column::Threads => num(out, r.threads, w, |v, o| {
+            let _ = write!(o, "{v:>w$}");
+        }),
         Column::Name => {
             let _ = write!(out, "{:<w$}", clip(&r.name, w));
         }
@@ -67,6 +67,16 @@ fn cell(out: &mut String, c: Column, r: &Row, w: usize, prefix: &str) {
         let text = out[start..].to_string();
         out.truncate(start);
         out.push_str(clip(&text, w));
+    }
+}
+
+/// Writes a value with `f`, or a right-aligned `?` when it could not be read.
+fn num<T>(out: &mut String, v: Option<T>, w: usize, f: impl FnOnce(T, &mut String)) {
+    match v {
+        Some(v) => f(v, out),
+        None => {
+            let _ = write!(out, "{:>w$}", "?");
+        }
     }
 }
 

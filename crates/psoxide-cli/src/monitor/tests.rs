@@ -89,19 +89,19 @@ fn synthetic_rows() -> Vec<Row> {
     let row = |pid: u32, ppid: u32, name: &str, user: &str, cpu: f64, rss: u64| Row {
         proc: Arc::clone(&me),
         pid,
-        ppid,
+        ppid: Some(ppid),
         name: name.into(),
         user: user.into(),
         cmd: format!("/usr/bin/{name} --flag"),
         cmd_known: true,
         status: ProcessStatus::Sleeping,
         nice: Some(0),
-        threads: 1,
-        cpu,
-        mem: rss as f64 / 1e7,
-        rss,
-        vms: rss * 2,
-        time: cpu,
+        threads: Some(1),
+        cpu: Some(cpu),
+        mem: Some(rss as f64 / 1e7),
+        rss: Some(rss),
+        vms: Some(rss * 2),
+        time: Some(cpu),
     };
     vec![
         row(1, 0, "init", "root", 0.5, 4000),
@@ -653,18 +653,22 @@ fn scanned_rows_match_the_kernel_and_ps_and_survive_scans_without_memory() {
             .clone();
         let statm = std::fs::read_to_string(format!("/proc/{child_pid}/statm")).unwrap();
         let f: Vec<u64> = statm.split_whitespace().map(|x| x.parse().unwrap()).collect();
-        assert_eq!((r.vms, r.rss), (f[0] * page, f[1] * page), "scan {scan}");
+        assert_eq!(
+            (r.vms, r.rss),
+            (Some(f[0] * page), Some(f[1] * page)),
+            "scan {scan}"
+        );
         assert_eq!(r.cmd, "sleep 30 31");
         assert_eq!(r.name, "sleep");
-        assert_eq!(r.ppid, std::process::id());
+        assert_eq!(r.ppid, Some(std::process::id()));
         assert_eq!(r.user, ps(child_pid, "user"), "scan {scan}");
         assert_eq!(r.status, ProcessStatus::Sleeping);
         std::thread::sleep(std::time::Duration::from_millis(300));
     }
     // The busy child's CPU% since the previous scan (ps gives the lifetime average).
     let b = app.rows().iter().find(|r| r.pid == busy_pid).unwrap();
-    assert!(b.cpu > 5.0, "busy loop at {}%", b.cpu);
-    assert!(b.time > 0.0);
+    assert!(b.cpu.is_some_and(|c| c > 5.0), "busy loop at {:?}%", b.cpu);
+    assert!(b.time.is_some_and(|t| t > 0.0));
     let tasks = app.sys.tasks;
     assert_eq!(tasks.total, app.rows().len());
     assert!(tasks.running >= 1, "{tasks:?}");
@@ -774,4 +778,32 @@ fn escape_sequences_in_names_and_command_lines_are_not_printed() {
     assert!(!text.contains('\x1b'));
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+#[test]
+fn unreadable_values_show_a_question_mark_and_sort_lowest() {
+    let mut rows = synthetic_rows();
+    let r = &mut rows[1];
+    (r.ppid, r.threads, r.cpu, r.mem, r.rss, r.vms, r.time) = (None, None, None, None, None, None, None);
+    let numeric = [
+        Column::Ppid,
+        Column::Virt,
+        Column::Res,
+        Column::Cpu,
+        Column::Mem,
+        Column::Time,
+        Column::Threads,
+    ];
+    // Each column alone, at its own width: the cell is a right-aligned '?'.
+    for c in numeric {
+        let w = c.width();
+        let text = super::table::row_text(&[(c, 0, w)], 0, &rows[1], "");
+        assert_eq!(text, format!("{:>w$}", "?", w = w as usize), "{c:?}");
+        let known = super::table::row_text(&[(c, 0, w)], 0, &rows[0], "");
+        assert!(!known.contains('?'), "{c:?}: {known:?}");
+        // Ascending, the unreadable value comes before every known one.
+        for other in rows.iter().filter(|o| o.pid != rows[1].pid) {
+            assert_eq!(c.cmp(&rows[1], other), std::cmp::Ordering::Less, "{c:?}");
+        }
+    }
 }
