@@ -87,6 +87,30 @@ fn scan_fd_dir(
     Ok(())
 }
 
+/// [`scan_fd_dir`] leaving out the descriptors set in the bitset `skip`.
+fn scan_fd_dir_except(
+    dir: &mut Dir,
+    skip: &[u64],
+    mut f: impl FnMut(i32, u64),
+) -> std::result::Result<(), (io::Error, Option<i32>)> {
+    let mut fds = Vec::new();
+    dir.for_each_fd_except(skip, |fd| fds.push(fd)).map_err(|e| (e, None))?;
+    let mut link = Vec::new();
+    for fd in fds {
+        let name = fd.to_string();
+        match dir.readlink(name.as_bytes(), &mut link) {
+            Ok(()) => {
+                if let Some(ino) = socket_inode(&link) {
+                    f(fd, ino);
+                }
+            }
+            Err(e) if link_skipped(&e) => {}
+            Err(e) => return Err((e, Some(fd))),
+        }
+    }
+    Ok(())
+}
+
 /// The readlink errors of one descriptor that skip it: it vanished (`ENOENT`,
 /// `ESRCH`), is not a link (`EINVAL`) or its target is too long (`ENAMETOOLONG`).
 fn link_skipped(e: &io::Error) -> bool {
@@ -114,12 +138,21 @@ fn check_no_nul(path: &Path) -> Result<()> {
 /// Errors: `Error::Io` carrying the raw `io::Error` (errno kept) of listing
 /// `/proc/PID/fd` (e.g. `ENOENT` for a gone process, `EACCES` for another user's),
 /// or of a `readlink` that failed other than by vanishing.
-pub(crate) fn process_sockets(procfs: &Path, pid: Pid) -> Result<Vec<(i32, u64)>> {
+///
+/// `skip` is a bitset of descriptor numbers not to look at (the pidfds this library
+/// holds, for the calling process: [`own_fds`](crate::process::pidfd::own_fds)); they
+/// are jumped over in the listing and their links are not read.
+pub(crate) fn process_sockets(procfs: &Path, pid: Pid, skip: &[u64]) -> Result<Vec<(i32, u64)>> {
     let dir_path = procfs.join(format!("{pid}/fd"));
     check_no_nul(&dir_path)?;
     let mut dir = Dir::open(&dir_path).map_err(|e| Error::io(&dir_path, e))?;
     let mut out = Vec::new();
-    scan_fd_dir(&mut dir, &mut Scratch::default(), |fd, ino| out.push((fd, ino))).map_err(|(e, link)| {
+    let r = if skip.is_empty() {
+        scan_fd_dir(&mut dir, &mut Scratch::default(), |fd, ino| out.push((fd, ino)))
+    } else {
+        scan_fd_dir_except(&mut dir, skip, |fd, ino| out.push((fd, ino)))
+    };
+    r.map_err(|(e, link)| {
         match link {
             Some(fd) => Error::io(dir_path.join(fd.to_string()), e),
             None => Error::io(&dir_path, e),
@@ -230,7 +263,7 @@ mod tests {
     #[test]
     fn own_sockets_are_listed() {
         let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
-        let own = process_sockets(Path::new("/proc"), std::process::id()).unwrap();
+        let own = process_sockets(Path::new("/proc"), std::process::id(), &[]).unwrap();
         for s in [&a, &b] {
             use std::os::fd::AsRawFd;
             use std::os::unix::fs::MetadataExt;
@@ -243,7 +276,7 @@ mod tests {
         use std::os::fd::AsRawFd;
         let ino = own.iter().find(|(fd, _)| *fd == a.as_raw_fd()).unwrap().1;
         assert_eq!(all[&ino].pid, std::process::id());
-        let e = process_sockets(Path::new("/proc"), 0x7fff_fff0).unwrap_err();
+        let e = process_sockets(Path::new("/proc"), 0x7fff_fff0, &[]).unwrap_err();
         assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
     }
 
@@ -261,13 +294,13 @@ mod tests {
         symlink("socket:[43]", fd1.join("6")).unwrap();
         std::fs::create_dir_all(proc.join("2")).unwrap(); // no fd directory: skipped
         std::fs::write(proc.join("self"), b"").unwrap();
-        let mut got = process_sockets(proc, 1).unwrap();
+        let mut got = process_sockets(proc, 1, &[]).unwrap();
         got.sort();
         assert_eq!(got, [(3, 42), (6, 43)]);
         let all = scan_all(proc).unwrap();
         assert_eq!(all.len(), 2);
         assert_eq!(all[&42], Owner { pid: 1, fds: vec![3] });
-        let e = process_sockets(proc, 2).unwrap_err();
+        let e = process_sockets(proc, 2, &[]).unwrap_err();
         assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
         assert!(e.to_string().contains("2/fd"), "{e}");
 
@@ -287,7 +320,7 @@ mod tests {
         let nul = Path::new(std::ffi::OsStr::from_bytes(b"/pr\0oc"));
         let e = scan_all(nul).unwrap_err();
         assert!(e.raw_os_error().is_none(), "{e}");
-        let e = process_sockets(nul, 1).unwrap_err();
+        let e = process_sockets(nul, 1, &[]).unwrap_err();
         assert!(e.raw_os_error().is_none(), "{e}");
     }
 }

@@ -263,8 +263,9 @@ pub(crate) fn process_connections(
     roots: &Roots,
     pid: Pid,
     kind: ConnectionKind,
+    skip: &[u64],
 ) -> Result<Vec<ProcessConnection>> {
-    process_connections_from(roots, pid, kind, SocketTableSource::Auto)
+    process_connections_from(roots, pid, kind, SocketTableSource::Auto, skip)
 }
 
 /// [`process_connections`] reading the socket tables from `source`.
@@ -273,8 +274,9 @@ pub(crate) fn process_connections_from(
     pid: Pid,
     kind: ConnectionKind,
     source: SocketTableSource,
+    skip: &[u64],
 ) -> Result<Vec<ProcessConnection>> {
-    let found = inodes::process_sockets(&roots.procfs, pid)?;
+    let found = inodes::process_sockets(&roots.procfs, pid, skip)?;
     if found.is_empty() {
         return Ok(Vec::new());
     }
@@ -311,10 +313,10 @@ mod tests {
         let all = Host::new(r.clone()).net_connections(ConnectionKind::All).unwrap();
         for pid in [100, 200, 300] {
             for k in ConnectionKind::ALL {
-                let mine = process_connections(&r, pid, k).unwrap();
+                let mine = process_connections(&r, pid, k, &[]).unwrap();
                 // The per-process map holds only this pid, so it owns every one of
                 // its sockets (no "last process wins" against other pids).
-                let own_inodes: Vec<(i32, u64)> = inodes::process_sockets(&r.procfs, pid).unwrap();
+                let own_inodes: Vec<(i32, u64)> = inodes::process_sockets(&r.procfs, pid, &[]).unwrap();
                 assert!(!own_inodes.is_empty());
                 for c in &mine {
                     assert!(own_inodes.iter().any(|(fd, _)| *fd == c.fd), "{pid} {k} {c:?}");
@@ -335,7 +337,7 @@ mod tests {
             }
         }
         // pid 100 keeps its own descriptors of the shared sockets.
-        let p100 = process_connections(&r, 100, ConnectionKind::All).unwrap();
+        let p100 = process_connections(&r, 100, ConnectionKind::All, &[]).unwrap();
         let fds: Vec<i32> = p100.iter().map(|c| c.fd).collect();
         assert!(
             fds.contains(&3) && fds.contains(&6) && fds.contains(&8),
@@ -353,14 +355,14 @@ mod tests {
         std::os::unix::fs::symlink("/dev/null", fd.join("0")).unwrap();
         std::os::unix::fs::symlink("pipe:[5]", fd.join("1")).unwrap();
         let r = Roots::under(dir.path());
-        assert_eq!(process_connections(&r, 42, ConnectionKind::All).unwrap(), vec![]);
+        assert_eq!(process_connections(&r, 42, ConnectionKind::All, &[]).unwrap(), vec![]);
         // With a socket, the missing table is an error.
         std::os::unix::fs::symlink("socket:[5]", fd.join("2")).unwrap();
-        let e = process_connections(&r, 42, ConnectionKind::Tcp4).unwrap_err();
+        let e = process_connections(&r, 42, ConnectionKind::Tcp4, &[]).unwrap_err();
         assert_eq!(e.raw_os_error(), Some(libc::ENOENT), "{e}");
         assert!(e.to_string().contains("net/tcp"), "{e}");
         // A missing process: the raw ENOENT of its fd directory, for the caller.
-        let e = process_connections(&r, 43, ConnectionKind::All).unwrap_err();
+        let e = process_connections(&r, 43, ConnectionKind::All, &[]).unwrap_err();
         assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
         assert!(e.to_string().contains("43/fd"), "{e}");
     }
@@ -372,7 +374,7 @@ mod tests {
         let me = std::process::id();
         let r = Roots::new();
         for source in [SocketTableSource::Netlink, SocketTableSource::ProcNet] {
-            let mine = process_connections_from(&r, me, ConnectionKind::All, source).unwrap();
+            let mine = process_connections_from(&r, me, ConnectionKind::All, source, &[]).unwrap();
             use std::os::fd::AsRawFd;
             let lp = l.local_addr().unwrap().port();
             assert!(
@@ -384,7 +386,7 @@ mod tests {
             assert!(mine
                 .iter()
                 .any(|c| c.fd == a.as_raw_fd() && c.family == AddressFamily::Unix));
-            let tcp = process_connections_from(&r, me, ConnectionKind::Tcp4, source).unwrap();
+            let tcp = process_connections_from(&r, me, ConnectionKind::Tcp4, source, &[]).unwrap();
             assert!(tcp
                 .iter()
                 .all(|c| c.family == AddressFamily::Inet && c.type_ == SocketKind::Stream));
@@ -392,7 +394,7 @@ mod tests {
         }
         // PID 1 is another process here (or our own namespace's init): never an error
         // other than access denied for an unprivileged caller.
-        match process_connections(&r, 1, ConnectionKind::Inet) {
+        match process_connections(&r, 1, ConnectionKind::Inet, &[]) {
             Ok(_) => {}
             Err(e) => assert_eq!(e.raw_os_error(), Some(libc::EACCES), "{e}"),
         }

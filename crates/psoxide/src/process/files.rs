@@ -151,7 +151,13 @@ impl Process {
         if kind == ConnectionKind::Inet {
             crate::process::attrs::serve_prefetched!(self, NetConnections);
         }
-        let r = crate::connections::process_connections(&self.root.roots, self.pid, kind);
+        // The caller's own process: its held pidfds are not listed (as in open_files).
+        let own = if self.root.hold && self.pid == std::process::id() {
+            super::pidfd::own_fds()
+        } else {
+            Vec::new()
+        };
+        let r = crate::connections::process_connections(&self.root.roots, self.pid, kind, &own);
         let out = match r {
             Ok(v) => v,
             // The process's own `fd` directory or links: psutil's translation. An
