@@ -927,6 +927,14 @@ impl Process {
             let active = st.oneshot > 0;
             match st.snapshot.as_mut() {
                 Some(c) if active && c.has_cmdline => return Ok(f(&c.cmdline)),
+                // A kernel thread has no address space, so the kernel answers every
+                // read of its `cmdline` with 0 bytes: the snapshot's `stat` says so
+                // already, and the file is not opened.
+                Some(c) if active && c.stat.as_ref().is_some_and(Stat::is_live_kernel_thread) => {
+                    c.cmdline.clear();
+                    c.has_cmdline = true;
+                    return Ok(f(&[]));
+                }
                 Some(c) if active => (std::mem::take(&mut c.cmdline), true),
                 _ => (take_buf(), false),
             }
@@ -962,6 +970,13 @@ impl Process {
 }
 
 impl Stat {
+    /// `PF_KTHREAD` (0x0020_0000) in a valid `flags` field, and not a zombie: a
+    /// kernel thread, whose `cmdline` reads empty (`get_task_mm` gives no address
+    /// space for one).
+    fn is_live_kernel_thread(&self) -> bool {
+        self.bad.mask() & field::FLAGS == 0 && self.flags & 0x0020_0000 != 0 && self.state != b'Z'
+    }
+
     fn from_parsed(s: &crate::linux::parse::pid_stat::PidStat<'_>) -> Stat {
         Stat {
             comm: SmallBytes::new(s.comm),

@@ -1,0 +1,91 @@
+//! A scan (or a oneshot) does not open `/proc/PID/cmdline` of a kernel thread: the
+//! `stat` it has already read says `PF_KTHREAD`, and the kernel answers every read of
+//! such a file with 0 bytes. Checked on a fixture tree whose kernel thread has a
+//! `cmdline` with content, which therefore must not show; a zombie with the flag and
+//! an ordinary process are read as usual.
+
+use psoxide::{Attr, Host, Roots};
+use std::ffi::OsString;
+
+/// A `/proc/PID/stat` line with the given state and `flags` (field 9).
+fn stat_line(pid: u32, state: char, flags: u64) -> String {
+    format!(
+        "{pid} (p{pid}) {state} 2 0 0 0 -1 {flags} 1 0 0 0 7 2 0 0 20 0 1 0 500 1000 10 \
+         18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 3 0 0\n"
+    )
+}
+
+#[test]
+fn kernel_threads_cmdline_comes_from_their_stat_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let roots = Roots::under(dir.path());
+    let write = |rel: String, text: &str| {
+        let p = roots.procfs.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write(
+        "stat".into(),
+        "cpu  1 2 3 4 5 6 7 8 9 10\ncpu0 1 2 3 4 5 6 7 8 9 10\nbtime 1700000000\n",
+    );
+    // 0x208040: PF_KTHREAD | PF_NOFREEZE | PF_FORKNOEXEC, as kworkers have.
+    for (pid, state, flags, cmdline) in [
+        (300, 'I', 0x0020_8040, "not-read\0"),
+        (301, 'S', 0x0040_0100, "sleep\0600\0"),
+        (302, 'Z', 0x0020_8040, "exiting\0"),
+    ] {
+        write(format!("{pid}/stat"), &stat_line(pid, state, flags));
+        write(format!("{pid}/cmdline"), cmdline);
+    }
+    let h = Host::new(roots.clone());
+    let args = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
+    let scanned: Vec<(u32, Vec<OsString>)> = h
+        .process_iter(Some(&[Attr::Cmdline]))
+        .unwrap()
+        .map(|p| {
+            let p = p.unwrap();
+            (p.pid(), p.cmdline().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        scanned,
+        [
+            (300, args(&[])),
+            (301, args(&["sleep", "600"])),
+            (302, args(&["exiting"])),
+        ]
+    );
+    // Inside a oneshot, once `stat` is read, the same.
+    let k = h.process(300).unwrap();
+    let in_oneshot = k.oneshot(|p| p.name().and_then(|_| p.cmdline())).unwrap();
+    assert_eq!(in_oneshot, args(&[]));
+    assert!(k.is_kernel_thread().unwrap());
+    let u = h.process(301).unwrap();
+    let in_oneshot = u.oneshot(|p| p.name().and_then(|_| p.cmdline())).unwrap();
+    assert_eq!(in_oneshot, args(&["sleep", "600"]));
+}
+
+#[test]
+fn live_kernel_threads_have_an_empty_cmdline() {
+    // kthreadd (PID 2) and its children, read both ways on the running kernel.
+    let h = Host::current();
+    let mut seen = 0;
+    for p in h
+        .process_iter(Some(&[Attr::Cmdline, Attr::Ppid]))
+        .unwrap()
+        .flatten()
+    {
+        if p.pid() == 2 || p.ppid().unwrap_or(0) == 2 {
+            let by_hand = std::fs::read(format!("/proc/{}/cmdline", p.pid()));
+            if let Ok(raw) = by_hand {
+                assert!(raw.is_empty(), "pid {}: {raw:?}", p.pid());
+                assert!(p.cmdline().unwrap().is_empty(), "pid {}", p.pid());
+                seen += 1;
+            }
+        }
+    }
+    // A PID namespace without kernel threads (a container) has none to compare.
+    if std::fs::read_to_string("/proc/2/stat").is_ok_and(|s| s.contains("(kthreadd)")) {
+        assert!(seen > 0);
+    }
+}
