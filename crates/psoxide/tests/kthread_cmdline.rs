@@ -31,7 +31,7 @@ fn kernel_threads_cmdline_comes_from_their_stat_flags() {
     // 0x208040: PF_KTHREAD | PF_NOFREEZE | PF_FORKNOEXEC, as kworkers have.
     for (pid, state, flags, cmdline) in [
         (300, 'I', 0x0020_8040, "not-read\0"),
-        (301, 'S', 0x0040_0100, "sleep\0600\0"),
+        (301, 'S', 0x0040_0100, "sleep\x00600\x00"),
         (302, 'Z', 0x0020_8040, "exiting\0"),
     ] {
         write(format!("{pid}/stat"), &stat_line(pid, state, flags));
