@@ -585,6 +585,48 @@ fn killall_dry_run_lists_and_a_real_kill_kills() {
     assert!(String::from_utf8_lossy(&none.stderr).contains("psx-no-such-program: no process found"));
 }
 
+#[test]
+fn killall_wait_returns_once_the_processes_ended_and_names_survivors() {
+    use std::os::unix::process::ExitStatusExt;
+    // Two sleepers that SIGTERM ends; this test is their parent, so a thread reaps
+    // them while killall waits (killall, like psutil's wait, waits until they are
+    // reaped, not only dead).
+    let mut kids = Sleepers::new("kw", 2);
+    let name = kids.name.clone();
+    let children = std::mem::take(&mut kids.kids);
+    let reaper = std::thread::spawn(move || {
+        children
+            .into_iter()
+            .map(|mut c| c.wait().unwrap().signal())
+            .collect::<Vec<_>>()
+    });
+    let t0 = Instant::now();
+    ok(&["killall", "-w", "--timeout", "20", &name]);
+    assert!(t0.elapsed() < Duration::from_secs(20));
+    assert_eq!(reaper.join().unwrap(), [Some(15), Some(15)]);
+    // SIGCONT ends nothing: --wait gives up at the timeout, exit 1, the PID named.
+    let mut alive = Sleepers::new("kx", 1);
+    let pid = alive.kids[0].id();
+    let t0 = Instant::now();
+    let out = psoxide(&["killall", "-s", "CONT", "-w", "--timeout", "0.3", &alive.name]);
+    assert!(t0.elapsed() >= Duration::from_millis(300));
+    assert_eq!(out.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains(&format!("still running after 0.3 s: pid {pid}")),
+        "{e}"
+    );
+    assert!(alive.kids[0].try_wait().unwrap().is_none());
+    // --timeout needs --wait, and a number of seconds in range.
+    assert_eq!(
+        psoxide(&["killall", "--timeout", "1", "x"]).status.code(),
+        Some(2)
+    );
+    let bad = psoxide(&["killall", "-w", "--timeout", "-1", "x"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("seconds from 0 to 86400"));
+}
+
 // ---------------------------------------------------------------- pstree
 
 #[test]

@@ -12,9 +12,11 @@ pub const EXAMPLES: &str = "Examples:
   psoxide killall -s KILL sleep       SIGKILL (also -s 9, -s SIGKILL, -s kill)
   psoxide killall --dry-run sleep     list PID and name of what would be signalled
   psoxide killall -u alice -s HUP x   only alice's processes
+  psoxide killall -w --timeout 5 app  SIGTERM, then wait up to 5 s for them to end
 
 Names are compared exactly with psutil's name(). Exit status 1 when a name matches
-no process or a signal could not be sent (the message names the PID).";
+no process, a signal could not be sent (the message names the PID), or with --wait
+when processes were still running at the timeout (the message names them).";
 
 /// A signal by number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,6 +76,23 @@ pub struct KillallArgs {
     /// Do not complain when a name matches no process.
     #[arg(short = 'q', long)]
     quiet: bool,
+    /// After signalling, wait until every signalled process has ended (been reaped by
+    /// its parent), as procps killall -w.
+    #[arg(short = 'w', long)]
+    wait: bool,
+    /// With --wait: give up after this many seconds (0 to 86400; default: no limit).
+    #[arg(long, value_parser = parse_timeout, requires = "wait", allow_negative_numbers = true)]
+    timeout: Option<f64>,
+}
+
+/// Parses the `--timeout` seconds: a finite number from 0 to 86400.
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.0..=86400.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "invalid timeout {s:?}: accepted are seconds from 0 to 86400"
+        )),
+    }
 }
 
 /// Runs `psoxide killall`.
@@ -118,6 +137,7 @@ pub fn run(a: &KillallArgs) -> Outcome {
         .map(str::to_string)
         .unwrap_or_else(|| sig.to_string());
     let mut out = String::new();
+    let mut signalled = Vec::new();
     for (p, name) in &matched {
         if a.dry_run {
             let _ = writeln!(out, "{} {name}", p.pid());
@@ -125,6 +145,7 @@ pub fn run(a: &KillallArgs) -> Outcome {
         }
         match p.send_signal(sig) {
             Ok(()) => {
+                signalled.push(&**p);
                 if a.verbose {
                     let _ = writeln!(out, "signalled {name}({}) with {signame}", p.pid());
                 }
@@ -136,6 +157,20 @@ pub fn run(a: &KillallArgs) -> Outcome {
         }
     }
     emit(&out)?;
+    if a.wait && !a.dry_run && !signalled.is_empty() {
+        // Through the same handles: a PID reused meanwhile counts as ended.
+        let timeout = a.timeout.map(std::time::Duration::from_secs_f64);
+        let (_, alive) = psoxide::wait_procs(signalled, timeout, None)?;
+        if !alive.is_empty() {
+            let pids: Vec<String> = alive.iter().map(|p| p.pid().to_string()).collect();
+            eprintln!(
+                "psoxide: killall: still running after {} s: pid {}",
+                a.timeout.unwrap_or(0.0),
+                pids.join(", ")
+            );
+            failed = true;
+        }
+    }
     if failed {
         return Err(Fail::Quiet);
     }
