@@ -468,7 +468,9 @@ fn make_row(p: Arc<Process>, prev: Option<Row>, want: Want) -> Row {
     };
     let (rss, vms, mem) = match (want.mem, want.all_mem, kept_mem) {
         (false, _, _) => (None, None, None),
-        (true, false, Some(kept)) => kept,
+        // Kept from the last scan when it had all three (not after memory was off or
+        // unreadable: then read now, so that `?` only ever means unreadable).
+        (true, false, Some((Some(r), Some(v), Some(m)))) => (Some(r), Some(v), Some(m)),
         // Prefetched in this scan, or a process not seen before (read now).
         _ => {
             let m = p.memory_info().ok();
