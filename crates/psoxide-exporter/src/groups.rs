@@ -410,6 +410,27 @@ impl GroupTracker {
             if partial {
                 self.partial_errors += 1;
             }
+            // A multi-threaded process: every thread's state and context switches
+            // (`task/TID/status`), as process-exporter counts them (`status` of the
+            // process is its main thread's alone). Else, or when the threads cannot be
+            // read, the process's own.
+            let scheds = if s.threads > 1 {
+                s.proc.thread_scheds().ok().filter(|t| !t.is_empty())
+            } else {
+                None
+            };
+            let ctx = match &scheds {
+                Some(ts) => {
+                    Some(
+                        ts.iter()
+                            .fold(psoxide::CtxSwitches::default(), |a, t| psoxide::CtxSwitches {
+                                voluntary: a.voluntary.saturating_add(t.ctx_switches.voluntary),
+                                involuntary: a.involuntary.saturating_add(t.ctx_switches.involuntary),
+                            }),
+                    )
+                }
+                None => ctx,
+            };
             let now = Counters {
                 user,
                 system,
@@ -442,12 +463,11 @@ impl GroupTracker {
             }
             g.oldest = Some(g.oldest.map_or(s.start, |o: f64| o.min(s.start)));
             g.threads += s.threads;
-            // process-exporter counts threads by state (each `task/TID/stat`); a
-            // single-threaded process's one thread is the process itself.
-            let states = if s.threads > 1 {
-                s.proc.thread_states().unwrap_or_else(|_| vec![s.status])
-            } else {
-                vec![s.status]
+            // process-exporter counts threads by state; a single-threaded process's
+            // one thread is the process itself.
+            let states: Vec<ProcessStatus> = match &scheds {
+                Some(ts) => ts.iter().map(|t| t.status).collect(),
+                None => vec![s.status],
             };
             for st in states {
                 match st {

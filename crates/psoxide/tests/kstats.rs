@@ -2,7 +2,7 @@
 //! sources: psutil-shaped functions of this crate, `stat -f`, `/sys/block`, the
 //! thread count, `/proc/self/cgroup` read with std.
 
-use psoxide::{Host, Process, Roots};
+use psoxide::{Host, Process, ProcessStatus, Roots};
 use std::process::Command;
 
 #[test]
@@ -78,29 +78,69 @@ fn diskstats_and_net_dev_cover_the_devices() {
     assert!(nics["lo"][0] <= lo.bytes_recv + (1 << 20));
 }
 
+/// (voluntary, nonvoluntary) context switches of thread `tid` of this process, by hand.
+fn switches_by_hand(tid: u32) -> (u64, u64) {
+    let t = std::fs::read_to_string(format!("/proc/self/task/{tid}/status")).unwrap();
+    let get = |k: &str| -> u64 {
+        t.lines()
+            .find_map(|l| l.strip_prefix(k))
+            .map(|v| v.trim().parse().unwrap())
+            .unwrap()
+    };
+    (
+        get("voluntary_ctxt_switches:"),
+        get("nonvoluntary_ctxt_switches:"),
+    )
+}
+
 #[test]
-fn thread_states_count_the_threads() {
+fn thread_scheds_give_each_threads_state_and_switches() {
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (tx, rx) = std::sync::mpsc::channel();
     let hs: Vec<_> = (0..3)
         .map(|_| {
-            let s = stop.clone();
+            let (s, tx) = (stop.clone(), tx.clone());
             std::thread::spawn(move || {
+                // SAFETY: gettid has no preconditions.
+                tx.send(unsafe { libc::gettid() } as u32).unwrap();
                 while !s.load(std::sync::atomic::Ordering::Relaxed) {
-                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    std::thread::sleep(std::time::Duration::from_millis(2));
                 }
             })
         })
         .collect();
+    let mine: Vec<u32> = (0..3).map(|_| rx.recv().unwrap()).collect();
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    let before: Vec<(u64, u64)> = mine.iter().map(|&t| switches_by_hand(t)).collect();
     let p = Process::current().unwrap();
-    let states = p.thread_states().unwrap();
-    let tasks = std::fs::read_dir("/proc/self/task").unwrap().count();
+    let scheds = p.thread_scheds().unwrap();
+    let after: Vec<(u64, u64)> = mine.iter().map(|&t| switches_by_hand(t)).collect();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for h in hs {
         h.join().unwrap();
     }
-    // Other test threads may come and go meanwhile; ours are there.
-    assert!(states.len() >= 4, "{states:?}");
-    assert!(states.len().abs_diff(tasks) <= 8, "{} vs {tasks}", states.len());
+    // In thread-ID order, this process's main thread among them.
+    assert!(scheds.windows(2).all(|w| w[0].tid < w[1].tid), "{scheds:?}");
+    assert!(scheds.iter().any(|t| t.tid == std::process::id()));
+    for (i, tid) in mine.iter().enumerate() {
+        let t = scheds.iter().find(|t| t.tid == *tid).expect("our thread listed");
+        // The counters only grow: the library's read lies between the two by hand.
+        let c = t.ctx_switches;
+        assert!(
+            (before[i].0..=after[i].0).contains(&c.voluntary)
+                && (before[i].1..=after[i].1).contains(&c.involuntary),
+            "tid {tid}: {c:?} not within {:?}..{:?}",
+            before[i],
+            after[i]
+        );
+        // Sleeping 2 ms at a time: tens of voluntary switches by now.
+        assert!(c.voluntary >= 5, "tid {tid}: {c:?}");
+        assert!(
+            matches!(t.status, ProcessStatus::Sleeping | ProcessStatus::Running),
+            "tid {tid}: {:?}",
+            t.status
+        );
+    }
 }
 
 #[test]

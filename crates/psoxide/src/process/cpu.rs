@@ -7,7 +7,7 @@
 //! start ticks). The affinity syscalls act on the live kernel, whatever procfs root
 //! the handle reads (as psutil's `PROCFS_PATH`).
 
-use super::{CtxSwitches, Failed, Process, ProcessCpuTimes, ThreadTimes};
+use super::{CtxSwitches, Failed, Process, ProcessCpuTimes, ThreadSched, ThreadTimes};
 use crate::constants::ProcessStatus;
 use crate::error::{Error, Result};
 use crate::linux::parse::cpulist::parse_cpulist;
@@ -195,10 +195,13 @@ impl Process {
         })
     }
 
-    /// The scheduler state of each thread (field 3 of `/proc/PID/task/TID/stat`), in
-    /// thread-ID order; threads that exit meanwhile are skipped. Not in psutil: for
-    /// exporters that count threads by state as process-exporter does.
-    pub fn thread_states(&self) -> Result<Vec<ProcessStatus>> {
+    /// The scheduler state and the context switches of each thread, from
+    /// `/proc/PID/task/TID/status`, in thread-ID order; threads that exit meanwhile are
+    /// skipped. Not in psutil (whose `num_ctx_switches()` is the main thread's, from
+    /// `/proc/PID/status`): for exporters that count threads by state and sum every
+    /// thread's switches, as process-exporter does.
+    pub fn thread_scheds(&self) -> Result<Vec<ThreadSched>> {
+        use crate::linux::parse::pid_status::{parse_pid_status, status_state};
         let mut dir = match self.open_dir_rel("task") {
             Ok(d) => d,
             Err(e) => return Err(self.os_error(Failed::File("task"), e)),
@@ -214,31 +217,38 @@ impl Process {
         tids.sort_unstable();
         let mut out = Vec::with_capacity(tids.len());
         let mut buf = take_buf();
-        for tid in tids {
-            let rel = format!("task/{tid}/stat");
-            match self.read_rel(&rel, &mut buf, FileKind::RECORD) {
-                Ok(()) => match parse_pid_stat(&buf, std::path::Path::new(&rel))
-                    .and_then(|s| {
-                        s.bad.check(field::STATE, std::path::Path::new(&rel))?;
-                        Ok(s)
-                    })
-                    .map_err(|e| super::full_path(&self.root, self.pid, &rel, e))
-                {
-                    Ok(s) => out.push(ProcessStatus::from_state_letter(s.state)),
-                    Err(e) => {
-                        put_buf(buf);
-                        return Err(e);
-                    }
-                },
-                Err(e) if OsErr::of(&e).is_gone() => {}
-                Err(e) => {
-                    put_buf(buf);
-                    return Err(self.os_error(Failed::File(&rel), e));
+        let r = (|| {
+            for tid in tids {
+                let rel = format!("task/{tid}/status");
+                match self.read_rel(&rel, &mut buf, FileKind::RECORD) {
+                    Ok(()) => {}
+                    Err(e) if OsErr::of(&e).is_gone() => continue,
+                    Err(e) => return Err(self.os_error(Failed::File(&rel), e)),
                 }
+                let path = self.root.path(self.pid, &rel);
+                let st = parse_pid_status(&buf, &path)?;
+                st.bad.check(line::VOLUNTARY | line::NONVOLUNTARY, &path)?;
+                let (Some(voluntary), Some(involuntary)) =
+                    (st.voluntary_ctxt_switches, st.nonvoluntary_ctxt_switches)
+                else {
+                    return Err(Error::unsupported(format!(
+                        "no context switch lines in {}; the kernel is probably older than 2.6.23",
+                        path.display()
+                    )));
+                };
+                let Some(state) = status_state(&buf) else {
+                    return Err(Error::parse_structure(&path, "no State line"));
+                };
+                out.push(ThreadSched {
+                    tid,
+                    status: ProcessStatus::from_state_letter(state),
+                    ctx_switches: CtxSwitches { voluntary, involuntary },
+                });
             }
-        }
+            Ok(())
+        })();
         put_buf(buf);
-        Ok(out)
+        r.map(|()| out)
     }
 
     /// Threads with their CPU times (psutil's `threads()`), ordered as psutil orders

@@ -99,6 +99,18 @@ pub struct CtxSwitches {
     pub involuntary: u64,
 }
 
+/// One thread's scheduler state and context switches, from
+/// `/proc/PID/task/TID/status` (see [`Process::thread_scheds`](crate::Process::thread_scheds)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThreadSched {
+    /// The thread ID.
+    pub tid: crate::Pid,
+    /// Its scheduler state (the `State:` line).
+    pub status: crate::ProcessStatus,
+    /// Its own voluntary and involuntary context switches (counts).
+    pub ctx_switches: CtxSwitches,
+}
+
 /// Page faults (psutil 8.0's `ppagefaults`), counts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize))]

@@ -149,6 +149,15 @@ fn set<T>(slot: &mut Option<T>, v: Option<T>, bit: u64, key: &[u8], text: &[u8],
     }
 }
 
+/// The scheduler state letter of a `status` file: the first character of its `State:`
+/// line's value (`S` of `State:\tS (sleeping)`); `None` without such a line or with an
+/// empty value. The line comes third, so only the start of the file is looked at.
+pub fn status_state(data: &[u8]) -> Option<u8> {
+    crate::util::split_lines(data)
+        .find_map(|l| l.strip_prefix(b"State:"))
+        .and_then(|v| super::num::trim(v).first().copied())
+}
+
 fn parse<'a>(data: &'a [u8], path: &Path, head_only: bool) -> Result<PidStatus<'a>> {
     let mut s = PidStatus {
         tail_parsed: true,
@@ -233,6 +242,20 @@ mod tests {
     use super::*;
 
     const REAL: &[u8] = b"Name:\tcat\nUmask:\t0022\nState:\tR (running)\nTgid:\t7075\nNgid:\t0\nPid:\t7075\nPPid:\t7072\nTracerPid:\t0\nUid:\t0\t1\t2\t3\nGid:\t4\t5\t6\t7\nFDSize:\t256\nGroups:\t \nVmPeak:\t    3060 kB\nVmSize:\t    3060 kB\nVmHWM:\t    1756 kB\nVmRSS:\t    1756 kB\nRssAnon:\t     108 kB\nRssFile:\t    1648 kB\nRssShmem:\t       0 kB\nVmSwap:\t       4 kB\nHugetlbPages:\t       0 kB\nThreads:\t1\nCpus_allowed:\t3\nCpus_allowed_list:\t0-1\nvoluntary_ctxt_switches:\t10\nnonvoluntary_ctxt_switches:\t2\n";
+
+    #[test]
+    fn the_state_letter() {
+        assert_eq!(status_state(REAL), Some(b'R'));
+        assert_eq!(status_state(b"Name:\tx\nState:\tI (idle)\n"), Some(b'I'));
+        // Missing line, empty value, truncated file, no newline at the end.
+        assert_eq!(status_state(b"Name:\tx\nTgid:\t1\n"), None);
+        assert_eq!(status_state(b"State:\t\n"), None);
+        assert_eq!(status_state(b"State:"), None);
+        assert_eq!(status_state(b"State:\tZ (zombie)"), Some(b'Z'));
+        assert_eq!(status_state(b""), None);
+        // A name containing "State:" is not the state line.
+        assert_eq!(status_state(b"Name:\tState: X\nState:\tS (sleeping)\n"), Some(b'S'));
+    }
 
     #[test]
     fn parses_a_real_file() {
