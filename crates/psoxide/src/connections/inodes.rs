@@ -95,9 +95,10 @@ fn scan_fd_dir_except(
 ) -> std::result::Result<(), (io::Error, Option<i32>)> {
     let mut fds = Vec::new();
     dir.for_each_fd_except(skip, |fd| fds.push(fd)).map_err(|e| (e, None))?;
-    let mut link = Vec::new();
+    let (mut link, mut name) = (Vec::new(), String::with_capacity(12));
     for fd in fds {
-        let name = fd.to_string();
+        name.clear();
+        let _ = write!(name, "{fd}");
         match dir.readlink(name.as_bytes(), &mut link) {
             Ok(()) => {
                 if let Some(ino) = socket_inode(&link) {

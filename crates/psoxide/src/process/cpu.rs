@@ -16,6 +16,7 @@ use crate::linux::parse::pid_status::line;
 use crate::sys::errno::OsErr;
 use crate::sys::fs::{put_buf, take_buf, FileKind};
 use crate::sys::process as sys;
+use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 /// psutil's fixed affinity mask size (`CPU_SETSIZE`, 1024 CPUs); larger CPU numbers
@@ -217,33 +218,38 @@ impl Process {
         tids.sort_unstable();
         let mut out = Vec::with_capacity(tids.len());
         let mut buf = take_buf();
+        let mut rel = String::with_capacity(24);
         let r = (|| {
             for tid in tids {
-                let rel = format!("task/{tid}/status");
+                rel.clear();
+                let _ = write!(rel, "task/{tid}/status");
                 match self.read_rel(&rel, &mut buf, FileKind::RECORD) {
                     Ok(()) => {}
                     Err(e) if OsErr::of(&e).is_gone() => continue,
                     Err(e) => return Err(self.os_error(Failed::File(&rel), e)),
                 }
-                let path = self.root.path(self.pid, &rel);
-                let st = parse_pid_status(&buf, &path)?;
-                st.bad.check(line::VOLUNTARY | line::NONVOLUNTARY, &path)?;
-                let (Some(voluntary), Some(involuntary)) =
-                    (st.voluntary_ctxt_switches, st.nonvoluntary_ctxt_switches)
-                else {
-                    return Err(Error::unsupported(format!(
-                        "no context switch lines in {}; the kernel is probably older than 2.6.23",
-                        path.display()
-                    )));
-                };
-                let Some(state) = status_state(&buf) else {
-                    return Err(Error::parse_structure(&path, "no State line"));
-                };
-                out.push(ThreadSched {
-                    tid,
-                    status: ProcessStatus::from_state_letter(state),
-                    ctx_switches: CtxSwitches { voluntary, involuntary },
-                });
+                // Parsed with the short path; the full one is built only for an error.
+                let short = std::path::Path::new(&rel);
+                let sched = (|| {
+                    let st = parse_pid_status(&buf, short)?;
+                    st.bad.check(line::VOLUNTARY | line::NONVOLUNTARY, short)?;
+                    let (Some(voluntary), Some(involuntary)) =
+                        (st.voluntary_ctxt_switches, st.nonvoluntary_ctxt_switches)
+                    else {
+                        return Err(Error::unsupported(format!(
+                            "no context switch lines in {}; the kernel is probably older than 2.6.23",
+                            self.root.path(self.pid, &rel).display()
+                        )));
+                    };
+                    let state = status_state(&buf).ok_or_else(|| Error::parse_structure(short, "no State line"))?;
+                    Ok(ThreadSched {
+                        tid,
+                        status: ProcessStatus::from_state_letter(state),
+                        ctx_switches: CtxSwitches { voluntary, involuntary },
+                    })
+                })()
+                .map_err(|e| super::full_path(&self.root, self.pid, &rel, e))?;
+                out.push(sched);
             }
             Ok(())
         })();
