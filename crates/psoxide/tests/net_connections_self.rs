@@ -5,6 +5,9 @@
 //! In its own binary: other tests holding pidfds or sockets at the same time would
 //! change what this process has open.
 
+mod common;
+
+use common::kernel_has_pidfds;
 use psoxide::{Attr, Host, Process};
 use std::collections::BTreeSet;
 use std::os::fd::AsRawFd;
@@ -16,18 +19,6 @@ fn pidfds_by_hand() -> usize {
         .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
         .filter(|t| t.as_os_str() == "anon_inode:[pidfd]")
         .count()
-}
-
-/// pidfd_open(2) works here (Linux 5.3+).
-fn kernel_has_pidfds() -> bool {
-    // SAFETY: a plain syscall; the returned descriptor is closed at once.
-    unsafe {
-        let fd = libc::syscall(libc::SYS_pidfd_open, libc::getpid(), 0);
-        if fd >= 0 {
-            libc::close(fd as i32);
-        }
-        fd >= 0
-    }
 }
 
 /// Socket inodes in `/proc/self/fd`, read by hand: fd -> inode.

@@ -5,6 +5,9 @@
 //! In its own binary: it compares two listings of this process's descriptors, which
 //! other tests opening files at the same time would disturb.
 
+mod common;
+
+use common::kernel_has_pidfds;
 use psoxide::{Attr, Host, Process};
 use std::collections::BTreeSet;
 use std::os::fd::AsRawFd;
@@ -27,18 +30,6 @@ fn by_hand() -> (BTreeSet<(i32, std::path::PathBuf)>, usize) {
         }
     }
     (files, pidfds)
-}
-
-/// pidfd_open(2) works here (Linux 5.3+).
-fn kernel_has_pidfds() -> bool {
-    // SAFETY: a plain syscall; the returned descriptor is closed at once.
-    unsafe {
-        let fd = libc::syscall(libc::SYS_pidfd_open, libc::getpid(), 0);
-        if fd >= 0 {
-            libc::close(fd as i32);
-        }
-        fd >= 0
-    }
 }
 
 #[test]

@@ -9,6 +9,9 @@
 
 #![allow(clippy::zombie_processes)]
 
+mod common;
+
+use common::kernel_has_pidfds;
 use psoxide::{Attr, Host, Process, Rlimit, RlimitValue};
 
 /// Descriptors of this process that are pidfds (counted by hand in `/proc/self/fd`).
@@ -18,18 +21,6 @@ fn pidfds_open() -> usize {
         .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
         .filter(|t| t.as_os_str() == "anon_inode:[pidfd]")
         .count()
-}
-
-fn pidfd_supported() -> bool {
-    std::fs::read_link("/proc/self/exe").is_ok() && {
-        // SAFETY: pidfd_open on our own PID with flags 0; the descriptor is closed.
-        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, std::process::id(), 0) };
-        if fd >= 0 {
-            // SAFETY: closing the descriptor just opened.
-            unsafe { libc::close(fd as i32) };
-        }
-        fd >= 0
-    }
 }
 
 /// Children that pause until killed; killed and reaped on drop.
@@ -77,7 +68,7 @@ fn set_nofile(soft: u64) {
 
 #[test]
 fn handles_stay_within_the_descriptor_budget() {
-    if !pidfd_supported() {
+    if !kernel_has_pidfds() {
         assert!(
             std::env::var_os("CI").is_none(),
             "pidfd_open unavailable: CI runs every check"

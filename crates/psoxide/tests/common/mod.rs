@@ -81,3 +81,16 @@ pub fn err_naming<T: std::fmt::Debug>(
         }
     }
 }
+
+/// pidfd_open(2) works here (Linux 5.3+).
+#[allow(dead_code)]
+pub fn kernel_has_pidfds() -> bool {
+    // SAFETY: a plain syscall; the returned descriptor is closed at once.
+    unsafe {
+        let fd = libc::syscall(libc::SYS_pidfd_open, libc::getpid(), 0);
+        if fd >= 0 {
+            libc::close(fd as i32);
+        }
+        fd >= 0
+    }
+}
