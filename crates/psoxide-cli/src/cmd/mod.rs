@@ -168,6 +168,19 @@ pub fn emit(text: &str) -> Outcome {
     }
 }
 
+/// Writes to standard output through one buffer with `f`; a closed pipe ends the
+/// program quietly (exit 0), as [`emit`] does.
+pub fn emit_with(
+    f: impl FnOnce(&mut std::io::BufWriter<std::io::StdoutLock<'static>>) -> std::io::Result<()>,
+) -> Outcome {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    match f(&mut out).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Prints a JSON value on one line (indented with `pretty`).
 pub fn emit_json<T: serde::Serialize + ?Sized>(v: &T, pretty: bool) -> Outcome {
     let text = if pretty {
@@ -257,29 +270,49 @@ pub fn local_datetime(secs: f64) -> String {
     }
 }
 
-/// Local start time as ps shows it: `HH:MM` for today, `MonDD` within the year,
-/// the year otherwise. (Formatted by hand: this runs once per row of `ps`.)
-pub fn local_start(secs: f64, now: f64) -> String {
-    use chrono::{Datelike, TimeZone, Timelike};
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    if !secs.is_finite() {
-        return "?".into();
+/// Local start times as ps shows them: `HH:MM` for today, `MonDD` within the year,
+/// the year otherwise. Made once per listing (today's date is looked up once), then
+/// used for every row.
+pub struct StartClock {
+    today: Option<chrono::NaiveDate>,
+}
+
+impl StartClock {
+    /// A clock that compares start times with `now` (seconds since the epoch).
+    pub fn new(now: f64) -> StartClock {
+        use chrono::TimeZone;
+        let today = now
+            .is_finite()
+            .then(|| chrono::Local.timestamp_opt(now.floor() as i64, 0).earliest())
+            .flatten()
+            .map(|t| t.date_naive());
+        StartClock { today }
     }
-    let (Some(t), Some(n)) = (
-        chrono::Local.timestamp_opt(secs.floor() as i64, 0).earliest(),
-        chrono::Local.timestamp_opt(now.floor() as i64, 0).earliest(),
-    ) else {
-        return "?".into();
-    };
-    if t.date_naive() == n.date_naive() {
-        format!("{:02}:{:02}", t.hour(), t.minute())
-    } else if t.year() == n.year() {
-        let m = MONTHS.get(t.month0() as usize).copied().unwrap_or("?");
-        format!("{m}{:02}", t.day())
-    } else {
-        t.year().to_string()
+
+    /// Appends the start time `secs` (seconds since the epoch) to `out`; `?` when it
+    /// is not a representable time.
+    pub fn write(&self, out: &mut String, secs: f64) {
+        use chrono::{Datelike, TimeZone, Timelike};
+        use std::fmt::Write as _;
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let t = secs
+            .is_finite()
+            .then(|| chrono::Local.timestamp_opt(secs.floor() as i64, 0).earliest())
+            .flatten();
+        let (Some(t), Some(today)) = (t, self.today) else {
+            out.push('?');
+            return;
+        };
+        let _ = if t.date_naive() == today {
+            write!(out, "{:02}:{:02}", t.hour(), t.minute())
+        } else if t.year() == today.year() {
+            let m = MONTHS.get(t.month0() as usize).copied().unwrap_or("?");
+            write!(out, "{m}{:02}", t.day())
+        } else {
+            write!(out, "{}", t.year())
+        };
     }
 }
 

@@ -1,14 +1,15 @@
 //! `psoxide ps`: one row per process, in one pass of `process_iter` that reads only
 //! what the chosen columns need.
 
-use super::size::{fmt, Unit, UnitArgs};
-use super::table::{pct, Align, Table};
+use super::size::{fmt_to, Unit, UnitArgs};
+use super::table::{Align, Layout, Table};
 use super::{
-    emit, emit_json, error_text, parse_interval, parse_pid, terminal_width, Fail, JsonArgs, Outcome,
+    emit_json, error_text, parse_interval, parse_pid, terminal_width, Fail, JsonArgs, Outcome,
 };
 use psoxide::{Attr, AttrValue, Pid, Process, ProcessInfo};
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::time::Duration;
 
 /// Examples shown by `psoxide ps --help`.
@@ -190,33 +191,46 @@ enum Key {
 
 fn cmdline_text(v: &[std::ffi::OsString]) -> String {
     let mut s = String::new();
-    for (i, a) in v.iter().enumerate() {
-        if i > 0 {
-            s.push(' ');
-        }
-        s.push_str(&a.to_string_lossy());
-    }
+    cmdline_to(&mut s, v);
     s
 }
 
+/// Appends the arguments, separated by blanks, to `out` (invalid UTF-8 replaced).
+fn cmdline_to(out: &mut String, v: &[std::ffi::OsString]) {
+    for (i, a) in v.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(&a.to_string_lossy());
+    }
+}
+
 /// ps's TIME: `[DD-]HH:MM:SS` of user + system seconds.
+#[cfg(test)]
 fn cpu_time(secs: f64) -> String {
+    let mut s = String::new();
+    cpu_time_to(&mut s, secs);
+    s
+}
+
+/// [`cpu_time`]'s text appended to `out`.
+fn cpu_time_to(out: &mut String, secs: f64) {
     let t = if secs.is_finite() && secs > 0.0 {
         secs as u64
     } else {
         0
     };
     let (d, h, m, s) = (t / 86400, t / 3600 % 24, t / 60 % 60, t % 60);
-    if d > 0 {
-        format!("{d}-{h:02}:{m:02}:{s:02}")
+    let _ = if d > 0 {
+        write!(out, "{d}-{h:02}:{m:02}:{s:02}")
     } else {
-        format!("{h:02}:{m:02}:{s:02}")
-    }
+        write!(out, "{h:02}:{m:02}:{s:02}")
+    };
 }
 
 struct Ctx {
     unit: Unit,
-    now: f64,
+    clock: super::StartClock,
 }
 
 impl Col {
@@ -256,49 +270,76 @@ impl Col {
         }
     }
 
-    /// The cell text of this column for a process (`-` when psutil raised
-    /// AccessDenied or ZombieProcess there).
-    fn cell(&self, info: &ProcessInfo, cx: &Ctx) -> String {
+    /// Appends the cell text of this column for a process to `out` (`-` when psutil
+    /// raised AccessDenied or ZombieProcess there).
+    fn write_cell(&self, info: &ProcessInfo, cx: &Ctx, out: &mut String) {
         let Some(v) = info.get(self.attr) else {
-            return "-".into();
+            out.push('-');
+            return;
         };
-        match v {
-            AttrValue::Pid(p) | AttrValue::Ppid(p) => p.to_string(),
-            AttrValue::Name(s) | AttrValue::Username(s) => s.clone(),
-            AttrValue::Exe(p) | AttrValue::Cwd(p) => p.to_string_lossy().into_owned(),
+        let _ = match v {
+            AttrValue::Pid(p) | AttrValue::Ppid(p) => write!(out, "{p}"),
+            AttrValue::Name(s) | AttrValue::Username(s) => {
+                out.push_str(s);
+                Ok(())
+            }
+            AttrValue::Exe(p) | AttrValue::Cwd(p) => {
+                out.push_str(&p.to_string_lossy());
+                Ok(())
+            }
             AttrValue::Cmdline(c) if c.is_empty() => match info.get(Attr::Name) {
                 // No arguments (a kernel thread, a zombie): the name in brackets, as ps.
-                Some(AttrValue::Name(n)) => format!("[{n}]"),
-                _ => String::new(),
+                Some(AttrValue::Name(n)) => write!(out, "[{n}]"),
+                _ => Ok(()),
             },
-            AttrValue::Cmdline(c) => cmdline_text(c),
-            AttrValue::Uids(u) => u.real.to_string(),
-            AttrValue::Gids(g) => g.real.to_string(),
-            AttrValue::Status(s) => s.value().into(),
-            AttrValue::Nice(x) => x.to_string(),
-            AttrValue::NumThreads(x) | AttrValue::NumFds(x) => x.to_string(),
-            AttrValue::MemoryInfo(m) => fmt(
-                match self.name {
+            AttrValue::Cmdline(c) => {
+                cmdline_to(out, c);
+                Ok(())
+            }
+            AttrValue::Uids(u) => write!(out, "{}", u.real),
+            AttrValue::Gids(g) => write!(out, "{}", g.real),
+            AttrValue::Status(s) => {
+                out.push_str(s.value());
+                Ok(())
+            }
+            AttrValue::Nice(x) => write!(out, "{x}"),
+            AttrValue::NumThreads(x) | AttrValue::NumFds(x) => write!(out, "{x}"),
+            AttrValue::MemoryInfo(m) => {
+                let n = match self.name {
                     "rss" => m.rss,
                     "vms" => m.vms,
                     "shared" => m.shared,
                     "text" => m.text,
                     _ => m.data,
-                },
-                cx.unit,
-            ),
-            AttrValue::MemoryPercent(x) | AttrValue::CpuPercent(x) => pct(*x),
-            AttrValue::CreateTime(t) => super::local_start(*t, cx.now),
-            AttrValue::CpuTimes(t) => cpu_time(t.user + t.system),
+                };
+                fmt_to(out, n, cx.unit);
+                Ok(())
+            }
+            AttrValue::MemoryPercent(x) | AttrValue::CpuPercent(x) => write!(out, "{x:.1}"),
+            AttrValue::CreateTime(t) => {
+                cx.clock.write(out, *t);
+                Ok(())
+            }
+            AttrValue::CpuTimes(t) => {
+                cpu_time_to(out, t.user + t.system);
+                Ok(())
+            }
             AttrValue::Terminal(Some(p)) => {
                 let s = p.to_string_lossy();
-                s.strip_prefix("/dev/").unwrap_or(&s).to_string()
+                out.push_str(s.strip_prefix("/dev/").unwrap_or(&s));
+                Ok(())
             }
-            AttrValue::Terminal(None) => "?".into(),
-            AttrValue::CpuNum(x) => x.to_string(),
-            AttrValue::NumCtxSwitches(c) => c.voluntary.saturating_add(c.involuntary).to_string(),
-            _ => "?".into(),
-        }
+            AttrValue::Terminal(None) => {
+                out.push('?');
+                Ok(())
+            }
+            AttrValue::CpuNum(x) => write!(out, "{x}"),
+            AttrValue::NumCtxSwitches(c) => write!(out, "{}", c.voluntary.saturating_add(c.involuntary)),
+            _ => {
+                out.push('?');
+                Ok(())
+            }
+        };
     }
 }
 
@@ -524,40 +565,40 @@ pub fn run(a: &PsArgs) -> Outcome {
     }
     let cx = Ctx {
         unit: a.units.unit(),
-        now: super::now(),
+        clock: super::StartClock::new(super::now()),
     };
+    let mut t = Table::new(cols.iter().map(|c| (c.head, c.align)));
+    t.reserve(512, 96);
+    // Rows to arrange only when sorting or drawing the tree; else the table's order
+    // (PID order) is the output order.
+    let arranged = !a.sort.is_empty() || a.tree;
     let mut rows = Vec::new();
     collect(a, &attrs, &mut failed, |info| {
         if selected(a, &info) {
-            rows.push(row(a, info, |i| {
-                cols.iter().map(|c| c.cell(&i, &cx)).collect::<Vec<String>>()
-            }));
+            let r = t.len();
+            for c in &cols {
+                t.cell_with(|s| c.write_cell(&info, &cx, s));
+            }
+            if arranged {
+                rows.push(row(a, info, |_| r));
+            }
         }
     })?;
+    let order: Option<Vec<(usize, usize)>> =
+        arranged.then(|| arrange(a, rows).into_iter().map(|(r, d)| (r.body, d)).collect());
     // The tree indents the command (or the name), else the last column.
-    let tree_col = cols
+    let indent = cols
         .iter()
         .position(|c| c.attr == Attr::Cmdline)
         .or_else(|| cols.iter().position(|c| c.attr == Attr::Name))
         .unwrap_or(cols.len().saturating_sub(1));
-    let mut t = Table::new(cols.iter().map(|c| (c.head, c.align)));
-    for (r, depth) in arrange(a, rows) {
-        let mut cells = r.body;
-        if a.tree && depth > 0 {
-            if let Some(s) = cells.get_mut(tree_col) {
-                *s = format!("{}\\_ {s}", " ".repeat(4 * depth - 3));
-            }
-        }
-        t.row(cells);
-    }
-    let mut text = t.render(terminal_width());
-    if a.no_headers {
-        text = text
-            .split_once('\n')
-            .map(|(_, rest)| rest.to_string())
-            .unwrap_or_default();
-    }
-    emit(&text)?;
+    let layout = Layout {
+        width: terminal_width(),
+        no_headers: a.no_headers,
+        order: order.as_deref(),
+        indent,
+    };
+    super::emit_with(|out| t.write(out, &layout))?;
     if failed {
         return Err(Fail::Quiet);
     }

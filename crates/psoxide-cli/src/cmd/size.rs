@@ -66,13 +66,24 @@ impl UnitArgs {
 
 /// Formats `n` bytes in `unit`; human sizes in `df -h` style ([`human`]).
 pub fn fmt(n: u64, unit: Unit) -> String {
-    match unit {
-        Unit::Human => human(n),
-        Unit::Bytes => n.to_string(),
-        Unit::Kibi => (n >> 10).to_string(),
-        Unit::Mebi => (n >> 20).to_string(),
-        Unit::Gibi => (n >> 30).to_string(),
-    }
+    let mut s = String::new();
+    fmt_to(&mut s, n, unit);
+    s
+}
+
+/// [`fmt`] appended to `out`.
+pub fn fmt_to(out: &mut String, n: u64, unit: Unit) {
+    use std::fmt::Write as _;
+    let _ = match unit {
+        Unit::Human => {
+            human_to(out, n);
+            Ok(())
+        }
+        Unit::Bytes => write!(out, "{n}"),
+        Unit::Kibi => write!(out, "{}", n >> 10),
+        Unit::Mebi => write!(out, "{}", n >> 20),
+        Unit::Gibi => write!(out, "{}", n >> 30),
+    };
 }
 
 const PREFIXES: [char; 6] = ['K', 'M', 'G', 'T', 'P', 'E'];
@@ -81,8 +92,17 @@ const PREFIXES: [char; 6] = ['K', 'M', 'G', 'T', 'P', 'E'];
 /// fitting power of 1024, rounded up, with one decimal below 10 (`4.0K`, `7.7G`,
 /// `252G`). Rounding up (as df does) never shows less than there is.
 pub fn human(n: u64) -> String {
+    let mut s = String::new();
+    human_to(&mut s, n);
+    s
+}
+
+/// [`human`] appended to `out`.
+pub fn human_to(out: &mut String, n: u64) {
+    use std::fmt::Write as _;
     if n < 1024 {
-        return n.to_string();
+        let _ = write!(out, "{n}");
+        return;
     }
     let mut i = 0;
     let mut div: u128 = 1024;
@@ -93,15 +113,17 @@ pub fn human(n: u64) -> String {
     let n = u128::from(n);
     // Tenths, rounded up.
     let tenths = (n * 10).div_ceil(div);
-    if tenths < 100 {
-        return format!("{}.{}{}", tenths / 10, tenths % 10, PREFIXES[i]);
-    }
-    let whole = n.div_ceil(div);
-    if whole >= 1024 && i + 1 < PREFIXES.len() {
-        // 1023.9 rounded up to 1024: the next prefix says it better.
-        return format!("1.0{}", PREFIXES[i + 1]);
-    }
-    format!("{whole}{}", PREFIXES[i])
+    let _ = if tenths < 100 {
+        write!(out, "{}.{}{}", tenths / 10, tenths % 10, PREFIXES[i])
+    } else {
+        let whole = n.div_ceil(div);
+        if whole >= 1024 && i + 1 < PREFIXES.len() {
+            // 1023.9 rounded up to 1024: the next prefix says it better.
+            write!(out, "1.0{}", PREFIXES[i + 1])
+        } else {
+            write!(out, "{whole}{}", PREFIXES[i])
+        }
+    };
 }
 
 /// `free -h` style: at most 4 characters before the `i` (`0B`, `999B`, `1.0Ki`,

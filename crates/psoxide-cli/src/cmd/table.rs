@@ -2,8 +2,14 @@
 //! cell. Numbers are right-aligned, text left-aligned; the last column is never padded
 //! (no trailing blanks). Lines are cut to the terminal's width only when a width is
 //! given (standard output is a terminal); piped output is never truncated.
+//!
+//! Every cell's text is kept in one string (a cell is its end offset), so a table of
+//! a thousand rows is two allocations that grow, not ten thousand small strings; and
+//! cells can be written in place ([`Table::cell_with`]) instead of formatted into a
+//! string of their own first.
 
 use std::fmt::Write as _;
+use std::io::Write;
 
 /// How a column's cells line up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,68 +25,190 @@ pub enum Align {
 pub struct Table {
     heads: Vec<String>,
     align: Vec<Align>,
-    rows: Vec<Vec<String>>,
+    /// Every data cell's text, row after row.
+    text: String,
+    /// The end offset in `text` of each data cell (row `r`, column `c` is cell
+    /// `r * columns + c`; its start is the previous cell's end).
+    ends: Vec<usize>,
+    /// The widest cell of each column so far, in characters (headers included).
+    widths: Vec<usize>,
+    /// Whether every cell is ASCII (a cell's width is then its length in bytes).
+    ascii: bool,
+}
+
+/// How [`Table::write`] lays the rows out.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Layout<'a> {
+    /// Cut each line to this many characters (a terminal's width).
+    pub width: Option<usize>,
+    /// Leave out the header line.
+    pub no_headers: bool,
+    /// The rows to print and their depth in a tree, in this order (all rows in the
+    /// order they were added when `None`).
+    pub order: Option<&'a [(usize, usize)]>,
+    /// The column indented by the depth (`\_ ` four characters deeper per level).
+    pub indent: usize,
+}
+
+fn width_of(s: &str, ascii: bool) -> usize {
+    if ascii {
+        s.len()
+    } else {
+        s.chars().count()
+    }
 }
 
 impl Table {
     /// A table with these column headers and alignments.
     pub fn new<S: Into<String>>(cols: impl IntoIterator<Item = (S, Align)>) -> Table {
-        let mut t = Table::default();
+        let mut t = Table {
+            ascii: true,
+            ..Table::default()
+        };
         for (h, a) in cols {
-            t.heads.push(h.into());
+            let h = h.into();
+            t.widths.push(h.chars().count());
+            t.heads.push(h);
             t.align.push(a);
         }
         t
     }
 
+    /// Reserves room for `rows` more rows of about `bytes` bytes of text each.
+    pub fn reserve(&mut self, rows: usize, bytes: usize) {
+        self.ends.reserve(rows.saturating_mul(self.heads.len()));
+        self.text.reserve(rows.saturating_mul(bytes));
+    }
+
+    /// The number of complete data rows.
+    pub fn len(&self) -> usize {
+        self.ends.len().checked_div(self.heads.len()).unwrap_or(0)
+    }
+
     /// Appends a row (missing cells are blank, extra cells are dropped).
-    pub fn row(&mut self, mut cells: Vec<String>) {
-        cells.resize(self.heads.len(), String::new());
-        self.rows.push(cells);
+    pub fn row(&mut self, cells: Vec<String>) {
+        let n = self.heads.len();
+        for c in cells.iter().take(n) {
+            self.cell(c);
+        }
+        for _ in cells.len()..n {
+            self.cell("");
+        }
+    }
+
+    /// Appends one cell to the row being built (a row is complete after one cell per
+    /// column).
+    pub fn cell(&mut self, s: &str) {
+        self.cell_with(|t| t.push_str(s));
+    }
+
+    /// Appends one cell whose text `f` writes at the end of the string it is given.
+    pub fn cell_with(&mut self, f: impl FnOnce(&mut String)) {
+        let start = self.text.len();
+        f(&mut self.text);
+        let s = &self.text[start..];
+        if self.ascii && !s.is_ascii() {
+            self.ascii = false;
+        }
+        let w = width_of(s, self.ascii);
+        let col = self.ends.len() % self.heads.len().max(1);
+        if let Some(m) = self.widths.get_mut(col) {
+            *m = (*m).max(w);
+        }
+        self.ends.push(self.text.len());
+    }
+
+    fn cell_text(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
     }
 
     /// Renders the table; `width` cuts each line to that many characters.
     pub fn render(&self, width: Option<usize>) -> String {
+        let mut out = Vec::with_capacity(self.text.len() + self.ends.len() * 2 + 64);
+        let layout = Layout {
+            width,
+            ..Layout::default()
+        };
+        // Writing into a Vec cannot fail.
+        let _ = self.write(&mut out, &layout);
+        String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+
+    /// Writes the table to `out` as `layout` says.
+    pub fn write(&self, out: &mut impl Write, layout: &Layout) -> std::io::Result<()> {
         let n = self.heads.len();
-        let mut widths: Vec<usize> = self.heads.iter().map(|h| h.chars().count()).collect();
-        for r in &self.rows {
-            for (w, c) in widths.iter_mut().zip(r) {
-                *w = (*w).max(c.chars().count());
+        if n == 0 {
+            return Ok(());
+        }
+        let rows = self.len();
+        let mut widths = self.widths.clone();
+        let indent = |depth: usize| if depth == 0 { 0 } else { 4 * depth };
+        if let Some(order) = layout.order {
+            if let Some(w) = widths.get_mut(layout.indent) {
+                for &(r, d) in order.iter().filter(|(r, d)| *d > 0 && *r < rows) {
+                    *w = (*w).max(indent(d) + width_of(self.cell_text(r * n + layout.indent), self.ascii));
+                }
             }
         }
-        let mut out = String::with_capacity((self.rows.len() + 1) * (widths.iter().sum::<usize>() + 2 * n));
         let mut line = String::new();
-        for r in std::iter::once(&self.heads).chain(&self.rows) {
-            line.clear();
-            for (i, c) in r.iter().enumerate() {
-                if i > 0 {
-                    line.push(' ');
-                }
-                let pad = widths[i].saturating_sub(c.chars().count());
-                let last = i + 1 == n;
-                match self.align[i] {
-                    Align::Right => {
-                        line.extend(std::iter::repeat(' ').take(pad));
-                        line.push_str(c);
-                    }
-                    Align::Left => {
-                        line.push_str(c);
-                        if !last {
-                            line.extend(std::iter::repeat(' ').take(pad));
-                        }
-                    }
-                }
-            }
+        let emit_line = |line: &mut String, out: &mut dyn Write| -> std::io::Result<()> {
             let kept = line.trim_end();
-            match width {
-                Some(w) if kept.chars().count() > w => {
-                    out.extend(kept.chars().take(w));
+            match layout.width {
+                Some(w) if width_of(kept, self.ascii && kept.is_ascii()) > w => {
+                    let cut: String = kept.chars().take(w).collect();
+                    out.write_all(cut.as_bytes())?;
                 }
-                _ => out.push_str(kept),
+                _ => out.write_all(kept.as_bytes())?,
             }
-            out.push('\n');
+            out.write_all(b"\n")
+        };
+        let put = |line: &mut String, i: usize, c: &str, prefix: usize, cw: usize| {
+            if i > 0 {
+                line.push(' ');
+            }
+            let pad = widths[i].saturating_sub(cw + prefix);
+            let last = i + 1 == n;
+            if self.align[i] == Align::Right {
+                line.extend(std::iter::repeat_n(' ', pad));
+            }
+            if prefix > 0 {
+                line.extend(std::iter::repeat_n(' ', prefix - 3));
+                line.push_str("\\_ ");
+            }
+            line.push_str(c);
+            if self.align[i] == Align::Left && !last {
+                line.extend(std::iter::repeat_n(' ', pad));
+            }
+        };
+        if !layout.no_headers {
+            for (i, h) in self.heads.iter().enumerate() {
+                put(&mut line, i, h, 0, h.chars().count());
+            }
+            emit_line(&mut line, out)?;
         }
-        out
+        let mut one = |r: usize, depth: usize, out: &mut dyn Write| -> std::io::Result<()> {
+            line.clear();
+            for i in 0..n {
+                let c = self.cell_text(r * n + i);
+                let prefix = if i == layout.indent { indent(depth) } else { 0 };
+                put(&mut line, i, c, prefix, width_of(c, self.ascii));
+            }
+            emit_line(&mut line, out)
+        };
+        match layout.order {
+            Some(order) => {
+                for &(r, d) in order.iter().filter(|(r, _)| *r < rows) {
+                    one(r, d, out)?;
+                }
+            }
+            None => {
+                for r in 0..rows {
+                    one(r, 0, out)?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -105,5 +233,50 @@ mod tests {
         // Cut only when a width is given.
         let cut = t.render(Some(8));
         assert_eq!(cut.lines().next(), Some("  PID NA"));
+    }
+
+    #[test]
+    fn short_and_long_rows_are_padded_and_cut() {
+        let mut t = Table::new([("A", Align::Left), ("B", Align::Right)]);
+        t.row(vec!["x".into()]);
+        t.row(vec!["y".into(), "22".into(), "dropped".into()]);
+        assert_eq!(t.len(), 2);
+        assert_eq!(t.render(None), "A  B\nx\ny 22\n");
+    }
+
+    #[test]
+    fn wide_characters_count_as_one_column_each() {
+        let mut t = Table::new([("N", Align::Left), ("X", Align::Right)]);
+        t.cell("é");
+        t.cell("1");
+        t.cell_with(|s| s.push_str("ab"));
+        t.cell_with(|s| {
+            let _ = write!(s, "{}", 22);
+        });
+        assert_eq!(t.render(None), "N   X\né   1\nab 22\n");
+        // Cutting counts characters, not bytes.
+        assert_eq!(t.render(Some(2)).lines().nth(1), Some("é "));
+    }
+
+    #[test]
+    fn rows_follow_the_given_order_with_the_tree_indent() {
+        let mut t = Table::new([("PID", Align::Right), ("CMD", Align::Left)]);
+        for (p, c) in [("1", "init"), ("2", "child"), ("3", "grandchild")] {
+            t.cell(p);
+            t.cell(c);
+        }
+        let order = [(0, 0), (2, 2), (1, 1)];
+        let mut out = Vec::new();
+        let layout = Layout {
+            order: Some(&order),
+            indent: 1,
+            no_headers: true,
+            ..Layout::default()
+        };
+        t.write(&mut out, &layout).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "1 init\n3      \\_ grandchild\n2  \\_ child\n"
+        );
     }
 }
