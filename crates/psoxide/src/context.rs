@@ -14,10 +14,10 @@
 //! (`psoxide::cpu_times()`) calls it on [`Host::current`].
 
 use crate::cpu::CpuSampler;
-use crate::error::{Error, Pid, Result};
+use crate::error::{Error, Result};
 use crate::linux::parse::netdev::NET_DEV_FIELDS;
 use crate::nowrap::NoWrap;
-use crate::process::{ProcRoot, Process};
+use crate::process::ProcRoot;
 use crate::roots::Roots;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -48,7 +48,7 @@ struct Inner {
     /// `process_iter`'s handles, kept between calls (psutil's `_pmap`). Held here,
     /// not in [`HostState`], because the handles point at the state: a table in the
     /// state would keep it alive forever.
-    procs: Mutex<HashMap<Pid, Arc<Process>>>,
+    procs: Mutex<crate::process::iter::Table>,
 }
 
 /// Which of the kernel's process interfaces a [`Host`] may use (see
@@ -145,7 +145,7 @@ impl Host {
         Host {
             inner: Arc::new(Inner {
                 state: Arc::new(state),
-                procs: Mutex::new(HashMap::new()),
+                procs: Mutex::new(Default::default()),
             }),
         }
     }
@@ -176,7 +176,7 @@ impl Host {
     }
 
     /// The table of handles `process_iter` keeps between calls.
-    pub(crate) fn procs(&self) -> MutexGuard<'_, HashMap<Pid, Arc<Process>>> {
+    pub(crate) fn procs(&self) -> MutexGuard<'_, crate::process::iter::Table> {
         lock(&self.inner.procs)
     }
 

@@ -7,6 +7,7 @@ use super::{
     emit_json, error_text, parse_interval, parse_pid, terminal_width, Fail, JsonArgs, Outcome,
 };
 use psoxide::{Attr, AttrValue, Pid, Process, ProcessInfo};
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -235,12 +236,12 @@ struct Ctx {
 
 impl Col {
     /// The sort key of this column for a process.
-    fn key(&self, info: &ProcessInfo) -> Key {
-        let Some(v) = info.get(self.attr) else {
+    fn key(&self, src: &Source) -> Key {
+        let Some(v) = src.get(self.attr) else {
             return Key::Missing;
         };
         let n = |x: f64| Key::Num(x);
-        match v {
+        match &*v {
             AttrValue::Pid(p) | AttrValue::Ppid(p) => n(f64::from(*p)),
             AttrValue::Name(s) | AttrValue::Username(s) => Key::Text(s.clone()),
             AttrValue::Exe(p) | AttrValue::Cwd(p) => Key::Text(p.to_string_lossy().into_owned()),
@@ -272,12 +273,12 @@ impl Col {
 
     /// Appends the cell text of this column for a process to `out` (`-` when psutil
     /// raised AccessDenied or ZombieProcess there).
-    fn write_cell(&self, info: &ProcessInfo, cx: &Ctx, out: &mut String) {
-        let Some(v) = info.get(self.attr) else {
+    fn write_cell(&self, src: &Source, cx: &Ctx, out: &mut String) {
+        let Some(v) = src.get(self.attr) else {
             out.push('-');
             return;
         };
-        let _ = match v {
+        let _ = match &*v {
             AttrValue::Pid(p) | AttrValue::Ppid(p) => write!(out, "{p}"),
             AttrValue::Name(s) | AttrValue::Username(s) => {
                 out.push_str(s);
@@ -287,7 +288,7 @@ impl Col {
                 out.push_str(&p.to_string_lossy());
                 Ok(())
             }
-            AttrValue::Cmdline(c) if c.is_empty() => match info.get(Attr::Name) {
+            AttrValue::Cmdline(c) if c.is_empty() => match src.get(Attr::Name).as_deref() {
                 // No arguments (a kernel thread, a zombie): the name in brackets, as ps.
                 Some(AttrValue::Name(n)) => write!(out, "[{n}]"),
                 _ => Ok(()),
@@ -372,10 +373,45 @@ fn wanted(cols: &[Col], a: &PsArgs) -> Vec<Attr> {
     v
 }
 
-fn text_of(info: &ProcessInfo, a: Attr) -> Option<&str> {
-    match info.get(a)? {
-        AttrValue::Name(s) | AttrValue::Username(s) => Some(s),
-        _ => None,
+/// Where a row's values come from: a handle's prefetch store, each value decoded
+/// when a cell asks for it (a scan), or `as_dict`'s result (`--pid`).
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Store(&'a Process),
+    Dict(&'a ProcessInfo),
+}
+
+impl Source<'_> {
+    fn pid(&self) -> Pid {
+        match self {
+            Source::Store(p) => p.pid(),
+            Source::Dict(i) => i.pid,
+        }
+    }
+
+    /// The value of `a`; `None` when it was not read or reading it failed
+    /// (AccessDenied, ZombieProcess).
+    fn get(&self, a: Attr) -> Option<Cow<'_, AttrValue>> {
+        match self {
+            Source::Store(p) => p.prefetched_result(a).and_then(Result::ok).map(Cow::Owned),
+            Source::Dict(i) => i.get(a).map(Cow::Borrowed),
+        }
+    }
+
+    /// Whether the text value of `a` (a name or user name) is one of `list`.
+    fn text_in(&self, a: Attr, list: &[String]) -> bool {
+        match self.get(a).as_deref() {
+            Some(AttrValue::Name(s) | AttrValue::Username(s)) => list.iter().any(|w| w == s),
+            _ => false,
+        }
+    }
+
+    /// Every value read, as `--json` prints them.
+    fn to_info(self) -> Option<ProcessInfo> {
+        match self {
+            Source::Store(p) => p.prefetched(),
+            Source::Dict(i) => Some(i.clone()),
+        }
     }
 }
 
@@ -395,7 +431,7 @@ fn collect(
     a: &PsArgs,
     attrs: &[Attr],
     failed: &mut bool,
-    mut take: impl FnMut(ProcessInfo),
+    mut take: impl FnMut(Source),
 ) -> Result<(), Fail> {
     let sample = attrs.contains(&Attr::CpuPercent);
     if !a.pid.is_empty() {
@@ -417,7 +453,7 @@ fn collect(
         }
         for p in &procs {
             match p.as_dict(Some(attrs)) {
-                Ok(i) => take(i),
+                Ok(i) => take(Source::Dict(&i)),
                 Err(e) => {
                     eprintln!("psoxide: ps: pid {}: {}", p.pid(), error_text(&e));
                     *failed = true;
@@ -436,11 +472,7 @@ fn collect(
     }
     for p in psoxide::process_iter(Some(attrs))? {
         match p {
-            Ok(p) => {
-                if let Some(info) = p.prefetched() {
-                    take(info);
-                }
-            }
+            Ok(p) => take(Source::Store(&p)),
             Err(e) => {
                 eprintln!("psoxide: ps: {}", error_text(&e));
                 *failed = true;
@@ -451,21 +483,21 @@ fn collect(
 }
 
 /// Whether a process passes the `--user` and `--name` filters.
-fn selected(a: &PsArgs, info: &ProcessInfo) -> bool {
-    (a.user.is_empty() || text_of(info, Attr::Username).is_some_and(|u| a.user.iter().any(|w| w == u)))
-        && (a.name.is_empty() || text_of(info, Attr::Name).is_some_and(|n| a.name.iter().any(|w| w == n)))
+fn selected(a: &PsArgs, src: &Source) -> bool {
+    (a.user.is_empty() || src.text_in(Attr::Username, &a.user))
+        && (a.name.is_empty() || src.text_in(Attr::Name, &a.name))
 }
 
-/// Makes the row of a process that passed the filters, its body made by `body`.
-fn row<T>(a: &PsArgs, info: ProcessInfo, body: impl FnOnce(ProcessInfo) -> T) -> Row<T> {
+/// The row of a process that passed the filters, with `body`.
+fn row<T>(a: &PsArgs, src: &Source, body: T) -> Row<T> {
     Row {
-        pid: info.pid,
-        ppid: match info.get(Attr::Ppid) {
+        pid: src.pid(),
+        ppid: match src.get(Attr::Ppid).as_deref() {
             Some(AttrValue::Ppid(p)) if a.tree => Some(*p),
             _ => None,
         },
-        keys: a.sort.iter().map(|k| k.col.key(&info)).collect(),
-        body: body(info),
+        keys: a.sort.iter().map(|k| k.col.key(src)).collect(),
+        body,
     }
 }
 
@@ -551,12 +583,12 @@ pub fn run(a: &PsArgs) -> Outcome {
             .filter(|x| *x == Attr::Pid || cols.iter().any(|c| c.attr == *x))
             .collect();
         let mut rows = Vec::new();
-        collect(a, &attrs, &mut failed, |info| {
-            if selected(a, &info) {
-                rows.push(row(a, info, |mut i| {
+        collect(a, &attrs, &mut failed, |src| {
+            if selected(a, &src) {
+                if let Some(mut i) = src.to_info() {
                     i.values.retain(|(x, _)| col_attrs.contains(x));
-                    i
-                }));
+                    rows.push(row(a, &src, i));
+                }
             }
         })?;
         let list: Vec<ProcessInfo> = arrange(a, rows).into_iter().map(|(r, _)| r.body).collect();
@@ -573,14 +605,14 @@ pub fn run(a: &PsArgs) -> Outcome {
     // (PID order) is the output order.
     let arranged = !a.sort.is_empty() || a.tree;
     let mut rows = Vec::new();
-    collect(a, &attrs, &mut failed, |info| {
-        if selected(a, &info) {
+    collect(a, &attrs, &mut failed, |src| {
+        if selected(a, &src) {
             let r = t.len();
             for c in &cols {
-                t.cell_with(|s| c.write_cell(&info, &cx, s));
+                t.cell_with(|s| c.write_cell(&src, &cx, s));
             }
             if arranged {
-                rows.push(row(a, info, |_| r));
+                rows.push(row(a, &src, r));
             }
         }
     })?;

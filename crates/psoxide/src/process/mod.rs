@@ -39,7 +39,7 @@ mod enums;
 mod family;
 mod files;
 mod info;
-mod iter;
+pub(crate) mod iter;
 mod limits;
 mod memory;
 mod pidfd;

@@ -174,9 +174,11 @@ impl Store {
 
     /// Every stored result, decoded, in request order.
     pub(crate) fn to_results(&self) -> AttrResults {
-        self.entries()
-            .filter_map(|(a, p)| self.decode(a, p).map(|r| (a, r)))
-            .collect()
+        // Sized first: the entries are about 130 bytes each, and growing the vector
+        // one doubling at a time would copy them again and again.
+        let mut v = Vec::with_capacity(self.entries().count());
+        v.extend(self.entries().filter_map(|(a, p)| self.decode(a, p).map(|r| (a, r))));
+        v
     }
 }
 

@@ -3,12 +3,20 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The names looked up recently (kept by the [`Host`](crate::Host)).
 pub(crate) struct Cache {
     names: HashMap<u32, String>,
-    filled: Instant,
+    filled: Duration,
+}
+
+/// The coarse monotonic clock (the time of the last tick, read from the vDSO without
+/// reading the TSC: a few nanoseconds; this is read once per process of a scan).
+fn coarse_now() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::MonotonicCoarse);
+    Duration::from_secs(u64::try_from(t.tv_sec).unwrap_or(0))
+        .saturating_add(Duration::from_nanos(u64::try_from(t.tv_nsec).unwrap_or(0)))
 }
 
 /// How long a cached name is trusted; a renamed or new user appears after this.
@@ -23,12 +31,12 @@ pub(crate) fn user_name(cache: &Mutex<Option<Cache>>, uid: u32) -> String {
 /// [`user_name`] lent to `f` (no copy). `f` runs with the cache locked.
 pub(crate) fn with_user_name<R>(cache: &Mutex<Option<Cache>>, uid: u32, f: impl FnOnce(&str) -> R) -> R {
     let mut guard = crate::context::lock(cache);
-    let now = Instant::now();
+    let now = coarse_now();
     let c = guard.get_or_insert_with(|| Cache {
         names: HashMap::new(),
         filled: now,
     });
-    if now.duration_since(c.filled) > TTL {
+    if now.saturating_sub(c.filled) > TTL {
         c.names.clear();
         c.filled = now;
     }

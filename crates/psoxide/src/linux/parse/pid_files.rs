@@ -160,7 +160,7 @@ pub fn cmdline_args(data: &[u8]) -> impl Iterator<Item = &[u8]> + Clone {
     }
 }
 
-/// The iterator of [`cmdline_args`]: pieces between separators, found with `memchr`
+/// The iterator of [`cmdline_args`]: pieces between separators, found with a vector search
 /// (command lines can be kilobytes long, and a scan splits every one of them).
 #[derive(Clone)]
 struct Args<'a> {
