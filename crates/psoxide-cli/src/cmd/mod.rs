@@ -275,6 +275,9 @@ pub fn local_datetime(secs: f64) -> String {
 /// used for every row.
 pub struct StartClock {
     today: Option<chrono::NaiveDate>,
+    /// The last start second written and its text: processes started in the same
+    /// second (a boot, a burst of children) need one time-zone conversion.
+    last: std::cell::RefCell<Option<(i64, String)>>,
 }
 
 impl StartClock {
@@ -286,33 +289,53 @@ impl StartClock {
             .then(|| chrono::Local.timestamp_opt(now.floor() as i64, 0).earliest())
             .flatten()
             .map(|t| t.date_naive());
-        StartClock { today }
+        StartClock {
+            today,
+            last: Default::default(),
+        }
     }
 
     /// Appends the start time `secs` (seconds since the epoch) to `out`; `?` when it
     /// is not a representable time.
     pub fn write(&self, out: &mut String, secs: f64) {
+        if !secs.is_finite() {
+            out.push('?');
+            return;
+        }
+        let whole = secs.floor() as i64;
+        let mut last = self.last.borrow_mut();
+        match &mut *last {
+            Some((s, text)) if *s == whole => out.push_str(text),
+            slot => {
+                let mut text = String::new();
+                self.format(&mut text, whole);
+                out.push_str(&text);
+                *slot = Some((whole, text));
+            }
+        }
+    }
+
+    fn format(&self, out: &mut String, whole: i64) {
         use chrono::{Datelike, TimeZone, Timelike};
-        use std::fmt::Write as _;
+        use table::{push_2digits, push_int};
         const MONTHS: [&str; 12] = [
             "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
         ];
-        let t = secs
-            .is_finite()
-            .then(|| chrono::Local.timestamp_opt(secs.floor() as i64, 0).earliest())
-            .flatten();
+        let t = chrono::Local.timestamp_opt(whole, 0).earliest();
         let (Some(t), Some(today)) = (t, self.today) else {
             out.push('?');
             return;
         };
-        let _ = if t.date_naive() == today {
-            write!(out, "{:02}:{:02}", t.hour(), t.minute())
+        if t.date_naive() == today {
+            push_2digits(out, u64::from(t.hour()));
+            out.push(':');
+            push_2digits(out, u64::from(t.minute()));
         } else if t.year() == today.year() {
-            let m = MONTHS.get(t.month0() as usize).copied().unwrap_or("?");
-            write!(out, "{m}{:02}", t.day())
+            out.push_str(MONTHS.get(t.month0() as usize).copied().unwrap_or("?"));
+            push_2digits(out, u64::from(t.day()));
         } else {
-            write!(out, "{}", t.year())
-        };
+            push_int(out, t.year());
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! what the chosen columns need.
 
 use super::size::{fmt_to, Unit, UnitArgs};
-use super::table::{Align, Layout, Table};
+use super::table::{push_2digits, push_int, push_one_decimal, Align, Layout, Table};
 use super::{
     emit_json, error_text, parse_interval, parse_pid, terminal_width, Fail, JsonArgs, Outcome,
 };
@@ -222,11 +222,15 @@ fn cpu_time_to(out: &mut String, secs: f64) {
         0
     };
     let (d, h, m, s) = (t / 86400, t / 3600 % 24, t / 60 % 60, t % 60);
-    let _ = if d > 0 {
-        write!(out, "{d}-{h:02}:{m:02}:{s:02}")
-    } else {
-        write!(out, "{h:02}:{m:02}:{s:02}")
-    };
+    if d > 0 {
+        push_int(out, d);
+        out.push('-');
+    }
+    push_2digits(out, h);
+    out.push(':');
+    push_2digits(out, m);
+    out.push(':');
+    push_2digits(out, s);
 }
 
 struct Ctx {
@@ -279,7 +283,10 @@ impl Col {
             return;
         };
         let _ = match &*v {
-            AttrValue::Pid(p) | AttrValue::Ppid(p) => write!(out, "{p}"),
+            AttrValue::Pid(p) | AttrValue::Ppid(p) => {
+                push_int(out, *p);
+                Ok(())
+            }
             AttrValue::Name(s) | AttrValue::Username(s) => {
                 out.push_str(s);
                 Ok(())
@@ -297,14 +304,26 @@ impl Col {
                 cmdline_to(out, c);
                 Ok(())
             }
-            AttrValue::Uids(u) => write!(out, "{}", u.real),
-            AttrValue::Gids(g) => write!(out, "{}", g.real),
+            AttrValue::Uids(u) => {
+                push_int(out, u.real);
+                Ok(())
+            }
+            AttrValue::Gids(g) => {
+                push_int(out, g.real);
+                Ok(())
+            }
             AttrValue::Status(s) => {
                 out.push_str(s.value());
                 Ok(())
             }
-            AttrValue::Nice(x) => write!(out, "{x}"),
-            AttrValue::NumThreads(x) | AttrValue::NumFds(x) => write!(out, "{x}"),
+            AttrValue::Nice(x) => {
+                push_int(out, *x);
+                Ok(())
+            }
+            AttrValue::NumThreads(x) | AttrValue::NumFds(x) => {
+                push_int(out, *x);
+                Ok(())
+            }
             AttrValue::MemoryInfo(m) => {
                 let n = match self.name {
                     "rss" => m.rss,
@@ -316,7 +335,10 @@ impl Col {
                 fmt_to(out, n, cx.unit);
                 Ok(())
             }
-            AttrValue::MemoryPercent(x) | AttrValue::CpuPercent(x) => write!(out, "{x:.1}"),
+            AttrValue::MemoryPercent(x) | AttrValue::CpuPercent(x) => {
+                push_one_decimal(out, *x);
+                Ok(())
+            }
             AttrValue::CreateTime(t) => {
                 cx.clock.write(out, *t);
                 Ok(())
@@ -334,8 +356,14 @@ impl Col {
                 out.push('?');
                 Ok(())
             }
-            AttrValue::CpuNum(x) => write!(out, "{x}"),
-            AttrValue::NumCtxSwitches(c) => write!(out, "{}", c.voluntary.saturating_add(c.involuntary)),
+            AttrValue::CpuNum(x) => {
+                push_int(out, *x);
+                Ok(())
+            }
+            AttrValue::NumCtxSwitches(c) => {
+                push_int(out, c.voluntary.saturating_add(c.involuntary));
+                Ok(())
+            }
             _ => {
                 out.push('?');
                 Ok(())

@@ -73,17 +73,14 @@ pub fn fmt(n: u64, unit: Unit) -> String {
 
 /// [`fmt`] appended to `out`.
 pub fn fmt_to(out: &mut String, n: u64, unit: Unit) {
-    use std::fmt::Write as _;
-    let _ = match unit {
-        Unit::Human => {
-            human_to(out, n);
-            Ok(())
-        }
-        Unit::Bytes => write!(out, "{n}"),
-        Unit::Kibi => write!(out, "{}", n >> 10),
-        Unit::Mebi => write!(out, "{}", n >> 20),
-        Unit::Gibi => write!(out, "{}", n >> 30),
-    };
+    use super::table::push_int;
+    match unit {
+        Unit::Human => human_to(out, n),
+        Unit::Bytes => push_int(out, n),
+        Unit::Kibi => push_int(out, n >> 10),
+        Unit::Mebi => push_int(out, n >> 20),
+        Unit::Gibi => push_int(out, n >> 30),
+    }
 }
 
 const PREFIXES: [char; 6] = ['K', 'M', 'G', 'T', 'P', 'E'];
@@ -99,9 +96,9 @@ pub fn human(n: u64) -> String {
 
 /// [`human`] appended to `out`.
 pub fn human_to(out: &mut String, n: u64) {
-    use std::fmt::Write as _;
+    use super::table::push_int;
     if n < 1024 {
-        let _ = write!(out, "{n}");
+        push_int(out, n);
         return;
     }
     let mut i = 0;
@@ -113,17 +110,22 @@ pub fn human_to(out: &mut String, n: u64) {
     let n = u128::from(n);
     // Tenths, rounded up.
     let tenths = (n * 10).div_ceil(div);
-    let _ = if tenths < 100 {
-        write!(out, "{}.{}{}", tenths / 10, tenths % 10, PREFIXES[i])
+    if tenths < 100 {
+        push_int(out, tenths / 10);
+        out.push('.');
+        push_int(out, tenths % 10);
+        out.push(PREFIXES[i]);
     } else {
         let whole = n.div_ceil(div);
         if whole >= 1024 && i + 1 < PREFIXES.len() {
             // 1023.9 rounded up to 1024: the next prefix says it better.
-            write!(out, "1.0{}", PREFIXES[i + 1])
+            out.push_str("1.0");
+            out.push(PREFIXES[i + 1]);
         } else {
-            write!(out, "{whole}{}", PREFIXES[i])
+            push_int(out, whole);
+            out.push(PREFIXES[i]);
         }
-    };
+    }
 }
 
 /// `free -h` style: at most 4 characters before the `i` (`0B`, `999B`, `1.0Ki`,
