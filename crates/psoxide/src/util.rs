@@ -72,28 +72,6 @@ impl ByteFinder {
             None => memchr::memrchr(self.1, hay),
         }
     }
-
-    /// Calls `f` with the index of every needle in `hay`, in order, until it returns
-    /// false (one pass of vector compares over the whole of `hay`).
-    #[inline]
-    pub(crate) fn each(&self, hay: &[u8], mut f: impl FnMut(usize) -> bool) {
-        match &self.0 {
-            Some(o) => {
-                for i in o.iter(hay) {
-                    if !f(i) {
-                        return;
-                    }
-                }
-            }
-            None => {
-                for i in memchr::memchr_iter(self.1, hay) {
-                    if !f(i) {
-                        return;
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// A byte searcher: the `memchr` crate's (no run-time CPU detection is involved on
@@ -120,17 +98,6 @@ impl ByteFinder {
     #[inline]
     pub(crate) fn rfind(&self, hay: &[u8]) -> Option<usize> {
         memchr::memrchr(self.0, hay)
-    }
-
-    /// Calls `f` with the index of every needle in `hay`, in order, until it returns
-    /// false.
-    #[inline]
-    pub(crate) fn each(&self, hay: &[u8], mut f: impl FnMut(usize) -> bool) {
-        for i in memchr::memchr_iter(self.0, hay) {
-            if !f(i) {
-                return;
-            }
-        }
     }
 }
 

@@ -144,45 +144,118 @@ fn split_fields<'a>(rest: &'a [u8], f: &mut [&'a [u8]; 40]) -> usize {
     n
 }
 
-/// [`split_fields`] for the kernel's own layout, found with one vector search for the
-/// spaces: one space before each field and a newline at the end, no other
-/// whitespace. `None` (nothing decided) for any other layout, which
-/// [`split_fields`] then splits.
-fn split_kernel_fields<'a>(rest: &'a [u8], f: &mut [&'a [u8]; 40]) -> Option<usize> {
+/// The field indices (after the command name: index `i` is proc(5)'s field `i + 3`)
+/// that [`PidStat`] keeps, besides the state letter.
+const KEPT: u64 = (1 << 1)
+    | (1 << 4)
+    | (1 << 6)
+    | (1 << 7)
+    | (1 << 9)
+    | (1 << 11)
+    | (1 << 12)
+    | (1 << 13)
+    | (1 << 14)
+    | (1 << 15)
+    | (1 << 16)
+    | (1 << 17)
+    | (1 << 19)
+    | (1 << 20)
+    | (1 << 21)
+    | (1 << 36)
+    | (1 << 39);
+
+/// The kept fields whose values may be negative.
+const SIGNED: u64 =
+    (1 << 1) | (1 << 4) | (1 << 13) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 17) | (1 << 21) | (1 << 36);
+
+/// [`parse_pid_stat`] in one pass for the kernel's own layout (a one-letter state,
+/// one space before each field, a newline at the end, every kept field a plain
+/// decimal number that fits): the numbers are converted as the bytes are scanned,
+/// with no list of fields in between. `None` (nothing decided) for anything else,
+/// which the general parser then handles, with its field errors.
+fn parse_kernel_layout<'a>(comm: &'a [u8], rest: &'a [u8]) -> Option<PidStat<'a>> {
     let body = rest.strip_prefix(b" ")?;
     let body = body.strip_suffix(b"\n").unwrap_or(body);
     // No whitespace but the separating spaces: the others (tab, newline, form feed,
     // carriage return) are all at most `\r`, and so are most control bytes, which
     // are declined too (a branch-free pass the compiler vectorises).
-    let odd = body.iter().fold(false, |acc, &c| acc | (c <= b'\r'));
-    if odd || body.is_empty() {
+    if body.iter().fold(false, |acc, &c| acc | (c <= b'\r')) {
         return None;
     }
-    let mut n = 0;
-    let mut start = 0;
-    let mut empty = false;
-    crate::util::ByteFinder::new(b' ').each(body, |i| {
-        if i == start {
-            empty = true;
-            return false;
+    let (&state, mut i) = match body {
+        [c, b' ', ..] => (c, 2),
+        [c] => (c, 1),
+        _ => return None,
+    };
+    let len = body.len();
+    let mut vals = [0i64; 40];
+    let mut big = [0u64; 40];
+    let mut n = 1;
+    while n < 40 && i < len {
+        let bit = 1u64 << n;
+        if KEPT & bit != 0 {
+            let negative = body[i] == b'-';
+            if negative {
+                if SIGNED & bit == 0 {
+                    return None;
+                }
+                i += 1;
+            }
+            let start = i;
+            let mut v: u64 = 0;
+            while i < len && body[i].is_ascii_digit() {
+                v = v.checked_mul(10)?.checked_add(u64::from(body[i] - b'0'))?;
+                i += 1;
+            }
+            if i == start {
+                return None;
+            }
+            if SIGNED & bit != 0 {
+                let x = i64::try_from(v).ok()?;
+                vals[n] = if negative { -x } else { x };
+            } else {
+                big[n] = v;
+            }
+        } else {
+            while i < len && body[i] != b' ' {
+                i += 1;
+            }
         }
-        f[n] = &body[start..i];
         n += 1;
-        start = i + 1;
-        n < f.len()
-    });
-    if empty {
+        if i < len {
+            // The next byte ends the field: it must be the single separating space,
+            // with a field after it.
+            if body[i] != b' ' || i + 1 == len || body[i + 1] == b' ' {
+                return None;
+            }
+            i += 1;
+        }
+    }
+    if n < 20 {
         return None;
     }
-    if n < f.len() {
-        if start == body.len() {
-            // A space at the end: an empty last field.
-            return None;
-        }
-        f[n] = &body[start..];
-        n += 1;
-    }
-    Some(n)
+    Some(PidStat {
+        comm,
+        state,
+        ppid: vals[1],
+        tty_nr: vals[4],
+        flags: big[6],
+        minflt: big[7],
+        majflt: big[9],
+        utime: big[11],
+        stime: big[12],
+        cutime: vals[13].max(0) as u64,
+        cstime: vals[14].max(0) as u64,
+        priority: vals[15],
+        nice: vals[16],
+        num_threads: vals[17],
+        starttime: big[19],
+        vsize: big[20],
+        rss: vals[21],
+        processor: (n > 36).then_some(vals[36]),
+        delayacct_blkio_ticks: (n > 39).then_some(big[39]),
+        bad: FieldErrors::default(),
+    })
 }
 
 /// Parses the bytes of a `/proc/PID/stat` file. Errors (naming `path`) only for its
@@ -195,13 +268,18 @@ pub fn parse_pid_stat<'a>(data: &'a [u8], path: &Path) -> Result<PidStat<'a>> {
         .ok_or_else(|| Error::parse(path, "comm: no ')' after '('"))?;
     let comm = &data[open + 1..close];
     let rest = &data[close + 1..];
+    match parse_kernel_layout(comm, rest) {
+        Some(s) => Ok(s),
+        None => parse_fields(comm, rest, path),
+    }
+}
+
+/// [`parse_pid_stat`] after the command name, for any layout.
+fn parse_fields<'a>(comm: &'a [u8], rest: &'a [u8], path: &Path) -> Result<PidStat<'a>> {
     // After ')' come fields 3, 4, 5, ...; f[i] is field i + 3. The kernel separates
     // them with single spaces; any run of ASCII whitespace is accepted.
     let mut f: [&[u8]; 40] = [&[]; 40];
-    let n = match split_kernel_fields(rest, &mut f) {
-        Some(n) => n,
-        None => split_fields(rest, &mut f),
-    };
+    let n = split_fields(rest, &mut f);
     // Field 22 (starttime) is the last one psoxide requires.
     if n < 20 {
         return Err(Error::parse(
@@ -352,44 +430,52 @@ mod tests {
     }
 
     #[test]
-    fn kernel_layout_split_equals_the_general_split() {
-        // Every layout the fast split accepts must give the general split's fields;
-        // the ones it declines go to the general split anyway.
+    fn one_pass_parse_equals_the_general_parse() {
+        // Every input the one-pass parser accepts must give the general parser's
+        // result; the ones it declines go to the general parser anyway.
+        let p = Path::new("stat");
         let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let alphabet = b"12a3b4c5 12a3b4c5 12a3b4c5 12a3b4c5  \t\n\r\x0b\x0c";
-        let mut fast = 0;
-        for round in 0..20_000 {
+        let mut next = move || {
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
-            let len = (seed % 120) as usize;
-            let mut v = Vec::with_capacity(len + 2);
-            if round % 2 == 0 {
-                v.push(b' ');
+            seed
+        };
+        let tokens: [&[u8]; 14] = [
+            b"0", b"1", b"42", b"-1", b"-100", b"18446744073709551615", b"18446744073709551616",
+            b"9223372036854775807", b"9223372036854775808", b"-9223372036854775808", b"+5", b"x", b"", b"007",
+        ];
+        let mut fast = 0;
+        for round in 0..30_000 {
+            let fields = 15 + (next() % 40) as usize;
+            let mut v: Vec<u8> = b"12 (a b) ".to_vec();
+            v.push(if round % 17 == 0 { b'?' } else { b'S' });
+            for k in 0..fields {
+                v.push(if round % 101 == 0 && k == 7 { b'\t' } else { b' ' });
+                let r = next();
+                // Mostly small numbers, sometimes the odd tokens.
+                if r % 7 == 0 {
+                    v.extend_from_slice(tokens[(r >> 8) as usize % tokens.len()]);
+                } else {
+                    v.extend_from_slice((r >> 20).to_string().as_bytes());
+                }
             }
-            let mut x = seed;
-            for _ in 0..len {
-                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                v.push(alphabet[((x >> 33) % alphabet.len() as u64) as usize]);
-            }
-            if round % 3 == 0 {
+            if round % 3 != 0 {
                 v.push(b'\n');
             }
-            let mut a: [&[u8]; 40] = [&[]; 40];
-            let mut b: [&[u8]; 40] = [&[]; 40];
-            let n = split_fields(&v, &mut a);
-            if let Some(m) = split_kernel_fields(&v, &mut b) {
+            let rest = &v[v.iter().position(|&c| c == b')').unwrap() + 1..];
+            let general = parse_fields(b"a b", rest, p);
+            if let Some(one) = parse_kernel_layout(b"a b", rest) {
                 fast += 1;
-                assert_eq!((m, &b[..m]), (n, &a[..n]), "{:?}", String::from_utf8_lossy(&v));
+                let general = general.unwrap_or_else(|e| panic!("{e}: {:?}", String::from_utf8_lossy(&v)));
+                assert_eq!(one, general, "{:?}", String::from_utf8_lossy(&v));
             }
         }
-        assert!(fast > 100, "the fast split took only {fast} inputs");
-        // The real thing, with more than 40 fields: the first 40.
-        let rest = &CAT[CAT.iter().position(|&c| c == b')').unwrap() + 1..];
-        let mut a: [&[u8]; 40] = [&[]; 40];
-        let mut b: [&[u8]; 40] = [&[]; 40];
-        assert_eq!(split_kernel_fields(rest, &mut b), Some(40));
-        assert_eq!(split_fields(rest, &mut a), 40);
-        assert_eq!(a, b);
+        assert!(fast > 5_000, "the one-pass parser took only {fast} inputs");
+        for data in [CAT, b"1 (x) R 0 1 1 0 -1 4194560 1 2 3 4 5 6 7 8 20 0 1 0 9\n".as_slice()] {
+            let rest = &data[data.iter().position(|&c| c == b')').unwrap() + 1..];
+            assert!(parse_kernel_layout(b"cat", rest).is_some());
+            assert_eq!(parse_kernel_layout(b"cat", rest), parse_fields(b"cat", rest, p).ok());
+        }
     }
 }
