@@ -374,8 +374,9 @@ class ProcSnapshot:
 
 # The kernel interfaces psoxide may use (`dump --kernel-api`): every per-process
 # comparison runs once with each, since each takes other sources for some values
-# (IDs from PIDFD_GET_INFO or from /proc/PID/status; handles with or without pidfds).
-KERNEL_APIS = ["newest", "no-pidfd-info", "no-pidfd"]
+# (IDs from PIDFD_GET_INFO or from /proc/PID/status; handles with or without pidfds,
+# or holding them only while a scan reads each process).
+KERNEL_APIS = ["newest", "newest-unheld", "no-pidfd-info", "no-pidfd"]
 
 
 @pytest.fixture(scope="session", params=KERNEL_APIS)

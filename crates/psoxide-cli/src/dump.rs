@@ -47,6 +47,8 @@ fn attr_name(s: &str) -> Result<String, String> {
 pub enum KernelApiArg {
     /// Everything the kernel offers.
     Newest,
+    /// Everything, with pidfds held only while a scan reads each process.
+    NewestUnheld,
     /// Pidfds without PIDFD_GET_INFO.
     NoPidfdInfo,
     /// No pidfds.
@@ -57,6 +59,7 @@ impl KernelApiArg {
     fn api(self) -> psoxide::KernelApi {
         match self {
             KernelApiArg::Newest => psoxide::KernelApi::Newest,
+            KernelApiArg::NewestUnheld => psoxide::KernelApi::NewestUnheld,
             KernelApiArg::NoPidfdInfo => psoxide::KernelApi::NoPidfdInfo,
             KernelApiArg::NoPidfd => psoxide::KernelApi::NoPidfd,
         }

@@ -62,6 +62,16 @@ pub enum KernelApi {
     /// `ioctl(PIDFD_GET_INFO)` (Linux 6.13+) instead of `/proc/PID/status`.
     #[default]
     Newest,
+    /// As [`Newest`](KernelApi::Newest), except that a handle made by
+    /// `process_iter` keeps its pidfd only while its prefetch store is filled (the
+    /// pidfd is opened before `stat` is read, so the IDs are those of the process
+    /// that `stat` describes): afterwards it holds none, and its later actions
+    /// identify the process by PID and start ticks, as handles beyond the descriptor
+    /// budget do. For listings that read every process once and act on none: a
+    /// thousand held pidfds are a thousand kernel objects allocated and kept, which
+    /// costs such a listing about 7% more CPU than closing each at once
+    /// (BENCHMARKS.md).
+    NewestUnheld,
     /// As on Linux 5.3 to 6.12: pidfds, but IDs from `/proc/PID/status`.
     NoPidfdInfo,
     /// As before Linux 5.3: no pidfds; a handle's identity is its PID and start

@@ -10,7 +10,13 @@ use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::Duration;
 
-const APIS: [KernelApi; 3] = [KernelApi::Newest, KernelApi::NoPidfdInfo, KernelApi::NoPidfd];
+const APIS: [KernelApi; 4] = [
+    KernelApi::Newest,
+    KernelApi::NewestUnheld,
+    KernelApi::NoPidfdInfo,
+    KernelApi::NoPidfd,
+];
+
 
 /// The `Uid:`/`Gid:` line of `/proc/PID/status` (real, effective, saved), read by hand.
 fn status_ids(pid: Pid, key: &str) -> Option<[u32; 3]> {
@@ -81,6 +87,47 @@ fn ids_and_parents_agree_across_kernel_apis() {
     }
     assert!(compared > 10, "only {compared} processes compared");
     println!("{compared} processes: the same IDs, user names and parents with every kernel API");
+}
+
+#[test]
+fn scanned_nice_values_are_getpriority_s() {
+    // A scan takes nice from the `stat` it read; `getpriority(2)` (psutil's source)
+    // asks the kernel directly. A child with a nice of its own makes one value
+    // that is not the default.
+    let mut c = Command::new("nice").args(["-n", "7", "sleep", "30"]).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    // `nice -n 7` adds to this process's own nice (the suite may run under `nice`).
+    // SAFETY: a plain system call.
+    let want = (unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) } + 7).min(19);
+    for api in APIS {
+        let host = Host::with_kernel_api(Roots::default(), api);
+        let mut compared = 0;
+        let mut child = None;
+        for p in host.process_iter(Some(&[Attr::Nice])).unwrap() {
+            let p = p.unwrap();
+            let Some(AttrValue::Nice(n)) = p.prefetched().unwrap().get(Attr::Nice).cloned() else {
+                panic!("{api:?}: pid {}: no nice", p.pid())
+            };
+            // SAFETY: a plain system call; errno is read right after it.
+            let (prio, err) = unsafe {
+                *libc::__errno_location() = 0;
+                let v = libc::getpriority(libc::PRIO_PROCESS, p.pid());
+                (v, *libc::__errno_location())
+            };
+            if err != 0 {
+                continue; // gone since
+            }
+            assert_eq!(n, prio, "{api:?}: pid {}", p.pid());
+            if p.pid() == c.id() {
+                child = Some(n);
+            }
+            compared += 1;
+        }
+        assert!(compared > 10, "{api:?}: only {compared} compared");
+        assert_eq!(child, Some(want), "{api:?}: the niced child");
+    }
+    let _ = c.kill();
+    let _ = c.wait();
 }
 
 #[test]

@@ -123,21 +123,25 @@ impl From<psoxide::Error> for Fail {
     }
 }
 
-/// Makes the library's handles skip their pidfd for a read-only listing that needs no
-/// user or group IDs. A pidfd pins a handle to its process for later actions, and its
-/// `PIDFD_GET_INFO` gives the IDs cheaper than `/proc/PID/status`; a listing that only
-/// reads `stat`, `statm` or `cmdline` once and acts on nothing gains neither, and
-/// opening and closing a pidfd per process is about a quarter of its CPU time
-/// (BENCHMARKS.md). The values are the same either way. Never for commands that
-/// send signals (killall, the monitor).
+/// Sets the library's kernel interfaces for a read-only listing, which reads every
+/// process once and acts on none. A pidfd held by a handle pins it to its process for
+/// later actions, which a listing does not take, and a thousand held pidfds cost it
+/// about 7% more CPU than closing each at once. So: with user or group IDs, a pidfd
+/// per process only while it is read (its `PIDFD_GET_INFO` gives the IDs cheaper than
+/// `/proc/PID/status`; [`psoxide::KernelApi::NewestUnheld`]); without, no pidfds at
+/// all (opening and closing one per process would be about a quarter of the
+/// listing's CPU time). The values are the same either way (BENCHMARKS.md). Never for
+/// commands that send signals (killall, the monitor).
 pub fn listing_without_pidfds(attrs: &[psoxide::Attr]) {
     use psoxide::Attr;
-    if !attrs
+    let ids = attrs
         .iter()
-        .any(|a| matches!(a, Attr::Username | Attr::Uids | Attr::Gids))
-    {
-        psoxide::set_kernel_api(psoxide::KernelApi::NoPidfd);
-    }
+        .any(|a| matches!(a, Attr::Username | Attr::Uids | Attr::Gids));
+    psoxide::set_kernel_api(if ids {
+        psoxide::KernelApi::NewestUnheld
+    } else {
+        psoxide::KernelApi::NoPidfd
+    });
 }
 
 /// A library error as one line: the message and psutil's exception name.

@@ -3,9 +3,7 @@
 
 use super::size::{fmt_to, Unit, UnitArgs};
 use super::table::{push_2digits, push_int, push_one_decimal, Align, Layout, Table};
-use super::{
-    emit_json, error_text, parse_interval, parse_pid, terminal_width, Fail, JsonArgs, Outcome,
-};
+use super::{emit_json, error_text, parse_interval, parse_pid, terminal_width, Fail, JsonArgs, Outcome};
 use psoxide::{Attr, AttrValue, Pid, Process, ProcessInfo};
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -455,12 +453,7 @@ struct Row<T> {
 
 /// Reads the processes (every one in one `process_iter` pass, or the `--pid` ones) and
 /// hands each one's attributes to `take`.
-fn collect(
-    a: &PsArgs,
-    attrs: &[Attr],
-    failed: &mut bool,
-    mut take: impl FnMut(Source),
-) -> Result<(), Fail> {
+fn collect(a: &PsArgs, attrs: &[Attr], failed: &mut bool, mut take: impl FnMut(Source)) -> Result<(), Fail> {
     let sample = attrs.contains(&Attr::CpuPercent);
     if !a.pid.is_empty() {
         let mut procs = Vec::new();

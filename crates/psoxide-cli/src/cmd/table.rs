@@ -34,6 +34,8 @@ pub struct Table {
     widths: Vec<usize>,
     /// Whether every cell is ASCII (a cell's width is then its length in bytes).
     ascii: bool,
+    /// The column of the next cell.
+    col: usize,
 }
 
 /// How [`Table::write`] lays the rows out.
@@ -111,10 +113,14 @@ impl Table {
             self.ascii = false;
         }
         let w = width_of(s, self.ascii);
-        let col = self.ends.len() % self.heads.len().max(1);
-        if let Some(m) = self.widths.get_mut(col) {
+        if let Some(m) = self.widths.get_mut(self.col) {
             *m = (*m).max(w);
         }
+        self.col = if self.col + 1 >= self.heads.len() {
+            0
+        } else {
+            self.col + 1
+        };
         self.ends.push(self.text.len());
     }
 
@@ -274,7 +280,24 @@ mod tests {
     #[test]
     fn one_decimal_is_the_formatter_s() {
         let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut cases = vec![0.0, 0.05, 0.15, 0.25, 0.35, 1.45, 2.5, 99.95, 100.0, 0.049_999_999, 1e14, 5e14, -0.0, -1.25, f64::NAN, f64::INFINITY];
+        let mut cases = vec![
+            0.0,
+            0.05,
+            0.15,
+            0.25,
+            0.35,
+            1.45,
+            2.5,
+            99.95,
+            100.0,
+            0.049_999_999,
+            1e14,
+            5e14,
+            -0.0,
+            -1.25,
+            f64::NAN,
+            f64::INFINITY,
+        ];
         for _ in 0..100_000 {
             x ^= x << 13;
             x ^= x >> 7;

@@ -29,9 +29,8 @@ impl Process {
     /// CPU times (psutil's `cpu_times()`), seconds.
     pub fn cpu_times(&self) -> Result<ProcessCpuTimes> {
         crate::process::attrs::serve_prefetched!(self, CpuTimes);
-        let s = self.stat_of(field::UTIME | field::STIME | field::CUTIME | field::CSTIME | field::DELAYACCT)?;
         let t = self.root.clk_tck;
-        Ok(ProcessCpuTimes {
+        self.stat_with(field::UTIME | field::STIME | field::CUTIME | field::CSTIME | field::DELAYACCT, |s| ProcessCpuTimes {
             user: s.utime as f64 / t,
             system: s.stime as f64 / t,
             children_user: s.cutime as f64 / t,
@@ -87,8 +86,8 @@ impl Process {
     /// The CPU the process last ran on (psutil's `cpu_num()`).
     pub fn cpu_num(&self) -> Result<u32> {
         crate::process::attrs::serve_prefetched!(self, CpuNum);
-        let s = self.stat_of(field::PROCESSOR)?;
-        s.processor.and_then(|p| u32::try_from(p).ok()).ok_or_else(|| {
+        let processor = self.stat_with(field::PROCESSOR, |s| s.processor)?;
+        processor.and_then(|p| u32::try_from(p).ok()).ok_or_else(|| {
             Error::parse(
                 self.root.path(self.pid, "stat"),
                 "field 39 (processor) missing or negative",
@@ -179,7 +178,7 @@ impl Process {
                     .ok_or_else(|| Error::parse(self.root.path(self.pid, "status"), "Threads line missing"))
             });
         }
-        let n = self.stat_of(field::NUM_THREADS)?.num_threads;
+        let n = self.stat_with(field::NUM_THREADS, |s| s.num_threads)?;
         u64::try_from(n)
             .map_err(|_| Error::parse(self.root.path(self.pid, "stat"), format!("num_threads {n}")))
     }

@@ -192,8 +192,8 @@ impl Process {
     /// The scheduling state (psutil's `status()`).
     pub fn status(&self) -> Result<ProcessStatus> {
         crate::process::attrs::serve_prefetched!(self, Status);
-        match self.stat_of(field::STATE) {
-            Ok(s) => Ok(ProcessStatus::from_state_letter(s.state)),
+        match self.stat_with(field::STATE, |s| s.state) {
+            Ok(state) => Ok(ProcessStatus::from_state_letter(state)),
             Err(Error::ZombieProcess { .. }) => Ok(ProcessStatus::Zombie),
             Err(e) => Err(e),
         }
@@ -207,10 +207,9 @@ impl Process {
     /// `NoSuchProcess` ("... PID has been reused") otherwise.
     pub fn ppid(&self) -> Result<Pid> {
         crate::process::attrs::serve_prefetched!(self, Ppid);
-        let s = self.stat_of(field::STARTTIME | field::PPID)?;
-        self.check_same_start(s.starttime)?;
-        u32::try_from(s.ppid)
-            .map_err(|_| Error::parse(self.root.path(self.pid, "stat"), format!("ppid {}", s.ppid)))
+        let (start, ppid) = self.stat_with(field::STARTTIME | field::PPID, |s| (s.starttime, s.ppid))?;
+        self.check_same_start(start)?;
+        u32::try_from(ppid).map_err(|_| Error::parse(self.root.path(self.pid, "stat"), format!("ppid {ppid}")))
     }
 
     /// Creation time in seconds since the epoch: start ticks / CLK_TCK + boot time.
@@ -248,7 +247,7 @@ impl Process {
     }
     /// The controlling terminal's device number (field 7 of `/proc/PID/stat`), 0 if none.
     pub fn tty_nr(&self) -> Result<i64> {
-        Ok(self.stat_of(field::TTY_NR)?.tty_nr)
+        self.stat_with(field::TTY_NR, |s| s.tty_nr)
     }
 
     /// Real, effective and saved user IDs (psutil's `uids()`).
@@ -309,7 +308,7 @@ impl Process {
 
     /// True when the process is a kernel thread (`PF_KTHREAD` in its stat flags).
     pub fn is_kernel_thread(&self) -> Result<bool> {
-        Ok(self.stat_of(field::FLAGS)?.flags & 0x0020_0000 != 0)
+        self.stat_with(field::FLAGS, |s| s.flags & 0x0020_0000 != 0)
     }
 }
 

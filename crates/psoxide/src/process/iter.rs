@@ -103,7 +103,7 @@ impl Iterator for ProcessIter {
                     None => Process::open(self.host.state(), &self.root, pid, self.verify, false)
                         .map(|(p, s)| (Arc::new(p), s, false)),
                 };
-                let (proc, stat, was_kept) = match opened {
+                let (mut proc, stat, was_kept) = match opened {
                     Ok(x) => x,
                     Err(e) if e.is_no_such_process() => {
                         if let Some(old) = self.table.remove(&pid) {
@@ -113,25 +113,33 @@ impl Iterator for ProcessIter {
                     }
                     Err(e) => return Some(Err(e)),
                 };
+                proc.st().prefetch = None;
+                let filled = match &self.attrs {
+                    Some(attrs) => proc.prefetch(attrs, stat, &mut self.spare, &mut self.scratch),
+                    None => Ok(()),
+                };
                 if !was_kept {
+                    if !self.root.keep {
+                        // Nobody else has the new handle yet.
+                        if let Some(p) = Arc::get_mut(&mut proc) {
+                            p.release_pidfd();
+                        }
+                    }
                     self.table.insert(pid, Arc::clone(&proc));
                 }
-                proc.st().prefetch = None;
-                if let Some(attrs) = &self.attrs {
-                    match proc.prefetch(attrs, stat, &mut self.spare, &mut self.scratch) {
-                        Ok(()) => {}
-                        Err(Error::NoSuchProcess { .. }) => {
-                            self.table.remove(&pid);
-                            // The kept handle's process is gone (reaped, as its pidfd
-                            // says); another may have the PID now: look once more.
-                            if was_kept {
-                                proc.st().gone = true;
-                                continue;
-                            }
-                            break;
+                match filled {
+                    Ok(()) => {}
+                    Err(Error::NoSuchProcess { .. }) => {
+                        self.table.remove(&pid);
+                        // The kept handle's process is gone (reaped, as its pidfd
+                        // says); another may have the PID now: look once more.
+                        if was_kept {
+                            proc.st().gone = true;
+                            continue;
                         }
-                        Err(e) => return Some(Err(e)),
+                        break;
                     }
+                    Err(e) => return Some(Err(e)),
                 }
                 self.last = Some(pid);
                 return Some(Ok(proc));

@@ -9,6 +9,7 @@
 use super::enums::{IoPriorityClass, Ionice, Rlimit, RlimitValue};
 use super::{Failed, Process};
 use crate::error::{Error, Result};
+use crate::linux::parse::pid_stat::field;
 use crate::sys::process as sys;
 
 /// Bits of the I/O priority value below the class (`IOPRIO_CLASS_SHIFT`).
@@ -16,8 +17,26 @@ const IOPRIO_CLASS_SHIFT: u32 = 13;
 
 impl Process {
     /// The nice value, -20 (highest priority) to 19 (psutil's `nice()` getter).
+    ///
+    /// Inside a [`oneshot`](Process::oneshot) (and so in `as_dict` and a
+    /// `process_iter` prefetch) whose snapshot already holds `/proc/PID/stat` of the
+    /// live procfs, its field 19 is used: the kernel fills it with the same
+    /// `task_nice()` of the thread-group leader that `getpriority(PRIO_PROCESS, pid)`
+    /// returns, from the read that also fixed the process's identity, and it saves a
+    /// system call per process in a scan. Otherwise `getpriority`, as psutil (also
+    /// for a handle on another procfs tree: the system call asks the live kernel).
     pub fn nice(&self) -> Result<i32> {
         crate::process::attrs::serve_prefetched!(self, Nice);
+        let snap = if self.root.live {
+            self.snapshot_stat_with(field::NICE, |s| s.nice)
+        } else {
+            None
+        };
+        if let Some(n) = snap {
+            let n = n?;
+            return i32::try_from(n)
+                .map_err(|_| Error::parse(self.root.path(self.pid, "stat"), format!("field 19 (nice) {n}")));
+        }
         sys::getpriority(self.pid).map_err(|e| self.os_error(Failed::Call("getpriority"), e))
     }
 

@@ -425,8 +425,7 @@ impl Process {
     /// Minor and major page faults (psutil 8.0's `page_faults()`), counts.
     pub fn page_faults(&self) -> Result<PageFaults> {
         crate::process::attrs::serve_prefetched!(self, PageFaults);
-        let s = self.stat_of(field::MINFLT | field::MAJFLT)?;
-        Ok(PageFaults {
+        self.stat_with(field::MINFLT | field::MAJFLT, |s| PageFaults {
             minor: s.minflt,
             major: s.majflt,
         })

@@ -255,6 +255,9 @@ pub(crate) struct Stat {
     cstime: u64,
     starttime: u64,
     num_threads: i64,
+    /// Field 19, the nice value of the thread-group leader (what `getpriority`
+    /// returns for the PID).
+    nice: i64,
     processor: Option<i64>,
     delayacct: Option<u64>,
     /// The fields that did not parse: a getter checks those it needs
@@ -755,6 +758,47 @@ impl Process {
         Ok(s)
     }
 
+    /// Closes the pidfd this handle holds (if any): from now on its identity is its
+    /// PID and start ticks.
+    pub(crate) fn release_pidfd(&mut self) {
+        self.pidfd = None;
+    }
+
+    /// `f` of the `stat` parse that an active oneshot holds, if it holds one (no
+    /// read otherwise); `f` runs under the state lock.
+    fn snapshot_stat_with<T>(&self, need: u64, f: impl FnOnce(&Stat) -> T) -> Option<Result<T>> {
+        let st = self.st();
+        if st.oneshot == 0 {
+            return None;
+        }
+        let s = st.snapshot.as_ref()?.stat.as_ref()?;
+        if !s.bad.is_empty() {
+            if let Err(e) = s.bad.check(need, &self.root.path(self.pid, "stat")) {
+                return Some(Err(e));
+            }
+        }
+        Some(Ok(f(s)))
+    }
+
+    /// [`stat_of`](Process::stat_of) lent to `f` instead of copied: inside a oneshot
+    /// that holds the parse, `f` reads it in place (under the state lock: `f` must
+    /// not call back into the handle); otherwise `stat` is read first.
+    fn stat_with<T>(&self, need: u64, f: impl FnOnce(&Stat) -> T) -> Result<T> {
+        {
+            let st = self.st();
+            if st.oneshot > 0 {
+                if let Some(s) = st.snapshot.as_ref().and_then(|c| c.stat.as_ref()) {
+                    if !s.bad.is_empty() {
+                        s.bad.check(need, &self.root.path(self.pid, "stat"))?;
+                    }
+                    return Ok(f(s));
+                }
+            }
+        }
+        let s = self.stat_of(need)?;
+        Ok(f(&s))
+    }
+
     /// Fails unless the lines of `need` (bits of `pid_status::line`) of the parsed
     /// `status` are valid: a bad line fails only the getters that need it, with an error
     /// naming the file and the line. Touches no handle state (it runs inside
@@ -992,6 +1036,7 @@ impl Stat {
             cstime: s.cstime,
             starttime: s.starttime,
             num_threads: s.num_threads,
+            nice: s.nice,
             processor: s.processor,
             delayacct: s.delayacct_blkio_ticks,
             bad: s.bad.clone(),

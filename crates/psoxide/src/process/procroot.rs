@@ -21,6 +21,9 @@ pub(crate) struct ProcRoot {
     /// Whether the directory is a procfs mount (a fixture or copied tree is not, and
     /// does not follow procfs's conventions).
     pub(crate) is_procfs: bool,
+    /// Whether this is the procfs of the calling process's PID namespace (a procfs
+    /// mount whose `self` names our PID): its PIDs are the ones system calls take.
+    pub(crate) live: bool,
     /// Whether actions may open pidfds (the kernel has them and the host's
     /// [`KernelApi`] allows them).
     pub(crate) pidfd: bool,
@@ -31,6 +34,9 @@ pub(crate) struct ProcRoot {
     /// Whether IDs and parents come from `PIDFD_GET_INFO` (`hold`, the kernel has the
     /// ioctl and the [`KernelApi`] allows it).
     pub(crate) pidfd_info: bool,
+    /// Whether handles made by `process_iter` keep their pidfd after their prefetch
+    /// (all but [`KernelApi::NewestUnheld`]).
+    pub(crate) keep: bool,
     /// Clock ticks per second (`sysconf(_SC_CLK_TCK)`).
     pub(crate) clk_tck: f64,
     /// Page size in bytes (`sysconf(_SC_PAGESIZE)`).
@@ -68,15 +74,20 @@ impl ProcRoot {
         };
         let pidfd = api != KernelApi::NoPidfd && super::pidfd::supported();
         let hold = pidfd && live;
-        let pidfd_info = hold && api == KernelApi::Newest && super::pidfd::info_supported();
+        let pidfd_info = hold
+            && matches!(api, KernelApi::Newest | KernelApi::NewestUnheld)
+            && super::pidfd::info_supported();
+        let keep = api != KernelApi::NewestUnheld;
         Ok(ProcRoot {
             roots,
             dir,
             identity,
             is_procfs,
+            live,
             pidfd,
             hold,
             pidfd_info,
+            keep,
             clk_tck: clk_tck(),
             page_size: page_size(),
             boot_time: std::sync::OnceLock::new(),
