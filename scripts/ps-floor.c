@@ -1,7 +1,8 @@
-/* The syscalls `psoxide ps` makes for its default columns, and nothing else: for each
- * process in /proc, pidfd_open, read PID/stat, ioctl(PIDFD_GET_INFO), read PID/statm
- * and PID/cmdline, close the pidfd. A reference for BENCHMARKS.md ("psoxide ps
- * against procps ps"), not a test.
+/* The syscalls `psoxide ps` makes for its columns, and nothing else: for each process
+ * in /proc, pidfd_open, read PID/stat, ioctl(PIDFD_GET_INFO), read PID/statm and
+ * PID/cmdline, close the pidfd. scripts/bench-ps.py runs it beside psoxide and procps
+ * as the floor of a listing (BENCHMARKS.md, "psoxide ps against procps ps"); not a
+ * test. It also reads the (empty) cmdline of kernel threads, which psoxide skips.
  *
  *   cc -O2 -o /tmp/ps-floor scripts/ps-floor.c && /tmp/ps-floor 7
  *

@@ -17,7 +17,6 @@ const APIS: [KernelApi; 4] = [
     KernelApi::NoPidfd,
 ];
 
-
 /// The `Uid:`/`Gid:` line of `/proc/PID/status` (real, effective, saved), read by hand.
 fn status_ids(pid: Pid, key: &str) -> Option<[u32; 3]> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -94,7 +93,10 @@ fn scanned_nice_values_are_getpriority_s() {
     // A scan takes nice from the `stat` it read; `getpriority(2)` (psutil's source)
     // asks the kernel directly. A child with a nice of its own makes one value
     // that is not the default.
-    let mut c = Command::new("nice").args(["-n", "7", "sleep", "30"]).spawn().unwrap();
+    let mut c = Command::new("nice")
+        .args(["-n", "7", "sleep", "30"])
+        .spawn()
+        .unwrap();
     std::thread::sleep(Duration::from_millis(200));
     // `nice -n 7` adds to this process's own nice (the suite may run under `nice`).
     // SAFETY: a plain system call.

@@ -42,16 +42,28 @@ fn scans_keep_pidfds_only_where_the_api_says() {
         }
         let held = pidfds_open();
         if kept {
-            assert!(held * 2 > seen.len(), "{api:?}: {held} pidfds after scanning {} processes", seen.len());
+            assert!(
+                held * 2 > seen.len(),
+                "{api:?}: {held} pidfds after scanning {} processes",
+                seen.len()
+            );
         } else {
-            assert_eq!(held, 0, "{api:?}: pidfds left after scanning {} processes", seen.len());
+            assert_eq!(
+                held,
+                0,
+                "{api:?}: pidfds left after scanning {} processes",
+                seen.len()
+            );
         }
         drop(host);
         assert_eq!(pidfds_open(), 0, "{api:?}: pidfds left after the host went");
         names.push(seen);
     }
     // The same user names either way, for the processes both scans saw.
-    let both: Vec<_> = names[0].iter().filter(|(pid, _)| names[1].contains_key(pid)).collect();
+    let both: Vec<_> = names[0]
+        .iter()
+        .filter(|(pid, _)| names[1].contains_key(pid))
+        .collect();
     assert!(both.len() > 10, "only {} processes in both scans", both.len());
     for (pid, user) in both {
         assert_eq!(&names[1][pid], user, "pid {pid}");

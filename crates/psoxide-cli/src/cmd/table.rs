@@ -176,15 +176,15 @@ impl Table {
             let pad = widths[i].saturating_sub(cw + prefix);
             let last = i + 1 == n;
             if self.align[i] == Align::Right {
-                line.extend(std::iter::repeat_n(' ', pad));
+                line.extend(std::iter::repeat(' ').take(pad));
             }
             if prefix > 0 {
-                line.extend(std::iter::repeat_n(' ', prefix - 3));
+                line.extend(std::iter::repeat(' ').take(prefix - 3));
                 line.push_str("\\_ ");
             }
             line.push_str(c);
             if self.align[i] == Align::Left && !last {
-                line.extend(std::iter::repeat_n(' ', pad));
+                line.extend(std::iter::repeat(' ').take(pad));
             }
         };
         if !layout.no_headers {
