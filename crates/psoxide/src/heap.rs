@@ -43,9 +43,9 @@ pub fn heap_info() -> Result<HeapInfo> {
 
 /// Asks `malloc` to give unused memory back to the system: psutil's `heap_trim()`.
 ///
-/// First drops the read buffers psoxide keeps for reuse on the calling thread (up to
-/// 1 MiB for file contents, 32 KiB for directory entries; they grow back on the next
-/// read), then calls glibc's `malloc_trim(0)`; whether anything was released is not
+/// First drops the read buffer psoxide keeps for reuse on the calling thread if a
+/// big file made it grow (up to 1 MiB; the usual 16 KiB buffer and the 32 KiB one
+/// for directory entries are kept), then calls glibc's `malloc_trim(0)`; whether anything was released is not
 /// reported (psutil discards it too). It never fails on glibc.
 #[cfg(target_env = "gnu")]
 pub fn heap_trim() -> Result<()> {

@@ -116,12 +116,19 @@ pub(crate) fn take_buf() -> Vec<u8> {
     BUF.with(|b| b.take())
 }
 
-/// Drops this thread's reusable buffers (for [`heap_trim`](crate::heap_trim)); the
-/// next read starts a new one.
+/// Drops this thread's read buffer if a big file made it grow beyond its initial
+/// size (for [`heap_trim`](crate::heap_trim)); the next read starts a new one. The
+/// buffers of the usual size (16 KiB for files, 32 KiB for directory entries) are
+/// kept: the next call needs them again, and a freed chunk in glibc's bins is
+/// `madvise`d again by every later `malloc_trim`.
 #[cfg_attr(not(target_env = "gnu"), allow(dead_code))]
 pub(crate) fn release_thread_buffers() {
-    BUF.with(|b| drop(b.take()));
-    DENTS.with(|b| drop(b.take()));
+    BUF.with(|b| {
+        let v = b.take();
+        if v.capacity() <= INITIAL {
+            b.set(v);
+        }
+    });
 }
 
 /// Returns a buffer taken with [`take_buf`] for reuse (huge buffers are dropped).
