@@ -4,7 +4,7 @@
 use super::size::{fmt_to, Unit, UnitArgs};
 use super::table::{push_2digits, push_int, push_one_decimal, Align, Layout, Table};
 use super::{emit_json, error_text, parse_interval, parse_pid, terminal_width, Fail, JsonArgs, Outcome};
-use psoxide::{Attr, AttrValue, Pid, Process, ProcessInfo};
+use psoxide::{Attr, AttrRef, AttrValue, Pid, PrefetchedView, Process, ProcessInfo};
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -212,7 +212,7 @@ fn cpu_time(secs: f64) -> String {
     s
 }
 
-/// [`cpu_time`]'s text appended to `out`.
+/// ps's TIME, `[DD-]HH:MM:SS` of user + system seconds, appended to `out`.
 fn cpu_time_to(out: &mut String, secs: f64) {
     let t = if secs.is_finite() && secs > 0.0 {
         secs as u64
@@ -276,6 +276,17 @@ impl Col {
     /// Appends the cell text of this column for a process to `out` (`-` when psutil
     /// raised AccessDenied or ZombieProcess there).
     fn write_cell(&self, src: &Source, cx: &Ctx, out: &mut String) {
+        if let Source::View(_, view) = src {
+            if matches!(
+                self.attr,
+                Attr::Name | Attr::Username | Attr::Exe | Attr::Cwd | Attr::Terminal | Attr::Cmdline
+            ) {
+                match view.get_ref(self.attr) {
+                    Some(Ok(r)) => return write_text(out, r, view),
+                    Some(Err(_)) | None => return out.push('-'),
+                }
+            }
+        }
         let Some(v) = src.get(self.attr) else {
             out.push('-');
             return;
@@ -370,6 +381,36 @@ impl Col {
     }
 }
 
+/// Appends a text cell lent by a scan's store (the same text as from the values).
+fn write_text(out: &mut String, r: AttrRef<'_>, view: &PrefetchedView) {
+    match r {
+        AttrRef::Text(s) => out.push_str(&s.to_string_lossy()),
+        AttrRef::Terminal(Some(p)) => {
+            let s = p.to_string_lossy();
+            out.push_str(s.strip_prefix("/dev/").unwrap_or(&s));
+        }
+        AttrRef::Terminal(None) => out.push('?'),
+        AttrRef::Cmdline(args) if args.is_empty() => {
+            // No arguments (a kernel thread, a zombie): the name in brackets, as ps.
+            if let Some(Ok(AttrRef::Text(n))) = view.get_ref(Attr::Name) {
+                out.push('[');
+                out.push_str(&n.to_string_lossy());
+                out.push(']');
+            }
+        }
+        AttrRef::Cmdline(args) => {
+            for (i, a) in args.enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                out.push_str(&a.to_string_lossy());
+            }
+        }
+        // Not one of the text attributes.
+        _ => out.push('?'),
+    }
+}
+
 /// The attributes to prefetch: the columns', the filters' and the tree's, once each.
 fn wanted(cols: &[Col], a: &PsArgs) -> Vec<Attr> {
     let mut v = vec![Attr::Pid];
@@ -403,14 +444,15 @@ fn wanted(cols: &[Col], a: &PsArgs) -> Vec<Attr> {
 /// when a cell asks for it (a scan), or `as_dict`'s result (`--pid`).
 #[derive(Clone, Copy)]
 enum Source<'a> {
-    Store(&'a Process),
+    /// A scanned handle's store, read in place.
+    View(&'a Process, &'a PrefetchedView),
     Dict(&'a ProcessInfo),
 }
 
 impl Source<'_> {
     fn pid(&self) -> Pid {
         match self {
-            Source::Store(p) => p.pid(),
+            Source::View(p, _) => p.pid(),
             Source::Dict(i) => i.pid,
         }
     }
@@ -419,7 +461,7 @@ impl Source<'_> {
     /// (AccessDenied, ZombieProcess).
     fn get(&self, a: Attr) -> Option<Cow<'_, AttrValue>> {
         match self {
-            Source::Store(p) => p.prefetched_result(a).and_then(Result::ok).map(Cow::Owned),
+            Source::View(_, v) => v.get(a).and_then(Result::ok).map(Cow::Owned),
             Source::Dict(i) => i.get(a).map(Cow::Borrowed),
         }
     }
@@ -435,7 +477,7 @@ impl Source<'_> {
     /// Every value read, as `--json` prints them.
     fn to_info(self) -> Option<ProcessInfo> {
         match self {
-            Source::Store(p) => p.prefetched(),
+            Source::View(p, _) => p.prefetched(),
             Source::Dict(i) => Some(i.clone()),
         }
     }
@@ -452,8 +494,14 @@ struct Row<T> {
 }
 
 /// Reads the processes (every one in one `process_iter` pass, or the `--pid` ones) and
-/// hands each one's attributes to `take`.
-fn collect(a: &PsArgs, attrs: &[Attr], failed: &mut bool, mut take: impl FnMut(Source)) -> Result<(), Fail> {
+/// hands each one's attributes to `take`, with the number of processes still to come
+/// at most (for sizing what is built).
+fn collect(
+    a: &PsArgs,
+    attrs: &[Attr],
+    failed: &mut bool,
+    mut take: impl FnMut(Source, usize),
+) -> Result<(), Fail> {
     let sample = attrs.contains(&Attr::CpuPercent);
     if !a.pid.is_empty() {
         let mut procs = Vec::new();
@@ -474,7 +522,7 @@ fn collect(a: &PsArgs, attrs: &[Attr], failed: &mut bool, mut take: impl FnMut(S
         }
         for p in &procs {
             match p.as_dict(Some(attrs)) {
-                Ok(i) => take(Source::Dict(&i)),
+                Ok(i) => take(Source::Dict(&i), procs.len()),
                 Err(e) => {
                     eprintln!("psoxide: ps: pid {}: {}", p.pid(), error_text(&e));
                     *failed = true;
@@ -491,9 +539,25 @@ fn collect(a: &PsArgs, attrs: &[Attr], failed: &mut bool, mut take: impl FnMut(S
         }
         std::thread::sleep(Duration::from_secs_f64(a.interval));
     }
-    for p in psoxide::process_iter(Some(attrs))? {
+    let mut scan = psoxide::process_iter(Some(attrs))?;
+    while let Some(p) = scan.next() {
         match p {
-            Ok(p) => take(Source::Store(&p)),
+            Ok(p) => {
+                let more = scan.size_hint().1.unwrap_or(0) + 1;
+                match p.prefetched_view() {
+                    Some(v) => take(Source::View(&p, &v), more),
+                    // Every handle of a scan with attributes has its store; were one
+                    // without, its values would be read now.
+                    None => match p.as_dict(Some(attrs)) {
+                        Ok(i) => take(Source::Dict(&i), more),
+                        Err(e) if e.is_no_such_process() => {}
+                        Err(e) => {
+                            eprintln!("psoxide: ps: pid {}: {}", p.pid(), error_text(&e));
+                            *failed = true;
+                        }
+                    },
+                }
+            }
             Err(e) => {
                 eprintln!("psoxide: ps: {}", error_text(&e));
                 *failed = true;
@@ -604,7 +668,7 @@ pub fn run(a: &PsArgs) -> Outcome {
             .filter(|x| *x == Attr::Pid || cols.iter().any(|c| c.attr == *x))
             .collect();
         let mut rows = Vec::new();
-        collect(a, &attrs, &mut failed, |src| {
+        collect(a, &attrs, &mut failed, |src, _| {
             if selected(a, &src) {
                 if let Some(mut i) = src.to_info() {
                     i.values.retain(|(x, _)| col_attrs.contains(x));
@@ -621,14 +685,18 @@ pub fn run(a: &PsArgs) -> Outcome {
         clock: super::StartClock::new(super::now()),
     };
     let mut t = Table::new(cols.iter().map(|c| (c.head, c.align)));
-    t.reserve(512, 96);
     // Rows to arrange only when sorting or drawing the tree; else the table's order
     // (PID order) is the output order.
     let arranged = !a.sort.is_empty() || a.tree;
     let mut rows = Vec::new();
-    collect(a, &attrs, &mut failed, |src| {
+    collect(a, &attrs, &mut failed, |src, more| {
         if selected(a, &src) {
             let r = t.len();
+            if r == 0 {
+                // Room for every process at once: the text is not copied as it
+                // grows, and what stays unused is never touched (no memory used).
+                t.reserve(more, 128);
+            }
             for c in &cols {
                 t.cell_with(|s| c.write_cell(&src, &cx, s));
             }

@@ -11,6 +11,7 @@ use super::store::StoreBuilder;
 use super::*;
 use crate::connections::{ConnectionKind, ProcessConnection};
 use std::str::FromStr;
+use std::sync::Arc;
 
 #[cfg(feature = "serde")]
 use serde::ser::{Serialize, SerializeMap, Serializer};
@@ -239,7 +240,7 @@ impl Process {
         })?;
         let store = b.finish();
         self.may_store.store(true, std::sync::atomic::Ordering::Release);
-        self.st().prefetch = Some(store);
+        self.st().prefetch = Some(Arc::new(store));
         Ok(())
     }
 
@@ -321,7 +322,7 @@ impl Process {
             for (a, r) in i.values {
                 b.push(a, r);
             }
-            b.finish()
+            Arc::new(b.finish())
         });
         if store.is_some() {
             self.may_store.store(true, std::sync::atomic::Ordering::Release);

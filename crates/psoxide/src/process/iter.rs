@@ -180,6 +180,9 @@ impl Host {
         // Forget processes that are gone, and handles that saw their PID reused (the
         // listing is in ascending order).
         table.retain(|pid, p| pids.binary_search(pid).is_ok() && !p.st().gone);
+        // Room for every listed PID at once, instead of growing (and rehashing) the
+        // table a few times during the scan.
+        table.reserve(pids.len().saturating_sub(table.len()));
         Ok(ProcessIter {
             host: self.clone(),
             root: Arc::clone(&root),

@@ -51,6 +51,7 @@ mod store;
 mod tty;
 mod types;
 mod users;
+mod view;
 mod wait;
 
 pub use attrs::{parse_attrs, Attr, AttrValue, ProcessInfo};
@@ -59,6 +60,7 @@ pub use iter::{process_iter, process_iter_cache_clear, ProcessIter};
 pub use memory::{MemType, MemoryFootprint, MemoryMap};
 pub use pids::{pid_exists, pids};
 pub use types::*;
+pub use view::{AttrRef, CmdlineRef, PrefetchedView};
 pub use wait::{wait_procs, GoneProcess};
 
 use crate::constants::ProcessStatus;
@@ -126,7 +128,7 @@ struct State {
     /// Sources read inside `oneshot`, each at most once.
     snapshot: Option<Box<Snapshot>>,
     /// Values stored by `process_iter(attrs)` (see [`Process::set_prefetched`]).
-    prefetch: Option<store::Store>,
+    prefetch: Option<Arc<store::Store>>,
     /// What few handles need, boxed so that a table of a thousand handles does not
     /// carry it (`None` until first set).
     rare: Option<Box<Rare>>,

@@ -127,22 +127,36 @@ impl<'a> StoreBuilder<'a> {
 
 impl Store {
     /// Entries in request order: attribute, then payload (`None`: typed).
-    fn entries(&self) -> impl Iterator<Item = (Attr, Option<&[u8]>)> + '_ {
-        let mut rest: &[u8] = &self.packed;
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (Attr, Option<&[u8]>)> + '_ {
+        self.entries_at().map(|(_, a, p)| (a, p))
+    }
+
+    /// [`entries`](Store::entries) with each entry's offset in the packed bytes (for
+    /// [`entry_at`](Store::entry_at)).
+    pub(crate) fn entries_at(&self) -> impl Iterator<Item = (usize, Attr, Option<&[u8]>)> + '_ {
+        let mut at = 0;
         std::iter::from_fn(move || {
-            let (&tag, tail) = rest.split_first()?;
-            let a = *Attr::ALL.get(tag as usize)?;
-            let len = u32::from_le_bytes(tail.get(..4)?.try_into().ok()?);
-            let tail = &tail[4..];
-            if len == TYPED {
-                rest = tail;
-                return Some((a, None));
-            }
-            let len = len as usize;
-            let payload = tail.get(..len)?;
-            rest = &tail[len..];
-            Some((a, Some(payload)))
+            let (a, payload, next) = self.entry_at(at)?;
+            let here = at;
+            at = next;
+            Some((here, a, payload))
         })
+    }
+
+    /// The entry at byte `at` of the packed bytes: attribute, payload (`None`:
+    /// typed) and where the next entry starts.
+    pub(crate) fn entry_at(&self, at: usize) -> Option<(Attr, Option<&[u8]>, usize)> {
+        let rest = self.packed.get(at..)?;
+        let (&tag, tail) = rest.split_first()?;
+        let a = *Attr::ALL.get(tag as usize)?;
+        let len = u32::from_le_bytes(tail.get(..4)?.try_into().ok()?);
+        let body = at + 5;
+        if len == TYPED {
+            return Some((a, None, body));
+        }
+        let len = len as usize;
+        let payload = self.packed.get(body..body.checked_add(len)?)?;
+        Some((a, Some(payload), body + len))
     }
 
     /// The stored result of `a`, decoded; `None` when `a` was not stored.
@@ -165,7 +179,7 @@ impl Store {
     }
 
     /// One entry's result: its payload decoded, or its typed value.
-    fn decode(&self, a: Attr, payload: Option<&[u8]>) -> Option<Result<AttrValue>> {
+    pub(crate) fn decode(&self, a: Attr, payload: Option<&[u8]>) -> Option<Result<AttrValue>> {
         match payload {
             Some(p) => AttrValue::unpack(a, p).map(Ok),
             None => self.other.iter().find(|(k, _)| *k == a).map(|(_, r)| r.clone()),
@@ -207,10 +221,10 @@ impl Rd<'_> {
 
 /// A command line payload that holds `/proc/PID/cmdline` as read: split when decoded
 /// (the split is a pure function of those bytes, so the result is the same).
-const CMDLINE_RAW: u8 = 0;
+pub(crate) const CMDLINE_RAW: u8 = 0;
 /// A command line payload that holds arguments given as values: each as its length
 /// (u32 LE) and its bytes (joining them with NULs would not survive the split rules).
-const CMDLINE_ARGS: u8 = 1;
+pub(crate) const CMDLINE_ARGS: u8 = 1;
 
 /// Packs the bytes of `/proc/PID/cmdline`.
 pub(crate) fn put_raw_cmdline(out: &mut Vec<u8>, raw: &[u8]) {

@@ -144,7 +144,7 @@ pub fn split_cmdline(data: &[u8]) -> Vec<&[u8]> {
 }
 
 /// [`split_cmdline`] without collecting: the arguments in order.
-pub fn cmdline_args(data: &[u8]) -> impl Iterator<Item = &[u8]> + Clone {
+pub fn cmdline_args(data: &[u8]) -> Args<'_> {
     let sep = if data.last() == Some(&0) { 0u8 } else { b' ' };
     let body = data.strip_suffix(&[sep]).unwrap_or(data);
     // One NUL-terminated argument that contains spaces: a process that rewrote its
@@ -162,8 +162,8 @@ pub fn cmdline_args(data: &[u8]) -> impl Iterator<Item = &[u8]> + Clone {
 
 /// The iterator of [`cmdline_args`]: pieces between separators, found with a vector search
 /// (command lines can be kilobytes long, and a scan splits every one of them).
-#[derive(Clone)]
-struct Args<'a> {
+#[derive(Clone, Debug)]
+pub struct Args<'a> {
     rest: Option<&'a [u8]>,
     sep: u8,
 }
