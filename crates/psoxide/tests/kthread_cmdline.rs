@@ -1,10 +1,12 @@
-//! A scan (or a oneshot) does not open `/proc/PID/cmdline` of a kernel thread: the
-//! `stat` it has already read says `PF_KTHREAD`, and the kernel answers every read of
-//! such a file with 0 bytes. Checked on a fixture tree whose kernel thread has a
-//! `cmdline` with content, which therefore must not show; a zombie with the flag and
-//! an ordinary process are read as usual.
+//! A scan (or a oneshot) does not open `/proc/PID/cmdline` nor `/proc/PID/statm` of a
+//! kernel thread: the `stat` it has already read says `PF_KTHREAD`, and the kernel
+//! answers every read of such a `cmdline` with 0 bytes and of such a `statm` with
+//! zeros (no address space). Checked on a fixture tree whose kernel thread has a
+//! `cmdline` and a `statm` with content, which therefore must not show; a zombie with
+//! the flag and an ordinary process are read as usual. And on the running kernel:
+//! every kernel thread's files read by hand are empty and zero.
 
-use psoxide::{Attr, Host, Roots};
+use psoxide::{Attr, Host, MemoryInfo, Roots};
 use std::ffi::OsString;
 
 /// A `/proc/PID/stat` line with the given state and `flags` (field 9).
@@ -36,6 +38,7 @@ fn kernel_threads_cmdline_comes_from_their_stat_flags() {
     ] {
         write(format!("{pid}/stat"), &stat_line(pid, state, flags));
         write(format!("{pid}/cmdline"), cmdline);
+        write(format!("{pid}/statm"), "5 4 3 2 0 1 0\n");
     }
     let h = Host::new(roots.clone());
     let args = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
@@ -55,8 +58,31 @@ fn kernel_threads_cmdline_comes_from_their_stat_flags() {
             (302, args(&["exiting"])),
         ]
     );
+    // statm: zeros for the kernel thread without reading it; the others' as written.
+    let pages = |n: u64| n * page_size();
+    let memory: Vec<(u32, MemoryInfo)> = h
+        .process_iter(Some(&[Attr::MemoryInfo]))
+        .unwrap()
+        .map(|p| {
+            let p = p.unwrap();
+            (p.pid(), p.memory_info().unwrap())
+        })
+        .collect();
+    let written = MemoryInfo {
+        rss: pages(4),
+        vms: pages(5),
+        shared: pages(3),
+        text: pages(2),
+        data: pages(1),
+    };
+    assert_eq!(
+        memory,
+        [(300, MemoryInfo::default()), (301, written), (302, written)]
+    );
     // Inside a oneshot, once `stat` is read, the same.
     let k = h.process(300).unwrap();
+    let in_oneshot = k.oneshot(|p| p.name().and_then(|_| p.memory_info())).unwrap();
+    assert_eq!(in_oneshot, MemoryInfo::default());
     let in_oneshot = k.oneshot(|p| p.name().and_then(|_| p.cmdline())).unwrap();
     assert_eq!(in_oneshot, args(&[]));
     assert!(k.is_kernel_thread().unwrap());
@@ -65,8 +91,14 @@ fn kernel_threads_cmdline_comes_from_their_stat_flags() {
     assert_eq!(in_oneshot, args(&["sleep", "600"]));
 }
 
+/// The page size in bytes (what `statm` counts in).
+fn page_size() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    unsafe { libc::sysconf(libc::_SC_PAGESIZE) as u64 }
+}
+
 #[test]
-fn live_kernel_threads_have_an_empty_cmdline() {
+fn live_kernel_threads_have_an_empty_cmdline_and_no_memory() {
     // kthreadd (PID 2) and its children, read both ways on the running kernel.
     let h = Host::current();
     let mut seen = 0;
@@ -77,9 +109,13 @@ fn live_kernel_threads_have_an_empty_cmdline() {
     {
         if p.pid() == 2 || p.ppid().unwrap_or(0) == 2 {
             let by_hand = std::fs::read(format!("/proc/{}/cmdline", p.pid()));
-            if let Ok(raw) = by_hand {
+            let statm = std::fs::read_to_string(format!("/proc/{}/statm", p.pid()));
+            if let (Ok(raw), Ok(statm)) = (by_hand, statm) {
                 assert!(raw.is_empty(), "pid {}: {raw:?}", p.pid());
                 assert!(p.cmdline().unwrap().is_empty(), "pid {}", p.pid());
+                assert_eq!(statm, "0 0 0 0 0 0 0\n", "pid {}", p.pid());
+                let in_scan = p.oneshot(|q| q.name().and_then(|_| q.memory_info())).unwrap();
+                assert_eq!(in_scan, MemoryInfo::default(), "pid {}", p.pid());
                 seen += 1;
             }
         }

@@ -1,7 +1,7 @@
 //! Memory of `Process`: `memory_info()`, `memory_info_ex()`, `memory_footprint()`,
 //! `memory_maps()`, `memory_percent()` and `page_faults()`, and the types they return.
 
-use super::{Failed, MemoryInfo, MemoryInfoEx, PageFaults, Process};
+use super::{Failed, MemoryInfo, MemoryInfoEx, PageFaults, Process, Stat};
 use crate::error::{Error, Result};
 use crate::linux::parse::pid_stat::field;
 use crate::linux::parse::pid_status::{line, PidStatus};
@@ -213,6 +213,12 @@ impl Process {
                     if let Some(m) = memory_from_status(&d.s) {
                         return Ok(m);
                     }
+                }
+                // A kernel thread has no address space of its own (`get_task_mm` gives
+                // none for `PF_KTHREAD`), so its `statm` is all zeros: the snapshot's
+                // `stat` says so already, and the file is not opened.
+                if st.snapshot.as_ref().and_then(|c| c.stat.as_ref()).is_some_and(Stat::is_live_kernel_thread) {
+                    return Ok(MemoryInfo::default());
                 }
             }
         }
