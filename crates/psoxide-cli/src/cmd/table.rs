@@ -159,15 +159,15 @@ impl Table {
         }
         let mut line = String::new();
         let emit_line = |line: &mut String, out: &mut dyn Write| -> std::io::Result<()> {
-            let kept = line.trim_end();
-            match layout.width {
-                Some(w) if width_of(kept, self.ascii && kept.is_ascii()) > w => {
-                    let cut: String = kept.chars().take(w).collect();
-                    out.write_all(cut.as_bytes())?;
+            line.truncate(line.trim_end().len());
+            if let Some(w) = layout.width {
+                if width_of(line, self.ascii && line.is_ascii()) > w {
+                    let cut = line.char_indices().nth(w).map_or(line.len(), |(i, _)| i);
+                    line.truncate(cut);
                 }
-                _ => out.write_all(kept.as_bytes())?,
             }
-            out.write_all(b"\n")
+            line.push('\n');
+            out.write_all(line.as_bytes())
         };
         let put = |line: &mut String, i: usize, c: &str, prefix: usize, cw: usize| {
             if i > 0 {
@@ -176,15 +176,15 @@ impl Table {
             let pad = widths[i].saturating_sub(cw + prefix);
             let last = i + 1 == n;
             if self.align[i] == Align::Right {
-                line.extend(std::iter::repeat(' ').take(pad));
+                push_spaces(line, pad);
             }
             if prefix > 0 {
-                line.extend(std::iter::repeat(' ').take(prefix - 3));
+                push_spaces(line, prefix - 3);
                 line.push_str("\\_ ");
             }
             line.push_str(c);
             if self.align[i] == Align::Left && !last {
-                line.extend(std::iter::repeat(' ').take(pad));
+                push_spaces(line, pad);
             }
         };
         if !layout.no_headers {
@@ -215,6 +215,16 @@ impl Table {
             }
         }
         Ok(())
+    }
+}
+
+/// Appends `n` blanks, a slice of them at a time.
+fn push_spaces(out: &mut String, mut n: usize) {
+    const BLANKS: &str = "                                                                ";
+    while n > 0 {
+        let k = n.min(BLANKS.len());
+        out.push_str(&BLANKS[..k]);
+        n -= k;
     }
 }
 
