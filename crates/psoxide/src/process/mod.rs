@@ -785,17 +785,9 @@ impl Process {
     /// [`stat_of`](Process::stat_of) lent to `f` instead of copied: inside a oneshot
     /// that holds the parse, `f` reads it in place (under the state lock: `f` must
     /// not call back into the handle); otherwise `stat` is read first.
-    fn stat_with<T>(&self, need: u64, f: impl FnOnce(&Stat) -> T) -> Result<T> {
-        {
-            let st = self.st();
-            if st.oneshot > 0 {
-                if let Some(s) = st.snapshot.as_ref().and_then(|c| c.stat.as_ref()) {
-                    if !s.bad.is_empty() {
-                        s.bad.check(need, &self.root.path(self.pid, "stat"))?;
-                    }
-                    return Ok(f(s));
-                }
-            }
+    fn stat_with<T>(&self, need: u64, f: impl Fn(&Stat) -> T) -> Result<T> {
+        if let Some(r) = self.snapshot_stat_with(need, &f) {
+            return r;
         }
         let s = self.stat_of(need)?;
         Ok(f(&s))
