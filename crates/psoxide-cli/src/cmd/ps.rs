@@ -8,7 +8,6 @@ use psoxide::{Attr, AttrRef, AttrValue, Pid, PrefetchedView, Process, ProcessInf
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::time::Duration;
 
 /// Examples shown by `psoxide ps --help`.
@@ -291,48 +290,24 @@ impl Col {
             out.push('-');
             return;
         };
-        let _ = match &*v {
-            AttrValue::Pid(p) | AttrValue::Ppid(p) => {
-                push_int(out, *p);
-                Ok(())
-            }
-            AttrValue::Name(s) | AttrValue::Username(s) => {
-                out.push_str(s);
-                Ok(())
-            }
-            AttrValue::Exe(p) | AttrValue::Cwd(p) => {
-                out.push_str(&p.to_string_lossy());
-                Ok(())
-            }
-            AttrValue::Cmdline(c) if c.is_empty() => match src.get(Attr::Name).as_deref() {
+        match &*v {
+            AttrValue::Pid(p) | AttrValue::Ppid(p) => push_int(out, *p),
+            AttrValue::Name(s) | AttrValue::Username(s) => out.push_str(s),
+            AttrValue::Exe(p) | AttrValue::Cwd(p) => out.push_str(&p.to_string_lossy()),
+            AttrValue::Cmdline(c) if c.is_empty() => {
                 // No arguments (a kernel thread, a zombie): the name in brackets, as ps.
-                Some(AttrValue::Name(n)) => write!(out, "[{n}]"),
-                _ => Ok(()),
-            },
-            AttrValue::Cmdline(c) => {
-                cmdline_to(out, c);
-                Ok(())
+                if let Some(AttrValue::Name(n)) = src.get(Attr::Name).as_deref() {
+                    out.push('[');
+                    out.push_str(n);
+                    out.push(']');
+                }
             }
-            AttrValue::Uids(u) => {
-                push_int(out, u.real);
-                Ok(())
-            }
-            AttrValue::Gids(g) => {
-                push_int(out, g.real);
-                Ok(())
-            }
-            AttrValue::Status(s) => {
-                out.push_str(s.value());
-                Ok(())
-            }
-            AttrValue::Nice(x) => {
-                push_int(out, *x);
-                Ok(())
-            }
-            AttrValue::NumThreads(x) | AttrValue::NumFds(x) => {
-                push_int(out, *x);
-                Ok(())
-            }
+            AttrValue::Cmdline(c) => cmdline_to(out, c),
+            AttrValue::Uids(u) => push_int(out, u.real),
+            AttrValue::Gids(g) => push_int(out, g.real),
+            AttrValue::Status(s) => out.push_str(s.value()),
+            AttrValue::Nice(x) => push_int(out, *x),
+            AttrValue::NumThreads(x) | AttrValue::NumFds(x) => push_int(out, *x),
             AttrValue::MemoryInfo(m) => {
                 let n = match self.name {
                     "rss" => m.rss,
@@ -342,42 +317,19 @@ impl Col {
                     _ => m.data,
                 };
                 fmt_to(out, n, cx.unit);
-                Ok(())
             }
-            AttrValue::MemoryPercent(x) | AttrValue::CpuPercent(x) => {
-                push_one_decimal(out, *x);
-                Ok(())
-            }
-            AttrValue::CreateTime(t) => {
-                cx.clock.write(out, *t);
-                Ok(())
-            }
-            AttrValue::CpuTimes(t) => {
-                cpu_time_to(out, t.user + t.system);
-                Ok(())
-            }
+            AttrValue::MemoryPercent(x) | AttrValue::CpuPercent(x) => push_one_decimal(out, *x),
+            AttrValue::CreateTime(t) => cx.clock.write(out, *t),
+            AttrValue::CpuTimes(t) => cpu_time_to(out, t.user + t.system),
             AttrValue::Terminal(Some(p)) => {
                 let s = p.to_string_lossy();
                 out.push_str(s.strip_prefix("/dev/").unwrap_or(&s));
-                Ok(())
             }
-            AttrValue::Terminal(None) => {
-                out.push('?');
-                Ok(())
-            }
-            AttrValue::CpuNum(x) => {
-                push_int(out, *x);
-                Ok(())
-            }
-            AttrValue::NumCtxSwitches(c) => {
-                push_int(out, c.voluntary.saturating_add(c.involuntary));
-                Ok(())
-            }
-            _ => {
-                out.push('?');
-                Ok(())
-            }
-        };
+            AttrValue::Terminal(None) => out.push('?'),
+            AttrValue::CpuNum(x) => push_int(out, *x),
+            AttrValue::NumCtxSwitches(c) => push_int(out, c.voluntary.saturating_add(c.involuntary)),
+            _ => out.push('?'),
+        }
     }
 }
 
