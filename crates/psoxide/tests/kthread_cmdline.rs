@@ -42,32 +42,8 @@ fn kernel_threads_cmdline_comes_from_their_stat_flags() {
     }
     let h = Host::new(roots.clone());
     let args = |v: &[&str]| v.iter().map(OsString::from).collect::<Vec<_>>();
-    let scanned: Vec<(u32, Vec<OsString>)> = h
-        .process_iter(Some(&[Attr::Cmdline]))
-        .unwrap()
-        .map(|p| {
-            let p = p.unwrap();
-            (p.pid(), p.cmdline().unwrap())
-        })
-        .collect();
-    assert_eq!(
-        scanned,
-        [
-            (300, args(&[])),
-            (301, args(&["sleep", "600"])),
-            (302, args(&["exiting"])),
-        ]
-    );
     // statm: zeros for the kernel thread without reading it; the others' as written.
     let pages = |n: u64| n * page_size();
-    let memory: Vec<(u32, MemoryInfo)> = h
-        .process_iter(Some(&[Attr::MemoryInfo]))
-        .unwrap()
-        .map(|p| {
-            let p = p.unwrap();
-            (p.pid(), p.memory_info().unwrap())
-        })
-        .collect();
     let written = MemoryInfo {
         rss: pages(4),
         vms: pages(5),
@@ -75,9 +51,21 @@ fn kernel_threads_cmdline_comes_from_their_stat_flags() {
         text: pages(2),
         data: pages(1),
     };
+    let scanned: Vec<(u32, Vec<OsString>, MemoryInfo)> = h
+        .process_iter(Some(&[Attr::Cmdline, Attr::MemoryInfo]))
+        .unwrap()
+        .map(|p| {
+            let p = p.unwrap();
+            (p.pid(), p.cmdline().unwrap(), p.memory_info().unwrap())
+        })
+        .collect();
     assert_eq!(
-        memory,
-        [(300, MemoryInfo::default()), (301, written), (302, written)]
+        scanned,
+        [
+            (300, args(&[]), MemoryInfo::default()),
+            (301, args(&["sleep", "600"]), written),
+            (302, args(&["exiting"]), written),
+        ]
     );
     // Inside a oneshot, once `stat` is read, the same.
     let k = h.process(300).unwrap();

@@ -7,19 +7,10 @@
 
 mod common;
 
-use common::kernel_has_pidfds;
+use common::{kernel_has_pidfds, pidfds_open};
 use psoxide::{Attr, Host, Process};
 use std::collections::BTreeSet;
 use std::os::fd::AsRawFd;
-
-/// How many pidfds this process holds, from `/proc/self/fd`.
-fn pidfds_by_hand() -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .unwrap()
-        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
-        .filter(|t| t.as_os_str() == "anon_inode:[pidfd]")
-        .count()
-}
 
 /// Socket inodes in `/proc/self/fd`, read by hand: fd -> inode.
 fn sockets_by_hand() -> BTreeSet<(i32, u64)> {
@@ -55,7 +46,7 @@ fn own_net_connections_with_held_pidfds() {
     let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     if kernel_has_pidfds() {
         assert!(
-            pidfds_by_hand() > 0,
+            pidfds_open() > 0,
             "the scan of {} processes holds no pidfd",
             held.len()
         );

@@ -33,6 +33,9 @@
 
 #![allow(clippy::zombie_processes)]
 
+mod common;
+
+use common::pidfds_open;
 use psoxide::Host;
 use psoxide::{
     set_procfs_path, Attr, AttrValue, Error, IoPriorityClass, Process, Rlimit, RlimitValue, Roots,
@@ -554,15 +557,6 @@ fn wait_state(pid: u32) -> i32 {
             libc::WNOHANG | libc::WUNTRACED | libc::WCONTINUED,
         )
     }
-}
-
-/// Descriptors of this process that are pidfds.
-fn pidfds_open() -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .unwrap()
-        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
-        .filter(|t| t.as_os_str() == "anon_inode:[pidfd]")
-        .count()
 }
 
 /// One stale-handle action of the same-tick test.

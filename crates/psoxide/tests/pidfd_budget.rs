@@ -11,17 +11,8 @@
 
 mod common;
 
-use common::kernel_has_pidfds;
+use common::{kernel_has_pidfds, pidfds_open};
 use psoxide::{Attr, Host, Process, Rlimit, RlimitValue};
-
-/// Descriptors of this process that are pidfds (counted by hand in `/proc/self/fd`).
-fn pidfds_open() -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .unwrap()
-        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
-        .filter(|t| t.as_os_str() == "anon_inode:[pidfd]")
-        .count()
-}
 
 /// Children that pause until killed; killed and reaped on drop.
 struct Children(Vec<i32>);

@@ -7,16 +7,8 @@
 
 mod common;
 
+use common::pidfds_open;
 use psoxide::{Attr, AttrValue, Host, KernelApi, Roots};
-
-/// Descriptors of this process that are pidfds (counted by hand in `/proc/self/fd`).
-fn pidfds_open() -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .unwrap()
-        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
-        .filter(|t| t.as_os_str() == "anon_inode:[pidfd]")
-        .count()
-}
 
 #[test]
 fn scans_keep_pidfds_only_where_the_api_says() {

@@ -82,6 +82,16 @@ pub fn err_naming<T: std::fmt::Debug>(
     }
 }
 
+/// Descriptors of this process that are pidfds, counted by hand in `/proc/self/fd`.
+#[allow(dead_code)]
+pub fn pidfds_open() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter(|t| t.as_os_str() == "anon_inode:[pidfd]")
+        .count()
+}
+
 /// pidfd_open(2) works here (Linux 5.3+).
 #[allow(dead_code)]
 pub fn kernel_has_pidfds() -> bool {
