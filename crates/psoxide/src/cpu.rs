@@ -14,6 +14,7 @@ use crate::linux::parse::loadavg::parse_loadavg;
 use crate::linux::parse::proc_stat::{count_cpu_lines, parse_proc_stat, CpuTicks, ProcStat, Want};
 use crate::roots::Roots;
 use crate::sys::fs::{exists, list_dir, put_buf, read_bytes, take_buf, with_file, Dir, FileKind};
+use crate::sys::kept::{with_sys_file, SysFile};
 use crate::util::round1;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -174,10 +175,15 @@ fn clock_ticks() -> Result<f64> {
 
 /// Reads `{procfs}/stat` and parses the lines `want` names (only those: a bad line
 /// fails only the functions that need it).
-pub(crate) fn read_proc_stat(roots: &Roots, want: Want) -> Result<(PathBuf, ProcStat)> {
-    let path = roots.proc("stat");
-    let st = with_file(&path, FileKind::RECORD, |b| parse_proc_stat(b, &path, want))?;
-    Ok((path, st))
+pub(crate) fn read_proc_stat(roots: &Roots, want: Want) -> Result<ProcStat> {
+    with_sys_file(&roots.procfs, SysFile::Stat, FileKind::RECORD, |b, path| {
+        parse_proc_stat(b, path, want)
+    })
+}
+
+/// The path of `{procfs}/stat`, for errors found after the read.
+pub(crate) fn proc_stat_path(roots: &Roots) -> PathBuf {
+    roots.proc("stat")
 }
 
 /// System-wide CPU times since boot (psutil's `cpu_times()`), from the `cpu` line of
@@ -196,10 +202,10 @@ impl Host {
 
 fn read_times(roots: &Roots) -> Result<CpuTimes> {
     let clk = clock_ticks()?;
-    let (path, st) = read_proc_stat(roots, Want::CPU)?;
+    let st = read_proc_stat(roots, Want::CPU)?;
     let t = st
         .cpu
-        .ok_or_else(|| Error::parse(&path, "'cpu' line: not found"))?;
+        .ok_or_else(|| Error::parse(proc_stat_path(roots), "'cpu' line: not found"))?;
     Ok(CpuTimes::from_ticks(&t, clk))
 }
 
@@ -227,10 +233,9 @@ impl Host {
     /// reading each file once per scrape).
     pub fn cpu_times_percpu_and_activity(&self) -> Result<(Vec<CpuTimes>, crate::kstats::StatActivity)> {
         let clk = clock_ticks()?;
-        let path = self.roots().proc("stat");
-        with_file(&path, FileKind::RECORD, |b| {
-            let st = parse_proc_stat(b, &path, Want::CPUS)?;
-            let a = crate::linux::parse::kstats::parse_stat_activity(b, &path)?;
+        with_sys_file(&self.roots().procfs, SysFile::Stat, FileKind::RECORD, |b, path| {
+            let st = parse_proc_stat(b, path, Want::CPUS)?;
+            let a = crate::linux::parse::kstats::parse_stat_activity(b, path)?;
             Ok((st.cpus.iter().map(|t| CpuTimes::from_ticks(t, clk)).collect(), a))
         })
     }
@@ -238,7 +243,7 @@ impl Host {
 
 pub(crate) fn read_times_percpu(roots: &Roots) -> Result<Vec<CpuTimes>> {
     let clk = clock_ticks()?;
-    let (_, st) = read_proc_stat(roots, Want::CPUS)?;
+    let st = read_proc_stat(roots, Want::CPUS)?;
     Ok(st.cpus.iter().map(|t| CpuTimes::from_ticks(t, clk)).collect())
 }
 
@@ -309,10 +314,10 @@ impl CpuSampler {
     /// that the first call of each method measures since construction.
     pub fn primed(roots: Roots) -> Result<Self> {
         let clk = clock_ticks()?;
-        let (path, st) = read_proc_stat(&roots, Want::CPU | Want::CPUS)?;
+        let st = read_proc_stat(&roots, Want::CPU | Want::CPUS)?;
         let t = st
             .cpu
-            .ok_or_else(|| Error::parse(&path, "'cpu' line: not found"))?;
+            .ok_or_else(|| Error::parse(proc_stat_path(&roots), "'cpu' line: not found"))?;
         let total = CpuTimes::from_ticks(&t, clk);
         let per: Vec<CpuTimes> = st.cpus.iter().map(|t| CpuTimes::from_ticks(t, clk)).collect();
         Ok(CpuSampler {
@@ -609,8 +614,7 @@ impl Host {
         if let Some(n) = count_topology(&roots.sys("devices/system/cpu")) {
             return Some(n);
         }
-        let path = roots.proc("cpuinfo");
-        let n = with_file(&path, FileKind::TABLE, |b| parse_cpuinfo_cores(b, &path)).unwrap_or(0);
+        let n = with_sys_file(&roots.procfs, SysFile::Cpuinfo, FileKind::TABLE, parse_cpuinfo_cores).unwrap_or(0);
         (n > 0).then_some(n)
     }
 }
@@ -697,9 +701,9 @@ impl Host {
     /// [`cpu_stats`] on this host.
     pub fn cpu_stats(&self) -> Result<CpuStats> {
         let roots: &Roots = self.roots();
-        let (path, st) = read_proc_stat(roots, Want::CTXT | Want::INTR | Want::SOFTIRQ)?;
+        let st = read_proc_stat(roots, Want::CTXT | Want::INTR | Want::SOFTIRQ)?;
         let need = |v: Option<u64>, label: &str| {
-            v.ok_or_else(|| Error::parse(&path, format!("'{label}' line: not found")))
+            v.ok_or_else(|| Error::parse(proc_stat_path(roots), format!("'{label}' line: not found")))
         };
         Ok(CpuStats {
             ctx_switches: need(st.ctxt, "ctxt")?,
@@ -786,8 +790,7 @@ impl Host {
     /// [`cpu_freq_percpu`] on this host.
     pub fn cpu_freq_percpu(&self) -> Result<Vec<CpuFreq>> {
         let roots: &Roots = self.roots();
-        let cpuinfo = roots.proc("cpuinfo");
-        let mhz = with_file(&cpuinfo, FileKind::TABLE, |b| parse_cpuinfo_mhz(b, &cpuinfo))?;
+        let mhz = with_sys_file(&roots.procfs, SysFile::Cpuinfo, FileKind::TABLE, parse_cpuinfo_mhz)?;
         let cpu_dir = roots.sys("devices/system/cpu");
         let sysfs_mode = exists(&cpu_dir.join("cpufreq/policy0")) || exists(&cpu_dir.join("cpu0/cpufreq"));
         if !sysfs_mode {

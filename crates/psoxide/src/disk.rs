@@ -19,6 +19,7 @@ use crate::sys::fs::{
     exists, is_file, list_dir, open, open_regular, put_buf, read_bytes, read_fd, read_into, take_buf,
     with_file, Dir, FileKind,
 };
+use crate::sys::kept::{kept_file, SysFile};
 use crate::util::round1;
 use indexmap::IndexMap;
 use std::borrow::Cow;
@@ -146,6 +147,13 @@ thread_local! {
 /// `{procfs}/self/mountinfo`. The types are decoded lossily and borrow from the read
 /// buffer.
 fn with_physical_fstypes<T>(roots: &Roots, f: impl FnOnce(&[Cow<'_, str>]) -> Result<T>) -> Result<T> {
+    if let Some(k) = kept_file(&roots.procfs, SysFile::Filesystems) {
+        return k.with(FileKind::TABLE, |buf, path| {
+            let mut types = Vec::with_capacity(32);
+            visit_filesystems(buf, path, |t| types.push(String::from_utf8_lossy(t)))?;
+            f(&types)
+        });
+    }
     let path = roots.proc("filesystems");
     let mut buf = FS_BUF.with(|b| b.take());
     let r = match read_into(&path, &mut buf, FileKind::TABLE) {
@@ -435,6 +443,16 @@ fn read_sysfs_block(roots: &Roots, out: &mut Vec<(DiskStatLine, PathBuf)>) -> Re
 /// `os.path.exists` test does, whether it is missing (`ENOENT`/`ENOTDIR`, or any
 /// error for which `access(F_OK)` also fails), which selects the fallback.
 fn with_rows<T>(roots: &Roots, f: impl FnOnce(&[(Cow<'_, str>, [u64; 9])]) -> T) -> Result<T> {
+    if let Some(k) = kept_file(&roots.procfs, SysFile::Diskstats) {
+        return k.with(FileKind::TABLE, |buf, path| {
+            let mut rows = Vec::with_capacity(32);
+            visit_diskstats(buf, path, |name, d| {
+                rows.push((String::from_utf8_lossy(name), to_row(&d, name, path)?));
+                Ok(())
+            })?;
+            Ok(f(&rows))
+        });
+    }
     let path = roots.proc("diskstats");
     let fd = match open(&path) {
         Ok(fd) => Some(fd),

@@ -23,9 +23,9 @@ impl Host {
 
 pub(crate) fn boot_time_in(roots: &Roots) -> Result<f64> {
     // Only the btime line: a bad line elsewhere must not fail every create_time().
-    let (path, st) = read_proc_stat(roots, crate::linux::parse::proc_stat::Want::BTIME)?;
+    let st = read_proc_stat(roots, crate::linux::parse::proc_stat::Want::BTIME)?;
     let btime = st
         .btime
-        .ok_or_else(|| Error::parse_structure(&path, "'btime' line: not found"))?;
+        .ok_or_else(|| Error::parse_structure(crate::cpu::proc_stat_path(roots), "'btime' line: not found"))?;
     Ok(btime as f64)
 }

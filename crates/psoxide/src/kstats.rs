@@ -17,6 +17,7 @@ use crate::linux::parse::kstats::{
 pub use crate::linux::parse::kstats::{DiskStatsRaw, MeminfoRaw, StatActivity, NET_DEV_COLUMNS};
 use crate::roots::Roots;
 use crate::sys::fs::{list_dir, realpath, statvfs, with_file, FileKind};
+use crate::sys::kept::{with_sys_file, SysFile};
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
 
@@ -102,29 +103,25 @@ impl Host {
     /// Every line of `{procfs}/meminfo`, in file order, keyed as the kernel spells it
     /// (`Active(anon)`); values as written (kB lines have `kib` set).
     pub fn meminfo_fields(&self) -> Result<IndexMap<String, MeminfoRaw>> {
-        let path = self.roots().proc("meminfo");
-        with_file(&path, FileKind::RECORD, |b| parse_meminfo_all(b, &path))
+        with_sys_file(&self.roots().procfs, SysFile::Meminfo, FileKind::RECORD, parse_meminfo_all)
     }
 
     /// Every line of `{procfs}/vmstat`, in file order (counts and pages as the kernel
     /// writes them).
     pub fn vmstat_fields(&self) -> Result<IndexMap<String, u64>> {
-        let path = self.roots().proc("vmstat");
-        with_file(&path, FileKind::RECORD, |b| parse_vmstat_all(b, &path))
+        with_sys_file(&self.roots().procfs, SysFile::Vmstat, FileKind::RECORD, parse_vmstat_all)
     }
 
     /// The activity lines of `{procfs}/stat`: context switches, forks, boot time,
     /// runnable and blocked threads, interrupts.
     pub fn stat_activity(&self) -> Result<StatActivity> {
-        let path = self.roots().proc("stat");
-        with_file(&path, FileKind::RECORD, |b| parse_stat_activity(b, &path))
+        with_sys_file(&self.roots().procfs, SysFile::Stat, FileKind::RECORD, parse_stat_activity)
     }
 
     /// Every line of `{procfs}/diskstats`, all columns (partitions and virtual
     /// devices included; filtering is the caller's).
     pub fn diskstats_all(&self) -> Result<Vec<DiskStatsRaw>> {
-        let path = self.roots().proc("diskstats");
-        with_file(&path, FileKind::TABLE, |b| parse_diskstats_all(b, &path))
+        with_sys_file(&self.roots().procfs, SysFile::Diskstats, FileKind::TABLE, parse_diskstats_all)
     }
 
     /// Every interface of `{procfs}/net/dev` with its 16 counters (see

@@ -11,7 +11,8 @@ use crate::linux::parse::meminfo::{parse_meminfo, MemInfo};
 use crate::linux::parse::vmstat::parse_vmstat_swap;
 use crate::linux::parse::zoneinfo::parse_zoneinfo_low_pages;
 use crate::roots::Roots;
-use crate::sys::fs::{open, read_fd, with_file, FileKind};
+use crate::sys::fs::{open, read_fd, FileKind};
+use crate::sys::kept::{kept_file, with_sys_file, SysFile};
 use crate::util::round1;
 use crate::warning::warn;
 use std::os::fd::AsFd;
@@ -65,8 +66,7 @@ pub struct SwapMemory {
 }
 
 fn read_meminfo(roots: &Roots) -> Result<MemInfo> {
-    let path = roots.proc("meminfo");
-    with_file(&path, FileKind::RECORD, |b| parse_meminfo(b, &path))
+    with_sys_file(&roots.procfs, SysFile::Meminfo, FileKind::RECORD, parse_meminfo)
 }
 
 /// Opens `path` and hands its bytes to `f`; `Ok(None)` when the file cannot be opened
@@ -160,14 +160,13 @@ impl HostState {
     /// caches it module-wide as `_TOTAL_PHYMEM`).
     pub(crate) fn virtual_memory(&self) -> Result<VirtualMemory> {
         let roots: &Roots = self.roots();
-        let path = roots.proc("meminfo");
         let m = read_meminfo(roots)?;
         let total = m
             .mem_total
-            .ok_or_else(|| Error::parse(&path, "MemTotal: missing"))?;
+            .ok_or_else(|| Error::parse(roots.proc("meminfo"), "MemTotal: missing"))?;
         let free = m
             .mem_free
-            .ok_or_else(|| Error::parse(&path, "MemFree: missing"))?;
+            .ok_or_else(|| Error::parse(roots.proc("meminfo"), "MemFree: missing"))?;
         let mut missing: Vec<&str> = Vec::new();
         let mut or_missing = |v: Option<u64>, name: &'static str| {
             v.unwrap_or_else(|| {
@@ -253,14 +252,13 @@ impl Host {
     /// is missing, both are 0 and a warning says so (spec 2.2).
     pub fn swap_memory(&self) -> Result<SwapMemory> {
         let roots: &Roots = self.roots();
-        let path = roots.proc("meminfo");
         let m = read_meminfo(roots)?;
         let (total, free) =
             match (m.swap_total, m.swap_free) {
                 (Some(t), Some(f)) => (t, f),
                 _ if roots.is_default_procfs() => crate::sys::system::sysinfo_swap(),
                 _ => return Err(Error::parse(
-                    &path,
+                    roots.proc("meminfo"),
                     "SwapTotal/SwapFree: missing (the sysinfo(2) fallback is used only for the live /proc)",
                 )),
             };
@@ -272,9 +270,14 @@ impl Host {
             round1(used as f64 / total as f64 * 100.0)
         };
 
-        let vpath = roots.proc("vmstat");
-        let (sin, sout) = match with_optional_file(&vpath, FileKind::RECORD, |b| parse_vmstat_swap(b, &vpath))?
-        {
+        let vmstat = match kept_file(&roots.procfs, SysFile::Vmstat) {
+            Some(k) => k.with(FileKind::RECORD, parse_vmstat_swap).map(Ok)?,
+            None => {
+                let vpath = roots.proc("vmstat");
+                with_optional_file(&vpath, FileKind::RECORD, |b| parse_vmstat_swap(b, &vpath))?
+            }
+        };
+        let (sin, sout) = match vmstat {
             Err(open_err) => {
                 warn(format!(
                 "'sin' and 'sout' swap memory stats couldn't be determined and were set to 0 ({open_err})"
@@ -285,7 +288,10 @@ impl Host {
                 (Some(i), Some(o)) => {
                     let bytes = |pages: u64, name: &str| {
                         pages.checked_mul(SWAP_PAGE).ok_or_else(|| {
-                            Error::parse(&vpath, format!("{name}: {pages} pages overflow a byte count"))
+                            Error::parse(
+                                roots.proc("vmstat"),
+                                format!("{name}: {pages} pages overflow a byte count"),
+                            )
                         })
                     };
                     (bytes(i, "pswpin")?, bytes(o, "pswpout")?)

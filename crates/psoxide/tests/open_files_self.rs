@@ -1,6 +1,8 @@
 //! `open_files()` of the calling process while a scan holds pidfds: the library
 //! skips its own pidfds without reading their links, and the result is still every
-//! regular file the process has open, as `/proc/self/fd` read by hand says.
+//! regular file the process has open, as `/proc/self/fd` read by hand says. The
+//! system files psoxide keeps open (`/proc/stat`, `/proc/meminfo`, ...) are not
+//! listed either, and a number of theirs that the program closed and reused is.
 //!
 //! In its own binary: it compares two listings of this process's descriptors, which
 //! other tests opening files at the same time would disturb.
@@ -12,7 +14,36 @@ use psoxide::{Attr, Host, Process};
 use std::collections::BTreeSet;
 use std::os::fd::AsRawFd;
 
-/// (fd, path) of every regular file in `/proc/self/fd`, and how many pidfds.
+/// The tests of this binary compare listings of this process's descriptors: one at a
+/// time.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The system files psoxide keeps open on the live procfs.
+const KEPT: [&str; 6] = [
+    "/proc/stat",
+    "/proc/meminfo",
+    "/proc/vmstat",
+    "/proc/diskstats",
+    "/proc/cpuinfo",
+    "/proc/filesystems",
+];
+
+/// The descriptors that `/proc/self/fd` shows on a kept system file.
+fn kept_by_hand() -> Vec<(i32, std::path::PathBuf)> {
+    let mut v = Vec::new();
+    for e in std::fs::read_dir("/proc/self/fd").unwrap() {
+        let e = e.unwrap();
+        if let Ok(target) = std::fs::read_link(e.path()) {
+            if KEPT.iter().any(|k| target.as_os_str() == *k) {
+                v.push((e.file_name().to_str().unwrap().parse().unwrap(), target));
+            }
+        }
+    }
+    v
+}
+
+/// (fd, path) of every regular file in `/proc/self/fd` but the kept system files,
+/// and how many pidfds.
 fn by_hand() -> (BTreeSet<(i32, std::path::PathBuf)>, usize) {
     let mut files = BTreeSet::new();
     let mut pidfds = 0;
@@ -24,7 +55,10 @@ fn by_hand() -> (BTreeSet<(i32, std::path::PathBuf)>, usize) {
         if target.as_os_str() == "anon_inode:[pidfd]" {
             pidfds += 1;
         }
-        if target.is_absolute() && std::fs::metadata(&target).is_ok_and(|m| m.is_file()) {
+        if target.is_absolute()
+            && std::fs::metadata(&target).is_ok_and(|m| m.is_file())
+            && !KEPT.iter().any(|k| target.as_os_str() == *k)
+        {
             let fd: i32 = e.file_name().to_str().unwrap().parse().unwrap();
             files.insert((fd, target));
         }
@@ -34,6 +68,7 @@ fn by_hand() -> (BTreeSet<(i32, std::path::PathBuf)>, usize) {
 
 #[test]
 fn own_open_files_with_held_pidfds() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let host = Host::current();
     let held: Vec<std::sync::Arc<Process>> = host
         .process_iter(Some(&[Attr::Name]))
@@ -85,5 +120,49 @@ fn own_open_files_with_held_pidfds() {
     assert!(got.contains(&(reuse.as_raw_fd(), dir.join("f0"))), "{got:?}");
     assert_eq!(got, by_hand().0);
     drop((opened, reuse));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn kept_system_files_are_not_listed_and_a_reused_number_is() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    // Each of these reads a kept file on the live /proc.
+    psoxide::cpu_times().unwrap();
+    psoxide::virtual_memory().unwrap();
+    psoxide::swap_memory().unwrap();
+    let kept = kept_by_hand();
+    assert!(kept.len() >= 3, "psoxide keeps no system file open: {kept:?}");
+    let listed = |p: &Process| -> BTreeSet<(i32, std::path::PathBuf)> {
+        p.open_files().unwrap().into_iter().map(|f| (f.fd, f.path)).collect()
+    };
+    let me = Process::current().unwrap();
+    let got = listed(&me);
+    for k in &kept {
+        assert!(!got.contains(k), "{k:?} listed in {got:?}");
+    }
+    // The program closes psoxide's /proc/stat behind its back and opens a file of its
+    // own, which takes the lowest free number.
+    let (fd, _) = kept.iter().find(|(_, p)| p.as_os_str() == "/proc/stat").unwrap().clone();
+    // SAFETY: the test takes the descriptor away from psoxide on purpose, as a careless
+    // program would.
+    drop(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) });
+    let dir = std::env::temp_dir().join(format!("psx-kept-reuse-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("mine"), b"x").unwrap();
+    let mine = std::fs::File::open(dir.join("mine")).unwrap();
+    let got = listed(&me);
+    assert!(got.contains(&(mine.as_raw_fd(), dir.join("mine"))), "{got:?}");
+    assert_eq!(got, by_hand().0);
+    // psoxide notices and opens /proc/stat again on another number, leaving the
+    // program's file alone.
+    let t = psoxide::cpu_times().unwrap();
+    assert!(t.user > 0.0);
+    let again = kept_by_hand();
+    assert!(again.iter().any(|(n, p)| p.as_os_str() == "/proc/stat" && *n != mine.as_raw_fd()), "{again:?}");
+    let mut s = String::new();
+    std::io::Read::read_to_string(&mut &mine, &mut s).unwrap();
+    assert_eq!(s, "x");
+    assert_eq!(listed(&me), by_hand().0);
+    drop(mine);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -22,10 +22,12 @@ impl Process {
             Ok(d) => d,
             Err(e) => return Err(self.os_error(Failed::File("fd"), e)),
         };
-        // The caller's own process: the pidfds this library holds are not listed
-        // (never regular files; a scan may hold thousands of them, and the kernel
-        // builds an entry for each descriptor it lists).
-        let own = if self.root.hold && self.pid == std::process::id() {
+        // The caller's own process: the descriptors this library holds are not
+        // listed: its pidfds (never regular files; a scan may hold thousands of them,
+        // and the kernel builds an entry for each descriptor it lists) and its kept
+        // system files (`/proc/stat`, ...: psutil, which opens them at each call,
+        // never shows them).
+        let own = if self.root.live && self.pid == std::process::id() {
             super::pidfd::own_fds()
         } else {
             Vec::new()
@@ -151,8 +153,9 @@ impl Process {
         if kind == ConnectionKind::Inet {
             crate::process::attrs::serve_prefetched!(self, NetConnections);
         }
-        // The caller's own process: its held pidfds are not listed (as in open_files).
-        let own = if self.root.hold && self.pid == std::process::id() {
+        // The caller's own process: the descriptors psoxide holds are not listed (as
+        // in open_files).
+        let own = if self.root.live && self.pid == std::process::id() {
             super::pidfd::own_fds()
         } else {
             Vec::new()

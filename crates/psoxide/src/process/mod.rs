@@ -42,7 +42,7 @@ mod info;
 pub(crate) mod iter;
 mod limits;
 mod memory;
-mod pidfd;
+pub(crate) mod pidfd;
 mod pids;
 mod procroot;
 mod signals;

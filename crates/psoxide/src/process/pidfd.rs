@@ -120,12 +120,14 @@ impl Drop for Held {
     }
 }
 
-/// The descriptor numbers of the pidfds held now, one bit each. Listing the
-/// caller's own descriptors (`open_files()` of itself) skips them without reading
-/// their links: they are never regular files, and a scan may hold hundreds.
+/// The descriptor numbers psoxide holds now, one bit each: the pidfds and the kept
+/// system files (`sys::kept`). Listing the caller's own descriptors (`open_files()`
+/// of itself) skips them without reading their links: pidfds are never regular
+/// files, and a scan may hold hundreds; kept files are psoxide's, not the caller's.
 static OWN_FDS: Mutex<Vec<u64>> = Mutex::new(Vec::new());
 
-fn own_fds_mark(fd: i32, held: bool) {
+/// Records that psoxide holds (`held`) or no longer holds descriptor `fd`.
+pub(crate) fn own_fds_mark(fd: i32, held: bool) {
     let Ok(fd) = usize::try_from(fd) else { return };
     let mut bits = OWN_FDS.lock().unwrap_or_else(|p| p.into_inner());
     let (word, bit) = (fd / 64, 1u64 << (fd % 64));
@@ -139,8 +141,11 @@ fn own_fds_mark(fd: i32, held: bool) {
     }
 }
 
-/// A copy of the held pidfds' numbers (bit `fd % 64` of word `fd / 64`).
+/// A copy of the held descriptors' numbers (bit `fd % 64` of word `fd / 64`).
 pub(crate) fn own_fds() -> Vec<u64> {
+    // A kept file's number may have been closed and reused by the program since:
+    // its mark is dropped first, so that the program's file is listed.
+    crate::sys::kept::recheck();
     OWN_FDS.lock().unwrap_or_else(|p| p.into_inner()).clone()
 }
 

@@ -93,6 +93,9 @@ impl FileKind {
     };
 }
 
+/// `statfs`'s `f_type` of a procfs mount.
+pub(crate) const PROC_SUPER_MAGIC: i64 = 0x9fa0;
+
 /// Once a read has passed this many bytes, the file's type is checked (one `fstat`):
 /// a device that streams without end (`/dev/zero`, `/dev/urandom`) is refused here,
 /// before the buffer grows to the kind's limit.
@@ -246,6 +249,33 @@ fn read_bounded(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, kind: FileKind, known_reg
             type_checked = true;
         }
         if kind.eof == Eof::ShortRead && n < spare {
+            return Ok(());
+        }
+    }
+}
+
+/// Reads the whole of a procfs file kept open (`fd`, known to be a regular file on a
+/// procfs mount) into `buf` (cleared first), within `kind`'s limit, with `pread`s
+/// from offset 0: a seq_file generates its content anew for a read at offset 0.
+pub(crate) fn read_bounded_at(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, kind: FileKind) -> io::Result<()> {
+    buf.clear();
+    let cap = kind.max.saturating_add(1);
+    if buf.capacity() < INITIAL.min(cap) {
+        buf.reserve_exact(INITIAL.min(cap));
+    }
+    loop {
+        if buf.len() == buf.capacity() {
+            let grow = buf.capacity().min(cap - buf.len());
+            buf.reserve_exact(grow);
+        }
+        let spare = buf.capacity() - buf.len();
+        let at = buf.len() as u64;
+        let n = retry_on_intr(|| rustix::io::pread(fd, rustix::buffer::spare_capacity(buf), at))?;
+        if buf.len() > kind.max {
+            buf.clear();
+            return Err(too_large(kind.max));
+        }
+        if n == 0 || (kind.eof == Eof::ShortRead && n < spare) {
             return Ok(());
         }
     }
@@ -611,7 +641,6 @@ impl Dir {
     /// `PROC_SUPER_MAGIC`): only there do the kernel's own conventions hold, such as
     /// the size of `/proc/PID/fd` being its number of entries.
     pub(crate) fn is_procfs(&self) -> bool {
-        const PROC_SUPER_MAGIC: i64 = 0x9fa0;
         rustix::fs::fstatfs(&self.fd).is_ok_and(|st| st.f_type == PROC_SUPER_MAGIC)
     }
 

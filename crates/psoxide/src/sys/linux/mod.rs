@@ -6,6 +6,7 @@ pub(crate) mod errno;
 pub(crate) mod fs;
 #[cfg(target_env = "gnu")]
 pub(crate) mod heap;
+pub(crate) mod kept;
 pub(crate) mod net;
 pub(crate) mod process;
 pub(crate) mod system;

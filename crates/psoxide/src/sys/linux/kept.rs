@@ -1,0 +1,377 @@
+//! System-wide procfs files held open and read again with `pread`.
+//!
+//! A monitor calls `cpu_times()`, `virtual_memory()` or `disk_io_counters()` again
+//! and again; each call reads one file that the kernel generates anew at every read
+//! from offset 0 (a seq_file restarts its iterator when asked for offset 0). Opening
+//! the file each time costs a path walk and a `close`, about 1 µs of a 2-3 µs call on
+//! this machine; a descriptor kept open answers with one `pread`. So the files of
+//! [`SysFile`] are opened once per process, on first use, and kept (close-on-exec):
+//! at most six descriptors, for the life of the process.
+//!
+//! Only files whose content does not depend on who opened them or from where are
+//! kept: `/proc/stat`, `meminfo`, `vmstat`, `diskstats`, `cpuinfo` and
+//! `filesystems` describe the whole kernel (the boot time in `stat` is shifted by the
+//! time namespace of the reader, which `pread` gets right, as it is computed at each
+//! read). `/proc/net/*` follows the network namespace of the process that opened it
+//! and mount tables its mount namespace, so those are opened at every call, as psutil
+//! does. Only the live `/proc` is kept (a procfs root of `"/proc"`, checked to be a
+//! procfs mount when the file is first opened); any other root (a fixture tree, a
+//! container's procfs) is read by path at every call.
+//!
+//! Each use checks with one `fstat` that the descriptor is still the file that was
+//! opened (same device and inode): a program that closes descriptors it does not own
+//! (a daemon closing everything after `fork`) may have closed it and got the number
+//! back for another file. Then the number is forgotten, never closed (it is no longer
+//! psoxide's), and the file is opened again. docs/decisions.md has the measurements.
+
+use super::fs::{put_buf, read_bounded_at, take_buf, FileKind, PROC_SUPER_MAGIC};
+use crate::error::{Error, Result};
+use rustix::fs::{Mode, OFlags};
+use rustix::io::retry_on_intr;
+use std::ffi::CStr;
+use std::os::fd::{BorrowedFd, IntoRawFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use std::sync::Mutex;
+
+/// A system-wide file that is kept open on the live procfs (see the module doc).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SysFile {
+    /// `/proc/stat`.
+    Stat,
+    /// `/proc/meminfo`.
+    Meminfo,
+    /// `/proc/vmstat`.
+    Vmstat,
+    /// `/proc/diskstats`.
+    Diskstats,
+    /// `/proc/cpuinfo`.
+    Cpuinfo,
+    /// `/proc/filesystems`.
+    Filesystems,
+}
+
+const COUNT: usize = 6;
+
+impl SysFile {
+    const ALL: [SysFile; COUNT] = [
+        SysFile::Stat,
+        SysFile::Meminfo,
+        SysFile::Vmstat,
+        SysFile::Diskstats,
+        SysFile::Cpuinfo,
+        SysFile::Filesystems,
+    ];
+
+    /// The name below the procfs root.
+    pub(crate) fn rel(self) -> &'static str {
+        match self {
+            SysFile::Stat => "stat",
+            SysFile::Meminfo => "meminfo",
+            SysFile::Vmstat => "vmstat",
+            SysFile::Diskstats => "diskstats",
+            SysFile::Cpuinfo => "cpuinfo",
+            SysFile::Filesystems => "filesystems",
+        }
+    }
+
+    /// The path on the live procfs.
+    fn live(self) -> &'static CStr {
+        match self {
+            SysFile::Stat => c"/proc/stat",
+            SysFile::Meminfo => c"/proc/meminfo",
+            SysFile::Vmstat => c"/proc/vmstat",
+            SysFile::Diskstats => c"/proc/diskstats",
+            SysFile::Cpuinfo => c"/proc/cpuinfo",
+            SysFile::Filesystems => c"/proc/filesystems",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A kept descriptor and the identity of the file it was opened on.
+#[derive(Clone, Copy)]
+struct Kept {
+    fd: RawFd,
+    dev: u64,
+    ino: u64,
+}
+
+#[derive(Clone, Copy)]
+enum Slot {
+    /// Not opened yet (or forgotten after the descriptor was found to be another
+    /// file's): the next use opens it.
+    Unopened,
+    Open(Kept),
+    /// The file could not be opened as a procfs file: read by path at every call
+    /// (which reports the error, if any).
+    Off,
+}
+
+/// One slot per [`SysFile`].
+type Slots = [Mutex<Slot>; COUNT];
+
+/// The process's kept descriptors.
+static SLOTS: Slots = [const { Mutex::new(Slot::Unopened) }; COUNT];
+
+/// Opens the live file and records its identity; `None` if it cannot be opened or is
+/// not on a procfs mount.
+fn open_kept(which: SysFile) -> Option<Kept> {
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK;
+    let fd = retry_on_intr(|| rustix::fs::open(which.live(), flags, Mode::empty())).ok()?;
+    let st = rustix::fs::fstat(&fd).ok()?;
+    let fs = rustix::fs::fstatfs(&fd).ok()?;
+    let regular = rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::RegularFile;
+    if !regular || fs.f_type != PROC_SUPER_MAGIC {
+        return None;
+    }
+    let fd = fd.into_raw_fd();
+    crate::process::pidfd::own_fds_mark(fd, true);
+    Some(Kept {
+        fd,
+        dev: st.st_dev,
+        ino: st.st_ino,
+    })
+}
+
+/// The kept descriptor of `which`, opened on first use and checked to still be that
+/// file; `None` to read by path instead.
+fn kept(slots: &Slots, which: SysFile) -> Option<Kept> {
+    let mut s = crate::context::lock(&slots[which.index()]);
+    let k = match *s {
+        Slot::Open(k) => k,
+        Slot::Off => return None,
+        Slot::Unopened => {
+            let k = open_kept(which);
+            *s = k.map_or(Slot::Off, Slot::Open);
+            return k;
+        }
+    };
+    drop(s);
+    if still_ours(k) {
+        Some(k)
+    } else {
+        forget(slots, which, k);
+        kept(slots, which)
+    }
+}
+
+/// Whether the kept descriptor is still the file it was opened on (one `fstat`).
+fn still_ours(k: Kept) -> bool {
+    // SAFETY: `k.fd` was opened by `open_kept` and is never closed by psoxide; if the
+    // program closed it behind psoxide's back, fstat fails or names another file,
+    // which is what is checked here, before the descriptor is used for anything else.
+    let fd = unsafe { BorrowedFd::borrow_raw(k.fd) };
+    matches!(rustix::fs::fstat(fd), Ok(st) if st.st_dev == k.dev && st.st_ino == k.ino)
+}
+
+/// Forgets a kept descriptor that is not its file any more: the number is dropped,
+/// never closed (it may be someone else's now); the next use opens the file anew.
+fn forget(slots: &Slots, which: SysFile, k: Kept) {
+    let mut s = crate::context::lock(&slots[which.index()]);
+    if matches!(*s, Slot::Open(o) if o.fd == k.fd) {
+        *s = Slot::Unopened;
+        crate::process::pidfd::own_fds_mark(k.fd, false);
+    }
+}
+
+/// Checks every kept descriptor (before the caller's own descriptors are listed, so
+/// that a number the program reused is listed as its file).
+pub(crate) fn recheck() {
+    for which in SysFile::ALL {
+        let open = match *crate::context::lock(&SLOTS[which.index()]) {
+            Slot::Open(k) => Some(k),
+            _ => None,
+        };
+        if let Some(k) = open.filter(|&k| !still_ours(k)) {
+            forget(&SLOTS, which, k);
+        }
+    }
+}
+
+/// True when `procfs` is the live procfs root whose files are kept.
+fn is_live(procfs: &Path) -> bool {
+    procfs.as_os_str().as_bytes() == b"/proc"
+}
+
+/// A kept descriptor, checked just now to still be its file.
+pub(crate) struct KeptFile {
+    which: SysFile,
+    kept: Kept,
+}
+
+impl KeptFile {
+    /// Reads the whole file into this thread's buffer with `pread`s and hands the
+    /// bytes and the file's path to `f`. Errors name the path.
+    pub(crate) fn with<T>(&self, kind: FileKind, f: impl FnOnce(&[u8], &Path) -> Result<T>) -> Result<T> {
+        let path = Path::new(std::ffi::OsStr::from_bytes(self.which.live().to_bytes()));
+        let mut buf = take_buf();
+        // SAFETY: opened by psoxide, never closed by it, and checked by `kept` to be
+        // the file that was opened.
+        let fd = unsafe { BorrowedFd::borrow_raw(self.kept.fd) };
+        let r = read_bounded_at(fd, &mut buf, kind)
+            .map_err(|e| Error::io(path, e))
+            .and_then(|()| f(&buf, path));
+        put_buf(buf);
+        r
+    }
+}
+
+/// The kept descriptor of `which` when `procfs` is the live `/proc` and the file could
+/// be opened there; `None` to read it by path (with the caller's own handling of an
+/// open error).
+pub(crate) fn kept_file(procfs: &Path, which: SysFile) -> Option<KeptFile> {
+    kept_file_in(&SLOTS, procfs, which)
+}
+
+fn kept_file_in(slots: &Slots, procfs: &Path, which: SysFile) -> Option<KeptFile> {
+    if !is_live(procfs) {
+        return None;
+    }
+    kept(slots, which).map(|kept| KeptFile { which, kept })
+}
+
+/// Reads `which` below the procfs root `procfs` into this thread's buffer and hands
+/// the bytes and the file's path to `f`: through the kept descriptor on the live
+/// `/proc`, else by path. Errors name the path.
+pub(crate) fn with_sys_file<T>(
+    procfs: &Path,
+    which: SysFile,
+    kind: FileKind,
+    f: impl FnOnce(&[u8], &Path) -> Result<T>,
+) -> Result<T> {
+    with_sys_file_in(&SLOTS, procfs, which, kind, f)
+}
+
+/// [`with_sys_file`] with the descriptors of `slots`.
+fn with_sys_file_in<T>(
+    slots: &Slots,
+    procfs: &Path,
+    which: SysFile,
+    kind: FileKind,
+    f: impl FnOnce(&[u8], &Path) -> Result<T>,
+) -> Result<T> {
+    match kept_file_in(slots, procfs, which) {
+        Some(k) => k.with(kind, f),
+        None => {
+            let path = procfs.join(which.rel());
+            super::fs::with_file(&path, kind, |b| f(b, &path))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_both(which: SysFile) -> (Vec<u8>, Vec<u8>) {
+        let kept = with_sys_file(Path::new("/proc"), which, FileKind::TABLE, |b, p| {
+            assert_eq!(p, Path::new(std::ffi::OsStr::from_bytes(which.live().to_bytes())));
+            Ok(b.to_vec())
+        })
+        .unwrap();
+        let plain = std::fs::read(Path::new("/proc").join(which.rel())).unwrap();
+        (kept, plain)
+    }
+
+    #[test]
+    fn kept_files_read_what_a_fresh_open_reads() {
+        // Files that do not move between two reads here: equal bytes.
+        for w in [SysFile::Filesystems, SysFile::Cpuinfo] {
+            let (a, b) = read_both(w);
+            assert!(!a.is_empty());
+            // cpuinfo's MHz lines may move; compare everything else.
+            let keep = |v: &[u8]| -> Vec<Vec<u8>> {
+                v.split(|&c| c == b'\n')
+                    .filter(|l| !l.starts_with(b"cpu MHz"))
+                    .map(<[u8]>::to_vec)
+                    .collect()
+            };
+            assert_eq!(keep(&a), keep(&b), "{w:?}");
+        }
+        // The others move; the same lines in the same order, and the file is fresh
+        // at every read (not the first read's bytes again).
+        for w in [SysFile::Stat, SysFile::Meminfo, SysFile::Vmstat, SysFile::Diskstats] {
+            let (a, b) = read_both(w);
+            let keys = |v: &[u8]| -> Vec<Vec<u8>> {
+                v.split(|&c| c == b'\n')
+                    .map(|l| l.split(|&c| c == b' ' || c == b':').find(|t| !t.is_empty()).unwrap_or(b"").to_vec())
+                    .collect()
+            };
+            assert_eq!(keys(&a), keys(&b), "{w:?}");
+        }
+    }
+
+    #[test]
+    fn a_kept_file_is_generated_anew_at_every_read() {
+        // /proc/stat's `ctxt` counts context switches: sleeping between two reads
+        // switches at least twice.
+        let ctxt = || {
+            with_sys_file(Path::new("/proc"), SysFile::Stat, FileKind::RECORD, |b, _| {
+                let line = b.split(|&c| c == b'\n').find(|l| l.starts_with(b"ctxt ")).unwrap();
+                Ok(std::str::from_utf8(&line[5..]).unwrap().parse::<u64>().unwrap())
+            })
+            .unwrap()
+        };
+        let a = ctxt();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let b = ctxt();
+        assert!(b > a, "ctxt {a} then {b}: the kept descriptor gave stale bytes");
+    }
+
+    #[test]
+    fn a_descriptor_closed_behind_psoxides_back_is_noticed() {
+        // A table of its own, so that no other test uses the descriptor taken away.
+        static MINE: Slots = [const { Mutex::new(Slot::Unopened) }; COUNT];
+        let w = SysFile::Vmstat;
+        let read = || with_sys_file_in(&MINE, Path::new("/proc"), w, FileKind::RECORD, |b, _| Ok(b.to_vec()));
+        read().unwrap();
+        let fd = match *crate::context::lock(&MINE[w.index()]) {
+            Slot::Open(k) => k.fd,
+            _ => panic!("vmstat not kept on the live /proc"),
+        };
+        // Close it as a careless program would, and put another file on that number
+        // (the lowest free number, unless another thread took it meanwhile).
+        // SAFETY: the test takes the descriptor away from psoxide on purpose; nothing
+        // else uses this table.
+        drop(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) });
+        let other = std::fs::File::open("/proc/self/comm").unwrap();
+        let got = read().unwrap();
+        assert!(got.starts_with(b"nr_"), "read {:?}", String::from_utf8_lossy(&got[..got.len().min(40)]));
+        // psoxide holds a new descriptor, and the other file's is left open.
+        match *crate::context::lock(&MINE[w.index()]) {
+            Slot::Open(k) => assert_ne!(k.fd, fd),
+            _ => panic!("vmstat not reopened"),
+        }
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut &other, &mut s).unwrap();
+        assert!(!s.is_empty());
+        // A descriptor that is closed and not reused (EBADF) is noticed too.
+        let fd2 = match *crate::context::lock(&MINE[w.index()]) {
+            Slot::Open(k) => k.fd,
+            _ => unreachable!(),
+        };
+        // SAFETY: as above.
+        drop(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd2) });
+        assert!(read().unwrap().starts_with(b"nr_"));
+    }
+
+    #[test]
+    fn other_roots_are_read_by_path() {
+        let dir = std::env::temp_dir().join(format!("psoxide-kept-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("meminfo"), "MemTotal: 1 kB\n").unwrap();
+        let got = with_sys_file(&dir, SysFile::Meminfo, FileKind::RECORD, |b, p| {
+            assert_eq!(p, dir.join("meminfo"));
+            Ok(b.to_vec())
+        })
+        .unwrap();
+        assert_eq!(got, b"MemTotal: 1 kB\n");
+        let e = with_sys_file(&dir, SysFile::Stat, FileKind::RECORD, |_, _| Ok(())).unwrap_err();
+        assert!(e.to_string().contains(&dir.join("stat").display().to_string()), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
