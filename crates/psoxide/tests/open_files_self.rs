@@ -133,7 +133,11 @@ fn kept_system_files_are_not_listed_and_a_reused_number_is() {
     let kept = kept_by_hand();
     assert!(kept.len() >= 3, "psoxide keeps no system file open: {kept:?}");
     let listed = |p: &Process| -> BTreeSet<(i32, std::path::PathBuf)> {
-        p.open_files().unwrap().into_iter().map(|f| (f.fd, f.path)).collect()
+        p.open_files()
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.fd, f.path))
+            .collect()
     };
     let me = Process::current().unwrap();
     let got = listed(&me);
@@ -142,7 +146,11 @@ fn kept_system_files_are_not_listed_and_a_reused_number_is() {
     }
     // The program closes psoxide's /proc/stat behind its back and opens a file of its
     // own, which takes the lowest free number.
-    let (fd, _) = kept.iter().find(|(_, p)| p.as_os_str() == "/proc/stat").unwrap().clone();
+    let (fd, _) = kept
+        .iter()
+        .find(|(_, p)| p.as_os_str() == "/proc/stat")
+        .unwrap()
+        .clone();
     // SAFETY: the test takes the descriptor away from psoxide on purpose, as a careless
     // program would.
     drop(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) });
@@ -158,7 +166,12 @@ fn kept_system_files_are_not_listed_and_a_reused_number_is() {
     let t = psoxide::cpu_times().unwrap();
     assert!(t.user > 0.0);
     let again = kept_by_hand();
-    assert!(again.iter().any(|(n, p)| p.as_os_str() == "/proc/stat" && *n != mine.as_raw_fd()), "{again:?}");
+    assert!(
+        again
+            .iter()
+            .any(|(n, p)| p.as_os_str() == "/proc/stat" && *n != mine.as_raw_fd()),
+        "{again:?}"
+    );
     let mut s = String::new();
     std::io::Read::read_to_string(&mut &mine, &mut s).unwrap();
     assert_eq!(s, "x");

@@ -127,6 +127,16 @@ impl Process {
         // the listing, and so does any root that is not a procfs mount (a fixture
         // tree's directory size is its block size).
         if self.root.is_procfs {
+            // The caller itself (asked now: a handle made before a `fork` is the
+            // parent's in the child) may always list its own descriptors, so the
+            // count comes from a held descriptor of its `fd` directory.
+            if let Some(d) = &self.dir {
+                if self.root.live && rustix::process::getpid().as_raw_nonzero().get() as u32 == self.pid {
+                    if let Some(n) = d.own_fd_count() {
+                        return Ok(n);
+                    }
+                }
+            }
             let st = match &self.dir {
                 Some(d) => d.dir.stat(c"fd/."),
                 None => self.stat_rel("fd/."),

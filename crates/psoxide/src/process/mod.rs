@@ -111,7 +111,28 @@ pub struct Process {
 #[derive(Debug)]
 struct PinnedDir {
     dir: crate::sys::fs::Dir,
+    /// Its `fd` directory (`O_PATH`), opened by the first `num_fds()` asked from the
+    /// process itself, with its own place in the budget (`None` when it had none).
+    fd_dir: std::sync::OnceLock<Option<(crate::sys::fs::Dir, pidfd::Slot)>>,
     _slot: pidfd::Slot,
+}
+
+impl PinnedDir {
+    /// The number of descriptors of the process, from the size of its held `fd`
+    /// directory (one `fstat`, no path walk); `None` when that cannot be used (no
+    /// room in the budget, an error, or a size of 0 as before Linux 6.2). Only for
+    /// the calling process itself, which may always read its own `fd` directory: a
+    /// descriptor opened once would not see another process's permissions change.
+    fn own_fd_count(&self) -> Option<u64> {
+        let held = self.fd_dir.get_or_init(|| {
+            let slot = pidfd::Slot::take()?;
+            let fd = self.dir.open_path_at(c"fd").ok()?;
+            Some((fd, slot))
+        });
+        let (fd, _) = held.as_ref()?;
+        let st = fd.fstat().ok()?;
+        (st.st_size > 0).then_some(st.st_size as u64)
+    }
 }
 
 /// Mutable per-handle state.
@@ -387,7 +408,11 @@ impl Process {
             let dir = match (&held, pin_dir) {
                 (Some(_), true) => match pidfd::Slot::take() {
                     Some(slot) => match root.dir.open_path_at(ProcRoot::rel(pid, "").as_cstr()) {
-                        Ok(dir) => Some(PinnedDir { dir, _slot: slot }),
+                        Ok(dir) => Some(PinnedDir {
+                            dir,
+                            fd_dir: std::sync::OnceLock::new(),
+                            _slot: slot,
+                        }),
                         Err(e) if OsErr::of(&e).is_gone() => return Err(not_found(pid)),
                         Err(_) => None,
                     },

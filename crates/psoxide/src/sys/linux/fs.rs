@@ -632,6 +632,11 @@ impl Dir {
         rustix::fs::accessat(&self.fd, rel, mode, AtFlags::empty()).is_ok()
     }
 
+    /// `fstat` of the directory itself.
+    pub(crate) fn fstat(&self) -> io::Result<rustix::fs::Stat> {
+        Ok(rustix::fs::fstat(&self.fd)?)
+    }
+
     /// `fstatat` of `rel`, following symlinks.
     pub(crate) fn stat<P: Arg + Copy>(&self, rel: P) -> io::Result<rustix::fs::Stat> {
         Ok(rustix::fs::statat(&self.fd, rel, AtFlags::empty())?)
