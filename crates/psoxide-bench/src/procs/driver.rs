@@ -325,11 +325,25 @@ fn fmt_ms(ns: f64) -> String {
     format!("{:.2}", ns / 1e6)
 }
 
-/// Peak RSS (KiB) of a command: `/usr/bin/time -f %M`. (Not `wait4` from the driver:
-/// the child is spawned with the driver's address space (vfork-style), and the kernel
-/// carries that address space's peak into the child's `ru_maxrss` across `exec`, so the
-/// driver's own size would show. GNU time forks from a small process.)
+/// Runs of each command for the peak-RSS table: one run's figure moves by up to
+/// ±100 KiB from run to run (the heap's and the mappings' placement), so the table
+/// gives the median of these.
+const RSS_RUNS: usize = 5;
+
+/// Median peak RSS (KiB) of [`RSS_RUNS`] runs of a command (see [`peak_rss_once`]).
 fn peak_rss_kib(argv: &[String], fixtures: &Path) -> Option<i64> {
+    let mut v = (0..RSS_RUNS)
+        .map(|_| peak_rss_once(argv, fixtures))
+        .collect::<Option<Vec<i64>>>()?;
+    v.sort_unstable();
+    Some(v[v.len() / 2])
+}
+
+/// Peak RSS (KiB) of one run of a command: `/usr/bin/time -f %M`. (Not `wait4` from
+/// the driver: the child is spawned with the driver's address space (vfork-style), and
+/// the kernel carries that address space's peak into the child's `ru_maxrss` across
+/// `exec`, so the driver's own size would show. GNU time forks from a small process.)
+fn peak_rss_once(argv: &[String], fixtures: &Path) -> Option<i64> {
     let out = Command::new("/usr/bin/time")
         .arg("-f")
         .arg("%M")
@@ -706,7 +720,9 @@ pub fn main(o: Opts) -> i32 {
             .with_file_name("psoxide-bench-rss")
             .to_string_lossy()
             .into_owned();
-        let mut t = "## Peak RSS (KiB, /usr/bin/time -f %M)\n\n| command | 0 scans | 20 W1 scans |\n|---|---:|---:|\n".to_string();
+        let mut t = format!(
+            "## Peak RSS (KiB, /usr/bin/time -f %M, median of {RSS_RUNS} runs)\n\n| command | 0 scans | 20 W1 scans |\n|---|---:|---:|\n"
+        );
         let mut cmds: Vec<(String, Vec<String>)> = vec![
             (
                 "psoxide-bench-rss psoxide (binary linking psoxide only)".into(),

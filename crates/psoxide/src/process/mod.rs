@@ -99,7 +99,8 @@ pub struct Process {
     /// Its `/proc/PID` directory, opened with the pidfd, for handles made for one
     /// process (not by scans): files are read relative to it, one path component
     /// less, and only ever from this process (once it is reaped, they are gone).
-    dir: Option<PinnedDir>,
+    /// Boxed: scans, whose handles have none, keep the handle small.
+    dir: Option<Box<PinnedDir>>,
     /// Set before a prefetch store is first attached and never cleared: a handle that
     /// never had one (the usual single-process handle) answers its getters without
     /// taking the state lock to look for a store.
@@ -408,11 +409,11 @@ impl Process {
             let dir = match (&held, pin_dir) {
                 (Some(_), true) => match pidfd::Slot::take() {
                     Some(slot) => match root.dir.open_path_at(ProcRoot::rel(pid, "").as_cstr()) {
-                        Ok(dir) => Some(PinnedDir {
+                        Ok(dir) => Some(Box::new(PinnedDir {
                             dir,
                             fd_dir: std::sync::OnceLock::new(),
                             _slot: slot,
-                        }),
+                        })),
                         Err(e) if OsErr::of(&e).is_gone() => return Err(not_found(pid)),
                         Err(_) => None,
                     },

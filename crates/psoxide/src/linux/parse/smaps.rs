@@ -102,14 +102,46 @@ fn is_header(line: &[u8]) -> bool {
     }
 }
 
-/// Parses every mapping of `/proc/PID/smaps`. Lines whose value is not a number
-/// (`VmFlags:`, `THPeligible:` ...) are ignored; a counter line psoxide uses whose
-/// value is not `N kB` is an error.
-pub fn parse_smaps<'a>(data: &'a [u8], path: &Path) -> Result<Vec<SmapsMapping<'a>>> {
-    let mut out: Vec<SmapsMapping<'a>> = Vec::new();
-    for line in data.split(|&c| c == b'\n') {
+/// What [`visit`] finds in `smaps`, line by line.
+enum Line<'a> {
+    /// A mapping header: address range, permissions, path (trimmed, may be empty).
+    Header(&'a [u8], &'a [u8], &'a [u8]),
+    /// A counter line psoxide uses, with its value in bytes.
+    Counter(&'a [u8], u64),
+}
+
+/// Walks `smaps` (or `smaps_rollup`) and hands each mapping header and each counter
+/// line psoxide uses to `f`, in order. Lines whose value is not a number
+/// (`VmFlags:`, `THPeligible:` ...) are skipped; a used counter whose value is not
+/// `N kB`, a counter before the first header, or a header with fewer than five
+/// tokens is an error naming `path`.
+fn visit<'a>(data: &'a [u8], path: &Path, mut f: impl FnMut(Line<'a>)) -> Result<()> {
+    let mut seen_header = false;
+    for line in crate::util::split_lines(data) {
         if line.is_empty() {
             continue;
+        }
+        // The usual line, `Key:   N kB`, found without the header test: a letter
+        // first and no whitespace before the colon (a header's first token, the
+        // address range, cannot contain a colon).
+        if let Some(c) = crate::util::find_byte(b':', line) {
+            let k = &line[..c];
+            if line[0].is_ascii_alphabetic() && !k.iter().any(u8::is_ascii_whitespace) {
+                if !seen_header {
+                    return Err(Error::parse(path, "counter line before the first mapping header"));
+                }
+                if is_counter(k) {
+                    let v = &line[c + 1..];
+                    let n = kb_bytes(v).ok_or_else(|| {
+                        Error::parse(
+                            path,
+                            format!("{}: {:?}", String::from_utf8_lossy(k), String::from_utf8_lossy(trim(v))),
+                        )
+                    })?;
+                    f(Line::Counter(k, n));
+                }
+                continue;
+            }
         }
         if is_header(line) {
             // start-end perms offset dev inode [path...]: the path is everything after
@@ -128,18 +160,14 @@ pub fn parse_smaps<'a>(data: &'a [u8], path: &Path) -> Result<Vec<SmapsMapping<'
                     format!("mapping header: {:?}", String::from_utf8_lossy(line)),
                 ));
             }
-            out.push(SmapsMapping {
-                addr: toks[0],
-                perms: toks[1],
-                path: trim(rest),
-                counters: SmapsCounters::default(),
-            });
+            seen_header = true;
+            f(Line::Header(toks[0], toks[1], trim(rest)));
             continue;
         }
         let Some((k, v)) = key_value(line) else { continue };
-        let Some(m) = out.last_mut() else {
+        if !seen_header {
             return Err(Error::parse(path, "counter line before the first mapping header"));
-        };
+        }
         if is_counter(k) {
             let n = kb_bytes(v).ok_or_else(|| {
                 Error::parse(
@@ -147,9 +175,30 @@ pub fn parse_smaps<'a>(data: &'a [u8], path: &Path) -> Result<Vec<SmapsMapping<'
                     format!("{}: {:?}", String::from_utf8_lossy(k), String::from_utf8_lossy(v)),
                 )
             })?;
-            m.counters.set(k, n);
+            f(Line::Counter(k, n));
         }
     }
+    Ok(())
+}
+
+/// Parses every mapping of `/proc/PID/smaps`. Lines whose value is not a number
+/// (`VmFlags:`, `THPeligible:` ...) are ignored; a counter line psoxide uses whose
+/// value is not `N kB` is an error.
+pub fn parse_smaps<'a>(data: &'a [u8], path: &Path) -> Result<Vec<SmapsMapping<'a>>> {
+    let mut out: Vec<SmapsMapping<'a>> = Vec::new();
+    visit(data, path, |l| match l {
+        Line::Header(addr, perms, path) => out.push(SmapsMapping {
+            addr,
+            perms,
+            path,
+            counters: SmapsCounters::default(),
+        }),
+        Line::Counter(k, n) => {
+            if let Some(m) = out.last_mut() {
+                m.counters.set(k, n);
+            }
+        }
+    })?;
     Ok(out)
 }
 
@@ -179,10 +228,14 @@ fn trim_start(b: &[u8]) -> &[u8] {
 /// Parses `/proc/PID/smaps_rollup` (one header, one set of counters) or sums every
 /// mapping of `/proc/PID/smaps`: the totals used for `memory_footprint()`.
 pub fn parse_smaps_totals(data: &[u8], path: &Path) -> Result<SmapsCounters> {
+    // The mappings are summed as they are read (no list of them).
     let mut total = SmapsCounters::default();
-    for m in parse_smaps(data, path)? {
-        total.add(&m.counters);
-    }
+    let mut cur = SmapsCounters::default();
+    visit(data, path, |l| match l {
+        Line::Header(..) => total.add(&std::mem::take(&mut cur)),
+        Line::Counter(k, n) => cur.set(k, n),
+    })?;
+    total.add(&cur);
     Ok(total)
 }
 
@@ -224,6 +277,29 @@ Swap:                  4 kB\n\
 7ffca5f24000-7ffca5f25000 rw-p 00000000 00:00 0 \n\
 Size:                  4 kB\n\
 Rss:                   4 kB\n";
+
+    #[test]
+    fn totals_equal_the_sum_of_the_mappings_and_odd_lines_take_the_general_path() {
+        let p = Path::new("smaps");
+        let mut sum = SmapsCounters::default();
+        for m in parse_smaps(SMAPS, p).unwrap() {
+            sum.add(&m.counters);
+        }
+        assert_eq!(parse_smaps_totals(SMAPS, p).unwrap(), sum);
+        // Keys with whitespace before the colon, a tab, a value with trailing blanks:
+        // the same as the general line rules (key and value trimmed).
+        let odd = b"1000-2000 r--p 00000000 00:00 0  /a b\nRss :  4 kB\n\tPss:\t8 kB \nSwap:   1 kB  \nlower: 3 kB\n";
+        let t = parse_smaps_totals(odd, p).unwrap();
+        assert_eq!((t.rss, t.pss, t.swap), (4096, 8192, 1024));
+        assert_eq!(parse_smaps(odd, p).unwrap()[0].path, b"/a b");
+        // A counter before any header, on either path, and a bad value, name the file.
+        for bad in [&b"Rss: 4 kB\n"[..], b" Rss: 4 kB\n", b"0-1 r--p 0 0:0 0\nRss: many kB\n"] {
+            let e = parse_smaps_totals(bad, p).unwrap_err().to_string();
+            assert!(e.contains("smaps"), "{e}");
+        }
+        let e = parse_smaps_totals(b"0-1 r--p 0 0:0 0\nPss:   x  \n", p).unwrap_err().to_string();
+        assert!(e.contains("Pss: \"x\""), "{e}");
+    }
 
     #[test]
     fn mappings() {
