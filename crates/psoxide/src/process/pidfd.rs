@@ -21,7 +21,7 @@ use crate::sys::process::{nofile_soft_limit, pidfd_info, pidfd_open, pidfd_works
 use crate::sys::process::{PIDFD_INFO_CREDS, PIDFD_INFO_PID};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -124,13 +124,31 @@ impl Drop for Held {
 /// system files (`sys::kept`). Listing the caller's own descriptors (`open_files()`
 /// of itself) skips them without reading their links: pidfds are never regular
 /// files, and a scan may hold hundreds; kept files are psoxide's, not the caller's.
-static OWN_FDS: Mutex<Vec<u64>> = Mutex::new(Vec::new());
+///
+/// Numbers below [`LOW_FDS`] (the usual case) are atomic bits, set and cleared without
+/// a lock (a listing marks and unmarks one pidfd per process it reads); higher ones
+/// go to a locked vector.
+static OWN_LOW: [AtomicU64; LOW_WORDS] = [const { AtomicU64::new(0) }; LOW_WORDS];
+static OWN_HIGH: Mutex<Vec<u64>> = Mutex::new(Vec::new());
+
+/// Descriptor numbers marked without a lock.
+const LOW_FDS: usize = 4096;
+const LOW_WORDS: usize = LOW_FDS / 64;
 
 /// Records that psoxide holds (`held`) or no longer holds descriptor `fd`.
 pub(crate) fn own_fds_mark(fd: i32, held: bool) {
     let Ok(fd) = usize::try_from(fd) else { return };
-    let mut bits = OWN_FDS.lock().unwrap_or_else(|p| p.into_inner());
     let (word, bit) = (fd / 64, 1u64 << (fd % 64));
+    if let Some(w) = OWN_LOW.get(word) {
+        if held {
+            w.fetch_or(bit, Ordering::AcqRel);
+        } else {
+            w.fetch_and(!bit, Ordering::AcqRel);
+        }
+        return;
+    }
+    let word = word - LOW_WORDS;
+    let mut bits = OWN_HIGH.lock().unwrap_or_else(|p| p.into_inner());
     if held {
         if bits.len() <= word {
             bits.resize(word + 1, 0);
@@ -141,12 +159,18 @@ pub(crate) fn own_fds_mark(fd: i32, held: bool) {
     }
 }
 
-/// A copy of the held descriptors' numbers (bit `fd % 64` of word `fd / 64`).
+/// A copy of the held descriptors' numbers (bit `fd % 64` of word `fd / 64`), without
+/// trailing zero words.
 pub(crate) fn own_fds() -> Vec<u64> {
     // A kept file's number may have been closed and reused by the program since:
     // its mark is dropped first, so that the program's file is listed.
     crate::sys::kept::recheck();
-    OWN_FDS.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    let mut v: Vec<u64> = OWN_LOW.iter().map(|w| w.load(Ordering::Acquire)).collect();
+    v.extend_from_slice(&OWN_HIGH.lock().unwrap_or_else(|p| p.into_inner()));
+    while v.last() == Some(&0) {
+        v.pop();
+    }
+    v
 }
 
 /// Milliseconds for `poll()` until `deadline`, rounded up (so a wait never ends
