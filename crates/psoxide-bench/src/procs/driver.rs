@@ -176,7 +176,7 @@ const W2: &[Col] = &[
 ];
 const W2_REFS: [&str; 2] = ["floor stat+statm", "floor status only"];
 
-const W3_CALLS: [&str; 8] = [
+pub(crate) const W3_CALLS: [&str; 8] = [
     "name",
     "cpu_times",
     "memory_info",
