@@ -83,6 +83,11 @@ def _fields(*names):
     return lambda v: tuple(getattr(v, n) for n in names)
 
 
+# The files psoxide keeps open on the live /proc.
+_KEPT = {"/proc/stat", "/proc/meminfo", "/proc/vmstat", "/proc/diskstats", "/proc/cpuinfo",
+         "/proc/filesystems"}
+
+
 # name -> (psutil reading, psoxide reading). The psutil side returns the value in
 # psoxide's 8.0 shape (plain tuples where 7.2.2's named tuple differs).
 def _methods():
@@ -94,6 +99,13 @@ def _methods():
             "is_running", "cpu_percent"]
     for name in same:
         m[name] = (lambda p, n=name: getattr(p, n)(), lambda q, n=name: getattr(q, n)())
+    # psoxide keeps six machine-wide /proc files open (docs/decisions.md) and does not
+    # list them in this process's own open_files(); psutil, reading the same process,
+    # sees them as the regular files they are.
+    m["open_files"] = (
+        lambda p: [f for f in p.open_files() if not (p.pid == os.getpid() and f.path in _KEPT)],
+        lambda q: q.open_files(),
+    )
     m["memory_info"] = (lambda p: _fields(*FIELDS["pmem"])(p.memory_info()), lambda q: q.memory_info())
     m["memory_info_ex"] = (
         lambda p: _fields(*FIELDS["pmem"])(p.memory_info()) + _status_extra(p.pid),
