@@ -179,3 +179,48 @@ fn kept_system_files_are_not_listed_and_a_reused_number_is() {
     drop(mine);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_kept_file_that_could_not_be_opened_is_opened_later() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    // No other test of this binary reads /proc/filesystems.
+    assert!(!kept_by_hand()
+        .iter()
+        .any(|(_, p)| p.as_os_str() == "/proc/filesystems"));
+    // No descriptor can be opened: the first disk_partitions fails (EMFILE, naming
+    // the file), and must not leave psoxide reading that file by path for good.
+    let mut old = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: valid out-pointer.
+    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut old) }, 0);
+    // The limit bounds descriptor numbers: set it to the lowest free one, so that no
+    // number below it is free.
+    // SAFETY: dup of standard input (or -1), closed right away.
+    let lowest_free = unsafe {
+        let fd = libc::dup(0);
+        assert!(fd >= 0);
+        libc::close(fd);
+        fd as u64
+    };
+    let tight = libc::rlimit {
+        rlim_cur: lowest_free,
+        rlim_max: old.rlim_max,
+    };
+    // SAFETY: valid pointer; the limit is restored below.
+    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &tight) }, 0);
+    let r = psoxide::disk_partitions(false);
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &old) }, 0);
+    let e = r.expect_err("disk_partitions with no descriptor left");
+    assert!(e.to_string().contains("/proc/filesystems"), "{e}");
+    assert!(!psoxide::disk_partitions(false).unwrap().is_empty());
+    assert!(
+        kept_by_hand()
+            .iter()
+            .any(|(_, p)| p.as_os_str() == "/proc/filesystems"),
+        "{:?}",
+        kept_by_hand()
+    );
+}

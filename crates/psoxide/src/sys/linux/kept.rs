@@ -106,8 +106,8 @@ enum Slot {
     /// file's): the next use opens it.
     Unopened,
     Open(Kept),
-    /// The file could not be opened as a procfs file: read by path at every call
-    /// (which reports the error, if any).
+    /// The file is not a regular file on a procfs mount: read by path at every
+    /// call.
     Off,
 }
 
@@ -117,20 +117,25 @@ type Slots = [Mutex<Slot>; COUNT];
 /// The process's kept descriptors.
 static SLOTS: Slots = [const { Mutex::new(Slot::Unopened) }; COUNT];
 
-/// Opens the live file and records its identity; `None` if it cannot be opened or is
-/// not on a procfs mount.
-fn open_kept(which: SysFile) -> Option<Kept> {
+/// Opens the live file and records its identity: the new slot. `Unopened` when it
+/// cannot be opened now (the read by path then reports why; a later call tries
+/// again, so a passing shortage of descriptors disables nothing), `Off` when it is
+/// not a regular file on a procfs mount.
+fn open_kept(which: SysFile) -> Slot {
     let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK;
-    let fd = retry_on_intr(|| rustix::fs::open(which.live(), flags, Mode::empty())).ok()?;
-    let st = rustix::fs::fstat(&fd).ok()?;
-    let fs = rustix::fs::fstatfs(&fd).ok()?;
+    let Ok(fd) = retry_on_intr(|| rustix::fs::open(which.live(), flags, Mode::empty())) else {
+        return Slot::Unopened;
+    };
+    let (Ok(st), Ok(fs)) = (rustix::fs::fstat(&fd), rustix::fs::fstatfs(&fd)) else {
+        return Slot::Unopened;
+    };
     let regular = rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::RegularFile;
     if !regular || fs.f_type != PROC_SUPER_MAGIC {
-        return None;
+        return Slot::Off;
     }
     let fd = fd.into_raw_fd();
     crate::process::pidfd::own_fds_mark(fd, true);
-    Some(Kept {
+    Slot::Open(Kept {
         fd,
         dev: st.st_dev,
         ino: st.st_ino,
@@ -145,9 +150,11 @@ fn kept(slots: &Slots, which: SysFile) -> Option<Kept> {
         Slot::Open(k) => k,
         Slot::Off => return None,
         Slot::Unopened => {
-            let k = open_kept(which);
-            *s = k.map_or(Slot::Off, Slot::Open);
-            return k;
+            *s = open_kept(which);
+            return match *s {
+                Slot::Open(k) => Some(k),
+                _ => None,
+            };
         }
     };
     drop(s);
