@@ -147,16 +147,19 @@ thread_local! {
 /// `{procfs}/self/mountinfo`. The types are decoded lossily and borrow from the read
 /// buffer.
 fn with_physical_fstypes<T>(roots: &Roots, f: impl FnOnce(&[Cow<'_, str>]) -> Result<T>) -> Result<T> {
-    if let Some(k) = kept_file(&roots.procfs, SysFile::Filesystems) {
-        return k.with(FileKind::TABLE, |buf, path| {
-            let mut types = Vec::with_capacity(32);
-            visit_filesystems(buf, path, |t| types.push(String::from_utf8_lossy(t)))?;
-            f(&types)
-        });
-    }
-    let path = roots.proc("filesystems");
+    // The types borrow from this buffer while `f` reads the mount table into the
+    // thread's usual one.
     let mut buf = FS_BUF.with(|b| b.take());
-    let r = match read_into(&path, &mut buf, FileKind::TABLE) {
+    let kept = kept_file(&roots.procfs, SysFile::Filesystems);
+    let path: Cow<'_, Path> = match &kept {
+        Some(k) => Cow::Borrowed(k.path()),
+        None => Cow::Owned(roots.proc("filesystems")),
+    };
+    let read = match &kept {
+        Some(k) => k.read_into(&mut buf, FileKind::TABLE),
+        None => read_into(&path, &mut buf, FileKind::TABLE),
+    };
+    let r = match read {
         Ok(()) => {
             let mut types = Vec::with_capacity(32);
             match visit_filesystems(&buf, &path, |t| types.push(String::from_utf8_lossy(t))) {

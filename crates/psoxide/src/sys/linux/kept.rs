@@ -211,17 +211,25 @@ pub(crate) struct KeptFile {
 }
 
 impl KeptFile {
-    /// Reads the whole file into this thread's buffer with `pread`s and hands the
-    /// bytes and the file's path to `f`. Errors name the path.
-    pub(crate) fn with<T>(&self, kind: FileKind, f: impl FnOnce(&[u8], &Path) -> Result<T>) -> Result<T> {
-        let path = Path::new(std::ffi::OsStr::from_bytes(self.which.live().to_bytes()));
-        let mut buf = take_buf();
+    /// The file's path.
+    pub(crate) fn path(&self) -> &'static Path {
+        Path::new(std::ffi::OsStr::from_bytes(self.which.live().to_bytes()))
+    }
+
+    /// Reads the whole file into `buf` (cleared first) with `pread`s. Errors name the
+    /// path.
+    pub(crate) fn read_into(&self, buf: &mut Vec<u8>, kind: FileKind) -> Result<()> {
         // SAFETY: opened by psoxide, never closed by it, and checked by `kept` to be
         // the file that was opened.
         let fd = unsafe { BorrowedFd::borrow_raw(self.kept.fd) };
-        let r = read_bounded_at(fd, &mut buf, kind)
-            .map_err(|e| Error::io(path, e))
-            .and_then(|()| f(&buf, path));
+        read_bounded_at(fd, buf, kind).map_err(|e| Error::io(self.path(), e))
+    }
+
+    /// Reads the whole file into this thread's buffer and hands the bytes and the
+    /// file's path to `f`. Errors name the path.
+    pub(crate) fn with<T>(&self, kind: FileKind, f: impl FnOnce(&[u8], &Path) -> Result<T>) -> Result<T> {
+        let mut buf = take_buf();
+        let r = self.read_into(&mut buf, kind).and_then(|()| f(&buf, self.path()));
         put_buf(buf);
         r
     }
