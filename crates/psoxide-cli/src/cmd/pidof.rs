@@ -2,7 +2,7 @@
 //! `pidof` prints them (space-separated, highest first; exit status 1 when none).
 
 use super::{emit, emit_json, parse_pid, Fail, JsonArgs, Outcome};
-use psoxide::{Attr, AttrValue, Pid};
+use psoxide::{Attr, AttrRef, Pid};
 use std::ffi::OsStr;
 use std::path::Path;
 
@@ -41,19 +41,18 @@ fn base(s: &OsStr) -> &OsStr {
     Path::new(s).file_name().unwrap_or(s)
 }
 
-/// True when `want` names the program of a process with this command line, exe and
-/// name.
+/// True when `want` names the program of a process with this first command-line
+/// argument, exe and name.
 pub fn matches(
     want: &str,
-    cmdline: Option<&[std::ffi::OsString]>,
+    arg0: Option<&OsStr>,
     exe: Option<&Path>,
     name: Option<&str>,
     workers: bool,
 ) -> bool {
     let w = OsStr::new(want);
     let wb = base(w);
-    if let Some(arg0) = cmdline.and_then(|c| c.first()) {
-        let arg0 = arg0.as_os_str();
+    if let Some(arg0) = arg0 {
         if arg0 == w || base(arg0) == w || arg0 == wb {
             return true;
         }
@@ -80,22 +79,23 @@ pub fn run(a: &PidofArgs) -> Outcome {
         if p.pid() == me || a.omit.contains(&p.pid()) {
             continue;
         }
-        let Some(info) = p.prefetched() else { continue };
-        let cmdline = match info.get(Attr::Cmdline) {
-            Some(AttrValue::Cmdline(c)) => Some(c.as_slice()),
+        // The scan's values, read in place (nothing copied).
+        let Some(view) = p.prefetched_view() else { continue };
+        let arg0 = match view.get_ref(Attr::Cmdline) {
+            Some(Ok(AttrRef::Cmdline(mut args))) => args.next(),
             _ => None,
         };
-        let exe = match info.get(Attr::Exe) {
-            Some(AttrValue::Exe(e)) => Some(e.as_path()),
+        let exe = match view.get_ref(Attr::Exe) {
+            Some(Ok(AttrRef::Text(e))) => Some(Path::new(e)),
             _ => None,
         };
-        let name = match info.get(Attr::Name) {
-            Some(AttrValue::Name(n)) => Some(n.as_str()),
+        let name = match view.get_ref(Attr::Name) {
+            Some(Ok(AttrRef::Text(n))) => Some(n.to_string_lossy()),
             _ => None,
         };
         if a.names
             .iter()
-            .any(|n| matches(n, cmdline, exe, name, a.with_workers))
+            .any(|n| matches(n, arg0, exe, name.as_deref(), a.with_workers))
         {
             found.push(p.pid());
         }
@@ -119,22 +119,21 @@ pub fn run(a: &PidofArgs) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::ffi::OsString;
 
     #[test]
     fn program_names_match_as_procps_pidof() {
-        let c = [OsString::from("/usr/sbin/sshd"), OsString::from("-D")];
-        assert!(matches("sshd", Some(&c), None, None, false));
-        assert!(matches("/usr/sbin/sshd", Some(&c), None, None, false));
-        assert!(!matches("ssh", Some(&c), None, None, false));
+        let sshd = Some(OsStr::new("/usr/sbin/sshd"));
+        assert!(matches("sshd", sshd, None, None, false));
+        assert!(matches("/usr/sbin/sshd", sshd, None, None, false));
+        assert!(!matches("ssh", sshd, None, None, false));
         assert!(matches(
             "python3.11",
-            Some(&[OsString::from("python3")]),
+            Some(OsStr::new("python3")),
             Some(Path::new("/usr/bin/python3.11")),
             None,
             false
         ));
-        assert!(!matches("kthreadd", Some(&[]), None, Some("kthreadd"), false));
-        assert!(matches("kthreadd", Some(&[]), None, Some("kthreadd"), true));
+        assert!(!matches("kthreadd", None, None, Some("kthreadd"), false));
+        assert!(matches("kthreadd", None, None, Some("kthreadd"), true));
     }
 }

@@ -2,7 +2,7 @@
 //! parent in PID order.
 
 use super::{emit, emit_json, parse_pid, Fail, JsonArgs, Outcome};
-use psoxide::{Attr, AttrValue, Pid};
+use psoxide::{Attr, AttrRef, AttrValue, Pid};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -108,19 +108,18 @@ pub fn run(a: &PstreeArgs) -> Outcome {
     let mut nodes = BTreeMap::new();
     for p in psoxide::process_iter(Some(&attrs))? {
         let Ok(p) = p else { continue };
-        let Some(info) = p.prefetched() else { continue };
-        let name = match info.get(Attr::Name) {
-            Some(AttrValue::Name(n)) => n.clone(),
-            _ => "?".into(),
-        };
-        let ppid = match info.get(Attr::Ppid) {
-            Some(AttrValue::Ppid(x)) => Some(*x),
+        // The scan's values, read in place: only the kept text is copied.
+        let Some(view) = p.prefetched_view() else { continue };
+        let text = |a: Attr| match view.get_ref(a) {
+            Some(Ok(AttrRef::Text(t))) => Some(t.to_string_lossy().into_owned()),
             _ => None,
         };
-        let user = match info.get(Attr::Username) {
-            Some(AttrValue::Username(u)) => Some(u.clone()),
+        let name = text(Attr::Name).unwrap_or_else(|| "?".into());
+        let ppid = match view.get(Attr::Ppid) {
+            Some(Ok(AttrValue::Ppid(x))) => Some(x),
             _ => None,
         };
+        let user = text(Attr::Username);
         nodes.insert(p.pid(), Node { name, user, ppid });
     }
     let mut children: BTreeMap<Pid, Vec<Pid>> = BTreeMap::new();
