@@ -39,5 +39,8 @@ fn main() {
     if std::fs::write(dir.join("libgcc_s.so"), script).is_err() {
         return;
     }
+    // A compiler upgrade that moves or removes the archive makes cargo run this
+    // script again instead of linking against a stale path.
+    println!("cargo:rerun-if-changed={}", path.display());
     println!("cargo:rustc-link-search=native={}", dir.display());
 }
