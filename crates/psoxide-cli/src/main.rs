@@ -33,11 +33,11 @@ struct Cli {
 enum Command {
     /// Print what psutil's system functions return, as one JSON object keyed by
     /// psutil's function names (see docs/dump-json.md for the contract).
-    Dump(dump::DumpArgs),
+    Dump(cmd::Lazy<dump::DumpArgs>),
     /// Serve Prometheus metrics over HTTP (/metrics, /healthz): host metrics with
     /// node_exporter's names, process groups with process-exporter's, cgroup v2 limits
     /// (see docs/exporter.md).
-    Serve(ServeArgs),
+    Serve(cmd::Lazy<ServeArgs>),
     /// The classic views: ps, free, df, disks, net, ifconfig, netstat, pstree, pmap,
     /// sensors, who, pidof, killall, proc.
     #[command(flatten)]
@@ -91,8 +91,8 @@ fn parse_interval(s: &str) -> Result<f64, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let r = match cli.command {
-        Some(Command::Dump(args)) => dump::run(&args),
-        Some(Command::Serve(args)) => serve(&args),
+        Some(Command::Dump(cmd::Lazy(args))) => dump::run(&args),
+        Some(Command::Serve(cmd::Lazy(args))) => serve(&args),
         Some(Command::Classic(c)) => return cmd::run(c),
         None => monitor::run(cli.once, cli.interval),
     };

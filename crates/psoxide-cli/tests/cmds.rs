@@ -928,5 +928,15 @@ fn every_subcommand_has_help_with_examples() {
         let text = ok(&[sub, "--help"]);
         assert!(text.contains("Examples:"), "{sub} --help:\n{text}");
         assert!(text.contains(&format!("psoxide {sub}")), "{sub} --help:\n{text}");
+        // The subcommand's own description comes first (its arguments are built only
+        // when it is used, and their struct's doc comment must not replace it), the
+        // same line as in the list of `psoxide --help`.
+        let listed = ok(&["--help"]);
+        let line = listed
+            .lines()
+            .find_map(|l| l.trim_start().strip_prefix(sub).filter(|r| r.starts_with(' ')))
+            .unwrap_or_else(|| panic!("{sub} not in psoxide --help:\n{listed}"))
+            .trim();
+        assert_eq!(text.lines().next().unwrap_or(""), line, "{sub} --help:\n{text}");
     }
 }

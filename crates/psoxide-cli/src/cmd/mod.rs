@@ -35,65 +35,142 @@ pub enum Classic {
     /// List processes: one row per process, columns chosen with -o (psutil's
     /// attribute names), sorted, filtered, or as a tree.
     #[command(after_help = ps::EXAMPLES, disable_help_flag = true)]
-    Ps(ps::PsArgs),
+    Ps(Lazy<ps::PsArgs>),
     /// Memory and swap: total, used, free, shared, buff/cache, available.
     #[command(after_help = free::EXAMPLES, disable_help_flag = true)]
-    Free(free::FreeArgs),
+    Free(Lazy<free::FreeArgs>),
     /// Mounted file systems: size, used, available, percent used.
     #[command(after_help = df::EXAMPLES, disable_help_flag = true)]
-    Df(df::DfArgs),
+    Df(Lazy<df::DfArgs>),
     /// Disk I/O rates per disk, measured over an interval.
     #[command(after_help = io_rates::DISKS_EXAMPLES)]
-    Disks(io_rates::RateArgs),
+    Disks(Lazy<io_rates::RateArgs>),
     /// Network traffic rates per interface, measured over an interval.
     #[command(after_help = io_rates::NET_EXAMPLES)]
-    Net(io_rates::RateArgs),
+    Net(Lazy<io_rates::RateArgs>),
     /// Network interfaces: state, MTU, speed, addresses and traffic counters.
     #[command(after_help = ifconfig::EXAMPLES)]
-    Ifconfig(ifconfig::IfconfigArgs),
+    Ifconfig(Lazy<ifconfig::IfconfigArgs>),
     /// Sockets with their owning PID and program, by kind and state.
     #[command(after_help = netstat::EXAMPLES)]
-    Netstat(netstat::NetstatArgs),
+    Netstat(Lazy<netstat::NetstatArgs>),
     /// The process tree, as name(pid) lines.
     #[command(after_help = pstree::EXAMPLES)]
-    Pstree(pstree::PstreeArgs),
+    Pstree(Lazy<pstree::PstreeArgs>),
     /// A process's memory maps, grouped by path (psutil's memory_maps()).
     #[command(after_help = pmap::EXAMPLES, disable_help_flag = true)]
-    Pmap(pmap::PmapArgs),
+    Pmap(Lazy<pmap::PmapArgs>),
     /// Temperatures, fan speeds and the battery.
     #[command(after_help = sensors::EXAMPLES)]
-    Sensors(sensors::SensorsArgs),
+    Sensors(Lazy<sensors::SensorsArgs>),
     /// Users logged in: name, terminal, host, login time, PID.
     #[command(after_help = who::EXAMPLES)]
-    Who(who::WhoArgs),
+    Who(Lazy<who::WhoArgs>),
     /// PIDs of the processes with a given name (exit status 1 when none).
     #[command(after_help = pidof::EXAMPLES)]
-    Pidof(pidof::PidofArgs),
+    Pidof(Lazy<pidof::PidofArgs>),
     /// Send a signal to every process with a given name.
     #[command(after_help = killall::EXAMPLES)]
-    Killall(killall::KillallArgs),
+    Killall(Lazy<killall::KillallArgs>),
     /// One process, everything psutil knows about it.
     #[command(name = "proc", after_help = proc_::EXAMPLES)]
-    Proc(proc_::ProcArgs),
+    Proc(Lazy<proc_::ProcArgs>),
+}
+
+/// A subcommand's arguments, which clap builds only when that subcommand is the one
+/// given (`Command::defer`): building the arguments of all 16 subcommands took
+/// 0.2-0.5 ms of every run (measured), as much as `psoxide free` spends reading.
+/// Parsing, help and errors are the same as for `T` (tests/cli.rs renders every
+/// subcommand's help and checks the usage errors).
+#[derive(Debug)]
+pub struct Lazy<T>(pub T);
+
+/// `T`'s arguments added to `cmd` the way the derive adds them to a subcommand: the
+/// texts the subcommand's own attributes set (its doc comment, examples) win over the
+/// ones `T`'s doc comment would set, as they do when they are applied after `T`.
+fn add_args<T: clap::Args>(cmd: clap::Command) -> clap::Command {
+    keeping_texts(cmd, T::augment_args)
+}
+
+fn add_args_for_update<T: clap::Args>(cmd: clap::Command) -> clap::Command {
+    keeping_texts(cmd, T::augment_args_for_update)
+}
+
+fn keeping_texts(cmd: clap::Command, add: fn(clap::Command) -> clap::Command) -> clap::Command {
+    let about = cmd.get_about().cloned();
+    let long_about = cmd.get_long_about().cloned();
+    let after = cmd.get_after_help().cloned();
+    let after_long = cmd.get_after_long_help().cloned();
+    let before = cmd.get_before_help().cloned();
+    let before_long = cmd.get_before_long_help().cloned();
+    let mut cmd = add(cmd);
+    cmd = match about {
+        Some(t) => cmd.about(t),
+        None => cmd.about(None),
+    };
+    cmd = match long_about {
+        Some(t) => cmd.long_about(t),
+        None => cmd.long_about(None),
+    };
+    cmd = match after {
+        Some(t) => cmd.after_help(t),
+        None => cmd.after_help(None),
+    };
+    cmd = match after_long {
+        Some(t) => cmd.after_long_help(t),
+        None => cmd.after_long_help(None),
+    };
+    cmd = match before {
+        Some(t) => cmd.before_help(t),
+        None => cmd.before_help(None),
+    };
+    match before_long {
+        Some(t) => cmd.before_long_help(t),
+        None => cmd.before_long_help(None),
+    }
+}
+
+impl<T: clap::Args> clap::Args for Lazy<T> {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.defer(add_args::<T>)
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        cmd.defer(add_args_for_update::<T>)
+    }
+    fn group_id() -> Option<clap::Id> {
+        T::group_id()
+    }
+}
+
+impl<T: clap::FromArgMatches> clap::FromArgMatches for Lazy<T> {
+    fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches(m).map(Lazy)
+    }
+    fn from_arg_matches_mut(m: &mut clap::ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches_mut(m).map(Lazy)
+    }
+    fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(m)
+    }
 }
 
 /// Runs one classic subcommand and turns its outcome into the exit status.
 pub fn run(c: Classic) -> ExitCode {
     let r = match c {
-        Classic::Ps(a) => ps::run(&a),
-        Classic::Free(a) => free::run(&a),
-        Classic::Df(a) => df::run(&a),
-        Classic::Disks(a) => io_rates::run_disks(&a),
-        Classic::Net(a) => io_rates::run_net(&a),
-        Classic::Ifconfig(a) => ifconfig::run(&a),
-        Classic::Netstat(a) => netstat::run(&a),
-        Classic::Pstree(a) => pstree::run(&a),
-        Classic::Pmap(a) => pmap::run(&a),
-        Classic::Sensors(a) => sensors::run(&a),
-        Classic::Who(a) => who::run(&a),
-        Classic::Pidof(a) => pidof::run(&a),
-        Classic::Killall(a) => killall::run(&a),
-        Classic::Proc(a) => proc_::run(&a),
+        Classic::Ps(Lazy(a)) => ps::run(&a),
+        Classic::Free(Lazy(a)) => free::run(&a),
+        Classic::Df(Lazy(a)) => df::run(&a),
+        Classic::Disks(Lazy(a)) => io_rates::run_disks(&a),
+        Classic::Net(Lazy(a)) => io_rates::run_net(&a),
+        Classic::Ifconfig(Lazy(a)) => ifconfig::run(&a),
+        Classic::Netstat(Lazy(a)) => netstat::run(&a),
+        Classic::Pstree(Lazy(a)) => pstree::run(&a),
+        Classic::Pmap(Lazy(a)) => pmap::run(&a),
+        Classic::Sensors(Lazy(a)) => sensors::run(&a),
+        Classic::Who(Lazy(a)) => who::run(&a),
+        Classic::Pidof(Lazy(a)) => pidof::run(&a),
+        Classic::Killall(Lazy(a)) => killall::run(&a),
+        Classic::Proc(Lazy(a)) => proc_::run(&a),
     };
     exit_code(r)
 }
