@@ -155,7 +155,7 @@ fn with_physical_fstypes<T>(roots: &Roots, f: impl FnOnce(&[Cow<'_, str>]) -> Re
         Some(k) => Cow::Borrowed(k.path()),
         None => Cow::Owned(roots.proc("filesystems")),
     };
-    let read = match &kept {
+    let read = match kept {
         Some(k) => k.read_into(&mut buf, FileKind::TABLE),
         None => read_into(&path, &mut buf, FileKind::TABLE),
     };

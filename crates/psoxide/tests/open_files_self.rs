@@ -224,3 +224,85 @@ fn a_kept_file_that_could_not_be_opened_is_opened_later() {
         kept_by_hand()
     );
 }
+
+/// After `fork`, the child does not share the parent's kept descriptors (whose read
+/// positions are shared): its first read opens the file anew, and the parent's
+/// descriptor stays open and usable.
+#[test]
+fn a_forked_child_opens_the_kept_files_anew() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    psoxide::cpu_times().unwrap();
+    let kept = |list: Vec<(i32, std::path::PathBuf)>| {
+        list.into_iter()
+            .find(|(_, p)| p.as_os_str() == "/proc/stat")
+            .map(|(n, _)| n)
+            .expect("/proc/stat kept")
+    };
+    let parent_fd = kept(kept_by_hand());
+    let parent = std::process::id() as libc::c_long;
+    let mut fds = [0; 2];
+    // SAFETY: a valid array for pipe(2).
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: the other tests of this binary wait on ONE_AT_A_TIME (no thread holds
+    // the allocator's lock); the child exits with _exit.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0);
+    if pid == 0 {
+        let me = std::process::id() as libc::c_long;
+        // kcmp(KCMP_FILE): 0 when both descriptors are the same open file.
+        let same = |child_fd: i32| unsafe {
+            libc::syscall(
+                libc::SYS_kcmp,
+                parent,
+                me,
+                0,
+                parent_fd as libc::c_long,
+                child_fd as libc::c_long,
+            )
+        };
+        let before = same(parent_fd);
+        let ok = psoxide::cpu_times().is_ok();
+        let after = kept_by_hand()
+            .into_iter()
+            .find(|(_, p)| p.as_os_str() == "/proc/stat")
+            .map_or(-9, |(n, _)| same(n));
+        // before: 0 (inherited), after: not 0 (its own), the read worked.
+        let code: u8 = match (before, ok, after) {
+            (0, true, a) if a != 0 && a != -9 => 0,
+            (b, _, _) if b != 0 => 1,
+            (_, false, _) => 2,
+            _ => 3,
+        };
+        // SAFETY: the pipe's write end and a valid buffer.
+        unsafe {
+            libc::write(fds[1], [code].as_ptr().cast(), 1);
+            libc::_exit(0);
+        }
+    }
+    let mut code = [9u8];
+    // SAFETY: the read end and a valid buffer; our child; both ends unused after.
+    let n = unsafe {
+        let n = libc::read(fds[0], code.as_mut_ptr().cast(), 1);
+        let mut status = 0;
+        libc::waitpid(pid, &mut status, 0);
+        libc::close(fds[0]);
+        libc::close(fds[1]);
+        n
+    };
+    assert_eq!(n, 1);
+    let what = [
+        "a new descriptor",
+        "kcmp could not compare (no kcmp?)",
+        "cpu_times failed",
+        "the inherited descriptor still in use",
+    ];
+    assert_eq!(
+        code[0],
+        0,
+        "in the child: {}",
+        what.get(code[0] as usize).unwrap_or(&"nothing")
+    );
+    // The parent's descriptor is untouched and still serves.
+    assert!(psoxide::cpu_times().unwrap().user > 0.0);
+    assert_eq!(kept(kept_by_hand()), parent_fd);
+}

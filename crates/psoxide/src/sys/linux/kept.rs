@@ -22,7 +22,12 @@
 //! opened (same device and inode): a program that closes descriptors it does not own
 //! (a daemon closing everything after `fork`) may have closed it and got the number
 //! back for another file. Then the number is forgotten, never closed (it is no longer
-//! psoxide's), and the file is opened again. docs/decisions.md has the measurements.
+//! psoxide's), and the file is opened again. Each use also compares `getpid()` with
+//! the PID that opened the descriptor: a child after `fork` shares the parent's open
+//! file (and its read position), so it closes its copy and opens its own. A file's
+//! lock is held while it is read, since a file longer than one read takes several
+//! `pread`s that another thread's read from offset 0 would split across two
+//! generations of the file. docs/decisions.md has the measurements.
 
 use super::fs::{put_buf, read_bounded_at, take_buf, FileKind, PROC_SUPER_MAGIC};
 use crate::error::{Error, Result};
@@ -54,14 +59,6 @@ pub(crate) enum SysFile {
 const COUNT: usize = 6;
 
 impl SysFile {
-    const ALL: [SysFile; COUNT] = [
-        SysFile::Stat,
-        SysFile::Meminfo,
-        SysFile::Vmstat,
-        SysFile::Diskstats,
-        SysFile::Cpuinfo,
-        SysFile::Filesystems,
-    ];
 
     /// The name below the procfs root.
     pub(crate) fn rel(self) -> &'static str {
@@ -92,12 +89,14 @@ impl SysFile {
     }
 }
 
-/// A kept descriptor and the identity of the file it was opened on.
+/// A kept descriptor, the identity of the file it was opened on, and the process
+/// that opened it.
 #[derive(Clone, Copy)]
 struct Kept {
     fd: RawFd,
     dev: u64,
     ino: u64,
+    pid: u32,
 }
 
 #[derive(Clone, Copy)]
@@ -111,17 +110,25 @@ enum Slot {
     Off,
 }
 
-/// One slot per [`SysFile`].
+/// One slot per [`SysFile`]. A slot's lock is held for the whole read of its file:
+/// a file longer than one read takes several `pread`s, and another thread's read
+/// from offset 0 in between would make the kernel generate the file anew, so that
+/// the pieces would come from two different moments.
 type Slots = [Mutex<Slot>; COUNT];
 
 /// The process's kept descriptors.
 static SLOTS: Slots = [const { Mutex::new(Slot::Unopened) }; COUNT];
 
+/// This process's PID (a system call: glibc does not cache it).
+fn my_pid() -> u32 {
+    rustix::process::getpid().as_raw_nonzero().get() as u32
+}
+
 /// Opens the live file and records its identity: the new slot. `Unopened` when it
 /// cannot be opened now (the read by path then reports why; a later call tries
 /// again, so a passing shortage of descriptors disables nothing), `Off` when it is
 /// not a regular file on a procfs mount.
-fn open_kept(which: SysFile) -> Slot {
+fn open_kept(which: SysFile, pid: u32) -> Slot {
     let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK;
     let Ok(fd) = retry_on_intr(|| rustix::fs::open(which.live(), flags, Mode::empty())) else {
         return Slot::Unopened;
@@ -139,62 +146,62 @@ fn open_kept(which: SysFile) -> Slot {
         fd,
         dev: st.st_dev,
         ino: st.st_ino,
+        pid,
     })
 }
 
-/// The kept descriptor of `which`, opened on first use and checked to still be that
-/// file; `None` to read by path instead.
-fn kept(slots: &Slots, which: SysFile) -> Option<Kept> {
+/// The kept descriptor of `which`, with its slot locked: opened on first use,
+/// checked to still be that file, and opened anew in a child after `fork` (the
+/// inherited descriptor shares its read position with the parent's, whose reads
+/// could interleave with the child's). `None` to read by path instead.
+fn kept(slots: &'static Slots, which: SysFile) -> Option<KeptFile> {
     let mut s = crate::context::lock(&slots[which.index()]);
-    let k = match *s {
-        Slot::Open(k) => k,
-        Slot::Off => return None,
-        Slot::Unopened => {
-            *s = open_kept(which);
-            return match *s {
-                Slot::Open(k) => Some(k),
-                _ => None,
-            };
+    let pid = my_pid();
+    if let Slot::Open(k) = *s {
+        if !still_ours(k) {
+            // Closed or reused behind psoxide's back: the number is dropped, never
+            // closed (it may be someone else's now).
+            *s = Slot::Unopened;
+            crate::process::pidfd::own_fds_mark(k.fd, false);
+        } else if k.pid != pid {
+            // Inherited through fork: this process's copy of the descriptor is
+            // closed (the parent's stays open) and the file opened anew.
+            *s = Slot::Unopened;
+            crate::process::pidfd::own_fds_mark(k.fd, false);
+            // SAFETY: the descriptor is psoxide's (checked just above), inherited,
+            // and used by nothing else in this process.
+            drop(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(k.fd) });
         }
-    };
-    drop(s);
-    if still_ours(k) {
-        Some(k)
-    } else {
-        forget(slots, which, k);
-        kept(slots, which)
+    }
+    if let Slot::Unopened = *s {
+        *s = open_kept(which, pid);
+    }
+    match *s {
+        Slot::Open(kept) => Some(KeptFile { which, kept, _slot: s }),
+        _ => None,
     }
 }
 
 /// Whether the kept descriptor is still the file it was opened on (one `fstat`).
 fn still_ours(k: Kept) -> bool {
-    // SAFETY: `k.fd` was opened by `open_kept` and is never closed by psoxide; if the
-    // program closed it behind psoxide's back, fstat fails or names another file,
-    // which is what is checked here, before the descriptor is used for anything else.
+    // SAFETY: `k.fd` was opened by `open_kept` and is never closed by psoxide but in
+    // `kept` (a child's inherited copy, then forgotten); if the program closed it
+    // behind psoxide's back, fstat fails or names another file, which is what is
+    // checked here, before the descriptor is used for anything else.
     let fd = unsafe { BorrowedFd::borrow_raw(k.fd) };
     matches!(rustix::fs::fstat(fd), Ok(st) if st.st_dev == k.dev && st.st_ino == k.ino)
-}
-
-/// Forgets a kept descriptor that is not its file any more: the number is dropped,
-/// never closed (it may be someone else's now); the next use opens the file anew.
-fn forget(slots: &Slots, which: SysFile, k: Kept) {
-    let mut s = crate::context::lock(&slots[which.index()]);
-    if matches!(*s, Slot::Open(o) if o.fd == k.fd) {
-        *s = Slot::Unopened;
-        crate::process::pidfd::own_fds_mark(k.fd, false);
-    }
 }
 
 /// Checks every kept descriptor (before the caller's own descriptors are listed, so
 /// that a number the program reused is listed as its file).
 pub(crate) fn recheck() {
-    for which in SysFile::ALL {
-        let open = match *crate::context::lock(&SLOTS[which.index()]) {
-            Slot::Open(k) => Some(k),
-            _ => None,
-        };
-        if let Some(k) = open.filter(|&k| !still_ours(k)) {
-            forget(&SLOTS, which, k);
+    for m in &SLOTS {
+        let mut s = crate::context::lock(m);
+        if let Slot::Open(k) = *s {
+            if !still_ours(k) {
+                *s = Slot::Unopened;
+                crate::process::pidfd::own_fds_mark(k.fd, false);
+            }
         }
     }
 }
@@ -204,10 +211,12 @@ fn is_live(procfs: &Path) -> bool {
     procfs.as_os_str().as_bytes() == b"/proc"
 }
 
-/// A kept descriptor, checked just now to still be its file.
+/// A kept descriptor, checked just now to still be its file, with its slot locked
+/// until it is dropped.
 pub(crate) struct KeptFile {
     which: SysFile,
     kept: Kept,
+    _slot: std::sync::MutexGuard<'static, Slot>,
 }
 
 impl KeptFile {
@@ -216,20 +225,23 @@ impl KeptFile {
         Path::new(std::ffi::OsStr::from_bytes(self.which.live().to_bytes()))
     }
 
-    /// Reads the whole file into `buf` (cleared first) with `pread`s. Errors name the
-    /// path.
-    pub(crate) fn read_into(&self, buf: &mut Vec<u8>, kind: FileKind) -> Result<()> {
-        // SAFETY: opened by psoxide, never closed by it, and checked by `kept` to be
-        // the file that was opened.
+    /// Reads the whole file into `buf` (cleared first) with `pread`s, then unlocks
+    /// its slot. Errors name the path.
+    pub(crate) fn read_into(self, buf: &mut Vec<u8>, kind: FileKind) -> Result<()> {
+        // SAFETY: opened by psoxide in this process, closed by nothing while its
+        // slot is locked (as it is until `self` is dropped at the end of this call),
+        // and checked by `kept` to be the file that was opened.
         let fd = unsafe { BorrowedFd::borrow_raw(self.kept.fd) };
         read_bounded_at(fd, buf, kind).map_err(|e| Error::io(self.path(), e))
     }
 
     /// Reads the whole file into this thread's buffer and hands the bytes and the
-    /// file's path to `f`. Errors name the path.
-    pub(crate) fn with<T>(&self, kind: FileKind, f: impl FnOnce(&[u8], &Path) -> Result<T>) -> Result<T> {
+    /// file's path to `f`, once the slot is unlocked (`f` may read other files, or
+    /// run a debug handler that calls psoxide again). Errors name the path.
+    pub(crate) fn with<T>(self, kind: FileKind, f: impl FnOnce(&[u8], &Path) -> Result<T>) -> Result<T> {
+        let path = self.path();
         let mut buf = take_buf();
-        let r = self.read_into(&mut buf, kind).and_then(|()| f(&buf, self.path()));
+        let r = self.read_into(&mut buf, kind).and_then(|()| f(&buf, path));
         put_buf(buf);
         r
     }
@@ -242,11 +254,11 @@ pub(crate) fn kept_file(procfs: &Path, which: SysFile) -> Option<KeptFile> {
     kept_file_in(&SLOTS, procfs, which)
 }
 
-fn kept_file_in(slots: &Slots, procfs: &Path, which: SysFile) -> Option<KeptFile> {
+fn kept_file_in(slots: &'static Slots, procfs: &Path, which: SysFile) -> Option<KeptFile> {
     if !is_live(procfs) {
         return None;
     }
-    kept(slots, which).map(|kept| KeptFile { which, kept })
+    kept(slots, which)
 }
 
 /// Reads `which` below the procfs root `procfs` into this thread's buffer and hands
@@ -263,7 +275,7 @@ pub(crate) fn with_sys_file<T>(
 
 /// [`with_sys_file`] with the descriptors of `slots`.
 fn with_sys_file_in<T>(
-    slots: &Slots,
+    slots: &'static Slots,
     procfs: &Path,
     which: SysFile,
     kind: FileKind,
