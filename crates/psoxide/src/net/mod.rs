@@ -4,9 +4,10 @@
 //! Interface names come from the kernel and need not be UTF-8; they are decoded with
 //! `String::from_utf8_lossy`.
 
+use std::borrow::Cow;
 use crate::context::{lock, Host};
 use crate::error::Result;
-use crate::linux::parse::netdev::{parse_net_dev, NET_DEV_FIELDS};
+use crate::linux::parse::netdev::{parse_net_dev, visit_net_dev, NET_DEV_FIELDS};
 use crate::nowrap::NoWrap;
 use crate::roots::Roots;
 use crate::sys::fs::{with_file, FileKind};
@@ -149,17 +150,29 @@ pub fn net_io_counters(nowrap: bool) -> Result<Option<NetIoCounters>> {
 impl Host {
     /// [`net_io_counters`] on this host.
     pub fn net_io_counters(&self, nowrap: bool) -> Result<Option<NetIoCounters>> {
-        let _roots: &Roots = self.roots();
-        let table = pernic_table(self, nowrap)?;
-        if table.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(
-            table
-                .into_values()
-                .map(NetIoCounters::from_array)
-                .fold(NetIoCounters::default(), NetIoCounters::saturating_add),
-        ))
+        // psutil's per-NIC table, then its sum; the table borrows the names from the
+        // read buffer (the sum keeps none of them).
+        let path = self.roots().proc("net/dev");
+        with_file(&path, FileKind::TABLE, |b| {
+            let mut table: IndexMap<Cow<'_, str>, [u64; NET_DEV_FIELDS]> = IndexMap::new();
+            visit_net_dev(b, &path, |name, v| {
+                table.insert(name, v);
+            })?;
+            if table.is_empty() {
+                return Ok(None);
+            }
+            if nowrap {
+                lock(&self.state().net_nowrap)
+                    .get_or_insert_with(NoWrap::new)
+                    .apply_in_place(&mut table, |r| *r, |r, c| *r = c);
+            }
+            Ok(Some(
+                table
+                    .into_values()
+                    .map(NetIoCounters::from_array)
+                    .fold(NetIoCounters::default(), NetIoCounters::saturating_add),
+            ))
+        })
     }
 }
 

@@ -37,6 +37,21 @@ const COLUMNS: usize = 16;
 /// unsigned integer. More than 16 columns are accepted (psutil would reject them; a
 /// future kernel adding columns should not break the call). Blank lines are skipped.
 pub fn parse_net_dev(bytes: &[u8], path: &Path) -> Result<IndexMap<String, [u64; NET_DEV_FIELDS]>> {
+    let mut out = IndexMap::new();
+    visit_net_dev(bytes, path, |name, v| {
+        out.insert(name.into_owned(), v);
+    })?;
+    Ok(out)
+}
+
+/// [`parse_net_dev`]'s lines one by one, in file order: each interface's name
+/// (lossily decoded, borrowed from `bytes` when it is UTF-8) and its counters, with
+/// the same errors. For callers that sum or look up without keeping owned names.
+pub fn visit_net_dev<'a>(
+    bytes: &'a [u8],
+    path: &Path,
+    mut f: impl FnMut(std::borrow::Cow<'a, str>, [u64; NET_DEV_FIELDS]),
+) -> Result<()> {
     let mut lines = bytes.split(|&b| b == b'\n');
     for n in 1..=2 {
         match lines.next() {
@@ -49,7 +64,6 @@ pub fn parse_net_dev(bytes: &[u8], path: &Path) -> Result<IndexMap<String, [u64;
             }
         }
     }
-    let mut out = IndexMap::new();
     for (idx, line) in lines.enumerate() {
         let lineno = idx + 3;
         if line.iter().all(u8::is_ascii_whitespace) {
@@ -66,7 +80,7 @@ pub fn parse_net_dev(bytes: &[u8], path: &Path) -> Result<IndexMap<String, [u64;
         };
         let (name_part, rest) = line.split_at(colon);
         let rest = rest.get(1..).unwrap_or(&[]);
-        let name = lossy(name_part.trim_ascii()).into_owned();
+        let name = lossy(name_part.trim_ascii());
         if name.is_empty() {
             return Err(Error::parse(path, format!("line {lineno}: empty interface name")));
         }
@@ -96,14 +110,14 @@ pub fn parse_net_dev(bytes: &[u8], path: &Path) -> Result<IndexMap<String, [u64;
         }
         let [rx_bytes, rx_packets, rx_errs, rx_drop, _, _, _, _, tx_bytes, tx_packets, tx_errs, tx_drop, ..] =
             cols;
-        out.insert(
+        f(
             name,
             [
                 tx_bytes, rx_bytes, tx_packets, rx_packets, rx_errs, tx_errs, rx_drop, tx_drop,
             ],
         );
     }
-    Ok(out)
+    Ok(())
 }
 
 fn lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
