@@ -306,3 +306,106 @@ fn a_forked_child_opens_the_kept_files_anew() {
     assert!(psoxide::cpu_times().unwrap().user > 0.0);
     assert_eq!(kept(kept_by_hand()), parent_fd);
 }
+
+/// Where a seccomp policy refuses `pread`, the kept file is not used: the call reads
+/// the file by path, as it would without kept files (checked in a forked child that
+/// installs such a filter).
+#[test]
+fn without_pread_the_file_is_read_by_path() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    // The parent keeps meminfo; the child inherits it and must open its own.
+    psoxide::virtual_memory().unwrap();
+    // A classic-BPF seccomp filter: pread64 fails with EPERM, everything else runs.
+    const LD_W_ABS: u16 = 0x20;
+    const JEQ_K: u16 = 0x15;
+    const RET_K: u16 = 0x06;
+    let filter = [
+        libc::sock_filter {
+            code: LD_W_ABS,
+            jt: 0,
+            jf: 0,
+            k: 0,
+        }, // seccomp_data.nr
+        libc::sock_filter {
+            code: JEQ_K,
+            jt: 0,
+            jf: 1,
+            k: libc::SYS_pread64 as u32,
+        },
+        libc::sock_filter {
+            code: RET_K,
+            jt: 0,
+            jf: 0,
+            k: 0x0005_0000 | libc::EPERM as u32,
+        },
+        libc::sock_filter {
+            code: RET_K,
+            jt: 0,
+            jf: 0,
+            k: 0x7fff_0000,
+        },
+    ];
+    let prog = libc::sock_fprog {
+        len: filter.len() as u16,
+        filter: filter.as_ptr().cast_mut(),
+    };
+    let mut fds = [0; 2];
+    // SAFETY: a valid array for pipe(2).
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: the other tests of this binary wait on ONE_AT_A_TIME; the child exits
+    // with _exit.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0);
+    if pid == 0 {
+        // SAFETY: prctl with valid arguments; `prog` outlives the call.
+        let installed = unsafe {
+            libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
+                && libc::prctl(libc::PR_SET_SECCOMP, 2, &prog as *const libc::sock_fprog) == 0
+        };
+        let mut one = [0u8; 1];
+        // SAFETY: a valid buffer; standard input may be anything (the filter answers
+        // first).
+        let refused = unsafe { libc::pread(0, one.as_mut_ptr().cast(), 1, 0) } == -1
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+        let code: u8 = match (installed, refused, psoxide::virtual_memory()) {
+            (false, _, _) | (_, false, _) => 1,
+            (true, true, Ok(m)) if m.total > 0 => 0,
+            _ => 2,
+        };
+        // SAFETY: the pipe's write end and a valid buffer.
+        unsafe {
+            libc::write(fds[1], [code].as_ptr().cast(), 1);
+            libc::_exit(0);
+        }
+    }
+    let mut code = [9u8];
+    // SAFETY: the read end and a valid buffer; our child; both ends unused after.
+    let n = unsafe {
+        let n = libc::read(fds[0], code.as_mut_ptr().cast(), 1);
+        let mut status = 0;
+        libc::waitpid(pid, &mut status, 0);
+        libc::close(fds[0]);
+        libc::close(fds[1]);
+        n
+    };
+    assert_eq!(n, 1);
+    if code[0] == 1 {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no seccomp filter could be installed: CI runs every check"
+        );
+        println!("skip: this kernel does not let the test install a seccomp filter");
+        return;
+    }
+    let what = [
+        "read by path",
+        "the seccomp filter could not be installed",
+        "virtual_memory failed",
+    ];
+    assert_eq!(
+        code[0],
+        0,
+        "in the child: {}",
+        what.get(code[0] as usize).unwrap_or(&"nothing")
+    );
+}

@@ -140,6 +140,12 @@ fn open_kept(which: SysFile, pid: u32) -> Slot {
     if !regular || fs.f_type != PROC_SUPER_MAGIC {
         return Slot::Off;
     }
+    // `pread` must work on it (a seccomp policy may refuse the call itself): one byte
+    // read now, else the file is read by path at every call, as before.
+    let mut probe = [0u8; 1];
+    if retry_on_intr(|| rustix::io::pread(&fd, &mut probe, 0)).is_err() {
+        return Slot::Off;
+    }
     let fd = fd.into_raw_fd();
     crate::process::pidfd::own_fds_mark(fd, true);
     Slot::Open(Kept {
