@@ -162,6 +162,9 @@ fn open_kept(which: SysFile, pid: u32) -> Slot {
 /// could interleave with the child's). `None` to read by path instead.
 fn kept(slots: &'static Slots, which: SysFile) -> Option<KeptFile> {
     let mut s = crate::context::lock(&slots[which.index()]);
+    if let Slot::Off = *s {
+        return None;
+    }
     let pid = my_pid();
     if let Slot::Open(k) = *s {
         if !still_ours(k) {
