@@ -445,16 +445,19 @@ fn read_sysfs_block(roots: &Roots, out: &mut Vec<(DiskStatLine, PathBuf)>) -> Re
 /// The file is opened directly; only when the open fails is it decided, as psutil's
 /// `os.path.exists` test does, whether it is missing (`ENOENT`/`ENOTDIR`, or any
 /// error for which `access(F_OK)` also fails), which selects the fallback.
+/// The rows of the `diskstats` text `buf` (read from `path`) handed to `f`.
+fn diskstats_rows<T>(buf: &[u8], path: &Path, f: impl FnOnce(&[(Cow<'_, str>, [u64; 9])]) -> T) -> Result<T> {
+    let mut rows = Vec::with_capacity(32);
+    visit_diskstats(buf, path, |name, d| {
+        rows.push((String::from_utf8_lossy(name), to_row(&d, name, path)?));
+        Ok(())
+    })?;
+    Ok(f(&rows))
+}
+
 fn with_rows<T>(roots: &Roots, f: impl FnOnce(&[(Cow<'_, str>, [u64; 9])]) -> T) -> Result<T> {
     if let Some(k) = kept_file(&roots.procfs, SysFile::Diskstats) {
-        return k.with(FileKind::TABLE, |buf, path| {
-            let mut rows = Vec::with_capacity(32);
-            visit_diskstats(buf, path, |name, d| {
-                rows.push((String::from_utf8_lossy(name), to_row(&d, name, path)?));
-                Ok(())
-            })?;
-            Ok(f(&rows))
-        });
+        return k.with(FileKind::TABLE, |buf, path| diskstats_rows(buf, path, f));
     }
     let path = roots.proc("diskstats");
     let fd = match open(&path) {
@@ -467,14 +470,7 @@ fn with_rows<T>(roots: &Roots, f: impl FnOnce(&[(Cow<'_, str>, [u64; 9])]) -> T)
         let mut buf = take_buf();
         let r = read_fd(fd.as_fd(), &mut buf, FileKind::TABLE).map_err(|e| Error::io(&path, e));
         drop(fd);
-        let r = r.and_then(|()| {
-            let mut rows = Vec::with_capacity(32);
-            visit_diskstats(&buf, &path, |name, d| {
-                rows.push((String::from_utf8_lossy(name), to_row(&d, name, &path)?));
-                Ok(())
-            })?;
-            Ok(f(&rows))
-        });
+        let r = r.and_then(|()| diskstats_rows(&buf, &path, f));
         put_buf(buf);
         return r;
     }
