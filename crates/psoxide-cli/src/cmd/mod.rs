@@ -97,37 +97,22 @@ fn add_args_for_update<T: clap::Args>(cmd: clap::Command) -> clap::Command {
 }
 
 fn keeping_texts(cmd: clap::Command, add: fn(clap::Command) -> clap::Command) -> clap::Command {
-    let about = cmd.get_about().cloned();
-    let long_about = cmd.get_long_about().cloned();
-    let after = cmd.get_after_help().cloned();
-    let after_long = cmd.get_after_long_help().cloned();
-    let before = cmd.get_before_help().cloned();
-    let before_long = cmd.get_before_long_help().cloned();
-    let mut cmd = add(cmd);
-    cmd = match about {
-        Some(t) => cmd.about(t),
-        None => cmd.about(None),
-    };
-    cmd = match long_about {
-        Some(t) => cmd.long_about(t),
-        None => cmd.long_about(None),
-    };
-    cmd = match after {
-        Some(t) => cmd.after_help(t),
-        None => cmd.after_help(None),
-    };
-    cmd = match after_long {
-        Some(t) => cmd.after_long_help(t),
-        None => cmd.after_long_help(None),
-    };
-    cmd = match before {
-        Some(t) => cmd.before_help(t),
-        None => cmd.before_help(None),
-    };
-    match before_long {
-        Some(t) => cmd.before_long_help(t),
-        None => cmd.before_long_help(None),
-    }
+    use clap::builder::{Resettable, StyledStr};
+    // A text that was not set is reset, as the subcommand's own attribute resets it.
+    let kept = |t: Option<&StyledStr>| t.cloned().map_or(Resettable::Reset, Resettable::Value);
+    let about = kept(cmd.get_about());
+    let long_about = kept(cmd.get_long_about());
+    let after = kept(cmd.get_after_help());
+    let after_long = kept(cmd.get_after_long_help());
+    let before = kept(cmd.get_before_help());
+    let before_long = kept(cmd.get_before_long_help());
+    add(cmd)
+        .about(about)
+        .long_about(long_about)
+        .after_help(after)
+        .after_long_help(after_long)
+        .before_help(before)
+        .before_long_help(before_long)
 }
 
 impl<T: clap::Args> clap::Args for Lazy<T> {
