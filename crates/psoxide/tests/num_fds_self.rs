@@ -7,6 +7,9 @@
 //! In its own binary: it counts this process's descriptors, which other tests opening
 //! files at the same time would change, and it forks.
 
+mod common;
+
+use common::in_forked_child;
 use psoxide::Process;
 
 /// The tests of this binary count this process's descriptors: one at a time.
@@ -97,43 +100,21 @@ fn a_forked_child_gets_its_own_permissions() {
     }
     let me = Process::current().unwrap();
     assert!(me.num_fds().unwrap() >= 3);
-    let mut fds = [0; 2];
-    // SAFETY: a valid array for pipe(2).
-    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-    // SAFETY: the child only makes system calls and psoxide's num_fds before _exit.
-    let pid = unsafe { libc::fork() };
-    assert!(pid >= 0);
-    if pid == 0 {
+    let code = in_forked_child(|| {
         // SAFETY: plain system calls in the child.
         let switched = unsafe { libc::setgid(65534) == 0 && libc::setuid(65534) == 0 };
-        let code: u8 = match (switched, me.num_fds()) {
+        match (switched, me.num_fds()) {
             (false, _) => 3,
             (true, Err(e)) if e.exception_name() == "AccessDenied" => 0,
             (true, Err(_)) => 1,
             (true, Ok(_)) => 2,
-        };
-        // SAFETY: the pipe's write end and a valid buffer.
-        unsafe {
-            libc::write(fds[1], [code].as_ptr().cast(), 1);
-            libc::_exit(0);
         }
-    }
-    let mut code = [9u8];
-    // SAFETY: the read end and a valid buffer.
-    let n = unsafe { libc::read(fds[0], code.as_mut_ptr().cast(), 1) };
-    let mut status = 0;
-    // SAFETY: our child; both pipe ends are not used after this.
-    unsafe {
-        libc::waitpid(pid, &mut status, 0);
-        libc::close(fds[0]);
-        libc::close(fds[1]);
-    }
-    assert_eq!(n, 1);
+    });
     let what = ["AccessDenied", "another error", "a count", "setuid failed"];
     assert_eq!(
-        code[0],
+        code,
         0,
         "the child got {}",
-        what.get(code[0] as usize).unwrap_or(&"nothing")
+        what.get(code as usize).unwrap_or(&"nothing")
     );
 }

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::kernel_has_pidfds;
+use common::{in_forked_child, kernel_has_pidfds};
 use psoxide::{Attr, Host, Process};
 use std::collections::BTreeSet;
 use std::os::fd::AsRawFd;
@@ -240,16 +240,10 @@ fn a_forked_child_opens_the_kept_files_anew() {
     };
     let parent_fd = kept(kept_by_hand());
     let parent = std::process::id() as libc::c_long;
-    let mut fds = [0; 2];
-    // SAFETY: a valid array for pipe(2).
-    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-    // SAFETY: the other tests of this binary wait on ONE_AT_A_TIME (no thread holds
-    // the allocator's lock); the child exits with _exit.
-    let pid = unsafe { libc::fork() };
-    assert!(pid >= 0);
-    if pid == 0 {
+    let code = in_forked_child(|| {
         let me = std::process::id() as libc::c_long;
         // kcmp(KCMP_FILE): 0 when both descriptors are the same open file.
+        // SAFETY: kcmp with plain integer arguments.
         let same = |child_fd: i32| unsafe {
             libc::syscall(
                 libc::SYS_kcmp,
@@ -267,29 +261,13 @@ fn a_forked_child_opens_the_kept_files_anew() {
             .find(|(_, p)| p.as_os_str() == "/proc/stat")
             .map_or(-9, |(n, _)| same(n));
         // before: 0 (inherited), after: not 0 (its own), the read worked.
-        let code: u8 = match (before, ok, after) {
+        match (before, ok, after) {
             (0, true, a) if a != 0 && a != -9 => 0,
             (b, _, _) if b != 0 => 1,
             (_, false, _) => 2,
             _ => 3,
-        };
-        // SAFETY: the pipe's write end and a valid buffer.
-        unsafe {
-            libc::write(fds[1], [code].as_ptr().cast(), 1);
-            libc::_exit(0);
         }
-    }
-    let mut code = [9u8];
-    // SAFETY: the read end and a valid buffer; our child; both ends unused after.
-    let n = unsafe {
-        let n = libc::read(fds[0], code.as_mut_ptr().cast(), 1);
-        let mut status = 0;
-        libc::waitpid(pid, &mut status, 0);
-        libc::close(fds[0]);
-        libc::close(fds[1]);
-        n
-    };
-    assert_eq!(n, 1);
+    });
     let what = [
         "a new descriptor",
         "kcmp could not compare (no kcmp?)",
@@ -297,10 +275,10 @@ fn a_forked_child_opens_the_kept_files_anew() {
         "the inherited descriptor still in use",
     ];
     assert_eq!(
-        code[0],
+        code,
         0,
         "in the child: {}",
-        what.get(code[0] as usize).unwrap_or(&"nothing")
+        what.get(code as usize).unwrap_or(&"nothing")
     );
     // The parent's descriptor is untouched and still serves.
     assert!(psoxide::cpu_times().unwrap().user > 0.0);
@@ -349,14 +327,7 @@ fn without_pread_the_file_is_read_by_path() {
         len: filter.len() as u16,
         filter: filter.as_ptr().cast_mut(),
     };
-    let mut fds = [0; 2];
-    // SAFETY: a valid array for pipe(2).
-    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-    // SAFETY: the other tests of this binary wait on ONE_AT_A_TIME; the child exits
-    // with _exit.
-    let pid = unsafe { libc::fork() };
-    assert!(pid >= 0);
-    if pid == 0 {
+    let code = in_forked_child(|| {
         // SAFETY: prctl with valid arguments; `prog` outlives the call.
         let installed = unsafe {
             libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0
@@ -367,29 +338,13 @@ fn without_pread_the_file_is_read_by_path() {
         // first).
         let refused = unsafe { libc::pread(0, one.as_mut_ptr().cast(), 1, 0) } == -1
             && std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
-        let code: u8 = match (installed, refused, psoxide::virtual_memory()) {
+        match (installed, refused, psoxide::virtual_memory()) {
             (false, _, _) | (_, false, _) => 1,
             (true, true, Ok(m)) if m.total > 0 => 0,
             _ => 2,
-        };
-        // SAFETY: the pipe's write end and a valid buffer.
-        unsafe {
-            libc::write(fds[1], [code].as_ptr().cast(), 1);
-            libc::_exit(0);
         }
-    }
-    let mut code = [9u8];
-    // SAFETY: the read end and a valid buffer; our child; both ends unused after.
-    let n = unsafe {
-        let n = libc::read(fds[0], code.as_mut_ptr().cast(), 1);
-        let mut status = 0;
-        libc::waitpid(pid, &mut status, 0);
-        libc::close(fds[0]);
-        libc::close(fds[1]);
-        n
-    };
-    assert_eq!(n, 1);
-    if code[0] == 1 {
+    });
+    if code == 1 {
         assert!(
             std::env::var_os("CI").is_none(),
             "no seccomp filter could be installed: CI runs every check"
@@ -403,9 +358,9 @@ fn without_pread_the_file_is_read_by_path() {
         "virtual_memory failed",
     ];
     assert_eq!(
-        code[0],
+        code,
         0,
         "in the child: {}",
-        what.get(code[0] as usize).unwrap_or(&"nothing")
+        what.get(code as usize).unwrap_or(&"nothing")
     );
 }

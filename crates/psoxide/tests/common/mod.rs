@@ -104,3 +104,39 @@ pub fn kernel_has_pidfds() -> bool {
         fd >= 0
     }
 }
+
+/// Runs `child` in a forked child of this process and returns the byte it computed
+/// (sent through a pipe; the child then `_exit`s, and 255 stands for a panic in it).
+/// For checks that need another process sharing this one's descriptors and handles.
+/// The caller makes sure that no other thread of the test binary is running meanwhile
+/// (it could hold a lock, the allocator's, that the child then waits for forever).
+#[allow(dead_code)]
+pub fn in_forked_child(child: impl FnOnce() -> u8) -> u8 {
+    let mut fds = [0; 2];
+    // SAFETY: a valid array for pipe(2).
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: see the doc; the child only runs `child` and exits with _exit.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork: {}", std::io::Error::last_os_error());
+    if pid == 0 {
+        let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(child)).unwrap_or(255);
+        // SAFETY: the pipe's write end and a valid buffer; _exit ends the child
+        // without running the parent's test harness.
+        unsafe {
+            libc::write(fds[1], [code].as_ptr().cast(), 1);
+            libc::_exit(0);
+        }
+    }
+    let mut code = [0u8];
+    // SAFETY: the read end and a valid buffer; our child; both ends unused after.
+    let n = unsafe {
+        let n = libc::read(fds[0], code.as_mut_ptr().cast(), 1);
+        let mut status = 0;
+        libc::waitpid(pid, &mut status, 0);
+        libc::close(fds[0]);
+        libc::close(fds[1]);
+        n
+    };
+    assert_eq!(n, 1, "the child sent no answer");
+    code[0]
+}
