@@ -19,6 +19,7 @@ by the test (``page_faults``, the extra fields of ``memory_info_ex``).
 """
 
 import os
+import re
 import subprocess
 import time
 import warnings
@@ -83,9 +84,15 @@ def _fields(*names):
     return lambda v: tuple(getattr(v, n) for n in names)
 
 
-# The files psoxide keeps open on the live /proc.
+# The files psoxide keeps open on the live /proc: six machine-wide ones, and each
+# handle's stat, statm and cmdline once it is read again (docs/decisions.md).
 _KEPT = {"/proc/stat", "/proc/meminfo", "/proc/vmstat", "/proc/diskstats", "/proc/cpuinfo",
          "/proc/filesystems"}
+_KEPT_PER_PROCESS = re.compile(r"/proc/[0-9]+/(stat|statm|cmdline)")
+
+
+def _kept(path):
+    return path in _KEPT or _KEPT_PER_PROCESS.fullmatch(path) is not None
 
 
 # name -> (psutil reading, psoxide reading). The psutil side returns the value in
@@ -99,11 +106,11 @@ def _methods():
             "is_running", "cpu_percent"]
     for name in same:
         m[name] = (lambda p, n=name: getattr(p, n)(), lambda q, n=name: getattr(q, n)())
-    # psoxide keeps six machine-wide /proc files open (docs/decisions.md) and does not
-    # list them in this process's own open_files(); psutil, reading the same process,
-    # sees them as the regular files they are.
+    # psoxide keeps /proc files open (above) and does not list them in this process's
+    # own open_files(); psutil, reading the same process, sees them as the regular
+    # files they are.
     m["open_files"] = (
-        lambda p: [f for f in p.open_files() if not (p.pid == os.getpid() and f.path in _KEPT)],
+        lambda p: [f for f in p.open_files() if not (p.pid == os.getpid() and _kept(f.path))],
         lambda q: q.open_files(),
     )
     m["memory_info"] = (lambda p: _fields(*FIELDS["pmem"])(p.memory_info()), lambda q: q.memory_info())

@@ -90,16 +90,30 @@ impl Iterator for ProcessIter {
             // A second pass only when a kept handle's pidfd showed its process reaped.
             for _ in 0..2 {
                 let opened = match kept.take() {
-                    Some(old) => match Process::identity_stat(&self.root, pid) {
-                        Ok(stat) if old.start_ticks == stat.starttime => Ok((old, stat, true)),
-                        Ok(_) => {
-                            old.st().gone = true;
-                            crate::debug::debug(|| format!("refreshing Process instance for reused PID {pid}"));
-                            Process::open(self.host.state(), &self.root, pid, self.verify, false)
-                                .map(|(p, s)| (Arc::new(p), s, false))
+                    Some(old) => {
+                        // Yielded a second time: from now on it keeps its files open
+                        // (see `process/kept.rs`).
+                        if self.root.keep {
+                            old.keep_files();
                         }
-                        Err(e) => Err(e),
-                    },
+                        // `None`: another start time, or the handle's own file shows
+                        // its process reaped; the PID is someone else's or nobody's.
+                        let same = match old.kept_identity_stat() {
+                            Ok(stat) => Ok((old.start_ticks == stat.starttime).then_some(stat)),
+                            Err(e) if e.is_no_such_process() && old.reads_own_files() => Ok(None),
+                            Err(e) => Err(e),
+                        };
+                        match same {
+                            Ok(Some(stat)) => Ok((old, stat, true)),
+                            Ok(None) => {
+                                old.st().gone = true;
+                                crate::debug::debug(|| format!("refreshing Process instance for reused PID {pid}"));
+                                Process::open(self.host.state(), &self.root, pid, self.verify, false)
+                                    .map(|(p, s)| (Arc::new(p), s, false))
+                            }
+                            Err(e) => Err(e),
+                        }
+                    }
                     None => Process::open(self.host.state(), &self.root, pid, self.verify, false)
                         .map(|(p, s)| (Arc::new(p), s, false)),
                 };

@@ -40,6 +40,7 @@ mod family;
 mod files;
 mod info;
 pub(crate) mod iter;
+mod kept;
 mod limits;
 mod memory;
 pub(crate) mod pidfd;
@@ -80,7 +81,7 @@ use small::SmallBytes;
 use std::ffi::OsString;
 use std::io;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// A process on this machine, identified by its PID and its start time.
 #[derive(Debug)]
@@ -101,6 +102,10 @@ pub struct Process {
     /// less, and only ever from this process (once it is reaped, they are gone).
     /// Boxed: scans, whose handles have none, keep the handle small.
     dir: Option<Box<PinnedDir>>,
+    /// The `stat`, `statm` and `cmdline` files it keeps open, once it may (see
+    /// `kept.rs`): from its making for a handle with a held directory, from its
+    /// second `process_iter` for a scanned handle that holds a pidfd.
+    kept: OnceLock<Box<kept::KeptFiles>>,
     /// Set before a prefetch store is first attached and never cleared: a handle that
     /// never had one (the usual single-process handle) answers its getters without
     /// taking the state lock to look for a store.
@@ -114,7 +119,7 @@ struct PinnedDir {
     dir: crate::sys::fs::Dir,
     /// Its `fd` directory (`O_PATH`), opened by the first `num_fds()` asked from the
     /// process itself, with its own place in the budget (`None` when it had none).
-    fd_dir: std::sync::OnceLock<Option<(crate::sys::fs::Dir, pidfd::Slot)>>,
+    fd_dir: OnceLock<Option<(crate::sys::fs::Dir, pidfd::Slot)>>,
     _slot: pidfd::Slot,
 }
 
@@ -411,7 +416,7 @@ impl Process {
                     Some(slot) => match root.dir.open_path_at(ProcRoot::rel(pid, "").as_cstr()) {
                         Ok(dir) => Some(Box::new(PinnedDir {
                             dir,
-                            fd_dir: std::sync::OnceLock::new(),
+                            fd_dir: OnceLock::new(),
                             _slot: slot,
                         })),
                         Err(e) if OsErr::of(&e).is_gone() => return Err(not_found(pid)),
@@ -428,7 +433,10 @@ impl Process {
                 }
             }
             let mut p = Self::from_stat(host, root, pid, &stat, held);
-            p.dir = dir;
+            if dir.is_some() {
+                p.dir = dir;
+                p.keep_files();
+            }
             return Ok((p, stat));
         }
         Err(not_found(pid))
@@ -437,8 +445,53 @@ impl Process {
     /// Reads `/proc/PID/stat` to learn who owns `pid` now: `NoSuchProcess` when nobody.
     pub(crate) fn identity_stat(root: &ProcRoot, pid: Pid) -> Result<Stat> {
         check_pid(pid)?;
+        Self::parse_identity_stat(root, pid, |buf| root.read(pid, "stat", buf, FileKind::RECORD))
+    }
+
+    /// This handle's `stat`, as a scan reads it to learn whether a kept handle still
+    /// owns its PID: through the handle's kept file or directory when it has one
+    /// (then it is this process's `stat`, and `NoSuchProcess` means this process is
+    /// reaped, though its PID may have a new owner), else as
+    /// [`Process::identity_stat`].
+    pub(crate) fn kept_identity_stat(&self) -> Result<Stat> {
+        Self::parse_identity_stat(&self.root, self.pid, |buf| self.read_rel("stat", buf, FileKind::RECORD))
+    }
+
+    /// Whether this handle's files are read through descriptors that name its
+    /// process (a kept file or the held directory), not by PID.
+    pub(crate) fn reads_own_files(&self) -> bool {
+        self.dir.is_some() || self.kept.get().is_some()
+    }
+
+    /// Lets this handle keep its `stat`, `statm` and `cmdline` open from their next
+    /// read (see `kept.rs`): only a handle whose files can be proved to be its
+    /// process's, through its held directory or its pidfd.
+    pub(crate) fn keep_files(&self) {
+        if self.kept.get().is_none() && (self.dir.is_some() || self.pidfd.is_some()) {
+            let _ = self.kept.set(Box::default());
+        }
+    }
+
+    /// Opens `rel` to keep it: relative to the held directory, or by PID and then
+    /// kept only if the pidfd shows the process not reaped yet (the PID was still
+    /// this process's when the file was opened).
+    fn open_kept(&self, rel: &str) -> Option<std::os::fd::OwnedFd> {
+        if let Some(d) = &self.dir {
+            return d.dir.open_file(rel).ok();
+        }
+        let h = self.pidfd.as_ref()?;
+        let fd = self.root.dir.open_file(ProcRoot::rel(self.pid, rel).as_cstr()).ok()?;
+        sys::pidfd_alive(h.fd()).unwrap_or(false).then_some(fd)
+    }
+
+    /// Parses the `stat` that `read` gives, for the identity of `pid`.
+    fn parse_identity_stat(
+        root: &ProcRoot,
+        pid: Pid,
+        read: impl FnOnce(&mut Vec<u8>) -> io::Result<()>,
+    ) -> Result<Stat> {
         let mut buf = take_buf();
-        let r = match root.read(pid, "stat", &mut buf, FileKind::RECORD) {
+        let r = match read(&mut buf) {
             // The identity needs the shape and the start time, nothing else.
             Ok(()) => parse_pid_stat(&buf, std::path::Path::new("stat"))
                 .and_then(|s| {
@@ -477,6 +530,7 @@ impl Process {
             root: Arc::clone(root),
             pidfd,
             dir: None,
+            kept: OnceLock::new(),
             may_store: Default::default(),
             state: Mutex::new(State {
                 name: Some(stat.comm.clone()),
@@ -619,6 +673,19 @@ impl Process {
     /// Reads this process's file `rel` whole into `buf`: relative to the held
     /// `/proc/PID` when the handle has one, else `PID/rel` under the procfs root.
     fn read_rel(&self, rel: &str, buf: &mut Vec<u8>, kind: FileKind) -> io::Result<()> {
+        if let Some(k) = self.kept.get() {
+            if let Some(fd) = k.fd(rel, || self.open_kept(rel)) {
+                match crate::sys::fs::read_bounded_at(fd, buf, kind) {
+                    Ok(()) => return Ok(()),
+                    // ESRCH: the process is reaped.
+                    Err(e) if OsErr::of(&e).is_gone() => return Err(e),
+                    // Anything else (a policy refusing `pread`, a file over the
+                    // limit): read as without a kept file, which gives that error
+                    // again if it is the file's.
+                    Err(_) => {}
+                }
+            }
+        }
         match &self.dir {
             Some(d) => d.dir.read_file(rel, buf, kind),
             None => self.root.read(self.pid, rel, buf, kind),

@@ -5,16 +5,19 @@
 //! # The budget
 //!
 //! A [`Process`](super::Process) on the live procfs holds a pidfd for its whole life,
-//! and a handle made for one process (not by a scan) also its `/proc/PID` directory
-//! (see `docs/decisions.md`, "A handle holds a pidfd"). Handles are cheap and
-//! `process_iter` keeps one per process between calls, so the number of descriptors
-//! they hold is bounded: at most a quarter of the calling process's soft
-//! `RLIMIT_NOFILE` (at most 65,536), counted over every host. The limit is read when
-//! the first handle is made and again at every `process_iter` call, so a program that
+//! a handle made for one process (not by a scan) also its `/proc/PID` directory (see
+//! `docs/decisions.md`, "A handle holds a pidfd"), and a handle may keep its `stat`,
+//! `statm` and `cmdline` open (`kept.rs`). Handles are cheap and `process_iter` keeps
+//! one per process between calls, so the number of descriptors they hold is bounded:
+//! at most a quarter of the calling process's soft `RLIMIT_NOFILE` (at most 65,536),
+//! counted over every host; kept files never take the budget's last eighth, which
+//! stays for the pidfds of processes that appear later. The limit is read when the
+//! first handle is made and again at every `process_iter` call, so a program that
 //! raises its limit gets a larger budget from its next scan. A handle made when the
 //! budget is spent holds no pidfd (or no directory) and falls back to (PID, start
-//! ticks) identity and reads by PID, as on kernels without pidfds. So under `ulimit -n 256` the library holds at most 64
-//! pidfds, and the program keeps three quarters of its descriptors.
+//! ticks) identity and reads by PID, as on kernels without pidfds. So under `ulimit -n
+//! 256` the library holds at most 64 descriptors, and the program keeps three quarters
+//! of its descriptors.
 
 use crate::sys::errno::OsErr;
 use crate::sys::process::{nofile_soft_limit, pidfd_info, pidfd_open, pidfd_works, poll_one, PollFlags};
@@ -76,6 +79,19 @@ impl Slot {
     pub(crate) fn take() -> Option<Slot> {
         let limit = budget();
         HELD.fetch_update(Ordering::AcqRel, Ordering::Relaxed, |h| (h < limit).then_some(h + 1))
+            .ok()?;
+        Some(Slot(()))
+    }
+}
+
+impl Slot {
+    /// A place for a descriptor that only makes reads cheaper (a handle's kept
+    /// `/proc/PID` file, see `process::kept`): taken only while an eighth of the
+    /// budget stays free, for the pidfds of processes that appear later.
+    pub(crate) fn take_spare() -> Option<Slot> {
+        let limit = budget();
+        let ceiling = limit - limit / 8;
+        HELD.fetch_update(Ordering::AcqRel, Ordering::Relaxed, |h| (h < ceiling).then_some(h + 1))
             .ok()?;
         Some(Slot(()))
     }

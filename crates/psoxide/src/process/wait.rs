@@ -267,6 +267,7 @@ impl Process {
                     root,
                     pidfd: None,
                     dir: None,
+            kept: std::sync::OnceLock::new(),
                     may_store: Default::default(),
                     state: Mutex::new(State {
                         gone: true,
@@ -295,6 +296,7 @@ impl Process {
             root,
             pidfd: None,
             dir: None,
+            kept: std::sync::OnceLock::new(),
             may_store: Default::default(),
             state: Mutex::new(State::default()),
         })
