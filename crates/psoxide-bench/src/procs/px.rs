@@ -22,9 +22,13 @@ pub const W1_ATTRS: [Attr; 10] = [
 /// W2's attributes.
 pub const W2_ATTRS: [Attr; 3] = [Attr::Pid, Attr::Name, Attr::MemoryInfo];
 
-/// The psoxide runner's state: one handle of the current process for W3.
+/// The psoxide runner's state: one handle of the current process for W3, and the
+/// host of the cache-cleared W1 (its own handle table, so that clearing it before
+/// each of its scans leaves the other columns' kept handles alone, as two programs
+/// would).
 pub struct Px {
     me: Process,
+    cold: psoxide::Host,
 }
 
 impl Default for Px {
@@ -38,46 +42,14 @@ impl Px {
     pub fn new() -> Px {
         Px {
             me: Process::current().expect("Process::current"),
+            cold: psoxide::Host::default(),
         }
     }
 
     /// W1 as owned rows built from the prefetched values (the getters serve them).
     pub fn w1(&mut self) -> Vec<Row> {
-        let Ok(it) = psoxide::process_iter(Some(&W1_ATTRS)) else {
-            return Vec::new();
-        };
-        // As the floor does: room for every listed PID.
-        let mut out = Vec::with_capacity(it.size_hint().1.unwrap_or(0));
-        for p in it.flatten() {
-            let t = p.cpu_times().unwrap_or_default();
-            let m = p.memory_info().unwrap_or_default();
-            out.push(Row {
-                pid: p.pid(),
-                ppid: p.ppid().unwrap_or(0),
-                name: p.name().unwrap_or_default(),
-                status: p.status().map(|s| s.value()).unwrap_or("?"),
-                utime: t.user,
-                stime: t.system,
-                rss: m.rss,
-                vms: m.vms,
-                num_threads: p.num_threads().unwrap_or(0),
-                create_time: p.create_time().unwrap_or(0.0),
-                cmdline: p
-                    .cmdline()
-                    .unwrap_or_default()
-                    .into_iter()
-                    // moves the buffer when it is UTF-8 (no copy)
-                    .map(|s| {
-                        s.into_string()
-                            .unwrap_or_else(|s| s.to_string_lossy().into_owned())
-                    })
-                    .collect(),
-                username: p.username().unwrap_or_default(),
-            });
-        }
-        out
+        w1_on(&psoxide::Host::current())
     }
-
     /// W1 keeping only the handles: the values stay in each handle's prefetch store,
     /// as psutil's `[p.info for p in process_iter(attrs)]` keeps references to them.
     pub fn w1_handles(&mut self) -> usize {
@@ -88,10 +60,14 @@ impl Px {
         black_box(&v).len()
     }
 
-    /// W1 with the handle cache forgotten first (psutil's `process_iter.cache_clear()`).
+    /// W1 with fresh handles at every scan (psutil's `process_iter.cache_clear()`), on a
+    /// host of its own.
+    /// Its handles are dropped after the scan (in the timed run) rather than before
+    /// the next one, so that they hold no descriptors while the other columns run.
     pub fn w1_cold(&mut self) -> Vec<Row> {
-        psoxide::process_iter_cache_clear();
-        self.w1()
+        let rows = w1_on(&self.cold);
+        self.cold.process_iter_cache_clear();
+        rows
     }
 
     /// W2: pid, name, rss.
@@ -142,4 +118,41 @@ impl Px {
             _ => return None,
         })
     }
+}
+
+/// W1 on `host`: owned rows built from the prefetched values (the getters serve them).
+fn w1_on(host: &psoxide::Host) -> Vec<Row> {
+    let Ok(it) = host.process_iter(Some(&W1_ATTRS)) else {
+        return Vec::new();
+    };
+    // As the floor does: room for every listed PID.
+    let mut out = Vec::with_capacity(it.size_hint().1.unwrap_or(0));
+    for p in it.flatten() {
+        let t = p.cpu_times().unwrap_or_default();
+        let m = p.memory_info().unwrap_or_default();
+        out.push(Row {
+            pid: p.pid(),
+            ppid: p.ppid().unwrap_or(0),
+            name: p.name().unwrap_or_default(),
+            status: p.status().map(|s| s.value()).unwrap_or("?"),
+            utime: t.user,
+            stime: t.system,
+            rss: m.rss,
+            vms: m.vms,
+            num_threads: p.num_threads().unwrap_or(0),
+            create_time: p.create_time().unwrap_or(0.0),
+            cmdline: p
+                .cmdline()
+                .unwrap_or_default()
+                .into_iter()
+                // moves the buffer when it is UTF-8 (no copy)
+                .map(|s| {
+                    s.into_string()
+                        .unwrap_or_else(|s| s.to_string_lossy().into_owned())
+                })
+                .collect(),
+            username: p.username().unwrap_or_default(),
+        });
+    }
+    out
 }
