@@ -88,13 +88,44 @@ fn parse_interval(s: &str) -> Result<f64, String> {
     Ok(v)
 }
 
+/// Raises this process's soft `RLIMIT_NOFILE` to its hard limit, for the faces that
+/// scan again and again (the monitor, `serve`): the library's handles hold a pidfd and
+/// keep three `/proc/PID` files open within a quarter of the soft limit, and the usual
+/// soft limit of 1,024 leaves room for 256 of them, fewer than a machine's processes.
+/// Neither face uses `select(2)`, the one reason to keep descriptor numbers below
+/// 1,024. Nothing changes when the limit cannot be read or set.
+fn raise_nofile_soft_limit() {
+    use psoxide::{Rlimit, RlimitValue};
+    let Ok(me) = psoxide::Process::current() else {
+        return;
+    };
+    let Ok((soft, hard)) = me.rlimit(Rlimit::Nofile) else {
+        return;
+    };
+    // An unlimited hard limit cannot be the soft one (the kernel caps descriptors at
+    // fs.nr_open): 262,144 then, which gives the library its largest budget.
+    let want = match hard {
+        RlimitValue::Limited(h) => h,
+        RlimitValue::Infinity => 1 << 18,
+    };
+    if matches!(soft, RlimitValue::Limited(s) if s < want) {
+        let _ = me.set_rlimit(Rlimit::Nofile, RlimitValue::Limited(want), hard);
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let r = match cli.command {
         Some(Command::Dump(cmd::Lazy(args))) => dump::run(&args),
-        Some(Command::Serve(cmd::Lazy(args))) => serve(&args),
+        Some(Command::Serve(cmd::Lazy(args))) => {
+            raise_nofile_soft_limit();
+            serve(&args)
+        }
         Some(Command::Classic(c)) => return cmd::run(c),
-        None => monitor::run(cli.once, cli.interval),
+        None => {
+            raise_nofile_soft_limit();
+            monitor::run(cli.once, cli.interval)
+        }
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

@@ -202,3 +202,52 @@ fn plain_frame_with_more_rows_than_one_ratatui_buffer_holds() {
     let n = lines.len();
     assert!(lines[n - 2].starts_with('└'), "{:?}", &lines[n - 3..]);
 }
+
+/// The long-running faces raise their soft descriptor limit to the hard one (the
+/// library's handles hold descriptors within a quarter of it): `serve` started with a
+/// soft limit of 256 runs with the hard limit, read from its `/proc/PID/limits`.
+#[test]
+fn serve_raises_its_soft_descriptor_limit_to_the_hard_one() {
+    fn limits(pid: u32) -> (String, String) {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+        let line = text.lines().find(|l| l.starts_with("Max open files")).unwrap();
+        let f: Vec<&str> = line.split_whitespace().collect();
+        (f[3].to_string(), f[4].to_string())
+    }
+    let bin = env!("CARGO_BIN_EXE_psoxide");
+    let mut child = Command::new("sh")
+        .args([
+            "-c",
+            &format!("ulimit -Sn 256 && exec '{bin}' serve --listen 127.0.0.1:0"),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let hard = limits(pid).1;
+    if hard == "256" {
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the hard limit is 256: nothing to raise"
+        );
+        println!("SKIPPED: the hard descriptor limit is 256, so there is nothing to raise");
+        return;
+    }
+    // `sh` execs psoxide, which raises the limit before it starts serving: wait until
+    // the process is psoxide and the limit shows.
+    let mut seen = limits(pid);
+    for _ in 0..300 {
+        let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+        if exe.ends_with("psoxide") && seen.0 == seen.1 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        seen = limits(pid);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(seen.0, seen.1, "serve's descriptor limit (soft, hard)");
+}
