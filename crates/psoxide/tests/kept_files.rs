@@ -32,8 +32,8 @@ fn kept_of(pid: u32) -> Vec<String> {
 }
 
 /// The pidfds and the files of other processes' `/proc/N` this process holds: what
-/// the library's handles hold (its descriptors of this process's own `/proc/N/fd`,
-/// for `open_files()` and `num_fds()` of itself, are not handles' and not counted).
+/// the library's handles hold (this listing's own descriptor of `/proc/self/fd`, which
+/// it reads as `/proc/N/fd`, is not counted).
 fn library_fds() -> usize {
     let own = format!("/proc/{}", std::process::id());
     std::fs::read_dir("/proc/self/fd")
