@@ -291,7 +291,7 @@ mod global {
 pub(crate) use global::replace as replace_current;
 
 /// Makes the process-wide host (the one behind the free functions and
-/// [`Process::new`]) use only the process interfaces `api` allows, from now on: a new
+/// [`Process::new`](crate::Process::new)) use only the process interfaces `api` allows, from now on: a new
 /// host on the same roots, as [`set_roots`](crate::set_roots) makes one. For testing
 /// the paths older kernels take, on this one.
 pub fn set_kernel_api(api: KernelApi) {
