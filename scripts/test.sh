@@ -41,6 +41,11 @@ cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
+step "cargo doc (broken links and doc errors fail)"
+# The command crate is left out: its binary shares the library's name `psoxide`,
+# whose documentation directory cargo would overwrite.
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet -p psoxide -p psoxide-exporter -p psoxide-bench -p psoxide-py
+
 export PSOXIDE_PYTHON="$VENV/bin/python"
 
 step "a target without a backend stops with one error"
