@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::kernel_has_pidfds;
+use common::{kernel_has_pidfds, set_nofile};
 use psoxide::{Attr, Host, Process, Rlimit, RlimitValue};
 use std::process::{Child, Command};
 
@@ -73,19 +73,6 @@ fn raise_nofile() -> u64 {
         RlimitValue::Limited(n) => n,
         RlimitValue::Infinity => u64::MAX,
     }
-}
-
-/// Sets the soft descriptor limit to `soft`, or to the hard limit if that is lower
-/// (an unprivileged user cannot go above it).
-fn set_nofile(soft: u64) {
-    let me = Process::current().unwrap();
-    let (_, hard) = me.rlimit(Rlimit::Nofile).unwrap();
-    let soft = match hard {
-        RlimitValue::Limited(h) => soft.min(h),
-        RlimitValue::Infinity => soft,
-    };
-    me.set_rlimit(Rlimit::Nofile, RlimitValue::Limited(soft), hard)
-        .unwrap();
 }
 
 /// `statm`'s first two fields (pages) read by path now.

@@ -11,8 +11,8 @@
 
 mod common;
 
-use common::{kernel_has_pidfds, pidfds_open};
-use psoxide::{Attr, Host, Process, Rlimit, RlimitValue};
+use common::{kernel_has_pidfds, pidfds_open, set_nofile};
+use psoxide::{Attr, Host, Process};
 
 /// Children that pause until killed; killed and reaped on drop.
 struct Children(Vec<i32>);
@@ -48,13 +48,6 @@ impl Drop for Children {
             unsafe { libc::waitpid(pid, &mut st, 0) };
         }
     }
-}
-
-fn set_nofile(soft: u64) {
-    let me = Process::current().unwrap();
-    let (_, hard) = me.rlimit(Rlimit::Nofile).unwrap();
-    me.set_rlimit(Rlimit::Nofile, RlimitValue::Limited(soft), hard)
-        .unwrap();
 }
 
 #[test]

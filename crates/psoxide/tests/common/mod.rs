@@ -140,3 +140,18 @@ pub fn in_forked_child(child: impl FnOnce() -> u8) -> u8 {
     assert_eq!(n, 1, "the child sent no answer");
     code[0]
 }
+
+/// Sets this process's soft descriptor limit to `soft`, or to the hard limit if that
+/// is lower (a process without `CAP_SYS_RESOURCE` cannot go above it).
+#[allow(dead_code)]
+pub fn set_nofile(soft: u64) {
+    use psoxide::{Process, Rlimit, RlimitValue};
+    let me = Process::current().unwrap();
+    let (_, hard) = me.rlimit(Rlimit::Nofile).unwrap();
+    let soft = match hard {
+        RlimitValue::Limited(h) => soft.min(h),
+        RlimitValue::Infinity => soft,
+    };
+    me.set_rlimit(Rlimit::Nofile, RlimitValue::Limited(soft), hard)
+        .unwrap();
+}
