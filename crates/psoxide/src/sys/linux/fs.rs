@@ -206,10 +206,19 @@ fn check_regular(fd: BorrowedFd<'_>) -> io::Result<()> {
     }
 }
 
-/// Reads the whole of the open `fd` into `buf` (cleared first), within `kind`'s
-/// limit. Outside a procfs mount (`known_regular` false) an empty file has its type
-/// checked too: a FIFO without writer reads as empty.
-fn read_bounded(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, kind: FileKind, known_regular: bool) -> io::Result<()> {
+/// How [`read_bounded`] reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ReadFrom {
+    /// With `read` from the descriptor's position (a file just opened).
+    Position,
+    /// With `pread` from offset 0 (a procfs file kept open, known to be regular).
+    Start,
+}
+
+/// Reads the whole of `fd` into `buf` (cleared first), within `kind`'s limit.
+/// Outside a procfs mount (`known_regular` false) an empty file has its type checked
+/// too: a FIFO without writer reads as empty.
+fn read_bounded(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, kind: FileKind, known_regular: bool, from: ReadFrom) -> io::Result<()> {
     buf.clear();
     // The buffer never grows past max + 1 bytes: one byte over the limit is enough to
     // know that the file exceeds it.
@@ -224,7 +233,12 @@ fn read_bounded(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, kind: FileKind, known_reg
             buf.reserve_exact(grow);
         }
         let spare = buf.capacity() - buf.len();
-        let n = match retry_on_intr(|| rustix::io::read(fd, rustix::buffer::spare_capacity(buf))) {
+        let at = buf.len() as u64;
+        let n = match retry_on_intr(|| match from {
+            ReadFrom::Position => rustix::io::read(fd, rustix::buffer::spare_capacity(buf)),
+            // A seq_file generates its content anew for a read at offset 0.
+            ReadFrom::Start => rustix::io::pread(fd, rustix::buffer::spare_capacity(buf), at),
+        }) {
             Ok(n) => n,
             // Only a FIFO, a socket or a device answers EAGAIN to a non-blocking read.
             Err(rustix::io::Errno::AGAIN) => {
@@ -234,7 +248,9 @@ fn read_bounded(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, kind: FileKind, known_reg
             Err(e) => return Err(e.into()),
         };
         if buf.len() > kind.max {
-            check_regular(fd)?;
+            if from == ReadFrom::Position {
+                check_regular(fd)?;
+            }
             buf.clear();
             return Err(too_large(kind.max));
         }
@@ -258,33 +274,13 @@ fn read_bounded(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, kind: FileKind, known_reg
 /// procfs mount) into `buf` (cleared first), within `kind`'s limit, with `pread`s
 /// from offset 0: a seq_file generates its content anew for a read at offset 0.
 pub(crate) fn read_bounded_at(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, kind: FileKind) -> io::Result<()> {
-    buf.clear();
-    let cap = kind.max.saturating_add(1);
-    if buf.capacity() < INITIAL.min(cap) {
-        buf.reserve_exact(INITIAL.min(cap));
-    }
-    loop {
-        if buf.len() == buf.capacity() {
-            let grow = buf.capacity().min(cap - buf.len());
-            buf.reserve_exact(grow);
-        }
-        let spare = buf.capacity() - buf.len();
-        let at = buf.len() as u64;
-        let n = retry_on_intr(|| rustix::io::pread(fd, rustix::buffer::spare_capacity(buf), at))?;
-        if buf.len() > kind.max {
-            buf.clear();
-            return Err(too_large(kind.max));
-        }
-        if n == 0 || (kind.eof == Eof::ShortRead && n < spare) {
-            return Ok(());
-        }
-    }
+    read_bounded(fd, buf, kind, true, ReadFrom::Start)
 }
 
 /// Reads the whole of the open `fd` into `buf` (cleared first), within `kind`'s
 /// limit (see the module doc for what is refused).
 pub(crate) fn read_fd(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, kind: FileKind) -> io::Result<()> {
-    read_bounded(fd, buf, kind, false)
+    read_bounded(fd, buf, kind, false, ReadFrom::Position)
 }
 
 /// Reads the whole file at `path` into `buf` (cleared first); errors name the path.
@@ -587,7 +583,7 @@ impl Dir {
     /// limit.
     pub(crate) fn read_file<P: Arg + Copy>(&self, rel: P, buf: &mut Vec<u8>, kind: FileKind) -> io::Result<()> {
         let fd = self.open_file(rel)?;
-        read_bounded(fd.as_fd(), buf, kind, self.procfs)
+        read_bounded(fd.as_fd(), buf, kind, self.procfs, ReadFrom::Position)
     }
 
     /// The target of the symlink `rel` (relative to this directory) into `buf`
