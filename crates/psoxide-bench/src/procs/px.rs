@@ -23,8 +23,8 @@ pub const W1_ATTRS: [Attr; 10] = [
 pub const W2_ATTRS: [Attr; 3] = [Attr::Pid, Attr::Name, Attr::MemoryInfo];
 
 /// The psoxide runner's state: one handle of the current process for W3, and the
-/// host of the cache-cleared W1 (its own handle table, so that clearing it before
-/// each of its scans leaves the other columns' kept handles alone, as two programs
+/// host of the cache-cleared W1 (its own handle table, so that clearing it at each
+/// of its scans leaves the other columns' kept handles alone, as two programs
 /// would).
 pub struct Px {
     me: Process,
@@ -50,6 +50,7 @@ impl Px {
     pub fn w1(&mut self) -> Vec<Row> {
         w1_on(&psoxide::Host::current())
     }
+
     /// W1 keeping only the handles: the values stay in each handle's prefetch store,
     /// as psutil's `[p.info for p in process_iter(attrs)]` keeps references to them.
     pub fn w1_handles(&mut self) -> usize {
@@ -61,9 +62,9 @@ impl Px {
     }
 
     /// W1 with fresh handles at every scan (psutil's `process_iter.cache_clear()`), on a
-    /// host of its own.
-    /// Its handles are dropped after the scan (in the timed run) rather than before
-    /// the next one, so that they hold no descriptors while the other columns run.
+    /// host of its own. Its handles are dropped after the scan (in the timed run)
+    /// rather than before the next one, so that they hold no descriptors while the
+    /// other columns run.
     pub fn w1_cold(&mut self) -> Vec<Row> {
         let rows = w1_on(&self.cold);
         self.cold.process_iter_cache_clear();
