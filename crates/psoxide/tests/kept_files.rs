@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::{kernel_has_pidfds, set_nofile};
+use common::{pidfds_or_skip, set_nofile};
 use psoxide::{Attr, Host, Process, Rlimit, RlimitValue};
 use std::process::{Child, Command};
 
@@ -84,12 +84,7 @@ fn statm_by_path(pid: u32) -> (u64, u64) {
 
 #[test]
 fn handles_keep_their_files_and_let_them_go() {
-    if !kernel_has_pidfds() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "pidfd_open unavailable: CI runs every check"
-        );
-        println!("SKIPPED: this kernel has no pidfd_open, so handles keep no files");
+    if !pidfds_or_skip("handles keep no files") {
         return;
     }
     // Room in the budget (a quarter of the soft limit, at most 65,536) for a pidfd

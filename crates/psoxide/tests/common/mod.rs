@@ -92,6 +92,22 @@ pub fn pidfds_open() -> usize {
         .count()
 }
 
+/// Whether pidfd_open(2) works here, for a check that needs it: when it does not, the
+/// check fails under `CI` (where every check must run) and otherwise prints why it is
+/// skipped (`without`: what the check would have had nothing to look at).
+#[allow(dead_code)]
+pub fn pidfds_or_skip(without: &str) -> bool {
+    if kernel_has_pidfds() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "pidfd_open unavailable: CI runs every check"
+    );
+    println!("SKIPPED: this kernel has no pidfd_open, so {without}");
+    false
+}
+
 /// pidfd_open(2) works here (Linux 5.3+).
 #[allow(dead_code)]
 pub fn kernel_has_pidfds() -> bool {
