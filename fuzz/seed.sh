@@ -56,6 +56,10 @@ copy fuzz_meminfo live /proc/meminfo
 copy fuzz_vmstat fix $FIX/*/proc/vmstat
 copy fuzz_vmstat live /proc/vmstat
 
+copy fuzz_userdb live /etc/nsswitch.conf /etc/passwd
+printf 'root:x:0:0:root:/root:/bin/sh\n+nis::::::\n# c\n  a:x:1000:1000\nb:x: 7:7::/:\n' | seed fuzz_userdb hand-mixed
+printf 'passwd: files [NOTFOUND=return] systemd\n' | seed fuzz_userdb hand-nss
+
 copy fuzz_kstats live /proc/meminfo /proc/vmstat /proc/stat /proc/diskstats /proc/net/dev /proc/self/cgroup
 
 copy fuzz_zoneinfo fix $FIX/*/proc/zoneinfo

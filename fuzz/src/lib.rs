@@ -20,7 +20,7 @@
 
 use psoxide::linux::parse::{
     cpuinfo, cpulist, diskstats, kstats, loadavg, meminfo, mounts, netdev, num, pid_files, pid_stat,
-    pid_status, proc_stat, procnet, smaps, sockdiag, utmp, vmstat, zoneinfo,
+    pid_status, proc_stat, procnet, smaps, sockdiag, userdb, utmp, vmstat, zoneinfo,
 };
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -51,6 +51,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("fuzz_sys_tree", fuzz_sys_tree),
     ("fuzz_proc_tree", fuzz_proc_tree),
     ("fuzz_kstats", fuzz_kstats),
+    ("fuzz_userdb", fuzz_userdb),
 ];
 
 fn path() -> &'static Path {
@@ -1419,4 +1420,40 @@ pub fn fuzz_kstats(data: &[u8]) {
     }
     touch(&kstats::parse_cgroup_cpu_max(data, path()));
     touch(&kstats::parse_cgroup_keyed(data, path()));
+}
+
+/// `nsswitch.conf` and `passwd`: a name found is the first field of a line of the
+/// input, and the UID asked for is that line's third field; a `passwd` lookup never
+/// reads past a NUL it reports as unsure.
+pub fn fuzz_userdb(data: &[u8]) {
+    let _ = userdb::passwd_files_first(data);
+    // UIDs worth asking for: 0, and every number the input spells after a colon.
+    let mut uids = vec![0u32];
+    for f in data.split(|&b| b == b':').skip(1) {
+        let d: Vec<u8> = f.iter().copied().take_while(u8::is_ascii_digit).collect();
+        if let Some(v) = std::str::from_utf8(&d).ok().and_then(|s| s.parse().ok()) {
+            uids.push(v);
+        }
+        if uids.len() > 64 {
+            break;
+        }
+    }
+    for uid in uids {
+        if let userdb::PasswdLookup::Found(name) = userdb::passwd_name(data, uid) {
+            let line = data
+                .split(|&b| b == b'\n')
+                .map(|l| {
+                    let start = l
+                        .iter()
+                        .position(|b| !b" \t\x0b\x0c\r".contains(b))
+                        .unwrap_or(l.len());
+                    &l[start..]
+                })
+                .find(|l| l.starts_with(name) && l.get(name.len()) == Some(&b':'));
+            let line = line.expect("a found name starts a line, followed by a colon");
+            let third = line.split(|&b| b == b':').nth(2).unwrap();
+            let v: u64 = std::str::from_utf8(third).unwrap().parse().unwrap();
+            assert!(v <= u64::from(u32::MAX));
+        }
+    }
 }

@@ -113,6 +113,7 @@ replay_tests!(
     fuzz_sys_tree,
     fuzz_proc_tree,
     fuzz_kstats,
+    fuzz_userdb,
 );
 
 /// The checks accept well-formed inputs (a check that rejected real kernel output

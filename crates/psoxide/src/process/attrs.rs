@@ -287,7 +287,7 @@ impl Process {
                             self.with_cmdline(|c| raw(&|out| super::store::put_raw_cmdline(out, c)))
                         }
                         _ => self.uids().map(|u| {
-                            users::with_user_name(&self.host.users, u.real, |n| {
+                            users::with_user_name(&self.host, u.real, |n| {
                                 raw(&|out| out.extend_from_slice(n.as_bytes()))
                             })
                         }),

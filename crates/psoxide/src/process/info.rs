@@ -303,7 +303,7 @@ impl Process {
     pub fn username(&self) -> Result<String> {
         crate::process::attrs::serve_prefetched!(self, Username);
         let uid = self.uids()?.real;
-        Ok(users::user_name(&self.host.users, uid))
+        Ok(users::user_name(&self.host, uid))
     }
 
     /// True when the process is a kernel thread (`PF_KTHREAD` in its stat flags).

@@ -22,6 +22,7 @@ pub mod proc_stat;
 pub mod procnet;
 pub mod smaps;
 pub mod sockdiag;
+pub mod userdb;
 pub mod utmp;
 pub mod vmstat;
 pub mod zoneinfo;
