@@ -39,7 +39,7 @@ impl Process {
             root: Arc::clone(&self.root),
             pidfd: None,
             dir: None,
-            kept: std::sync::OnceLock::new(),
+            kept: super::kept::KeptFiles::default(),
             may_store: Default::default(),
             state: Mutex::new(super::State {
                 name: Some(super::small::SmallBytes::new(comm)),

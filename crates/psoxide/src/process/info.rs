@@ -213,16 +213,12 @@ impl Process {
     }
 
     /// Creation time in seconds since the epoch: start ticks / CLK_TCK + boot time.
-    /// Cached after the first call, as psutil does.
+    /// The same for the handle's whole life, as psutil's cached value is: both parts
+    /// are fixed (the boot time is read once per procfs root).
     pub fn create_time(&self) -> Result<f64> {
         crate::process::attrs::serve_prefetched!(self, CreateTime);
-        if let Some(t) = self.st().create_time {
-            return Ok(t);
-        }
         let bt = self.root.boot_time()?;
-        let t = self.start_ticks as f64 / self.root.clk_tck + bt;
-        self.st().create_time = Some(t);
-        Ok(t)
+        Ok(self.start_ticks as f64 / self.root.clk_tck + bt)
     }
 
     /// The current working directory (psutil's `cwd()`).

@@ -23,29 +23,33 @@
 //! `stat` and `statm` the seq_file's page-sized buffer, kept between reads.
 
 use super::pidfd::{own_fds_mark, Slot};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-use std::sync::OnceLock;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd};
+use std::sync::atomic::{AtomicI32, Ordering};
 
-/// One kept descriptor and its place in the budget.
+/// A slot's value when the handle does not keep files (yet).
+const OFF: i32 = -3;
+/// Keeping, the file not opened yet.
+const UNSET: i32 = -1;
+/// Keeping, but the file could not be kept (no room in the budget, or it could not
+/// be opened or not proved to be the process's): read by path.
+const NONE: i32 = -2;
+
+/// The files a handle keeps, one slot each for `stat`, `statm` and `cmdline`: a
+/// descriptor (owned, with its place in the budget, marked as psoxide's own), or one
+/// of [`OFF`], [`UNSET`], [`NONE`]. Twelve bytes inline in every handle rather than a
+/// separate allocation: a thousand scanned handles keep files.
 #[derive(Debug)]
-struct KeptFd {
-    fd: OwnedFd,
-    _slot: Slot,
-}
-
-impl Drop for KeptFd {
-    fn drop(&mut self) {
-        // Unmarked before the descriptor is closed (the field drops after this).
-        own_fds_mark(self.fd.as_raw_fd(), false);
-    }
-}
-
-/// The files a handle keeps: each opened at its first read after the handle was
-/// allowed to keep files, or never (`None`: no room in the budget, or it could not
-/// be opened).
-#[derive(Debug, Default)]
 pub(crate) struct KeptFiles {
-    files: [OnceLock<Option<KeptFd>>; 3],
+    files: [AtomicI32; 3],
+}
+
+impl Default for KeptFiles {
+    /// Not keeping files.
+    fn default() -> Self {
+        KeptFiles {
+            files: [AtomicI32::new(OFF), AtomicI32::new(OFF), AtomicI32::new(OFF)],
+        }
+    }
 }
 
 impl KeptFiles {
@@ -59,26 +63,80 @@ impl KeptFiles {
         }
     }
 
+    /// Starts keeping: each file is opened at its next read.
+    pub(crate) fn enable(&self) {
+        for f in &self.files {
+            let _ = f.compare_exchange(OFF, UNSET, Ordering::AcqRel, Ordering::Acquire);
+        }
+    }
+
+    /// Whether [`enable`](KeptFiles::enable) was called.
+    pub(crate) fn enabled(&self) -> bool {
+        self.files[0].load(Ordering::Acquire) != OFF
+    }
+
     /// The kept descriptor of `rel`; the first time, `open` opens it (it returns
     /// `None` when the descriptor could not be opened or is not the process's).
-    /// `None` for a file that is not kept.
+    /// `None` for a file that is not kept, and before [`enable`](KeptFiles::enable).
     pub(crate) fn fd(&self, rel: &str, open: impl FnOnce() -> Option<OwnedFd>) -> Option<BorrowedFd<'_>> {
-        let i = Self::index(rel)?;
-        self.files[i]
-            .get_or_init(|| {
-                let slot = Slot::take_spare()?;
-                let fd = open()?;
-                own_fds_mark(fd.as_raw_fd(), true);
-                Some(KeptFd { fd, _slot: slot })
-            })
-            .as_ref()
-            .map(|k| k.fd.as_fd())
+        let slot = &self.files[Self::index(rel)?];
+        let cur = slot.load(Ordering::Acquire);
+        if cur != UNSET {
+            return borrow(cur);
+        }
+        let opened = Slot::take_spare().and_then(|place| Some((open()?, place)));
+        let value = opened.as_ref().map_or(NONE, |(fd, _)| fd.as_raw_fd());
+        if let Some((fd, _)) = &opened {
+            // Marked before it can be seen, so that no listing shows it.
+            own_fds_mark(fd.as_raw_fd(), true);
+        }
+        match slot.compare_exchange(UNSET, value, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => {
+                if let Some((fd, place)) = opened {
+                    // The slot owns both now; `Drop` gives them back.
+                    let _ = fd.into_raw_fd();
+                    place.forget();
+                }
+                borrow(value)
+            }
+            Err(other) => {
+                // Another thread kept the file first: ours is closed (and unmarked
+                // before that), its place returned.
+                if let Some((fd, _place)) = opened {
+                    own_fds_mark(fd.as_raw_fd(), false);
+                }
+                borrow(other)
+            }
+        }
     }
 
     /// How many descriptors are kept now.
     #[cfg(test)]
     pub(crate) fn count(&self) -> usize {
-        self.files.iter().filter(|f| matches!(f.get(), Some(Some(_)))).count()
+        self.files.iter().filter(|f| f.load(Ordering::Acquire) >= 0).count()
+    }
+}
+
+/// The descriptor a slot value names, if it names one.
+fn borrow<'a>(v: i32) -> Option<BorrowedFd<'a>> {
+    // SAFETY: a slot holds a non-negative value only for a descriptor it owns, which
+    // stays open until the `KeptFiles` is dropped; callers tie the lifetime to a
+    // borrow of it.
+    (v >= 0).then(|| unsafe { BorrowedFd::borrow_raw(v) })
+}
+
+impl Drop for KeptFiles {
+    fn drop(&mut self) {
+        for f in &mut self.files {
+            let fd = *f.get_mut();
+            if fd >= 0 {
+                // Unmarked before it is closed; its place in the budget returned.
+                own_fds_mark(fd, false);
+                // SAFETY: the slot owned `fd` (see `fd`), and nothing borrows it now.
+                drop(unsafe { OwnedFd::from_raw_fd(fd) });
+                drop(Slot::unforget());
+            }
+        }
     }
 }
 
@@ -89,6 +147,10 @@ mod tests {
     #[test]
     fn only_the_three_files_are_kept_and_each_is_opened_once() {
         let k = KeptFiles::default();
+        assert!(k.fd("stat", || None).is_none(), "nothing before enable()");
+        assert!(!k.enabled());
+        k.enable();
+        assert!(k.enabled());
         let opened = std::cell::Cell::new(0);
         let open = || {
             opened.set(opened.get() + 1);

@@ -105,7 +105,7 @@ pub struct Process {
     /// The `stat`, `statm` and `cmdline` files it keeps open, once it may (see
     /// `kept.rs`): from its making for a handle with a held directory, from its
     /// second `process_iter` for a scanned handle that holds a pidfd.
-    kept: OnceLock<Box<kept::KeptFiles>>,
+    kept: kept::KeptFiles,
     /// Set before a prefetch store is first attached and never cleared: a handle that
     /// never had one (the usual single-process handle) answers its getters without
     /// taking the state lock to look for a store.
@@ -148,8 +148,6 @@ struct State {
     name: Option<SmallBytes>,
     /// Set once the process is known gone or its PID reused.
     gone: bool,
-    /// `create_time()` once computed (psutil caches it).
-    create_time: Option<f64>,
     /// Nesting depth of [`Process::oneshot`]; the snapshot is used while it is > 0.
     oneshot: u32,
     /// Sources read inside `oneshot`, each at most once.
@@ -460,15 +458,15 @@ impl Process {
     /// Whether this handle's files are read through descriptors that name its
     /// process (a kept file or the held directory), not by PID.
     pub(crate) fn reads_own_files(&self) -> bool {
-        self.dir.is_some() || self.kept.get().is_some()
+        self.dir.is_some() || self.kept.enabled()
     }
 
     /// Lets this handle keep its `stat`, `statm` and `cmdline` open from their next
     /// read (see `kept.rs`): only a handle whose files can be proved to be its
     /// process's, through its held directory or its pidfd.
     pub(crate) fn keep_files(&self) {
-        if self.kept.get().is_none() && (self.dir.is_some() || self.pidfd.is_some()) {
-            let _ = self.kept.set(Box::default());
+        if self.dir.is_some() || self.pidfd.is_some() {
+            self.kept.enable();
         }
     }
 
@@ -530,7 +528,7 @@ impl Process {
             root: Arc::clone(root),
             pidfd,
             dir: None,
-            kept: OnceLock::new(),
+            kept: kept::KeptFiles::default(),
             may_store: Default::default(),
             state: Mutex::new(State {
                 name: Some(stat.comm.clone()),
@@ -673,8 +671,8 @@ impl Process {
     /// Reads this process's file `rel` whole into `buf`: relative to the held
     /// `/proc/PID` when the handle has one, else `PID/rel` under the procfs root.
     fn read_rel(&self, rel: &str, buf: &mut Vec<u8>, kind: FileKind) -> io::Result<()> {
-        if let Some(k) = self.kept.get() {
-            if let Some(fd) = k.fd(rel, || self.open_kept(rel)) {
+        {
+            if let Some(fd) = self.kept.fd(rel, || self.open_kept(rel)) {
                 match crate::sys::fs::read_bounded_at(fd, buf, kind) {
                     Ok(()) => return Ok(()),
                     // ESRCH: the process is reaped.
@@ -1291,5 +1289,15 @@ mod os_error_tests {
         let e = p.os_error(Failed::File("cwd"), err(Errno::NOENT));
         assert!(matches!(e, Error::NoSuchProcess { pid: 42, .. }), "{e:?}");
         assert!(p.st().gone);
+    }
+}
+#[cfg(test)]
+mod size_tests {
+    /// A monitor keeps one handle per process (`process_iter`'s table): at 120 bytes
+    /// the `Arc` allocation is a 144-byte malloc chunk, and the kept files add none.
+    #[test]
+    fn handles_stay_small() {
+        assert!(std::mem::size_of::<super::Process>() <= 120, "{}", std::mem::size_of::<super::Process>());
+        assert_eq!(std::mem::size_of::<super::kept::KeptFiles>(), 12);
     }
 }

@@ -97,6 +97,20 @@ impl Slot {
     }
 }
 
+impl Slot {
+    /// Leaves the place taken without a `Slot` to give it back: its owner calls
+    /// [`Slot::unforget`] when it releases the descriptor.
+    pub(crate) fn forget(self) {
+        std::mem::forget(self);
+    }
+
+    /// The `Slot` of a place kept by [`Slot::forget`] (dropping it gives the place
+    /// back). Call once per forgotten slot.
+    pub(crate) fn unforget() -> Slot {
+        Slot(())
+    }
+}
+
 impl Drop for Slot {
     fn drop(&mut self) {
         HELD.fetch_sub(1, Ordering::AcqRel);

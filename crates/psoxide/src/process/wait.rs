@@ -267,7 +267,7 @@ impl Process {
                     root,
                     pidfd: None,
                     dir: None,
-            kept: std::sync::OnceLock::new(),
+            kept: super::kept::KeptFiles::default(),
                     may_store: Default::default(),
                     state: Mutex::new(State {
                         gone: true,
@@ -296,7 +296,7 @@ impl Process {
             root,
             pidfd: None,
             dir: None,
-            kept: std::sync::OnceLock::new(),
+            kept: super::kept::KeptFiles::default(),
             may_store: Default::default(),
             state: Mutex::new(State::default()),
         })
