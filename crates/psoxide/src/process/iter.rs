@@ -4,33 +4,14 @@ use super::family::list_pids;
 use super::{Attr, ProcRoot, Process};
 use crate::context::Host;
 use crate::error::{Error, Pid, Result};
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::iter::Peekable;
 use std::sync::Arc;
 
-/// The handles `process_iter` keeps between scans, by PID.
-pub(crate) type Table = HashMap<Pid, Arc<Process>, BuildHasherDefault<PidHasher>>;
-
-/// A hasher for PIDs: one multiplication (Fibonacci hashing) instead of SipHash, which
-/// is built against hash flooding by untrusted keys. PIDs are chosen by the kernel,
-/// distinct, and mostly consecutive, which this spreads well; a scan hashes each
-/// one once or twice.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct PidHasher(u64);
-
-impl Hasher for PidHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u32(&mut self, n: u32) {
-        self.0 = (self.0 ^ u64::from(n)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
+/// The handles `process_iter` keeps between scans, in ascending PID order (each
+/// handle knows its PID). A scan walks the PIDs in that order too, so it consumes the
+/// previous table with a cursor and pushes onto the next one: no hashing, and eight
+/// bytes per process (a hash map of PIDs to handles took 32).
+pub(crate) type Table = Vec<Arc<Process>>;
 
 /// Iterator returned by [`process_iter`].
 ///
@@ -46,6 +27,9 @@ pub struct ProcessIter {
     root: Arc<ProcRoot>,
     pids: std::vec::IntoIter<Pid>,
     attrs: Option<Vec<Attr>>,
+    /// The previous scan's handles not visited yet, in PID order.
+    old: Peekable<std::vec::IntoIter<Arc<Process>>>,
+    /// This scan's handles so far, in PID order: the table once the scan ends.
     table: Table,
     /// The oneshot snapshot, reused from process to process.
     spare: Option<Box<super::Snapshot>>,
@@ -64,12 +48,22 @@ impl ProcessIter {
     /// `process_iter` replaces it before yielding the handle again. So a loop that
     /// looks at each process and lets it go keeps one store alive, not one per process.
     fn release_last(&mut self) {
-        if let Some(p) = self.last.take().and_then(|pid| self.table.get(&pid)) {
-            if Arc::strong_count(p) == 1 {
-                p.st().prefetch = None;
+        if let Some(pid) = self.last.take() {
+            if let Some(p) = self.table.last().filter(|p| p.pid == pid) {
+                if Arc::strong_count(p) == 1 {
+                    p.st().prefetch = None;
+                }
             }
         }
     }
+
+}
+
+/// The previous scan's handle of `pid`, taken out of the old table `old` (handles of
+/// lower PIDs left there are of processes gone since the listing: dropped).
+fn take_old(old: &mut Peekable<std::vec::IntoIter<Arc<Process>>>, pid: Pid) -> Option<Arc<Process>> {
+    while old.next_if(|p| p.pid < pid).is_some() {}
+    old.next_if(|p| p.pid == pid)
 }
 
 impl Iterator for ProcessIter {
@@ -86,7 +80,10 @@ impl Iterator for ProcessIter {
             // cpu_percent baseline) are attached to the new process. A new handle is
             // made by `Process::open` (a pidfd first where handles hold one, then
             // `stat`).
-            let mut kept = self.table.get(&pid).cloned();
+            let mut kept = take_old(&mut self.old, pid);
+            // The old handle stays in the table if this visit fails with an error
+            // other than NoSuchProcess (as psutil keeps the object in its map).
+            let mut prev = kept.clone();
             // A second pass only when a kept handle's pidfd showed its process reaped.
             for _ in 0..2 {
                 let opened = match kept.take() {
@@ -120,40 +117,44 @@ impl Iterator for ProcessIter {
                 let (mut proc, stat, was_kept) = match opened {
                     Ok(x) => x,
                     Err(e) if e.is_no_such_process() => {
-                        if let Some(old) = self.table.remove(&pid) {
+                        if let Some(old) = prev {
                             old.st().gone = true;
                         }
                         break;
                     }
-                    Err(e) => return Some(Err(e)),
+                    Err(e) => {
+                        self.table.extend(prev);
+                        return Some(Err(e));
+                    }
                 };
                 proc.st().prefetch = None;
                 let filled = match &self.attrs {
                     Some(attrs) => proc.prefetch(attrs, stat, &mut self.spare, &mut self.scratch),
                     None => Ok(()),
                 };
-                if !was_kept {
-                    if !self.root.keep {
-                        // Nobody else has the new handle yet.
-                        if let Some(p) = Arc::get_mut(&mut proc) {
-                            p.release_pidfd();
-                        }
+                if !was_kept && !self.root.keep {
+                    // Nobody else has the new handle yet.
+                    if let Some(p) = Arc::get_mut(&mut proc) {
+                        p.release_pidfd();
                     }
-                    self.table.insert(pid, Arc::clone(&proc));
                 }
                 match filled {
-                    Ok(()) => {}
+                    Ok(()) => self.table.push(Arc::clone(&proc)),
                     Err(Error::NoSuchProcess { .. }) => {
-                        self.table.remove(&pid);
                         // The kept handle's process is gone (reaped, as its pidfd
                         // says); another may have the PID now: look once more.
                         if was_kept {
                             proc.st().gone = true;
+                            prev = None;
                             continue;
                         }
                         break;
                     }
-                    Err(e) => return Some(Err(e)),
+                    Err(e) => {
+                        // Kept for the next scan, as psutil keeps the object.
+                        self.table.push(proc);
+                        return Some(Err(e));
+                    }
                 }
                 self.last = Some(pid);
                 return Some(Ok(proc));
@@ -171,7 +172,11 @@ impl Iterator for ProcessIter {
 impl Drop for ProcessIter {
     fn drop(&mut self) {
         self.release_last();
-        *self.host.procs() = std::mem::take(&mut self.table);
+        // Handles of PIDs not reached (the caller stopped early) stay for the next
+        // scan; they all come after the ones pushed.
+        let mut table = std::mem::take(&mut self.table);
+        table.extend(self.old.by_ref());
+        *self.host.procs() = table;
     }
 }
 
@@ -190,13 +195,13 @@ impl Host {
             super::pidfd::refresh_budget();
         }
         let pids = list_pids(&root)?;
-        let mut table = std::mem::take(&mut *self.procs());
+        let mut old = std::mem::take(&mut *self.procs());
         // Forget processes that are gone, and handles that saw their PID reused (the
         // listing is in ascending order).
-        table.retain(|pid, p| pids.binary_search(pid).is_ok() && !p.st().gone);
-        // Room for every listed PID at once, instead of growing (and rehashing) the
-        // table a few times during the scan.
-        table.reserve(pids.len().saturating_sub(table.len()));
+        old.retain(|p| pids.binary_search(&p.pid).is_ok() && !p.st().gone);
+        // Room for every listed PID at once, instead of growing the table during the
+        // scan.
+        let table = Vec::with_capacity(pids.len());
         Ok(ProcessIter {
             host: self.clone(),
             root: Arc::clone(&root),
@@ -207,6 +212,7 @@ impl Host {
                         .any(|a| matches!(a, Attr::Uids | Attr::Gids | Attr::Username))
                 })),
             attrs: attrs.map(<[Attr]>::to_vec),
+            old: old.into_iter().peekable(),
             table,
             spare: None,
             scratch: Vec::new(),
@@ -224,7 +230,7 @@ pub fn process_iter_cache_clear() {
 impl Host {
     /// Forgets the handles this host's `process_iter` keeps between calls.
     pub fn process_iter_cache_clear(&self) {
-        self.procs().clear();
+        *self.procs() = Vec::new();
     }
 }
 
@@ -248,9 +254,10 @@ mod tests {
         let held = held.expect("this process is listed");
         let table = host.procs();
         assert!(table.len() > 1);
-        for (pid, p) in table.iter() {
-            let has = p.st().prefetch.is_some();
-            if *pid == me {
+        assert!(table.windows(2).all(|w| w[0].pid < w[1].pid), "in PID order");
+        for p in table.iter() {
+            let (pid, has) = (p.pid, p.st().prefetch.is_some());
+            if pid == me {
                 assert!(has, "a handle the caller holds keeps its store");
             } else {
                 assert!(!has, "pid {pid}: nobody holds it, its store is freed");
@@ -264,5 +271,29 @@ mod tests {
             live.get(Attr::Name),
             Some(&crate::process::AttrValue::Name(held.name().unwrap()))
         );
+    }
+
+    /// A scan the caller stops early keeps the handles it did not reach (psutil
+    /// writes its map back when the generator is closed), in PID order, and the next
+    /// scan yields the same handles again.
+    #[test]
+    fn an_early_stop_keeps_the_unvisited_handles() {
+        let host = Host::default();
+        let me = std::process::id();
+        let first: Vec<Arc<Process>> = host.process_iter(None).unwrap().flatten().collect();
+        let mine = first.iter().find(|p| p.pid() == me).cloned().expect("this process is listed");
+        let before = host.procs().len();
+        let seen = host.process_iter(None).unwrap().take(2).count();
+        assert_eq!(seen, 2);
+        {
+            let table = host.procs();
+            assert!(table.len() + 5 >= before, "{} of {before} handles kept", table.len());
+            assert!(table.windows(2).all(|w| w[0].pid < w[1].pid), "in PID order");
+            assert!(table.iter().any(|p| Arc::ptr_eq(p, &mine)), "the unvisited handle stays");
+        }
+        let again = host.process_iter(None).unwrap().flatten().find(|p| p.pid() == me).unwrap();
+        assert!(Arc::ptr_eq(&again, &mine), "yielded again");
+        host.process_iter_cache_clear();
+        assert!(host.procs().is_empty());
     }
 }
