@@ -1440,20 +1440,15 @@ pub fn fuzz_userdb(data: &[u8]) {
     }
     for uid in uids {
         if let userdb::PasswdLookup::Found(name) = userdb::passwd_name(data, uid) {
-            let line = data
-                .split(|&b| b == b'\n')
-                .map(|l| {
-                    let start = l
-                        .iter()
-                        .position(|b| !b" \t\x0b\x0c\r".contains(b))
-                        .unwrap_or(l.len());
-                    &l[start..]
-                })
-                .find(|l| l.starts_with(name) && l.get(name.len()) == Some(&b':'));
-            let line = line.expect("a found name starts a line, followed by a colon");
-            let third = line.split(|&b| b == b':').nth(2).unwrap();
-            let v: u64 = std::str::from_utf8(third).unwrap().parse().unwrap();
-            assert!(v <= u64::from(u32::MAX));
+            let found = data.split(|&b| b == b'\n').any(|l| {
+                let start = l.iter().position(|b| !b" \t\x0b\x0c\r".contains(b)).unwrap_or(l.len());
+                let mut f = l[start..].split(|&b| b == b':');
+                f.next() == Some(name)
+                    && f.nth(1)
+                        .and_then(|t| std::str::from_utf8(t).ok()?.parse::<u64>().ok())
+                        == Some(u64::from(uid))
+            });
+            assert!(found, "no line names {name:?} with uid {uid}");
         }
     }
 }
