@@ -251,11 +251,11 @@ impl Process {
         // When `status` will be read anyway, read it first: `memory_info` can then
         // be derived from it instead of opening `statm` (one file fewer). Where IDs
         // come from `PIDFD_GET_INFO`, only the context switches and `memory_info_ex`
-        // need `status` (`num_threads` is then read from `stat`).
-        const STATUS_USERS: [Attr; 6] = [
+        // need `status`. (`num_threads` never does: it reads field 20 of `stat`
+        // unless `status` is in the snapshot already.)
+        const STATUS_USERS: [Attr; 5] = [
             Attr::NumCtxSwitches,
             Attr::MemoryInfoEx,
-            Attr::NumThreads,
             Attr::Username,
             Attr::Uids,
             Attr::Gids,
