@@ -1441,7 +1441,10 @@ pub fn fuzz_userdb(data: &[u8]) {
     for uid in uids {
         if let userdb::PasswdLookup::Found(name) = userdb::passwd_name(data, uid) {
             let found = data.split(|&b| b == b'\n').any(|l| {
-                let start = l.iter().position(|b| !b" \t\x0b\x0c\r".contains(b)).unwrap_or(l.len());
+                let start = l
+                    .iter()
+                    .position(|b| !b" \t\x0b\x0c\r".contains(b))
+                    .unwrap_or(l.len());
                 let mut f = l[start..].split(|&b| b == b':');
                 f.next() == Some(name)
                     && f.nth(1)
