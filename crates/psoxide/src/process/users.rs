@@ -36,8 +36,9 @@ fn coarse_now() -> Duration {
 /// How long a cached name is trusted; a renamed or new user appears after this.
 const TTL: Duration = Duration::from_secs(2);
 
-/// The user name of `uid` (via `getpwuid_r`, so NSS sources are honoured), or the
-/// UID as text when there is no entry (psutil's fallback).
+/// The user name of `uid` (glibc's answer: from `/etc/passwd` where that is certainly
+/// it, else `getpwuid_r`, so NSS sources are honoured), or the UID as text when there
+/// is no entry (psutil's fallback).
 pub(crate) fn user_name(host: &HostState, uid: u32) -> String {
     with_user_name(host, uid, str::to_owned)
 }
