@@ -6,8 +6,8 @@
 //! `passwd` database starts with the `files` service, a UID that the file has is
 //! answered from it and no other service is asked. Reading the file directly then gives
 //! the same name without running libc's NSS machinery (configuration parsing, service
-//! dispatch: some 200 KiB of libc code paged in, a third of what a scan's resident code
-//! is otherwise). These functions answer only where glibc's answer is certain; in any
+//! dispatch: some 200 KiB of libc's code paged in for a lookup that needs none of it).
+//! These functions answer only where glibc's answer is certain; in any
 //! doubt they say so ([`PasswdLookup::Unsure`], `false`) and the caller asks
 //! `getpwuid_r`.
 //!
